@@ -1,0 +1,181 @@
+//! Analytics kept as rollups: every order write carries the deltas it makes to sales per hour
+//! and currency, to product sales, and to orders per status, and the store applies them in the
+//! same transaction. Reading analytics never scans orders.
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Timestamp;
+use crate::ids::ProductId;
+use crate::model::Order;
+use crate::money::{Currency, Money};
+use crate::pricing::{RoundingMode, div_round};
+use crate::status::OrderStatus;
+
+/// Change to one hour's sales in one currency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SalesDelta {
+    /// Start of the UTC hour of the order's creation, in Unix milliseconds.
+    pub hour: i64,
+    pub currency: Currency,
+    /// Sum of order totals, minor units.
+    pub amount: i64,
+    pub orders: i64,
+}
+
+/// Change to one product's sales in one currency. Revenue is net of discount.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductDelta {
+    pub product_id: ProductId,
+    pub currency: Currency,
+    pub name: String,
+    pub quantity: i64,
+    pub revenue: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusDelta {
+    pub status: OrderStatus,
+    pub orders: i64,
+}
+
+/// Everything one order write changes in the rollups.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RollupDelta {
+    pub sales: Vec<SalesDelta>,
+    pub products: Vec<ProductDelta>,
+    pub statuses: Vec<StatusDelta>,
+}
+
+impl RollupDelta {
+    fn contribution(order: &Order, sign: i64) -> RollupDelta {
+        RollupDelta {
+            sales: vec![SalesDelta {
+                hour: order.created_at.hour_bucket(),
+                currency: order.currency,
+                amount: sign * order.totals.total.minor(),
+                orders: sign,
+            }],
+            products: order
+                .items
+                .iter()
+                .map(|l| ProductDelta {
+                    product_id: l.product_id.clone(),
+                    currency: order.currency,
+                    name: l.name.clone(),
+                    quantity: sign * i64::from(l.quantity),
+                    revenue: sign * (l.line_total.minor() - l.discount.minor()),
+                })
+                .collect(),
+            statuses: Vec::new(),
+        }
+    }
+
+    /// A new order counts toward sales, products and `placed`.
+    pub fn placed(order: &Order) -> RollupDelta {
+        let mut d = Self::contribution(order, 1);
+        d.statuses.push(StatusDelta {
+            status: OrderStatus::Placed,
+            orders: 1,
+        });
+        d
+    }
+
+    /// A move between statuses; cancellation takes the order out of sales and products.
+    pub fn moved(order: &Order, from: OrderStatus, to: OrderStatus) -> RollupDelta {
+        let mut d = if to == OrderStatus::Cancelled {
+            Self::contribution(order, -1)
+        } else {
+            RollupDelta::default()
+        };
+        d.statuses.push(StatusDelta {
+            status: from,
+            orders: -1,
+        });
+        d.statuses.push(StatusDelta {
+            status: to,
+            orders: 1,
+        });
+        d
+    }
+}
+
+/// Sales in one currency over a range.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SalesSummary {
+    pub currency: Currency,
+    pub total: Money,
+    pub orders: u64,
+    /// `total / orders`, rounded half-even; zero when there are no orders.
+    pub average_order_value: Money,
+}
+
+impl SalesSummary {
+    pub fn new(currency: Currency, total_minor: i64, orders: u64) -> Self {
+        let avg = if orders == 0 {
+            0
+        } else {
+            let v = div_round(
+                i128::from(total_minor.max(0)),
+                i128::from(orders),
+                RoundingMode::HalfEven,
+            );
+            i64::try_from(v).unwrap_or(i64::MAX)
+        };
+        SalesSummary {
+            currency,
+            total: Money::from_minor(total_minor, currency),
+            orders,
+            average_order_value: Money::from_minor(avg, currency),
+        }
+    }
+}
+
+/// Which measure ranks top products.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TopBy {
+    #[default]
+    Quantity,
+    Revenue,
+}
+
+/// One product's sales in one currency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductSales {
+    pub product_id: ProductId,
+    pub name: String,
+    pub quantity: u64,
+    pub revenue: Money,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusCount {
+    pub status: OrderStatus,
+    pub orders: u64,
+}
+
+/// A time range for sales, widened to whole UTC hours: from the start of `from`'s hour up to
+/// (excluding) the first hour boundary at or after `to`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HourRange {
+    pub from_hour: i64,
+    pub to_hour_exclusive: i64,
+}
+
+impl HourRange {
+    pub fn covering(from: Timestamp, to: Timestamp) -> HourRange {
+        let end = to.hour_bucket();
+        let to_hour_exclusive = if end == to.unix_millis() {
+            end
+        } else {
+            end.saturating_add(3_600_000)
+        };
+        HourRange {
+            from_hour: from.hour_bucket(),
+            to_hour_exclusive,
+        }
+    }
+}

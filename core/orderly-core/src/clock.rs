@@ -1,0 +1,153 @@
+//! Time: a millisecond UTC timestamp and the injected clock.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// A UTC instant with millisecond precision, serialized as RFC 3339.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Timestamp(i64);
+
+impl Timestamp {
+    pub const fn from_unix_millis(ms: i64) -> Self {
+        Timestamp(ms)
+    }
+
+    pub fn unix_millis(&self) -> i64 {
+        self.0
+    }
+
+    pub fn to_datetime(&self) -> OffsetDateTime {
+        let nanos = i128::from(self.0) * 1_000_000;
+        OffsetDateTime::from_unix_timestamp_nanos(nanos).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    }
+
+    pub fn from_datetime(dt: OffsetDateTime) -> Self {
+        let ms = dt.unix_timestamp_nanos() / 1_000_000;
+        Timestamp(i64::try_from(ms).unwrap_or(i64::MAX))
+    }
+
+    /// RFC 3339 in UTC with milliseconds, e.g. `2026-11-24T10:15:00.000Z`.
+    pub fn to_rfc3339(&self) -> String {
+        let dt = self.to_datetime();
+        format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+            dt.year(),
+            u8::from(dt.month()),
+            dt.day(),
+            dt.hour(),
+            dt.minute(),
+            dt.second(),
+            dt.millisecond()
+        )
+    }
+
+    pub fn parse_rfc3339(s: &str) -> Option<Self> {
+        OffsetDateTime::parse(s, &Rfc3339)
+            .ok()
+            .map(Timestamp::from_datetime)
+    }
+
+    pub fn plus_millis(&self, ms: i64) -> Self {
+        Timestamp(self.0.saturating_add(ms))
+    }
+
+    /// Calendar year and month in UTC (card expiry compares these).
+    pub fn year_month(&self) -> (i32, u8) {
+        let dt = self.to_datetime();
+        (dt.year(), u8::from(dt.month()))
+    }
+
+    /// The start of the UTC hour containing this instant (analytics buckets).
+    pub fn hour_bucket(&self) -> i64 {
+        self.0.div_euclid(3_600_000) * 3_600_000
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_rfc3339())
+    }
+}
+
+impl fmt::Debug for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Timestamp({})", self.to_rfc3339())
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_rfc3339())
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Timestamp::parse_rfc3339(&s)
+            .ok_or_else(|| serde::de::Error::custom("expected an RFC 3339 timestamp"))
+    }
+}
+
+/// The engine's source of time. Injected so that expiry and card checks are testable.
+pub trait Clock: Send + Sync + fmt::Debug {
+    fn now(&self) -> Timestamp;
+}
+
+/// The system clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::from_datetime(OffsetDateTime::now_utc())
+    }
+}
+
+/// A clock that tests move by hand.
+#[derive(Debug)]
+pub struct ManualClock(std::sync::atomic::AtomicI64);
+
+impl ManualClock {
+    pub fn new(start: Timestamp) -> Self {
+        ManualClock(std::sync::atomic::AtomicI64::new(start.unix_millis()))
+    }
+    pub fn advance_millis(&self, ms: i64) {
+        self.0.fetch_add(ms, std::sync::atomic::Ordering::SeqCst);
+    }
+    pub fn set(&self, t: Timestamp) {
+        self.0
+            .store(t.unix_millis(), std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> Timestamp {
+        Timestamp(self.0.load(std::sync::atomic::Ordering::SeqCst))
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_round_trip() {
+        let t = Timestamp::parse_rfc3339("2026-11-24T10:15:00Z").unwrap();
+        assert_eq!(t.to_rfc3339(), "2026-11-24T10:15:00.000Z");
+        assert_eq!(t.year_month(), (2026, 11));
+        let t2 = Timestamp::parse_rfc3339("2026-11-24T12:15:00.123+02:00").unwrap();
+        assert_eq!(t2.unix_millis() - t.unix_millis(), 123);
+        assert!(Timestamp::parse_rfc3339("yesterday").is_none());
+        let ten = Timestamp::parse_rfc3339("2026-11-24T10:00:00Z").unwrap();
+        assert_eq!(t.hour_bucket(), ten.unix_millis());
+        assert_eq!(
+            t.plus_millis(45 * 60_000).hour_bucket(),
+            ten.unix_millis() + 3_600_000
+        );
+    }
+}

@@ -1,0 +1,65 @@
+//! Outbox events: written in the same transaction as the order change they describe, then
+//! relayed at least once. Consumers deduplicate by `event_id`.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Timestamp;
+use crate::ids::{EventId, OrderId, UserId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum EventType {
+    #[serde(rename = "order.placed")]
+    OrderPlaced,
+    #[serde(rename = "order.status_changed")]
+    StatusChanged,
+    #[serde(rename = "order.cancelled")]
+    OrderCancelled,
+}
+
+impl EventType {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            EventType::OrderPlaced => "order.placed",
+            EventType::StatusChanged => "order.status_changed",
+            EventType::OrderCancelled => "order.cancelled",
+        }
+    }
+}
+
+impl fmt::Display for EventType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for EventType {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [
+            EventType::OrderPlaced,
+            EventType::StatusChanged,
+            EventType::OrderCancelled,
+        ]
+        .into_iter()
+        .find(|t| t.as_str() == s)
+        .ok_or_else(|| format!("unknown event type {s:?}"))
+    }
+}
+
+/// One outbox row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutboxEvent {
+    pub event_id: EventId,
+    #[serde(rename = "type")]
+    pub event_type: EventType,
+    pub order_id: OrderId,
+    pub user_id: UserId,
+    /// Per-order sequence from 1, equal to the order version the change produced.
+    pub sequence: u32,
+    pub at: Timestamp,
+    pub payload: serde_json::Value,
+}

@@ -1,0 +1,63 @@
+//! # orderly-core
+//!
+//! The pure domain of the Orderly order engine: exact money, pricing, validation, the order
+//! status machine, the `OrderService` use cases and the `Store` trait that backends implement.
+//! No I/O, no async, no FFI: it embeds anywhere.
+//!
+//! ## Quick start
+//!
+//! The core needs a `Store`; the `orderly` facade crate wires one up (`orderly::open`). Here
+//! the pure parts: money and pricing.
+//!
+//! ```
+//! use orderly_core::money::{Currency, Money};
+//! use orderly_core::pricing::{Rate, RoundingMode};
+//!
+//! let usd = Currency::from_code("USD")?;
+//! let price = Money::parse("19.99", usd)?;
+//! let line = price.checked_mul(3)?;
+//! assert_eq!(line.amount_string(), "59.97");
+//!
+//! // 8.875 % tax on 59.97, rounded half-even: 5.322... -> 5.32
+//! let tax = Rate::percent("8.875")?.apply(line.minor(), RoundingMode::HalfEven)?;
+//! assert_eq!(Money::from_minor(tax, usd).to_string(), "5.32 USD");
+//!
+//! assert!(Money::parse("1.999", usd).is_err());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub mod analytics;
+pub mod cart_source;
+pub mod clock;
+pub mod error;
+pub mod events;
+pub mod ids;
+pub mod model;
+pub mod money;
+pub mod pricing;
+pub mod service;
+pub mod status;
+pub mod store;
+pub mod validation;
+
+pub use analytics::{ProductSales, SalesSummary, StatusCount, TopBy};
+pub use cart_source::{CartSource, CartSourceError, InMemoryCarts};
+pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
+pub use error::{ErrorKind, OrderlyError, Result, StoreError, StoreErrorKind, ValidationError};
+pub use events::{EventType, OutboxEvent};
+pub use ids::{
+    CheckoutId, EventId, IdGenerator, IdempotencyKey, OrderId, ProductId, SequentialIds, UserId,
+    UuidV7Generator,
+};
+pub use model::{
+    Address, Caller, Cart, CartLine, Checkout, Metadata, Milestone, Order, OrderLine,
+    PaymentMethod, RawCart, RawCartItem, Role, ShippingMethod, Totals,
+};
+pub use money::{Currency, Money, MoneyError};
+pub use pricing::{PricingPolicy, RoundingMode};
+pub use service::{
+    CheckoutRequest, HistoryRequest, OrderPage, OrderService, PlaceOrderRequest, Placement,
+    ServiceConfig, StatusUpdate, StatusView,
+};
+pub use status::OrderStatus;
+pub use store::Store;

@@ -1,0 +1,272 @@
+//! The order domain's data: carts, addresses, payment methods, totals, orders, checkouts and
+//! milestones. Serialized field names are the API's camelCase names.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Timestamp;
+use crate::ids::{CheckoutId, OrderId, ProductId, UserId};
+use crate::money::{Currency, Money};
+use crate::status::OrderStatus;
+
+/// A cart exactly as the Cart Service sends it, before any rule is applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RawCart {
+    pub user_id: String,
+    pub currency: String,
+    pub items: Vec<RawCartItem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RawCartItem {
+    pub product_id: String,
+    pub name: String,
+    pub quantity: i64,
+    pub unit_price: String,
+}
+
+/// A validated cart line with its total.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CartLine {
+    pub product_id: ProductId,
+    pub name: String,
+    pub quantity: u32,
+    pub unit_price: Money,
+    pub line_total: Money,
+}
+
+/// A validated cart: what `GET /cart/{userId}` shows and what checkout prices.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Cart {
+    pub user_id: UserId,
+    pub currency: Currency,
+    pub items: Vec<CartLine>,
+    pub subtotal: Money,
+}
+
+/// A delivery address. `country` is ISO 3166-1 alpha-2.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Address {
+    pub name: String,
+    pub line1: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line2: Option<String>,
+    pub city: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    pub postal_code: String,
+    pub country: String,
+}
+
+/// How the customer will pay. The engine validates it and never charges it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum PaymentMethod {
+    /// A card token from the payment provider, never a card number.
+    #[serde(rename_all = "camelCase")]
+    Card {
+        token: String,
+        brand: String,
+        last4: String,
+        exp_month: i64,
+        exp_year: i64,
+    },
+    Paypal {
+        token: String,
+    },
+    CashOnDelivery,
+}
+
+impl PaymentMethod {
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            PaymentMethod::Card { .. } => "card",
+            PaymentMethod::Paypal { .. } => "paypal",
+            PaymentMethod::CashOnDelivery => "cash_on_delivery",
+        }
+    }
+}
+
+/// Delivery speed; prices come from the `PricingPolicy`.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ShippingMethod {
+    #[default]
+    Standard,
+    Express,
+}
+
+impl ShippingMethod {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ShippingMethod::Standard => "standard",
+            ShippingMethod::Express => "express",
+        }
+    }
+}
+
+impl fmt::Display for ShippingMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An order's money: `total = subtotal + shipping + tax - discount`, all non-negative.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Totals {
+    pub subtotal: Money,
+    pub shipping: Money,
+    pub tax: Money,
+    pub discount: Money,
+    pub total: Money,
+}
+
+/// One priced line of an order. `discount` is this line's share of the order discount.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderLine {
+    pub product_id: ProductId,
+    pub name: String,
+    pub quantity: u32,
+    pub unit_price: Money,
+    pub line_total: Money,
+    pub discount: Money,
+}
+
+/// One step of an order's life: when it happened, who did it, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Milestone {
+    pub status: OrderStatus,
+    pub at: Timestamp,
+    pub actor: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// Free-form JSON object for data the schema does not model (bounded in size).
+pub type Metadata = serde_json::Map<String, serde_json::Value>;
+
+/// A placed order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Order {
+    #[serde(rename = "orderId")]
+    pub id: OrderId,
+    pub user_id: UserId,
+    pub status: OrderStatus,
+    pub currency: Currency,
+    pub items: Vec<OrderLine>,
+    pub totals: Totals,
+    pub delivery_address: Address,
+    pub payment_method: PaymentMethod,
+    pub shipping_method: ShippingMethod,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkout_id: Option<CheckoutId>,
+    #[serde(default)]
+    pub metadata: Metadata,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    /// Starts at 1 and grows by one with every change; it is also the sequence number of the
+    /// outbox event that change wrote.
+    pub version: u32,
+    /// Every milestone, oldest first, starting with `placed`.
+    pub history: Vec<Milestone>,
+}
+
+/// A stored quote: what `POST /checkout` returns and what `place_order` may honour until
+/// `expires_at` if the cart has not changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Checkout {
+    pub checkout_id: CheckoutId,
+    pub user_id: UserId,
+    pub currency: Currency,
+    pub items: Vec<OrderLine>,
+    pub totals: Totals,
+    pub payment_method: PaymentMethod,
+    pub delivery_address: Address,
+    pub shipping_method: ShippingMethod,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount_code: Option<String>,
+    /// Hash of the cart that was priced; a different cart at order time is `CartChanged`.
+    pub cart_fingerprint: String,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+/// Who is calling. Ownership and role rules are enforced by the engine, not by its callers.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Caller {
+    pub role: Role,
+    pub id: String,
+    /// Passed on to the Cart Service (`X-Request-Id`) so one request can be traced end to end.
+    pub request_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// May touch only its own carts and orders (`id` is the user id).
+    Customer,
+    /// Staff: may read any order, move statuses and read analytics.
+    Admin,
+    /// Another system (warehouse, the embedding application): same rights as admin.
+    Service,
+}
+
+impl Caller {
+    pub fn customer(user: &UserId) -> Self {
+        Caller {
+            role: Role::Customer,
+            id: user.as_str().to_owned(),
+            request_id: None,
+        }
+    }
+    pub fn admin(name: impl Into<String>) -> Self {
+        Caller {
+            role: Role::Admin,
+            id: name.into(),
+            request_id: None,
+        }
+    }
+    pub fn service(name: impl Into<String>) -> Self {
+        Caller {
+            role: Role::Service,
+            id: name.into(),
+            request_id: None,
+        }
+    }
+    pub fn with_request_id(mut self, request_id: impl Into<String>) -> Self {
+        self.request_id = Some(request_id.into());
+        self
+    }
+    pub fn is_staff(&self) -> bool {
+        matches!(self.role, Role::Admin | Role::Service)
+    }
+    pub fn is_user(&self, user: &UserId) -> bool {
+        self.role == Role::Customer && self.id == user.as_str()
+    }
+    /// The milestone actor: `customer:alice`, `admin:bob`, `service:warehouse`.
+    pub fn actor(&self) -> String {
+        let role = match self.role {
+            Role::Customer => "customer",
+            Role::Admin => "admin",
+            Role::Service => "service",
+        };
+        format!("{role}:{}", self.id)
+    }
+}

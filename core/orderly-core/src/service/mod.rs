@@ -1,0 +1,168 @@
+//! `OrderService`: every use case of the engine, over a `dyn Store` and a `dyn CartSource`,
+//! with an injected clock and id generator. Callers identify themselves with a `Caller`; the
+//! service enforces ownership and roles so that no front end has to.
+
+mod checkout;
+mod history;
+mod placing;
+mod reporting;
+mod requests;
+mod retry;
+mod tracking;
+
+use std::sync::Arc;
+
+pub use requests::{
+    CheckoutRequest, HistoryRequest, OrderPage, PlaceOrderRequest, Placement, StatusUpdate,
+    StatusView,
+};
+
+use crate::cart_source::{CartSource, CartSourceError};
+use crate::clock::{Clock, SystemClock};
+use crate::error::{OrderlyError, Result};
+use crate::ids::{IdGenerator, UserId, UuidV7Generator};
+use crate::model::{Caller, Cart};
+use crate::pricing::PricingPolicy;
+use crate::store::Store;
+use crate::validation;
+
+/// Tunables that are not pricing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceConfig {
+    /// How long a checkout quote can be ordered from. Default 15 minutes.
+    pub checkout_ttl_ms: i64,
+    /// Attempts for a store call that failed transiently (busy, deadlock, lost connection).
+    pub store_attempts: u32,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        ServiceConfig {
+            checkout_ttl_ms: 15 * 60 * 1000,
+            store_attempts: 5,
+        }
+    }
+}
+
+/// The order engine.
+#[derive(Debug, Clone)]
+pub struct OrderService {
+    store: Arc<dyn Store>,
+    carts: Arc<dyn CartSource>,
+    policy: Arc<PricingPolicy>,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGenerator>,
+    config: ServiceConfig,
+}
+
+/// Builds an `OrderService`; everything but the store and cart source has a default.
+#[derive(Debug)]
+pub struct OrderServiceBuilder {
+    service: OrderService,
+}
+
+impl OrderServiceBuilder {
+    pub fn policy(mut self, policy: PricingPolicy) -> Self {
+        self.service.policy = Arc::new(policy);
+        self
+    }
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.service.clock = clock;
+        self
+    }
+    pub fn ids(mut self, ids: Arc<dyn IdGenerator>) -> Self {
+        self.service.ids = ids;
+        self
+    }
+    pub fn config(mut self, config: ServiceConfig) -> Self {
+        self.service.config = config;
+        self
+    }
+    pub fn build(self) -> OrderService {
+        self.service
+    }
+}
+
+impl OrderService {
+    pub fn builder(store: Arc<dyn Store>, carts: Arc<dyn CartSource>) -> OrderServiceBuilder {
+        OrderServiceBuilder {
+            service: OrderService {
+                store,
+                carts,
+                policy: Arc::new(PricingPolicy::default()),
+                clock: Arc::new(SystemClock),
+                ids: Arc::new(UuidV7Generator),
+                config: ServiceConfig::default(),
+            },
+        }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn policy(&self) -> &PricingPolicy {
+        &self.policy
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// Whether the store answers.
+    pub fn ready(&self) -> Result<()> {
+        self.store.ping().map_err(OrderlyError::from)
+    }
+
+    /// The user's cart, validated and totalled. A user with no cart gets an empty cart in the
+    /// policy's default currency.
+    pub fn cart(&self, caller: &Caller, user: &UserId) -> Result<Cart> {
+        self.authorize_user(caller, user)?;
+        self.fetch_cart(caller, user)
+    }
+
+    fn fetch_cart(&self, caller: &Caller, user: &UserId) -> Result<Cart> {
+        let raw = self
+            .carts
+            .fetch_cart(user, caller.request_id.as_deref())
+            .map_err(|e| match e {
+                CartSourceError::Unavailable(m) => OrderlyError::CartUnavailable(m),
+                CartSourceError::Malformed(m) => OrderlyError::CartMalformed(m),
+            })?;
+        match raw {
+            Some(raw) => Ok(validation::validate_cart(user, &raw)?),
+            None => Ok(Cart {
+                user_id: user.clone(),
+                currency: self.policy.default_currency,
+                items: Vec::new(),
+                subtotal: crate::money::Money::zero(self.policy.default_currency),
+            }),
+        }
+    }
+
+    /// Customers may act only for themselves; staff for anyone.
+    fn authorize_user(&self, caller: &Caller, user: &UserId) -> Result<()> {
+        if caller.is_staff() || caller.is_user(user) {
+            Ok(())
+        } else {
+            Err(OrderlyError::Forbidden(format!(
+                "{} may not act for user {user}",
+                caller.actor()
+            )))
+        }
+    }
+
+    fn require_staff(&self, caller: &Caller, what: &str) -> Result<()> {
+        if caller.is_staff() {
+            Ok(())
+        } else {
+            Err(OrderlyError::Forbidden(format!(
+                "only admin or service callers may {what}"
+            )))
+        }
+    }
+
+    fn new_uuid(&self) -> uuid::Uuid {
+        self.ids.new_uuid()
+    }
+}

@@ -1,0 +1,79 @@
+//! The outbox API and analytics.
+
+use crate::analytics::{HourRange, ProductSales, SalesSummary, StatusCount, TopBy};
+use crate::clock::Timestamp;
+use crate::error::{Result, ValidationError};
+use crate::events::OutboxEvent;
+use crate::ids::EventId;
+use crate::model::Caller;
+use crate::money::Currency;
+
+use super::OrderService;
+
+impl OrderService {
+    /// Undelivered events, oldest first (per order, in sequence order).
+    pub fn pending_events(&self, limit: u32) -> Result<Vec<OutboxEvent>> {
+        let limit = limit.clamp(1, 10_000);
+        self.with_retry(|| self.store.pending_events(limit))
+    }
+
+    /// Marks events delivered once the consumer (a relay, the embedding app) has them.
+    pub fn mark_events_delivered(&self, ids: &[EventId]) -> Result<u64> {
+        let now = self.clock.now();
+        self.with_retry(|| self.store.mark_delivered(ids, now))
+    }
+
+    /// Sales per currency for orders created in `[from, to)`, widened to whole UTC hours;
+    /// cancelled orders are excluded.
+    pub fn sales(
+        &self,
+        caller: &Caller,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<SalesSummary>> {
+        self.require_staff(caller, "read analytics")?;
+        if to < from {
+            return Err(ValidationError::InvalidField {
+                field: "to".into(),
+                reason: "must not be before from".into(),
+            }
+            .into());
+        }
+        let range = HourRange::covering(from, to);
+        let rows =
+            self.with_retry(|| self.store.sales(range.from_hour, range.to_hour_exclusive))?;
+        Ok(rows
+            .into_iter()
+            .filter(|r| r.orders > 0)
+            .map(|r| {
+                SalesSummary::new(
+                    r.currency,
+                    r.total_minor,
+                    u64::try_from(r.orders).unwrap_or(0),
+                )
+            })
+            .collect())
+    }
+
+    /// Best-selling products in a currency (the policy's default currency when `None`).
+    pub fn top_products(
+        &self,
+        caller: &Caller,
+        by: TopBy,
+        limit: u32,
+        currency: Option<Currency>,
+    ) -> Result<Vec<ProductSales>> {
+        self.require_staff(caller, "read analytics")?;
+        if !(1..=100).contains(&limit) {
+            return Err(ValidationError::LimitOutOfRange(i64::from(limit)).into());
+        }
+        let currency = currency.unwrap_or(self.policy.default_currency);
+        self.with_retry(|| self.store.top_products(currency, by, limit))
+    }
+
+    /// How many orders are in each status now.
+    pub fn orders_by_status(&self, caller: &Caller) -> Result<Vec<StatusCount>> {
+        self.require_staff(caller, "read analytics")?;
+        self.with_retry(|| self.store.status_counts())
+    }
+}

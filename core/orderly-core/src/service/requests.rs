@@ -1,0 +1,80 @@
+//! Request and response shapes of the service's use cases.
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Timestamp;
+use crate::ids::{CheckoutId, OrderId, UserId};
+use crate::model::{Address, Metadata, Milestone, Order, PaymentMethod, ShippingMethod};
+use crate::status::OrderStatus;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CheckoutRequest {
+    pub user_id: UserId,
+    pub delivery_address: Address,
+    pub payment_method: PaymentMethod,
+    #[serde(default)]
+    pub shipping_method: Option<ShippingMethod>,
+    #[serde(default)]
+    pub discount_code: Option<String>,
+}
+
+/// What the idempotency fingerprint covers: the whole request, as sent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlaceOrderRequest {
+    pub user_id: UserId,
+    pub delivery_address: Address,
+    pub payment_method: PaymentMethod,
+    #[serde(default)]
+    pub shipping_method: Option<ShippingMethod>,
+    #[serde(default)]
+    pub checkout_id: Option<CheckoutId>,
+    #[serde(default)]
+    pub discount_code: Option<String>,
+    #[serde(default)]
+    pub metadata: Option<Metadata>,
+}
+
+/// The result of `place_order`: the order, and whether this call created it (`false` when the
+/// idempotency key had already placed it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Placement {
+    pub order: Order,
+    pub created: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HistoryRequest {
+    /// 1 to 100; `None` means 20.
+    pub limit: Option<i64>,
+    /// An opaque cursor from a previous page's `next_cursor`.
+    pub cursor: Option<String>,
+    pub status: Option<OrderStatus>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderPage {
+    pub orders: Vec<Order>,
+    /// `None` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusView {
+    pub order_id: OrderId,
+    pub status: OrderStatus,
+    pub updated_at: Timestamp,
+    pub version: u32,
+    /// Every milestone, oldest first, starting with `placed`.
+    pub history: Vec<Milestone>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StatusUpdate {
+    pub note: Option<String>,
+    /// When set, the update applies only if the order is still at this version.
+    pub expected_version: Option<u32>,
+}

@@ -1,0 +1,149 @@
+//! Status tracking: the milestones, cancellation by the owner, and status updates by staff.
+
+use serde_json::json;
+
+use crate::analytics::RollupDelta;
+use crate::error::{OrderlyError, Result};
+use crate::events::{EventType, OutboxEvent};
+use crate::ids::{EventId, OrderId};
+use crate::model::{Caller, Milestone, Order};
+use crate::status::{self, OrderStatus, Transition};
+use crate::store::{ChangeOutcome, OrderChange};
+use crate::validation;
+
+use super::{OrderService, StatusUpdate, StatusView};
+
+impl OrderService {
+    /// The order's current status and every milestone, oldest first.
+    pub fn status(&self, caller: &Caller, id: &OrderId) -> Result<StatusView> {
+        let order = self.order(caller, id)?;
+        Ok(StatusView {
+            order_id: order.id,
+            status: order.status,
+            updated_at: order.updated_at,
+            version: order.version,
+            history: order.history,
+        })
+    }
+
+    /// Cancels an order from `placed` or `processing`. Customers may cancel only their own
+    /// orders (others are `NotFound`); staff may cancel any. Cancelling a cancelled order
+    /// changes nothing.
+    pub fn cancel(&self, caller: &Caller, id: &OrderId, reason: Option<&str>) -> Result<Order> {
+        self.change_status(caller, id, OrderStatus::Cancelled, reason, None)
+    }
+
+    /// Moves an order along the status machine. Only staff may. With `expected_version`, the
+    /// update applies only if the order is still at that version (`VersionConflict` if not).
+    pub fn update_status(
+        &self,
+        caller: &Caller,
+        id: &OrderId,
+        to: OrderStatus,
+        update: &StatusUpdate,
+    ) -> Result<Order> {
+        self.require_staff(caller, "update order status")?;
+        self.change_status(
+            caller,
+            id,
+            to,
+            update.note.as_deref(),
+            update.expected_version,
+        )
+    }
+
+    fn change_status(
+        &self,
+        caller: &Caller,
+        id: &OrderId,
+        to: OrderStatus,
+        note: Option<&str>,
+        expected_version: Option<u32>,
+    ) -> Result<Order> {
+        if let Some(n) = note {
+            validation::validate_note("note", n)?;
+        }
+        // Optimistic concurrency: compute the change from what we read and apply it only if
+        // the order is still at that version; otherwise read again (unless the caller pinned
+        // a version, in which case that is their conflict to resolve).
+        let attempts = self.config.store_attempts.max(1) * 4;
+        for _ in 0..attempts {
+            let current = self.order(caller, id)?;
+            if let Some(expected) = expected_version {
+                if current.version != expected {
+                    return Err(OrderlyError::VersionConflict {
+                        expected,
+                        actual: current.version,
+                    });
+                }
+            }
+            let from = match status::transition(current.status, to)? {
+                Transition::NoOp => return Ok(current),
+                Transition::Move { from, .. } => from,
+            };
+            let change = self.build_change(caller, current, from, to, note);
+            match self.with_retry(|| self.store.apply_change(&change))? {
+                ChangeOutcome::Applied => return Ok(change.order),
+                ChangeOutcome::Stale => {
+                    if let Some(expected) = expected_version {
+                        let actual = self.order(caller, id)?.version;
+                        return Err(OrderlyError::VersionConflict { expected, actual });
+                    }
+                }
+            }
+        }
+        Err(OrderlyError::IdempotencyInProgress)
+    }
+
+    fn build_change(
+        &self,
+        caller: &Caller,
+        current: Order,
+        from: OrderStatus,
+        to: OrderStatus,
+        note: Option<&str>,
+    ) -> OrderChange {
+        let now = self.clock.now().max(current.updated_at);
+        let milestone = Milestone {
+            status: to,
+            at: now,
+            actor: caller.actor(),
+            note: note.map(str::to_owned),
+        };
+        let from_version = current.version;
+        let mut order = current;
+        order.status = to;
+        order.updated_at = now;
+        order.version = from_version + 1;
+        order.history.push(milestone.clone());
+        let (event_type, payload) = if to == OrderStatus::Cancelled {
+            (
+                EventType::OrderCancelled,
+                json!({ "from": from, "reason": note, "actor": milestone.actor, "version": order.version }),
+            )
+        } else {
+            (
+                EventType::StatusChanged,
+                json!({ "from": from, "to": to, "note": note, "actor": milestone.actor, "version": order.version }),
+            )
+        };
+        let event = OutboxEvent {
+            event_id: EventId::from_uuid(self.new_uuid()),
+            event_type,
+            order_id: order.id,
+            user_id: order.user_id.clone(),
+            sequence: order.version,
+            at: now,
+            payload,
+        };
+        OrderChange {
+            order_id: order.id,
+            user_id: order.user_id.clone(),
+            from_version,
+            rollup: RollupDelta::moved(&order, from, to),
+            milestone,
+            event,
+            order,
+        }
+    }
+}

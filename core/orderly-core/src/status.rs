@@ -1,0 +1,174 @@
+//! The order status machine: placed -> processing -> shipped -> delivered, and cancelled from
+//! placed or processing. Delivered and cancelled are final.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{OrderlyError, ValidationError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStatus {
+    Placed,
+    Processing,
+    Shipped,
+    Delivered,
+    Cancelled,
+}
+
+impl OrderStatus {
+    pub const ALL: [OrderStatus; 5] = [
+        OrderStatus::Placed,
+        OrderStatus::Processing,
+        OrderStatus::Shipped,
+        OrderStatus::Delivered,
+        OrderStatus::Cancelled,
+    ];
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            OrderStatus::Placed => "placed",
+            OrderStatus::Processing => "processing",
+            OrderStatus::Shipped => "shipped",
+            OrderStatus::Delivered => "delivered",
+            OrderStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn is_final(&self) -> bool {
+        matches!(self, OrderStatus::Delivered | OrderStatus::Cancelled)
+    }
+
+    /// Whether the machine allows `self -> to` as a real change (not a no-op).
+    pub fn can_move_to(&self, to: OrderStatus) -> bool {
+        use OrderStatus::*;
+        matches!(
+            (self, to),
+            (Placed, Processing)
+                | (Processing, Shipped)
+                | (Shipped, Delivered)
+                | (Placed, Cancelled)
+                | (Processing, Cancelled)
+        )
+    }
+}
+
+impl fmt::Display for OrderStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for OrderStatus {
+    type Err = ValidationError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        OrderStatus::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s)
+            .ok_or_else(|| ValidationError::InvalidField {
+                field: "status".into(),
+                reason: format!(
+                    "{:?} is not one of placed, processing, shipped, delivered, cancelled",
+                    s.chars().take(32).collect::<String>()
+                ),
+            })
+    }
+}
+
+/// What asking for a status does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transition {
+    /// The order is already in that status: nothing changes.
+    NoOp,
+    /// A real move.
+    Move { from: OrderStatus, to: OrderStatus },
+}
+
+/// Decides a requested move. The same status again is a no-op; anything the machine does not
+/// allow is `InvalidTransition`.
+pub fn transition(from: OrderStatus, to: OrderStatus) -> Result<Transition, OrderlyError> {
+    if from == to {
+        Ok(Transition::NoOp)
+    } else if from.can_move_to(to) {
+        Ok(Transition::Move { from, to })
+    } else {
+        Err(OrderlyError::InvalidTransition { from, to })
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn the_happy_path_and_cancellation() {
+        use OrderStatus::*;
+        for (a, b) in [
+            (Placed, Processing),
+            (Processing, Shipped),
+            (Shipped, Delivered),
+            (Placed, Cancelled),
+            (Processing, Cancelled),
+        ] {
+            assert_eq!(
+                transition(a, b).unwrap(),
+                Transition::Move { from: a, to: b }
+            );
+        }
+        for (a, b) in [
+            (Shipped, Cancelled),
+            (Delivered, Cancelled),
+            (Cancelled, Placed),
+            (Processing, Placed),
+            (Placed, Shipped),
+            (Placed, Delivered),
+        ] {
+            assert_eq!(transition(a, b).unwrap_err().code(), "invalid_transition");
+        }
+    }
+
+    #[test]
+    fn parses_only_known_statuses() {
+        assert_eq!(
+            "shipped".parse::<OrderStatus>().unwrap(),
+            OrderStatus::Shipped
+        );
+        assert_eq!(
+            "Shipped".parse::<OrderStatus>().unwrap_err().code(),
+            "invalid_field"
+        );
+    }
+
+    fn any_status() -> impl Strategy<Value = OrderStatus> {
+        proptest::sample::select(OrderStatus::ALL.to_vec())
+    }
+
+    proptest! {
+        /// Any sequence of requests walks only allowed edges, never leaves a final state, and
+        /// never visits a status twice (the machine is acyclic).
+        #[test]
+        fn random_walks_respect_the_machine(requests in proptest::collection::vec(any_status(), 0..40)) {
+            let mut current = OrderStatus::Placed;
+            let mut visited = vec![current];
+            for to in requests {
+                match transition(current, to) {
+                    Ok(Transition::NoOp) => prop_assert_eq!(current, to),
+                    Ok(Transition::Move { from, to }) => {
+                        prop_assert!(!from.is_final());
+                        prop_assert!(!visited.contains(&to));
+                        visited.push(to);
+                        current = to;
+                    }
+                    Err(_) => prop_assert!(!current.can_move_to(to) && current != to),
+                }
+            }
+            if current == OrderStatus::Delivered {
+                prop_assert_eq!(&visited[..], &[OrderStatus::Placed, OrderStatus::Processing, OrderStatus::Shipped, OrderStatus::Delivered][..]);
+            }
+        }
+    }
+}
