@@ -1,0 +1,1 @@
+//! Orderly's Store on MySQL and MariaDB, ready for MySQL-protocol distributed SQL.

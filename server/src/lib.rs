@@ -1,0 +1,1 @@
+//! Orderly's REST server (axum): the order API, JWT auth, problem+json errors, OpenAPI.
