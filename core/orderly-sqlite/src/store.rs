@@ -1,0 +1,225 @@
+//! `SqliteStore`: one writer connection behind a mutex (every write a `BEGIN IMMEDIATE`
+//! transaction) and a pool of readers that WAL lets run beside it.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use orderly_core::store::{
+    ChangeOutcome, HistoryQuery, IdempotencyRecord, InsertOutcome, NewOrder, OrderChange, SalesRow,
+    Store, StoreResult,
+};
+use orderly_core::{
+    Checkout, CheckoutId, Currency, EventId, IdempotencyKey, Order, OrderId, OutboxEvent,
+    ProductSales, StatusCount, Timestamp, TopBy, UserId,
+};
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+
+use crate::codec::to_json;
+use crate::error::{BACKEND, OpError};
+use crate::options::SqliteOptions;
+use crate::pool::ReaderPool;
+use crate::{checkouts, connection, migrations, orders, outbox, retry, rollups};
+
+/// An Orderly [`Store`] on SQLite. Cheap to share behind an `Arc`; every method is one
+/// transaction.
+pub struct SqliteStore {
+    writer: Mutex<Connection>,
+    /// `None` for an in-memory database, whose single connection also serves reads.
+    readers: Option<ReaderPool>,
+    path: Option<PathBuf>,
+}
+
+/// How a write transaction ends.
+enum Finish<T> {
+    Commit(T),
+    /// Nothing the transaction did is kept (it found that it must not write).
+    Rollback(T),
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) a database file, switches it to WAL and applies pending
+    /// migrations. A database written by a newer build is refused with a `Migration` error.
+    pub fn open(path: impl AsRef<Path>, options: SqliteOptions) -> StoreResult<SqliteStore> {
+        let path = path.as_ref();
+        let writer = retry::on_busy(|| {
+            let mut conn = connection::open_writer(path, &options)?;
+            migrations::migrate(&mut conn)?;
+            Ok(conn)
+        })?;
+        let first = connection::open_reader(path, &options)?;
+        let rest = (1..options.readers.max(1))
+            .map(|_| connection::open_reader(path, &options))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(SqliteStore {
+            writer: Mutex::new(writer),
+            readers: Some(ReaderPool::new(first, rest)),
+            path: Some(path.to_owned()),
+        })
+    }
+
+    /// A private, empty in-memory database, gone when the store is dropped. Its single
+    /// connection serves every call in turn, so concurrent callers stay correct.
+    pub fn open_in_memory() -> StoreResult<SqliteStore> {
+        let mut conn = connection::open_memory()?;
+        migrations::migrate(&mut conn)?;
+        Ok(SqliteStore {
+            writer: Mutex::new(conn),
+            readers: None,
+            path: None,
+        })
+    }
+
+    /// The database file, or `None` for an in-memory store.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// The schema version of the open database (equal to [`crate::SCHEMA_VERSION`]).
+    pub fn schema_version(&self) -> StoreResult<u32> {
+        self.read(migrations::schema_version)
+    }
+
+    pub(crate) fn writer(&self) -> MutexGuard<'_, Connection> {
+        // A panic mid-transaction rolled the transaction back as it unwound; the connection
+        // is usable.
+        self.writer.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn read<T>(&self, mut op: impl FnMut(&Connection) -> Result<T, OpError>) -> StoreResult<T> {
+        retry::on_busy(|| match &self.readers {
+            Some(pool) => op(&pool.get()),
+            None => op(&self.writer()),
+        })
+        .map_err(OpError::into_store_error)
+    }
+
+    fn write<T>(
+        &self,
+        mut op: impl FnMut(&Transaction<'_>) -> Result<Finish<T>, OpError>,
+    ) -> StoreResult<T> {
+        let mut conn = self.writer();
+        retry::on_busy(|| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            // An error drops `tx`, which rolls everything back.
+            match op(&tx)? {
+                Finish::Commit(value) => {
+                    tx.commit()?;
+                    Ok(value)
+                }
+                Finish::Rollback(value) => {
+                    tx.rollback()?;
+                    Ok(value)
+                }
+            }
+        })
+        .map_err(OpError::into_store_error)
+    }
+}
+
+impl fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.path)
+            .field(
+                "readers",
+                &self.readers.as_ref().map_or(0, ReaderPool::size),
+            )
+            .finish()
+    }
+}
+
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        BACKEND
+    }
+
+    fn ping(&self) -> StoreResult<()> {
+        self.read(|conn| {
+            conn.prepare_cached("SELECT 1")?.query_row([], |_| Ok(()))?;
+            Ok(())
+        })
+    }
+
+    fn save_checkout(&self, checkout: &Checkout) -> StoreResult<()> {
+        let doc = to_json(checkout)?;
+        self.write(|tx| checkouts::save(tx, checkout, &doc).map(Finish::Commit))
+    }
+
+    fn checkout(&self, id: &CheckoutId) -> StoreResult<Option<Checkout>> {
+        self.read(|conn| checkouts::load(conn, id))
+    }
+
+    fn idempotency_record(
+        &self,
+        user: &UserId,
+        key: &IdempotencyKey,
+    ) -> StoreResult<Option<IdempotencyRecord>> {
+        self.read(|conn| orders::idempotency_record(conn, user, key))
+    }
+
+    fn insert_order(&self, new: &NewOrder) -> StoreResult<InsertOutcome> {
+        // Encode before taking the write lock, once, however many attempts it takes.
+        let doc = to_json(&new.order)?;
+        let payload = to_json(&new.event.payload)?;
+        self.write(|tx| {
+            // The key goes first: if it is taken, nothing else is written.
+            if let Some(record) = orders::claim_key(tx, new)? {
+                return Ok(Finish::Rollback(InsertOutcome::KeyTaken(record)));
+            }
+            orders::insert(tx, &new.order, &doc)?;
+            rollups::apply(tx, &new.rollup)?;
+            outbox::insert(tx, &new.event, &payload)?;
+            Ok(Finish::Commit(InsertOutcome::Created))
+        })
+    }
+
+    fn order(&self, id: &OrderId) -> StoreResult<Option<Order>> {
+        self.read(|conn| orders::by_id(conn, id))
+    }
+
+    fn orders_for_user(&self, query: &HistoryQuery) -> StoreResult<Vec<Order>> {
+        self.read(|conn| orders::history(conn, query))
+    }
+
+    fn apply_change(&self, change: &OrderChange) -> StoreResult<ChangeOutcome> {
+        let doc = to_json(&change.order)?;
+        let payload = to_json(&change.event.payload)?;
+        self.write(|tx| {
+            if !orders::update(tx, change, &doc)? {
+                return Ok(Finish::Rollback(ChangeOutcome::Stale));
+            }
+            rollups::apply(tx, &change.rollup)?;
+            outbox::insert(tx, &change.event, &payload)?;
+            Ok(Finish::Commit(ChangeOutcome::Applied))
+        })
+    }
+
+    fn pending_events(&self, limit: u32) -> StoreResult<Vec<OutboxEvent>> {
+        self.read(|conn| outbox::pending(conn, limit))
+    }
+
+    fn mark_delivered(&self, ids: &[EventId], at: Timestamp) -> StoreResult<u64> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        self.write(|tx| outbox::mark_delivered(tx, ids, at).map(Finish::Commit))
+    }
+
+    fn sales(&self, from_hour: i64, to_hour_exclusive: i64) -> StoreResult<Vec<SalesRow>> {
+        self.read(|conn| rollups::sales(conn, from_hour, to_hour_exclusive))
+    }
+
+    fn top_products(
+        &self,
+        currency: Currency,
+        by: TopBy,
+        limit: u32,
+    ) -> StoreResult<Vec<ProductSales>> {
+        self.read(|conn| rollups::top_products(conn, currency, by, limit))
+    }
+
+    fn status_counts(&self) -> StoreResult<Vec<StatusCount>> {
+        self.read(rollups::status_counts)
+    }
+}

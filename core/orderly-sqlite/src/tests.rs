@@ -1,0 +1,281 @@
+//! Store-level tests of what only this backend has: files, migrations, locks and the schema.
+//! The behaviour every backend shares is tested by the conformance suite in `orderly-tests`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use orderly_core::analytics::RollupDelta;
+use orderly_core::store::{InsertOutcome, NewOrder};
+use orderly_core::{
+    Address, Currency, EventId, EventType, IdGenerator, IdempotencyKey, Milestone, Money, Order,
+    OrderId, OrderStatus, OutboxEvent, PaymentMethod, ShippingMethod, Store, StoreErrorKind,
+    Timestamp, Totals, UserId, UuidV7Generator,
+};
+use rusqlite::Connection;
+
+use crate::{SCHEMA_VERSION, SqliteOptions, SqliteStore, Synchronous};
+
+fn new_order(user: &str, key: &str) -> NewOrder {
+    let usd = Currency::USD;
+    let at = Timestamp::from_unix_millis(1_790_000_000_000);
+    let money = |m| Money::from_minor(m, usd);
+    let order = Order {
+        id: OrderId::from_uuid(UuidV7Generator.new_uuid()),
+        user_id: UserId::new(user).unwrap(),
+        status: OrderStatus::Placed,
+        currency: usd,
+        items: Vec::new(),
+        totals: Totals {
+            subtotal: money(1000),
+            shipping: money(499),
+            tax: money(0),
+            discount: money(0),
+            total: money(1499),
+        },
+        delivery_address: Address {
+            name: "Ada".into(),
+            line1: "1 Main St".into(),
+            line2: None,
+            city: "Springfield".into(),
+            region: None,
+            postal_code: "12345".into(),
+            country: "US".into(),
+        },
+        payment_method: PaymentMethod::CashOnDelivery,
+        shipping_method: ShippingMethod::Standard,
+        discount_code: None,
+        checkout_id: None,
+        metadata: Default::default(),
+        created_at: at,
+        updated_at: at,
+        version: 1,
+        history: vec![Milestone {
+            status: OrderStatus::Placed,
+            at,
+            actor: format!("customer:{user}"),
+            note: None,
+        }],
+    };
+    NewOrder {
+        event: OutboxEvent {
+            event_id: EventId::from_uuid(UuidV7Generator.new_uuid()),
+            event_type: EventType::OrderPlaced,
+            order_id: order.id,
+            user_id: order.user_id.clone(),
+            sequence: 1,
+            at,
+            payload: serde_json::json!({ "order": order }),
+        },
+        rollup: RollupDelta::placed(&order),
+        idempotency_key: IdempotencyKey::new(key).unwrap(),
+        fingerprint: "fp".into(),
+        order,
+    }
+}
+
+fn open(path: &Path) -> SqliteStore {
+    SqliteStore::open(path, SqliteOptions::default()).unwrap()
+}
+
+/// A write that touches no data but still takes the write lock.
+fn write_probe(store: &SqliteStore) -> Result<u64, orderly_core::StoreError> {
+    let id = EventId::from_uuid(UuidV7Generator.new_uuid());
+    store.mark_delivered(&[id], Timestamp::from_unix_millis(0))
+}
+
+#[test]
+fn reopening_keeps_data_and_does_not_migrate_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("orders.db");
+    let new = new_order("ada", "k1");
+    {
+        let store = open(&path);
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        assert_eq!(store.insert_order(&new).unwrap(), InsertOutcome::Created);
+    }
+    for _ in 0..2 {
+        let store = open(&path);
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        assert_eq!(store.order(&new.order.id).unwrap(), Some(new.order.clone()));
+    }
+    let raw = Connection::open(&path).unwrap();
+    let tables: i64 = raw
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = 'orders'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(tables, 1);
+}
+
+#[test]
+fn a_database_from_a_newer_build_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("future.db");
+    drop(open(&path));
+    let raw = Connection::open(&path).unwrap();
+    raw.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+        .unwrap();
+    drop(raw);
+
+    let err = SqliteStore::open(&path, SqliteOptions::default()).unwrap_err();
+    assert_eq!(err.kind, StoreErrorKind::Migration);
+    assert!(err.message.contains("newer"), "{err}");
+}
+
+#[test]
+fn a_failed_migration_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clash.db");
+    // A table in the way makes migration 1 fail half-way through its script.
+    let raw = Connection::open(&path).unwrap();
+    raw.execute_batch("CREATE TABLE checkouts (x INTEGER)")
+        .unwrap();
+    drop(raw);
+
+    let err = SqliteStore::open(&path, SqliteOptions::default()).unwrap_err();
+    assert_eq!(err.kind, StoreErrorKind::Migration);
+    let raw = Connection::open(&path).unwrap();
+    let version: i64 = raw
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    let orders: i64 = raw
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE name = 'orders'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!((version, orders), (0, 0));
+}
+
+#[test]
+fn files_use_wal_and_foreign_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wal.db");
+    let options = SqliteOptions {
+        synchronous: Synchronous::Full,
+        readers: 2,
+        ..SqliteOptions::default()
+    };
+    let store = SqliteStore::open(&path, options).unwrap();
+    assert_eq!(store.path(), Some(path.as_path()));
+    let raw = Connection::open(&path).unwrap();
+    let mode: String = raw
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+
+    // An outbox row for an order that does not exist breaks the foreign key.
+    let mut orphan = new_order("ada", "k1");
+    orphan.idempotency_key = IdempotencyKey::new("k2").unwrap();
+    let conn = store.writer();
+    let err = crate::outbox::insert(&conn, &orphan.event, "{}").unwrap_err();
+    assert_eq!(err.into_store_error().kind, StoreErrorKind::Constraint);
+}
+
+#[test]
+fn a_corrupt_document_is_reported_not_panicked_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("corrupt.db");
+    let store = open(&path);
+    let new = new_order("ada", "k1");
+    store.insert_order(&new).unwrap();
+    let raw = Connection::open(&path).unwrap();
+    raw.execute("UPDATE orders SET doc = '{\"not\": \"an order\"}'", [])
+        .unwrap();
+    let err = store.order(&new.order.id).unwrap_err();
+    assert_eq!((err.kind, err.backend), (StoreErrorKind::Corrupt, "sqlite"));
+}
+
+#[test]
+fn a_briefly_held_lock_is_waited_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("busy.db");
+    let store = open(&path);
+    let holder = Connection::open(&path).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+    // Held for longer than one busy timeout (50 ms), released well within the retries.
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(120));
+        holder.execute_batch("COMMIT").unwrap();
+    });
+    assert_eq!(write_probe(&store).unwrap(), 0);
+    release.join().unwrap();
+}
+
+#[test]
+fn a_lock_held_too_long_is_contention_within_a_second() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("busy.db");
+    let store = open(&path);
+    let holder = Connection::open(&path).unwrap();
+    holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+
+    let started = Instant::now();
+    let err = store.insert_order(&new_order("ada", "k1")).unwrap_err();
+    assert_eq!(err.kind, StoreErrorKind::Contention);
+    assert!(err.is_transient());
+    assert!(started.elapsed() < Duration::from_secs(1));
+
+    // Readers are not blocked by the writer's lock, and nothing was half-written.
+    assert!(store.status_counts().unwrap().iter().all(|c| c.orders == 0));
+    holder.execute_batch("ROLLBACK").unwrap();
+    assert_eq!(
+        store.insert_order(&new_order("ada", "k1")).unwrap(),
+        InsertOutcome::Created
+    );
+}
+
+#[test]
+fn in_memory_stores_are_private_and_complete() {
+    let a = SqliteStore::open_in_memory().unwrap();
+    let b = SqliteStore::open_in_memory().unwrap();
+    assert_eq!(a.path(), None);
+    assert_eq!(a.schema_version().unwrap(), SCHEMA_VERSION);
+    let new = new_order("ada", "k1");
+    a.insert_order(&new).unwrap();
+    assert!(a.order(&new.order.id).unwrap().is_some());
+    assert!(b.order(&new.order.id).unwrap().is_none());
+    a.ping().unwrap();
+    assert_eq!(a.backend(), "sqlite");
+}
+
+#[test]
+fn history_pages_seek_through_the_index() {
+    let store = SqliteStore::open_in_memory().unwrap();
+    let conn = store.writer();
+    let plan = |sql: &str| -> String {
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(3))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect::<Vec<_>>();
+        rows.join("; ")
+    };
+    let all = plan(
+        "SELECT doc FROM orders WHERE user_id = 'a' AND created_at <= 5 \
+         AND (created_at < 5 OR id < 'x') ORDER BY created_at DESC, id DESC LIMIT 3",
+    );
+    assert!(all.contains("orders_user_history"), "{all}");
+    assert!(all.contains("created_at<"), "{all}");
+    assert!(!all.contains("TEMP B-TREE"), "{all}");
+    let by_status = plan(
+        "SELECT doc FROM orders WHERE user_id = 'a' AND status = 'placed' AND created_at <= 5 \
+         AND (created_at < 5 OR id < 'x') ORDER BY created_at DESC, id DESC LIMIT 3",
+    );
+    assert!(
+        by_status.contains("orders_user_status_history"),
+        "{by_status}"
+    );
+    assert!(!by_status.contains("TEMP B-TREE"), "{by_status}");
+    let pending = plan(
+        "SELECT event_id FROM outbox WHERE delivered_at IS NULL \
+         ORDER BY at, sequence, event_id LIMIT 10",
+    );
+    assert!(pending.contains("outbox_pending"), "{pending}");
+}
