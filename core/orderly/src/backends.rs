@@ -41,9 +41,9 @@ pub(crate) fn sqlite(_rest: &str) -> Result<Arc<dyn Store>, OpenError> {
 /// Opens a `mysql://user:pass@host:port/db` URL (the whole URL).
 #[cfg(feature = "mysql")]
 pub(crate) fn mysql(url: &str) -> Result<Arc<dyn Store>, OpenError> {
-    // The MySQL backend opens here: parse `url` and return an `orderly_mysql` store.
-    let _ = url;
-    Err(OpenError::BackendNotBuilt("mysql"))
+    let options = orderly_mysql::MysqlOptions::from_url(url)
+        .map_err(|e| OpenError::InvalidUrl(format!("MySQL: {}", e.reason())))?;
+    Ok(Arc::new(orderly_mysql::MysqlStore::open_with(options)?))
 }
 
 #[cfg(not(feature = "mysql"))]

@@ -1,0 +1,200 @@
+//! Orders and their idempotency keys: placing, changing and reading.
+//!
+//! Every statement is keyed by the order id or by `user_id` (the shard key); placing and
+//! changing touch only the user's rows plus the rollups.
+
+use mysql::prelude::Queryable;
+use mysql::{Params, PooledConn, TxOpts, Value};
+use orderly_core::store::{
+    ChangeOutcome, HistoryQuery, IdempotencyRecord, InsertOutcome, NewOrder, OrderChange,
+};
+use orderly_core::{IdempotencyKey, Order, OrderId, StoreError, StoreErrorKind, UserId};
+
+use crate::codec::{from_json, parse_id, to_json};
+use crate::error::{BACKEND, DbResult, is_duplicate_key};
+use crate::{outbox, rollups};
+
+const INSERT_IDEMPOTENCY: &str = "INSERT INTO idempotency_keys \
+    (user_id, idem_key, order_id, fingerprint, created_at) VALUES (?, ?, ?, ?, ?)";
+
+const SELECT_IDEMPOTENCY: &str =
+    "SELECT order_id, fingerprint FROM idempotency_keys WHERE user_id = ? AND idem_key = ?";
+
+const INSERT_ORDER: &str = "INSERT INTO orders \
+    (id, user_id, status, currency, subtotal, shipping, tax, discount, total, \
+     created_at, updated_at, version, checkout_id, doc) \
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+/// The version check makes the write conditional: a concurrent change that committed first
+/// leaves no matching row, and this one applies nothing.
+const UPDATE_ORDER: &str = "UPDATE orders SET status = ?, updated_at = ?, version = ?, doc = ? \
+    WHERE id = ? AND user_id = ? AND version = ?";
+
+const SELECT_ORDER: &str = "SELECT doc FROM orders WHERE id = ?";
+
+/// History pages: newest first by (created_at, id), strictly after the cursor. Written with
+/// OR rather than a row comparison so that every server uses the index range.
+const HISTORY: &str = "SELECT doc FROM orders WHERE user_id = ? \
+    ORDER BY created_at DESC, id DESC LIMIT ?";
+const HISTORY_AFTER: &str = "SELECT doc FROM orders WHERE user_id = ? \
+    AND (created_at < ? OR (created_at = ? AND id < ?)) \
+    ORDER BY created_at DESC, id DESC LIMIT ?";
+const HISTORY_BY_STATUS: &str = "SELECT doc FROM orders WHERE user_id = ? AND status = ? \
+    ORDER BY created_at DESC, id DESC LIMIT ?";
+const HISTORY_BY_STATUS_AFTER: &str = "SELECT doc FROM orders WHERE user_id = ? AND status = ? \
+    AND (created_at < ? OR (created_at = ? AND id < ?)) \
+    ORDER BY created_at DESC, id DESC LIMIT ?";
+
+/// Claims the idempotency key first: a concurrent transaction inserting the same key waits on
+/// InnoDB's lock for this one to end and then gets a duplicate-key error, so exactly one order
+/// is written per key and the loser returns the winner's record.
+pub(crate) fn insert_order(
+    conn: &mut PooledConn,
+    new: &NewOrder,
+) -> Result<InsertOutcome, StoreError> {
+    let order = &new.order;
+    let doc = to_json(order)?;
+    let payload = to_json(&new.event.payload)?;
+
+    let mut tx = conn.start_transaction(TxOpts::default()).db()?;
+    let claimed = tx.exec_drop(
+        INSERT_IDEMPOTENCY,
+        (
+            order.user_id.as_str(),
+            new.idempotency_key.as_str().as_bytes(),
+            order.id.to_string(),
+            new.fingerprint.as_str(),
+            order.created_at.unix_millis(),
+        ),
+    );
+    match claimed {
+        Err(e) if is_duplicate_key(&e) => {
+            tx.rollback().db()?;
+            return match idempotency_record(conn, &order.user_id, &new.idempotency_key)? {
+                // An earlier attempt of this very call committed, but its answer was lost.
+                Some(record) if record.order_id == order.id => Ok(InsertOutcome::Created),
+                Some(record) => Ok(InsertOutcome::KeyTaken(record)),
+                None => Err(StoreError::new(
+                    StoreErrorKind::Contention,
+                    BACKEND,
+                    "the idempotency key was taken and released; try again",
+                )),
+            };
+        }
+        other => other.db()?,
+    }
+    tx.exec_drop(INSERT_ORDER, order_row(order, doc)).db()?;
+    outbox::insert_event(&mut tx, &new.event, payload)?;
+    // Rollups last: their rows are shared by many orders, so hold their locks the shortest.
+    rollups::apply(&mut tx, &order.user_id, &new.rollup)?;
+    tx.commit().db()?;
+    Ok(InsertOutcome::Created)
+}
+
+fn order_row(order: &Order, doc: String) -> Params {
+    let totals = &order.totals;
+    Params::Positional(vec![
+        Value::from(order.id.to_string()),
+        Value::from(order.user_id.as_str()),
+        Value::from(order.status.as_str()),
+        Value::from(order.currency.code()),
+        Value::from(totals.subtotal.minor()),
+        Value::from(totals.shipping.minor()),
+        Value::from(totals.tax.minor()),
+        Value::from(totals.discount.minor()),
+        Value::from(totals.total.minor()),
+        Value::from(order.created_at.unix_millis()),
+        Value::from(order.updated_at.unix_millis()),
+        Value::from(order.version),
+        Value::from(order.checkout_id.map(|c| c.to_string())),
+        Value::from(doc),
+    ])
+}
+
+pub(crate) fn idempotency_record(
+    conn: &mut impl Queryable,
+    user: &UserId,
+    key: &IdempotencyKey,
+) -> Result<Option<IdempotencyRecord>, StoreError> {
+    let row: Option<(String, String)> = conn
+        .exec_first(SELECT_IDEMPOTENCY, (user.as_str(), key.as_str().as_bytes()))
+        .db()?;
+    row.map(|(order_id, fingerprint)| {
+        Ok(IdempotencyRecord {
+            order_id: parse_id("order id", &order_id, OrderId::parse)?,
+            fingerprint,
+        })
+    })
+    .transpose()
+}
+
+pub(crate) fn apply_change(
+    conn: &mut PooledConn,
+    change: &OrderChange,
+) -> Result<ChangeOutcome, StoreError> {
+    let order = &change.order;
+    let doc = to_json(order)?;
+    let payload = to_json(&change.event.payload)?;
+
+    let mut tx = conn.start_transaction(TxOpts::default()).db()?;
+    tx.exec_drop(
+        UPDATE_ORDER,
+        (
+            order.status.as_str(),
+            order.updated_at.unix_millis(),
+            order.version,
+            doc,
+            change.order_id.to_string(),
+            change.user_id.as_str(),
+            change.from_version,
+        ),
+    )
+    .db()?;
+    if tx.affected_rows() == 0 {
+        tx.rollback().db()?;
+        // An earlier attempt of this very call may have committed before its answer was lost:
+        // its event, unique to this change, says so.
+        return Ok(
+            if outbox::event_exists(conn, &change.user_id, &change.event.event_id)? {
+                ChangeOutcome::Applied
+            } else {
+                ChangeOutcome::Stale
+            },
+        );
+    }
+    outbox::insert_event(&mut tx, &change.event, payload)?;
+    rollups::apply(&mut tx, &change.user_id, &change.rollup)?;
+    tx.commit().db()?;
+    Ok(ChangeOutcome::Applied)
+}
+
+pub(crate) fn order(conn: &mut impl Queryable, id: &OrderId) -> Result<Option<Order>, StoreError> {
+    let doc: Option<Vec<u8>> = conn.exec_first(SELECT_ORDER, (id.to_string(),)).db()?;
+    doc.map(|d| from_json("order", &d)).transpose()
+}
+
+pub(crate) fn orders_for_user(
+    conn: &mut impl Queryable,
+    query: &HistoryQuery,
+) -> Result<Vec<Order>, StoreError> {
+    let user = Value::from(query.user_id.as_str());
+    let limit = Value::from(query.limit);
+    let after = query.after.map(|p| {
+        let at = Value::from(p.created_at.unix_millis());
+        [at.clone(), at, Value::from(p.order_id.to_string())]
+    });
+    let (sql, params): (&str, Vec<Value>) = match (query.status, after) {
+        (None, None) => (HISTORY, vec![user, limit]),
+        (None, Some([a, b, c])) => (HISTORY_AFTER, vec![user, a, b, c, limit]),
+        (Some(s), None) => (
+            HISTORY_BY_STATUS,
+            vec![user, Value::from(s.as_str()), limit],
+        ),
+        (Some(s), Some([a, b, c])) => (
+            HISTORY_BY_STATUS_AFTER,
+            vec![user, Value::from(s.as_str()), a, b, c, limit],
+        ),
+    };
+    let docs: Vec<Vec<u8>> = conn.exec(sql, Params::Positional(params)).db()?;
+    docs.iter().map(|d| from_json("order", d)).collect()
+}

@@ -1,0 +1,230 @@
+//! Analytics rollups: applied in the same transaction as the order write that causes them,
+//! read without scanning orders.
+//!
+//! Writes are blind increments (`INSERT .. ON DUPLICATE KEY UPDATE x = x + VALUES(x)`), so
+//! concurrent transactions never lose each other's counts. Rows are locked in one global order
+//! (sales, then products, then statuses, each sorted by key) so that two transactions never
+//! wait on each other in a cycle. Sales and status rows, which every order touches, are spread
+//! over slots chosen by user id; readers sum the slots.
+
+use std::collections::{BTreeMap, HashMap};
+
+use mysql::prelude::Queryable;
+use mysql::{Params, Value};
+use orderly_core::analytics::RollupDelta;
+use orderly_core::store::SalesRow;
+use orderly_core::{
+    Currency, Money, OrderStatus, ProductId, ProductSales, StatusCount, StoreError, TopBy, UserId,
+};
+
+use crate::codec::{slot, utf8};
+use crate::error::{DbResult, corrupt};
+
+const SALES_UPSERT: (&str, &str, &str) = (
+    "INSERT INTO sales_hourly (hour_start, currency, slot, total_minor, order_count) VALUES ",
+    "(?, ?, ?, ?, ?)",
+    " ON DUPLICATE KEY UPDATE total_minor = total_minor + VALUES(total_minor), \
+     order_count = order_count + VALUES(order_count)",
+);
+
+/// The name follows the latest order that sold the product; a cancellation keeps it.
+const PRODUCT_UPSERT: (&str, &str, &str) = (
+    "INSERT INTO product_sales (currency, product_id, name, quantity, revenue) VALUES ",
+    "(?, ?, ?, ?, ?)",
+    " ON DUPLICATE KEY UPDATE name = IF(VALUES(quantity) > 0, VALUES(name), name), \
+     quantity = quantity + VALUES(quantity), revenue = revenue + VALUES(revenue)",
+);
+
+const STATUS_UPSERT: (&str, &str, &str) = (
+    "INSERT INTO status_counts (status, slot, order_count) VALUES ",
+    "(?, ?, ?)",
+    " ON DUPLICATE KEY UPDATE order_count = order_count + VALUES(order_count)",
+);
+
+/// Rows per upsert statement are powers of two up to this, so that few distinct statements
+/// are prepared whatever the number of order lines.
+const MAX_ROWS_PER_STATEMENT: usize = 32;
+
+/// Applies one write's rollup deltas inside its transaction.
+pub(crate) fn apply(
+    tx: &mut impl Queryable,
+    user: &UserId,
+    delta: &RollupDelta,
+) -> Result<(), StoreError> {
+    let slot = slot(user);
+
+    let mut sales: BTreeMap<(i64, &str), (i64, i64)> = BTreeMap::new();
+    for s in &delta.sales {
+        let entry = sales.entry((s.hour, s.currency.code())).or_default();
+        entry.0 += s.amount;
+        entry.1 += s.orders;
+    }
+    let sales: Vec<Vec<Value>> = sales
+        .into_iter()
+        .map(|((hour, currency), (amount, orders))| {
+            vec![
+                hour.into(),
+                currency.into(),
+                slot.into(),
+                amount.into(),
+                orders.into(),
+            ]
+        })
+        .collect();
+    upsert(tx, SALES_UPSERT, sales)?;
+
+    let mut products: BTreeMap<(&str, &[u8]), (&str, i64, i64)> = BTreeMap::new();
+    for p in &delta.products {
+        let key = (p.currency.code(), p.product_id.as_str().as_bytes());
+        let entry = products.entry(key).or_insert((p.name.as_str(), 0, 0));
+        entry.0 = p.name.as_str();
+        entry.1 += p.quantity;
+        entry.2 += p.revenue;
+    }
+    let products: Vec<Vec<Value>> = products
+        .into_iter()
+        .map(|((currency, product), (name, quantity, revenue))| {
+            vec![
+                currency.into(),
+                product.into(),
+                name.into(),
+                quantity.into(),
+                revenue.into(),
+            ]
+        })
+        .collect();
+    upsert(tx, PRODUCT_UPSERT, products)?;
+
+    let mut statuses: BTreeMap<&str, i64> = BTreeMap::new();
+    for s in &delta.statuses {
+        *statuses.entry(s.status.as_str()).or_default() += s.orders;
+    }
+    let statuses: Vec<Vec<Value>> = statuses
+        .into_iter()
+        .map(|(status, orders)| vec![status.into(), slot.into(), orders.into()])
+        .collect();
+    upsert(tx, STATUS_UPSERT, statuses)
+}
+
+/// Runs a multi-row upsert in statements of 32, 16, ... 1 rows, keeping the rows' order.
+fn upsert(
+    tx: &mut impl Queryable,
+    (head, row, tail): (&str, &str, &str),
+    rows: Vec<Vec<Value>>,
+) -> Result<(), StoreError> {
+    let mut rest = rows.as_slice();
+    while !rest.is_empty() {
+        let n = statement_rows(rest.len());
+        let (batch, remaining) = rest.split_at(n);
+        rest = remaining;
+        let sql = format!("{head}{}{tail}", vec![row; n].join(", "));
+        let params: Vec<Value> = batch.iter().flatten().cloned().collect();
+        tx.exec_drop(sql, Params::Positional(params)).db()?;
+    }
+    Ok(())
+}
+
+/// The largest power of two up to `MAX_ROWS_PER_STATEMENT` that is at most `remaining`.
+fn statement_rows(remaining: usize) -> usize {
+    let mut n = MAX_ROWS_PER_STATEMENT;
+    while n > remaining.max(1) {
+        n /= 2;
+    }
+    n
+}
+
+const SALES: &str = "SELECT currency, SUM(total_minor), SUM(order_count) FROM sales_hourly \
+    WHERE hour_start >= ? AND hour_start < ? GROUP BY currency ORDER BY currency";
+
+pub(crate) fn sales(
+    conn: &mut impl Queryable,
+    from_hour: i64,
+    to_hour_exclusive: i64,
+) -> Result<Vec<SalesRow>, StoreError> {
+    let rows: Vec<(String, String, String)> =
+        conn.exec(SALES, (from_hour, to_hour_exclusive)).db()?;
+    rows.into_iter()
+        .map(|(currency, total, orders)| {
+            Ok(SalesRow {
+                currency: currency_of(&currency)?,
+                total_minor: integer("sales total", &total)?,
+                orders: integer("order count", &orders)?,
+            })
+        })
+        .collect()
+}
+
+const TOP_BY_QUANTITY: &str = "SELECT product_id, name, quantity, revenue FROM product_sales \
+    WHERE currency = ? AND quantity > 0 ORDER BY quantity DESC, revenue DESC, product_id LIMIT ?";
+const TOP_BY_REVENUE: &str = "SELECT product_id, name, quantity, revenue FROM product_sales \
+    WHERE currency = ? AND quantity > 0 ORDER BY revenue DESC, quantity DESC, product_id LIMIT ?";
+
+pub(crate) fn top_products(
+    conn: &mut impl Queryable,
+    currency: Currency,
+    by: TopBy,
+    limit: u32,
+) -> Result<Vec<ProductSales>, StoreError> {
+    let sql = match by {
+        TopBy::Quantity => TOP_BY_QUANTITY,
+        TopBy::Revenue => TOP_BY_REVENUE,
+    };
+    let rows: Vec<(Vec<u8>, String, i64, i64)> = conn.exec(sql, (currency.code(), limit)).db()?;
+    rows.into_iter()
+        .map(|(product_id, name, quantity, revenue)| {
+            let product_id = utf8("product id", product_id)?;
+            Ok(ProductSales {
+                product_id: ProductId::new(product_id)
+                    .map_err(|e| corrupt(format!("stored product id: {e}")))?,
+                name,
+                quantity: u64::try_from(quantity).unwrap_or(0),
+                revenue: Money::from_minor(revenue, currency),
+            })
+        })
+        .collect()
+}
+
+const STATUS_COUNTS: &str = "SELECT status, SUM(order_count) FROM status_counts GROUP BY status";
+
+/// Every status, zero included, in the status machine's order.
+pub(crate) fn status_counts(conn: &mut impl Queryable) -> Result<Vec<StatusCount>, StoreError> {
+    let rows: Vec<(String, String)> = conn.query(STATUS_COUNTS).db()?;
+    let mut counts = HashMap::with_capacity(rows.len());
+    for (status, orders) in rows {
+        let status = status
+            .parse::<OrderStatus>()
+            .map_err(|e| corrupt(format!("stored status: {e}")))?;
+        counts.insert(status, integer("status count", &orders)?);
+    }
+    Ok(OrderStatus::ALL
+        .into_iter()
+        .map(|status| StatusCount {
+            status,
+            orders: u64::try_from(counts.get(&status).copied().unwrap_or(0)).unwrap_or(0),
+        })
+        .collect())
+}
+
+fn currency_of(code: &str) -> Result<Currency, StoreError> {
+    Currency::from_code(code).map_err(|e| corrupt(format!("stored currency {code:?}: {e}")))
+}
+
+/// A `SUM` comes back as a decimal string; it must fit an i64.
+fn integer(what: &str, text: &str) -> Result<i64, StoreError> {
+    text.parse()
+        .map_err(|_| corrupt(format!("{what} {text:?} does not fit a 64-bit integer")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_take_powers_of_two() {
+        assert_eq!(statement_rows(1), 1);
+        assert_eq!(statement_rows(3), 2);
+        assert_eq!(statement_rows(31), 16);
+        assert_eq!(statement_rows(32), 32);
+        assert_eq!(statement_rows(500), 32);
+    }
+}

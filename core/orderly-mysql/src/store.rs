@@ -1,0 +1,173 @@
+//! `MysqlStore`: the connection pool, opening (with migrations), and the `Store` methods, each
+//! one transaction on one pooled connection, retried whole on transient failures.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use mysql::prelude::Queryable;
+use mysql::{Pool, PooledConn};
+use orderly_core::store::{
+    ChangeOutcome, HistoryQuery, IdempotencyRecord, InsertOutcome, NewOrder, OrderChange, SalesRow,
+    StoreResult,
+};
+use orderly_core::{
+    Checkout, CheckoutId, Currency, EventId, IdempotencyKey, Order, OrderId, OutboxEvent,
+    ProductSales, StatusCount, Store, StoreErrorKind, Timestamp, TopBy, UserId,
+};
+
+use crate::config::MysqlOptions;
+use crate::error::{BACKEND, DbResult};
+use crate::retry::retrying;
+use crate::scratch::ScratchDatabase;
+use crate::{checkouts, migrate, orders, outbox, rollups};
+
+/// How long a call waits for a free pooled connection before reporting the store busy.
+const POOL_WAIT: Duration = Duration::from_secs(10);
+
+/// Orderly's `Store` on MySQL, MariaDB and MySQL-protocol distributed SQL. Cheap to clone:
+/// clones share the pool.
+#[derive(Clone)]
+pub struct MysqlStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: Pool,
+    database: String,
+    /// Declared after the pool so that the pool's connections close before the database is
+    /// dropped.
+    _scratch: Option<ScratchDatabase>,
+}
+
+impl fmt::Debug for MysqlStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MysqlStore")
+            .field("database", &self.inner.database)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MysqlStore {
+    /// Connects to `mysql://user:pass@host:port/db` (parameters of the `mysql` crate may
+    /// follow, e.g. `?pool_max=32`) and brings the schema up to date. TCP is used even for
+    /// 127.0.0.1 unless the URL says `prefer_socket=true`.
+    pub fn open(url: &str) -> StoreResult<MysqlStore> {
+        Self::open_with(MysqlOptions::from_url(url)?)
+    }
+
+    /// Opens with options already parsed (see [`MysqlOptions::from_url`]).
+    pub fn open_with(options: MysqlOptions) -> StoreResult<MysqlStore> {
+        Self::connect(options, None)
+    }
+
+    /// Opens a store on a new, empty database created on the server `server_url` names; the
+    /// database is dropped when the last clone of the store is. For tests and benchmarks.
+    pub fn open_scratch(server_url: &str) -> StoreResult<MysqlStore> {
+        let scratch = ScratchDatabase::create(server_url)?;
+        let options = MysqlOptions::from_url(scratch.url())?;
+        Self::connect(options, Some(scratch))
+    }
+
+    fn connect(options: MysqlOptions, scratch: Option<ScratchDatabase>) -> StoreResult<MysqlStore> {
+        let database = options.database().to_owned();
+        let pool = Pool::new(options.opts().clone()).db()?;
+        let mut conn = pool.try_get_conn(POOL_WAIT).db()?;
+        migrate::migrate(&mut conn)?;
+        drop(conn);
+        Ok(MysqlStore {
+            inner: Arc::new(Inner {
+                pool,
+                database,
+                _scratch: scratch,
+            }),
+        })
+    }
+
+    /// The name of the database the store uses.
+    pub fn database(&self) -> &str {
+        &self.inner.database
+    }
+
+    /// Runs `op` on a pooled connection, retrying it whole (on a fresh connection when the
+    /// last one broke) while it fails transiently.
+    fn run<T>(&self, mut op: impl FnMut(&mut PooledConn) -> StoreResult<T>) -> StoreResult<T> {
+        retrying(|_attempt| {
+            let mut conn = self.inner.pool.try_get_conn(POOL_WAIT).db()?;
+            let result = op(&mut conn);
+            if matches!(&result, Err(e) if e.kind == StoreErrorKind::Connection) {
+                // Reset on return to the pool; a broken connection fails the reset and is
+                // discarded instead of being handed out again.
+                conn.reset_connection(true);
+            }
+            result
+        })
+    }
+}
+
+impl Store for MysqlStore {
+    fn backend(&self) -> &'static str {
+        BACKEND
+    }
+
+    fn ping(&self) -> StoreResult<()> {
+        self.run(|conn| conn.query_drop("SELECT 1").db())
+    }
+
+    fn save_checkout(&self, checkout: &Checkout) -> StoreResult<()> {
+        self.run(|conn| checkouts::save(conn, checkout))
+    }
+
+    fn checkout(&self, id: &CheckoutId) -> StoreResult<Option<Checkout>> {
+        self.run(|conn| checkouts::get(conn, id))
+    }
+
+    fn idempotency_record(
+        &self,
+        user: &UserId,
+        key: &IdempotencyKey,
+    ) -> StoreResult<Option<IdempotencyRecord>> {
+        self.run(|conn| orders::idempotency_record(conn, user, key))
+    }
+
+    fn insert_order(&self, new: &NewOrder) -> StoreResult<InsertOutcome> {
+        self.run(|conn| orders::insert_order(conn, new))
+    }
+
+    fn order(&self, id: &OrderId) -> StoreResult<Option<Order>> {
+        self.run(|conn| orders::order(conn, id))
+    }
+
+    fn orders_for_user(&self, query: &HistoryQuery) -> StoreResult<Vec<Order>> {
+        self.run(|conn| orders::orders_for_user(conn, query))
+    }
+
+    fn apply_change(&self, change: &OrderChange) -> StoreResult<ChangeOutcome> {
+        self.run(|conn| orders::apply_change(conn, change))
+    }
+
+    fn pending_events(&self, limit: u32) -> StoreResult<Vec<OutboxEvent>> {
+        self.run(|conn| outbox::pending(conn, limit))
+    }
+
+    fn mark_delivered(&self, ids: &[EventId], at: Timestamp) -> StoreResult<u64> {
+        self.run(|conn| outbox::mark_delivered(conn, ids, at))
+    }
+
+    fn sales(&self, from_hour: i64, to_hour_exclusive: i64) -> StoreResult<Vec<SalesRow>> {
+        self.run(|conn| rollups::sales(conn, from_hour, to_hour_exclusive))
+    }
+
+    fn top_products(
+        &self,
+        currency: Currency,
+        by: TopBy,
+        limit: u32,
+    ) -> StoreResult<Vec<ProductSales>> {
+        self.run(|conn| rollups::top_products(conn, currency, by, limit))
+    }
+
+    fn status_counts(&self) -> StoreResult<Vec<StatusCount>> {
+        self.run(rollups::status_counts)
+    }
+}
