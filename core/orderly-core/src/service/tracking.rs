@@ -30,7 +30,19 @@ impl OrderService {
     /// orders (others are `NotFound`); staff may cancel any. Cancelling a cancelled order
     /// changes nothing.
     pub fn cancel(&self, caller: &Caller, id: &OrderId, reason: Option<&str>) -> Result<Order> {
-        self.change_status(caller, id, OrderStatus::Cancelled, reason, None)
+        self.cancel_at_version(caller, id, reason, None)
+    }
+
+    /// Like `cancel`; with `expected_version`, the cancellation applies only if the order is
+    /// still at that version (`VersionConflict` if not), as for `update_status`.
+    pub fn cancel_at_version(
+        &self,
+        caller: &Caller,
+        id: &OrderId,
+        reason: Option<&str>,
+        expected_version: Option<u32>,
+    ) -> Result<Order> {
+        self.change_status(caller, id, OrderStatus::Cancelled, reason, expected_version)
     }
 
     /// Moves an order along the status machine. Only staff may. With `expected_version`, the
