@@ -1,2 +1,71 @@
-//! Orderly's REST server (axum): the order API, JWT auth, problem+json errors, OpenAPI.
+//! # orderly-server
+//!
+//! Orderly's REST server: the order API contract over the synchronous engine, on axum and
+//! Tokio. Requests carry an HS256 bearer token whose claims become the engine's `Caller`
+//! (the engine enforces ownership and roles); every error is RFC 9457 problem+json with a
+//! stable `code` (see [`problem`]); the OpenAPI 3.1 document is generated from the code and
+//! served at `GET /openapi.json`; orders carry an `ETag` and honour `If-Match`; each request
+//! gets an id that appears in the logs and is forwarded to the Cart Service; SIGTERM and
+//! Ctrl-C stop the server once in-flight requests are answered.
+//!
+//! ## Quick start
+//!
+//! ```
+//! use std::sync::Arc;
+//! use std::time::Duration;
+//! use orderly::{InMemoryCarts, OrderService, Role};
+//! use orderly_server::{AppState, Authenticator, app};
+//! use tower::ServiceExt as _;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let store = orderly::open_store("sqlite::memory:")?;
+//! let service = OrderService::builder(store, Arc::new(InMemoryCarts::new())).build();
+//! let auth = Authenticator::new(b"a-secret-of-at-least-thirty-two-bytes")?;
+//! let token = auth.issue("alice", Role::Customer, Duration::from_secs(3600))?;
+//! let router = app(AppState::new(service, auth));
+//!
+//! let request = axum::http::Request::get("/cart/alice")
+//!     .header("authorization", format!("Bearer {token}"))
+//!     .body(axum::body::Body::empty())?;
+//! let response = router.oneshot(request).await?;
+//! assert_eq!(response.status(), 200); // alice has no cart yet: 200 with no items
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The binary: `orderly-server --jwt-secret ... --cart-url http://127.0.0.1:8081`, and
+//! `orderly-server token --sub alice --role customer --ttl 1h` for a token.
+
+pub mod auth;
+pub mod blocking;
 pub mod cart_client;
+pub mod config;
+pub mod dto;
+pub mod extract;
+pub mod logging;
+pub mod no_cart_service;
+pub mod openapi;
+pub mod problem;
+pub mod request_id;
+pub mod routes;
+pub mod shutdown;
+pub mod state;
+
+pub use auth::{Authenticated, Authenticator};
+pub use no_cart_service::NoCartService;
+pub use problem::Problem;
+pub use routes::app;
+pub use state::AppState;
+
+/// Serves the API on `listener` until `shutdown` resolves, then stops accepting connections
+/// and returns once every in-flight request has been answered.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,153 @@
+//! Command line and environment: the flags and variables of the order API contract, and the
+//! `token` subcommand.
+
+use std::time::Duration;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use orderly::Role;
+
+/// Orderly's REST server.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "orderly-server", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Address to listen on.
+    #[arg(long, env = "ORDERLY_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+
+    /// Store URL: sqlite://orderly.db, sqlite:///abs/path.db, sqlite::memory: or
+    /// mysql://user:pass@host:port/db.
+    #[arg(
+        long = "database",
+        env = "ORDERLY_DATABASE_URL",
+        default_value = "sqlite://orderly.db"
+    )]
+    pub database_url: String,
+
+    /// Base URL of the Cart Service; without it the cart endpoints answer 503.
+    #[arg(long = "cart-url", env = "CART_SERVICE_URL")]
+    pub cart_url: Option<String>,
+
+    /// Bearer token sent to the Cart Service, when the deployment sets one.
+    #[arg(
+        long = "cart-token",
+        env = "CART_SERVICE_TOKEN",
+        hide_env_values = true
+    )]
+    pub cart_token: Option<String>,
+
+    /// Secret that signs and verifies HS256 tokens (at least 32 bytes). Required.
+    #[arg(
+        long = "jwt-secret",
+        env = "ORDERLY_JWT_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
+    pub jwt_secret: Option<String>,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Print a signed token for local use.
+    Token {
+        /// The subject: the user id for customers.
+        #[arg(long)]
+        sub: String,
+        /// The caller's role.
+        #[arg(long, value_enum, default_value_t = RoleArg::Customer)]
+        role: RoleArg,
+        /// How long the token is valid: 90s, 30m, 1h, 7d, or plain seconds.
+        #[arg(long, default_value = "1h", value_parser = parse_ttl)]
+        ttl: Duration,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    Customer,
+    Admin,
+    Service,
+}
+
+impl From<RoleArg> for Role {
+    fn from(r: RoleArg) -> Self {
+        match r {
+            RoleArg::Customer => Role::Customer,
+            RoleArg::Admin => Role::Admin,
+            RoleArg::Service => Role::Service,
+        }
+    }
+}
+
+/// Parses `90s`, `30m`, `1h`, `7d` or a number of seconds; between 1 second and 366 days.
+pub fn parse_ttl(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, unit) = match text.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (text.get(..i).unwrap_or(""), c),
+        _ => (text, 's'),
+    };
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration like 90s, 30m, 1h or 7d"))?;
+    let factor = match unit {
+        's' => 1,
+        'm' => 60,
+        'h' => 3600,
+        'd' => 86_400,
+        _ => return Err(format!("unknown unit {unit:?}: use s, m, h or d")),
+    };
+    let secs = n.saturating_mul(factor);
+    if !(1..=366 * 86_400).contains(&secs) {
+        return Err("the ttl must be between 1 second and 366 days".into());
+    }
+    Ok(Duration::from_secs(secs))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ttls() {
+        assert_eq!(parse_ttl("1h").unwrap(), Duration::from_secs(3600));
+        assert_eq!(parse_ttl("90s").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_ttl("30m").unwrap(), Duration::from_secs(1800));
+        assert_eq!(parse_ttl("2d").unwrap(), Duration::from_secs(172_800));
+        assert_eq!(parse_ttl("45").unwrap(), Duration::from_secs(45));
+        for bad in ["", "h", "1x", "-1h", "0s", "400d", "1.5h"] {
+            assert!(parse_ttl(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn contract_flags_and_defaults() {
+        let cli = Cli::try_parse_from(["orderly-server", "--jwt-secret", "s"]).unwrap();
+        assert_eq!(cli.listen, "127.0.0.1:8080");
+        assert_eq!(cli.database_url, "sqlite://orderly.db");
+        assert!(cli.command.is_none());
+        let cli = Cli::try_parse_from([
+            "orderly-server",
+            "token",
+            "--sub",
+            "alice",
+            "--role",
+            "admin",
+            "--ttl",
+            "1h",
+            "--jwt-secret",
+            "s",
+        ])
+        .unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(Command::Token {
+                role: RoleArg::Admin,
+                ..
+            })
+        ));
+        assert_eq!(cli.jwt_secret.as_deref(), Some("s"));
+    }
+}

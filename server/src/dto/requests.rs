@@ -1,0 +1,179 @@
+//! Request bodies and their conversion into the engine's requests.
+//!
+//! Each body first gets a look at the raw JSON (`precheck`) so that the commonest mistakes
+//! get their own code (an unknown payment type, a card number, an unknown status) instead of a
+//! generic "invalid body"; the engine then applies every business rule.
+
+use orderly::validation::looks_like_card_number;
+use orderly::{
+    CheckoutId, CheckoutRequest, Metadata, OrderlyError, PlaceOrderRequest, UserId, ValidationError,
+};
+use serde::Deserialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use super::common::{
+    AddressDto, OrderStatusDto, PAYMENT_TYPES, PaymentMethodDto, ShippingMethodDto,
+};
+use crate::extract::ApiBody;
+use crate::problem::Problem;
+
+/// What the contract allows in a user id (also the Cart Service's rule).
+pub const USER_ID_PATTERN: &str = "^[A-Za-z0-9_.@-]{1,64}$";
+
+/// Body of `POST /checkout`.
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = CheckoutRequest)]
+pub struct CheckoutBody {
+    #[schema(pattern = "^[A-Za-z0-9_.@-]{1,64}$", example = "alice")]
+    pub user_id: String,
+    pub delivery_address: AddressDto,
+    pub payment_method: PaymentMethodDto,
+    /// `standard` when absent.
+    #[serde(default)]
+    pub shipping_method: Option<ShippingMethodDto>,
+    #[serde(default)]
+    #[schema(max_length = 64)]
+    pub discount_code: Option<String>,
+}
+
+impl CheckoutBody {
+    pub fn into_request(self) -> Result<CheckoutRequest, OrderlyError> {
+        Ok(CheckoutRequest {
+            user_id: UserId::new(self.user_id)?,
+            delivery_address: self.delivery_address.into(),
+            payment_method: self.payment_method.into(),
+            shipping_method: self.shipping_method.map(Into::into),
+            discount_code: self.discount_code,
+        })
+    }
+}
+
+impl ApiBody for CheckoutBody {
+    fn precheck(value: &Value) -> Result<(), Problem> {
+        precheck_order_like(value)
+    }
+}
+
+/// Body of `POST /order`.
+#[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = PlaceOrderRequest)]
+pub struct PlaceOrderBody {
+    #[schema(pattern = "^[A-Za-z0-9_.@-]{1,64}$", example = "alice")]
+    pub user_id: String,
+    pub delivery_address: AddressDto,
+    pub payment_method: PaymentMethodDto,
+    /// Price the order as this checkout quoted it (it must not have expired, and the cart
+    /// must not have changed since).
+    #[serde(default)]
+    #[schema(format = "uuid")]
+    pub checkout_id: Option<String>,
+    /// `standard` when absent (or the checkout's method).
+    #[serde(default)]
+    pub shipping_method: Option<ShippingMethodDto>,
+    #[serde(default)]
+    #[schema(max_length = 64)]
+    pub discount_code: Option<String>,
+    /// Free-form JSON object kept with the order (at most 16 KiB).
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<Metadata>,
+}
+
+impl PlaceOrderBody {
+    pub fn into_request(self) -> Result<PlaceOrderRequest, OrderlyError> {
+        let checkout_id = match self.checkout_id {
+            // A malformed id names no checkout, exactly like an unknown one.
+            Some(id) => Some(
+                CheckoutId::parse(&id).ok_or_else(|| OrderlyError::not_found("checkout", &id))?,
+            ),
+            None => None,
+        };
+        Ok(PlaceOrderRequest {
+            user_id: UserId::new(self.user_id)?,
+            delivery_address: self.delivery_address.into(),
+            payment_method: self.payment_method.into(),
+            shipping_method: self.shipping_method.map(Into::into),
+            checkout_id,
+            discount_code: self.discount_code,
+            metadata: self.metadata,
+        })
+    }
+}
+
+impl ApiBody for PlaceOrderBody {
+    fn precheck(value: &Value) -> Result<(), Problem> {
+        precheck_order_like(value)
+    }
+}
+
+/// Body of `PUT /order/{orderId}/status`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = StatusUpdateRequest)]
+pub struct StatusBody {
+    pub status: OrderStatusDto,
+    /// Kept in the order's history with the milestone.
+    #[serde(default)]
+    #[schema(max_length = 1000)]
+    pub note: Option<String>,
+}
+
+impl ApiBody for StatusBody {
+    fn precheck(value: &Value) -> Result<(), Problem> {
+        if let Some(status) = value.get("status").and_then(Value::as_str) {
+            parse_status(status)?;
+        }
+        Ok(())
+    }
+}
+
+/// A status word from a body or a query; an unknown one is 422 `invalid_status`.
+pub fn parse_status(status: &str) -> Result<orderly::OrderStatus, Problem> {
+    status.parse::<orderly::OrderStatus>().map_err(|_| {
+        Problem::unprocessable(
+            "invalid_status",
+            format!(
+                "status {:?} is not one of placed, processing, shipped, delivered, cancelled",
+                status.chars().take(32).collect::<String>()
+            ),
+        )
+    })
+}
+
+/// Specific codes for the payment method and shipping method of checkout and order bodies.
+fn precheck_order_like(value: &Value) -> Result<(), Problem> {
+    if let Some(payment) = value.get("paymentMethod").and_then(Value::as_object) {
+        if let Some(kind) = payment.get("type").and_then(Value::as_str) {
+            if !PAYMENT_TYPES.contains(&kind) {
+                let err =
+                    ValidationError::UnsupportedPaymentMethod(kind.chars().take(32).collect());
+                return Err(OrderlyError::from(err).into());
+            }
+        }
+        let card_number_sent = ["number", "cardNumber", "card_number", "pan"]
+            .iter()
+            .any(|k| payment.contains_key(*k))
+            || payment
+                .values()
+                .filter_map(Value::as_str)
+                .any(looks_like_card_number);
+        if card_number_sent {
+            return Err(OrderlyError::from(ValidationError::CardNumberRefused).into());
+        }
+    }
+    if let Some(method) = value.get("shippingMethod").and_then(Value::as_str) {
+        if !["standard", "express"].contains(&method) {
+            return Err(Problem::unprocessable(
+                "invalid_shipping_method",
+                format!(
+                    "shipping method {:?} is not one of standard, express",
+                    method.chars().take(32).collect::<String>()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}

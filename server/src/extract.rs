@@ -1,0 +1,300 @@
+//! Extractors that turn every malformed request into a problem with its own code: body size
+//! (413), content type (415), JSON syntax (400), JSON shape (422), path and query values
+//! (400), and the `Idempotency-Key` and `If-Match` headers.
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use axum::http::header::{CONTENT_TYPE, IF_MATCH};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
+use orderly::validation::looks_like_card_number;
+use orderly::{IdempotencyKey, OrderId, OrderlyError};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::problem::Problem;
+
+/// The largest request body accepted, in bytes.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// A JSON request body type: deserialized after an optional look at the raw value.
+pub trait ApiBody: DeserializeOwned {
+    /// Gives specific codes to mistakes that serde would only call "invalid".
+    fn precheck(_value: &Value) -> Result<(), Problem> {
+        Ok(())
+    }
+}
+
+/// A JSON body, checked in the order a client would fix it: media type, size, syntax, shape.
+#[derive(Debug, Clone)]
+pub struct ApiJson<T>(pub T);
+
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(value) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+fn body_problem(rejection: BytesRejection) -> Problem {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("the request body must be at most {MAX_BODY_BYTES} bytes"),
+        )
+    } else {
+        Problem::bad_request("unreadable_body", "the request body could not be read")
+    }
+}
+
+/// serde's message, unless it would echo something that looks like a card number.
+fn shape_detail(err: &serde_json::Error) -> String {
+    let message = err.to_string();
+    if looks_like_card_number(&message) {
+        "the request body does not have the expected shape".to_owned()
+    } else {
+        format!("the request body does not have the expected shape: {message}")
+    }
+}
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    S: Send + Sync,
+    T: ApiBody,
+{
+    type Rejection = Problem;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Problem> {
+        if !is_json(request.headers()) {
+            return Err(Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "the request body must be JSON (Content-Type: application/json)",
+            ));
+        }
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(body_problem)?;
+        let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
+            Problem::bad_request(
+                "malformed_json",
+                format!("the request body is not valid JSON: {e}"),
+            )
+        })?;
+        if !value.is_object() {
+            return Err(Problem::unprocessable(
+                "invalid_body",
+                "the request body must be a JSON object",
+            ));
+        }
+        T::precheck(&value)?;
+        let body = serde_json::from_value(value)
+            .map_err(|e| Problem::unprocessable("invalid_body", shape_detail(&e)))?;
+        Ok(ApiJson(body))
+    }
+}
+
+/// Path parameters; a value that cannot be decoded is a 400.
+#[derive(Debug, Clone)]
+pub struct ApiPath<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiPath<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Send,
+{
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(v)| ApiPath(v))
+            .map_err(|e| Problem::bad_request("invalid_path", e.body_text()))
+    }
+}
+
+/// Query parameters; a value of the wrong type is a 400.
+#[derive(Debug, Clone)]
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiQuery<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned + Send,
+{
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(v)| ApiQuery(v))
+            .map_err(|e| Problem::bad_request("invalid_query", e.body_text()))
+    }
+}
+
+/// An order id from the path. A malformed id cannot name an order, so it is a 404 like an
+/// unknown one.
+pub fn order_id(raw: &str) -> Result<OrderId, Problem> {
+    OrderId::parse(raw).ok_or_else(|| {
+        OrderlyError::not_found("order", raw.chars().take(64).collect::<String>()).into()
+    })
+}
+
+/// The required `Idempotency-Key` header.
+pub fn idempotency_key(headers: &HeaderMap) -> Result<IdempotencyKey, Problem> {
+    let invalid = |detail: &str| Problem::bad_request("invalid_idempotency_key", detail);
+    let value = headers
+        .get("idempotency-key")
+        .ok_or_else(|| invalid("the Idempotency-Key header is required"))?;
+    let text = value
+        .to_str()
+        .map_err(|_| invalid("the Idempotency-Key header must be printable ASCII"))?;
+    IdempotencyKey::new(text).map_err(|_| {
+        invalid("the Idempotency-Key header must be 1 to 255 printable ASCII characters")
+    })
+}
+
+/// The required `Idempotency-Key` header, checked before the body is read.
+#[derive(Debug, Clone)]
+pub struct IdempotencyKeyHeader(pub IdempotencyKey);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKeyHeader {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Problem> {
+        idempotency_key(&parts.headers).map(IdempotencyKeyHeader)
+    }
+}
+
+/// The `If-Match` header, checked before the body is read.
+#[derive(Debug, Clone)]
+pub struct IfMatchHeader(pub IfMatch);
+
+impl<S: Send + Sync> FromRequestParts<S> for IfMatchHeader {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Problem> {
+        if_match(&parts.headers).map(IfMatchHeader)
+    }
+}
+
+/// What an `If-Match` header asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IfMatch {
+    /// No header, or `*` (the order exists, which the engine checks anyway).
+    Any,
+    /// One of these versions.
+    Versions(Vec<u32>),
+}
+
+/// The order's ETag: its version, quoted (a strong validator).
+pub fn etag(version: u32) -> String {
+    format!("\"{version}\"")
+}
+
+/// Parses `If-Match`. Only strong tags the server issued (`"<version>"`) can match; a weak or
+/// foreign tag, or an unparseable header, is a 412 because it cannot match any version.
+pub fn if_match(headers: &HeaderMap) -> Result<IfMatch, Problem> {
+    let mut versions = Vec::new();
+    for value in headers.get_all(IF_MATCH) {
+        let text = value
+            .to_str()
+            .map_err(|_| precondition("If-Match is not valid"))?;
+        for tag in text.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+            if tag == "*" {
+                return Ok(IfMatch::Any);
+            }
+            let version = tag
+                .strip_prefix('"')
+                .and_then(|t| t.strip_suffix('"'))
+                .and_then(|t| t.parse::<u32>().ok())
+                .ok_or_else(|| {
+                    precondition(
+                        "If-Match must hold strong entity tags this server issued, like \"3\"",
+                    )
+                })?;
+            versions.push(version);
+        }
+    }
+    if versions.is_empty() {
+        if headers.contains_key(IF_MATCH) {
+            return Err(precondition("If-Match is empty"));
+        }
+        return Ok(IfMatch::Any);
+    }
+    Ok(IfMatch::Versions(versions))
+}
+
+fn precondition(detail: &str) -> Problem {
+    Problem::new(StatusCode::PRECONDITION_FAILED, "invalid_if_match", detail)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn headers(name: &'static str, value: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(name, HeaderValue::from_str(value).unwrap());
+        h
+    }
+
+    #[test]
+    fn if_match_accepts_strong_version_tags_only() {
+        assert_eq!(if_match(&HeaderMap::new()).unwrap(), IfMatch::Any);
+        assert_eq!(if_match(&headers("if-match", "*")).unwrap(), IfMatch::Any);
+        assert_eq!(
+            if_match(&headers("if-match", "\"3\"")).unwrap(),
+            IfMatch::Versions(vec![3])
+        );
+        assert_eq!(
+            if_match(&headers("if-match", "\"3\", \"4\"")).unwrap(),
+            IfMatch::Versions(vec![3, 4])
+        );
+        for bad in ["W/\"3\"", "3", "\"x\"", "\"-1\"", ","] {
+            assert_eq!(
+                if_match(&headers("if-match", bad)).unwrap_err().status(),
+                412,
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn idempotency_keys_are_required_and_checked() {
+        assert!(idempotency_key(&HeaderMap::new()).is_err());
+        assert!(idempotency_key(&headers("idempotency-key", "k-1")).is_ok());
+        assert_eq!(
+            idempotency_key(&headers("idempotency-key", &"x".repeat(256)))
+                .unwrap_err()
+                .code(),
+            "invalid_idempotency_key"
+        );
+    }
+
+    #[test]
+    fn json_media_types() {
+        assert!(is_json(&headers("content-type", "application/json")));
+        assert!(is_json(&headers(
+            "content-type",
+            "application/json; charset=utf-8"
+        )));
+        assert!(is_json(&headers(
+            "content-type",
+            "application/merge-patch+json"
+        )));
+        assert!(!is_json(&headers("content-type", "text/plain")));
+        assert!(!is_json(&HeaderMap::new()));
+    }
+}

@@ -1,0 +1,113 @@
+//! `orderly-server`: serves the order API, or prints a token (`orderly-server token ...`).
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+use orderly::{CartSource, OrderService, Role, UserId};
+use orderly_server::cart_client::{HttpCartConfig, HttpCartSource};
+use orderly_server::config::{Cli, Command};
+use orderly_server::{AppState, Authenticator, NoCartService, logging, serve, shutdown};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    logging::init();
+    let Some(secret) = cli.jwt_secret.as_deref().filter(|s| !s.is_empty()) else {
+        eprintln!("error: a JWT secret is required: set --jwt-secret or ORDERLY_JWT_SECRET");
+        return ExitCode::from(2);
+    };
+    let auth = match Authenticator::new(secret.as_bytes()) {
+        Ok(auth) => auth,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match cli.command.clone() {
+        Some(Command::Token { sub, role, ttl }) => print_token(&auth, &sub, role.into(), ttl),
+        None => run_server(&cli, auth),
+    }
+}
+
+fn print_token(auth: &Authenticator, sub: &str, role: Role, ttl: std::time::Duration) -> ExitCode {
+    if role == Role::Customer && UserId::new(sub).is_err() {
+        eprintln!("error: a customer's sub must be a user id (1 to 64 of A-Z a-z 0-9 _ - . @)");
+        return ExitCode::from(2);
+    }
+    match auth.issue(sub, role, ttl) {
+        Ok(token) => {
+            println!("{token}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn cart_source(cli: &Cli) -> Result<Arc<dyn CartSource>, String> {
+    match &cli.cart_url {
+        None => {
+            tracing::warn!("no Cart Service configured: cart endpoints will answer 503");
+            Ok(Arc::new(NoCartService))
+        }
+        Some(url) => {
+            let mut config = HttpCartConfig::new(url.as_str());
+            if let Some(token) = &cli.cart_token {
+                config = config.with_bearer_token(token.as_str());
+            }
+            let client = HttpCartSource::new(config).map_err(|e| e.to_string())?;
+            Ok(Arc::new(client))
+        }
+    }
+}
+
+fn run_server(cli: &Cli, auth: Authenticator) -> ExitCode {
+    // Everything that blocks (opening the store, building the Cart Service client) happens
+    // before the runtime starts.
+    let store = match orderly::open_store(&cli.database_url) {
+        Ok(store) => store,
+        Err(e) => {
+            tracing::error!(error = %e, code = e.code(), "cannot open the store");
+            return ExitCode::FAILURE;
+        }
+    };
+    let carts = match cart_source(cli) {
+        Ok(carts) => carts,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot set up the Cart Service client");
+            return ExitCode::FAILURE;
+        }
+    };
+    let state = AppState::new(OrderService::builder(store, carts).build(), auth);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start the runtime");
+            return ExitCode::FAILURE;
+        }
+    };
+    let served = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(&cli.listen).await?;
+        tracing::info!(address = %listener.local_addr()?, store = state.service().store().backend(), "listening");
+        serve(listener, state.clone(), shutdown::signal()).await
+    });
+    // Dropping the runtime waits for engine calls still running on the blocking pool; the
+    // state (and the Cart Service client in it) is dropped after, outside the runtime.
+    drop(runtime);
+    drop(state);
+    match served {
+        Ok(()) => {
+            tracing::info!("stopped");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            tracing::error!(error = %e, listen = %cli.listen, "server failed");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,204 @@
+//! The OpenAPI 3.1 document, generated from the handlers' annotations and the DTOs' types.
+//!
+//! Handlers document their success responses and the error statuses particular to them;
+//! `ProblemResponses` then gives every error response the problem+json body and adds the
+//! statuses every operation of a kind can answer (401 for authenticated ones, 400/413/415/422
+//! for ones with a body, 500 everywhere), so that no status the server sends is undocumented.
+
+use utoipa::openapi::content::Content;
+use utoipa::openapi::header::Header;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::response::Response;
+use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{OpenApi as OpenApiDoc, Ref, RefOr};
+use utoipa::{Modify, OpenApi};
+
+use crate::dto;
+use crate::problem::{PROBLEM_JSON, ProblemBody};
+use crate::routes;
+
+#[derive(Debug, OpenApi)]
+#[openapi(
+    info(
+        title = "Orderly order API",
+        description = "Carts, checkout, exactly-once order placement, order tracking and analytics. \
+            Every error is application/problem+json (RFC 9457) with a stable `code`.",
+        license(name = "Apache-2.0", identifier = "Apache-2.0"),
+    ),
+    paths(
+        routes::health::health,
+        routes::health::ready,
+        routes::openapi::document,
+        routes::cart::get_cart,
+        routes::checkout::checkout,
+        routes::orders::place_order,
+        routes::orders::get_order,
+        routes::orders::cancel_order,
+        routes::orders::list_orders,
+        routes::status::get_status,
+        routes::status::put_status,
+        routes::analytics::sales,
+        routes::analytics::top_products,
+        routes::analytics::orders_by_status,
+    ),
+    components(schemas(
+        ProblemBody,
+        dto::MoneyDto,
+        dto::AddressDto,
+        dto::PaymentMethodDto,
+        dto::ShippingMethodDto,
+        dto::OrderStatusDto,
+        dto::TotalsDto,
+        dto::OrderLineDto,
+        dto::MilestoneDto,
+        dto::OrderDto,
+        dto::CheckoutDto,
+        dto::CartDto,
+        dto::CartLineDto,
+        dto::StatusViewDto,
+        dto::OrderPageDto,
+        dto::CheckoutBody,
+        dto::PlaceOrderBody,
+        dto::StatusBody,
+        dto::SalesReport,
+        dto::SalesSummaryDto,
+        dto::TopProducts,
+        dto::ProductSalesDto,
+        dto::TopByDto,
+        dto::OrdersByStatus,
+        dto::StatusCountDto,
+        dto::Health,
+        dto::Ready,
+    )),
+    modifiers(&BearerAuth, &ProblemResponses),
+    tags(
+        (name = "cart", description = "Carts as the Cart Service holds them"),
+        (name = "orders", description = "Checkout, placing, reading, cancelling and tracking orders"),
+        (name = "analytics", description = "Sales and status reports (admin and service callers)"),
+        (name = "health", description = "Liveness, readiness and this document"),
+    )
+)]
+pub struct ApiDoc;
+
+/// The document as served.
+pub fn document() -> OpenApiDoc {
+    ApiDoc::openapi()
+}
+
+/// The document rendered as JSON.
+pub fn document_json() -> String {
+    document()
+        .to_json()
+        .unwrap_or_else(|e| format!(r#"{{"openapi":"3.1.0","error":"{e}"}}"#))
+}
+
+/// The `bearerAuth` scheme: an HS256 JWT with `sub`, `role` and `exp`.
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut OpenApiDoc) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearerAuth",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "HS256 JWT with claims sub (user id), role (customer, admin or service) \
+                         and exp. Missing, expired or otherwise invalid tokens get 401.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// Problem bodies on every error response, and the statuses common to each kind of operation.
+struct ProblemResponses;
+
+fn problem_content() -> Content {
+    Content::new(Some(RefOr::Ref(Ref::from_schema_name("Problem"))))
+}
+
+fn string_header(description: &str) -> Header {
+    let mut header = Header::new(ObjectBuilder::new().schema_type(Type::String));
+    header.description = Some(description.to_owned());
+    header
+}
+
+fn add_if_missing(op: &mut Operation, status: &str, description: &str) {
+    op.responses
+        .responses
+        .entry(status.to_owned())
+        .or_insert_with(|| RefOr::T(Response::new(description)));
+}
+
+fn complete(op: &mut Operation) {
+    let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+    let has_body = op.request_body.is_some();
+    let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+    if secured {
+        add_if_missing(op, "401", "Missing, expired or invalid bearer token");
+        add_if_missing(op, "503", "Storage is temporarily unavailable");
+    }
+    if has_body || has_params {
+        add_if_missing(
+            op,
+            "400",
+            "Malformed request: JSON syntax, a header, or a path or query value",
+        );
+        add_if_missing(op, "422", "The request breaks a rule; `code` names it");
+    }
+    if has_body {
+        add_if_missing(op, "413", "The body is larger than 64 KiB");
+        add_if_missing(op, "415", "The body is not application/json");
+    }
+    add_if_missing(
+        op,
+        "500",
+        "Internal error (details are in the server's logs)",
+    );
+    for (status, response) in op.responses.responses.iter_mut() {
+        let RefOr::T(response) = response else {
+            continue;
+        };
+        if status.starts_with('4') || status.starts_with('5') {
+            if response.content.is_empty() {
+                response
+                    .content
+                    .insert(PROBLEM_JSON.to_owned(), problem_content());
+            }
+            if status == "401" {
+                response.headers.insert(
+                    "WWW-Authenticate".to_owned(),
+                    string_header("The Bearer challenge"),
+                );
+            }
+        }
+        response.headers.insert(
+            "X-Request-Id".to_owned(),
+            string_header("The request's id (the client's X-Request-Id if it sent a valid one)"),
+        );
+    }
+}
+
+impl Modify for ProblemResponses {
+    fn modify(&self, openapi: &mut OpenApiDoc) {
+        for item in openapi.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                complete(op);
+            }
+        }
+    }
+}

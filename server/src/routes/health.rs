@@ -1,0 +1,44 @@
+//! `GET /health` (no token) and `GET /ready` (the store answers).
+
+use axum::Json;
+use axum::extract::State;
+
+use crate::auth::Authenticated;
+use crate::blocking;
+use crate::dto::{Health, Ready};
+use crate::problem::Problem;
+use crate::state::AppState;
+
+/// The server accepts requests.
+#[utoipa::path(
+    get,
+    path = "/health",
+    tag = "health",
+    responses((status = 200, description = "The server is up", body = Health))
+)]
+pub async fn health() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+/// The store answers (any authenticated caller).
+#[utoipa::path(
+    get,
+    path = "/ready",
+    tag = "health",
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The store answers", body = Ready),
+        (status = 503, description = "The store does not answer"),
+    )
+)]
+pub async fn ready(
+    Authenticated(_caller): Authenticated,
+    State(state): State<AppState>,
+) -> Result<Json<Ready>, Problem> {
+    let store = state.service().store().backend();
+    blocking::run(&state, |service| service.ready()).await?;
+    Ok(Json(Ready {
+        status: "ready",
+        store,
+    }))
+}

@@ -1,0 +1,58 @@
+//! The router: one module per resource, every handler a thin conversion around one engine
+//! call.
+
+pub mod analytics;
+pub mod cart;
+pub mod checkout;
+pub mod health;
+pub mod openapi;
+pub mod orders;
+pub mod status;
+mod versioning;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::Uri;
+use axum::middleware;
+use axum::routing::{get, post};
+
+use crate::extract::MAX_BODY_BYTES;
+use crate::problem::{Problem, problem_fallback};
+use crate::request_id::request_id;
+use crate::state::AppState;
+
+/// The whole API. Tests drive it with `tower::ServiceExt::oneshot`; `serve` puts it on a
+/// socket.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .route("/health", get(health::health))
+        .route("/ready", get(health::ready))
+        .route("/openapi.json", get(openapi::document))
+        .route("/cart/{userId}", get(cart::get_cart))
+        .route("/checkout", post(checkout::checkout))
+        .route("/order", post(orders::place_order))
+        .route(
+            "/order/{orderId}",
+            get(orders::get_order).delete(orders::cancel_order),
+        )
+        .route(
+            "/order/{orderId}/status",
+            get(status::get_status).put(status::put_status),
+        )
+        .route("/orders/{userId}", get(orders::list_orders))
+        .route("/analytics/sales", get(analytics::sales))
+        .route("/analytics/top-products", get(analytics::top_products))
+        .route(
+            "/analytics/orders-by-status",
+            get(analytics::orders_by_status),
+        )
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(problem_fallback))
+        .layer(middleware::from_fn(request_id))
+        .with_state(state)
+}
+
+async fn not_found(uri: Uri) -> Problem {
+    Problem::not_found(format!("no resource at {}", uri.path()))
+}

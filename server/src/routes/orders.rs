@@ -1,0 +1,185 @@
+//! `POST /order`, `GET /order/{orderId}`, `DELETE /order/{orderId}` and
+//! `GET /orders/{userId}`.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::http::header::{CONTENT_LOCATION, HeaderValue, LOCATION};
+use axum::response::Response;
+use orderly::{HistoryRequest, OrderlyError, UserId};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::versioning::{expected_version, order_response};
+use crate::auth::Authenticated;
+use crate::blocking;
+use crate::dto::{OrderDto, OrderPageDto, PlaceOrderBody, parse_status};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, IdempotencyKeyHeader, IfMatchHeader, order_id};
+use crate::problem::Problem;
+use crate::state::AppState;
+
+/// Places an order from the user's cart, or from a checkout quote. Exactly one order per
+/// `Idempotency-Key` (scoped to the user): repeating the request returns the same order.
+#[utoipa::path(
+    post,
+    path = "/order",
+    tag = "orders",
+    request_body = PlaceOrderBody,
+    params(
+        ("Idempotency-Key" = String, Header, description = "1 to 255 printable ASCII characters; the same key with the same body returns the same order", min_length = 1, max_length = 255, pattern = "^[ -~]{1,255}$"),
+    ),
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 201, description = "The order was placed", body = OrderDto,
+            headers(("Location" = String, description = "/order/{orderId}"), ("ETag" = String, description = "The order's version, quoted"))),
+        (status = 200, description = "This key already placed this order: the same order again", body = OrderDto,
+            headers(("Content-Location" = String, description = "/order/{orderId}"), ("ETag" = String, description = "The order's version, quoted"))),
+        (status = 400, description = "Missing or invalid Idempotency-Key (`invalid_idempotency_key`), or malformed JSON"),
+        (status = 403, description = "A customer ordering for another user"),
+        (status = 404, description = "Unknown checkoutId"),
+        (status = 409, description = "The key was used with a different body (`idempotency_conflict`), is still in flight (`idempotency_in_progress`), the checkout expired (`checkout_expired`) or the cart changed since (`cart_changed`)"),
+        (status = 422, description = "Invalid address, payment method or cart; `code` names the cause"),
+        (status = 502, description = "The Cart Service sent a malformed answer"),
+        (status = 503, description = "The Cart Service is unavailable or not configured"),
+    )
+)]
+pub async fn place_order(
+    Authenticated(caller): Authenticated,
+    State(state): State<AppState>,
+    IdempotencyKeyHeader(key): IdempotencyKeyHeader,
+    ApiJson(body): ApiJson<PlaceOrderBody>,
+) -> Result<Response, Problem> {
+    let request = body.into_request()?;
+    let placement = blocking::run(&state, move |service| {
+        service.place_order(&caller, &request, &key)
+    })
+    .await?;
+    let location = format!("/order/{}", placement.order.id);
+    let (status, header) = if placement.created {
+        (StatusCode::CREATED, LOCATION)
+    } else {
+        (StatusCode::OK, CONTENT_LOCATION)
+    };
+    let mut response = order_response(status, placement.order);
+    if let Ok(value) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header, value);
+    }
+    Ok(response)
+}
+
+/// One order. A customer sees only their own orders; anyone else's is a 404.
+#[utoipa::path(
+    get,
+    path = "/order/{orderId}",
+    tag = "orders",
+    params(("orderId" = String, Path, description = "The order id")),
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The order", body = OrderDto,
+            headers(("ETag" = String, description = "The order's version, quoted"))),
+        (status = 404, description = "No such order (or not the caller's)"),
+    )
+)]
+pub async fn get_order(
+    Authenticated(caller): Authenticated,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Response, Problem> {
+    let id = order_id(&id)?;
+    let order = blocking::run(&state, move |service| service.order(&caller, &id)).await?;
+    Ok(order_response(StatusCode::OK, order))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CancelQuery {
+    /// Why the order is cancelled; kept in its history.
+    #[param(max_length = 1000)]
+    pub reason: Option<String>,
+}
+
+/// Cancels an order from `placed` or `processing`. Cancelling a cancelled order changes
+/// nothing.
+#[utoipa::path(
+    delete,
+    path = "/order/{orderId}",
+    tag = "orders",
+    params(
+        ("orderId" = String, Path, description = "The order id"),
+        ("If-Match" = Option<String>, Header, description = "Cancel only if the order is still at this ETag"),
+        CancelQuery,
+    ),
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The order, now cancelled", body = OrderDto,
+            headers(("ETag" = String, description = "The order's version, quoted"))),
+        (status = 404, description = "No such order (or not the caller's)"),
+        (status = 409, description = "The order has shipped or been delivered (`invalid_transition`)"),
+        (status = 412, description = "If-Match does not match the order's current ETag"),
+    )
+)]
+pub async fn cancel_order(
+    Authenticated(caller): Authenticated,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    IfMatchHeader(if_match): IfMatchHeader,
+    ApiQuery(query): ApiQuery<CancelQuery>,
+) -> Result<Response, Problem> {
+    let id = order_id(&id)?;
+    let order = blocking::run(&state, move |service| {
+        let expected = expected_version(service, &caller, &id, &if_match)?;
+        service.cancel_at_version(&caller, &id, query.reason.as_deref(), expected)
+    })
+    .await?;
+    Ok(order_response(StatusCode::OK, order))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct HistoryQuery {
+    /// Page size, 1 to 100.
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<i64>,
+    /// `nextCursor` of the previous page.
+    #[param(max_length = 512)]
+    pub cursor: Option<String>,
+    /// Only orders in this status.
+    #[param(inline, value_type = Option<crate::dto::OrderStatusDto>)]
+    pub status: Option<String>,
+}
+
+/// A user's orders, newest first, a page at a time.
+#[utoipa::path(
+    get,
+    path = "/orders/{userId}",
+    tag = "orders",
+    params(
+        ("userId" = String, Path, description = "The user", pattern = "^[A-Za-z0-9_.@-]{1,64}$"),
+        HistoryQuery,
+    ),
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "One page of orders", body = OrderPageDto),
+        (status = 403, description = "A customer asking for another user's history"),
+        (status = 422, description = "limit out of 1..100 (`limit_out_of_range`), a cursor this server did not issue (`invalid_cursor`), an unknown status (`invalid_status`) or an invalid user id"),
+    )
+)]
+pub async fn list_orders(
+    Authenticated(caller): Authenticated,
+    State(state): State<AppState>,
+    ApiPath(user): ApiPath<String>,
+    ApiQuery(query): ApiQuery<HistoryQuery>,
+) -> Result<Json<OrderPageDto>, Problem> {
+    let user = UserId::new(user).map_err(OrderlyError::from)?;
+    let status = query.status.as_deref().map(parse_status).transpose()?;
+    let request = HistoryRequest {
+        limit: query.limit,
+        cursor: query.cursor,
+        status,
+    };
+    let page = blocking::run(&state, move |service| {
+        service.orders_for_user(&caller, &user, &request)
+    })
+    .await?;
+    Ok(Json(page.into()))
+}

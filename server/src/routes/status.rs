@@ -1,0 +1,88 @@
+//! `GET /order/{orderId}/status` and `PUT /order/{orderId}/status`.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::http::header::{ETAG, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use orderly::StatusUpdate;
+
+use super::versioning::{expected_version, order_response};
+use crate::auth::Authenticated;
+use crate::blocking;
+use crate::dto::{OrderDto, StatusBody, StatusViewDto};
+use crate::extract::{ApiJson, ApiPath, IfMatchHeader, etag, order_id};
+use crate::problem::Problem;
+use crate::state::AppState;
+
+/// The order's status and every milestone, oldest first, starting with `placed`.
+#[utoipa::path(
+    get,
+    path = "/order/{orderId}/status",
+    tag = "orders",
+    params(("orderId" = String, Path, description = "The order id")),
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "Status and history", body = StatusViewDto,
+            headers(("ETag" = String, description = "The order's version, quoted"))),
+        (status = 404, description = "No such order (or not the caller's)"),
+    )
+)]
+pub async fn get_status(
+    Authenticated(caller): Authenticated,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Response, Problem> {
+    let id = order_id(&id)?;
+    let view = blocking::run(&state, move |service| service.status(&caller, &id)).await?;
+    let tag = etag(view.version);
+    let mut response = Json(StatusViewDto::from(view)).into_response();
+    if let Ok(value) = HeaderValue::from_str(&tag) {
+        response.headers_mut().insert(ETAG, value);
+    }
+    Ok(response)
+}
+
+/// Moves an order along placed → processing → shipped → delivered, or cancels it from placed
+/// or processing (admin and service callers only). Setting the current status again changes
+/// nothing.
+#[utoipa::path(
+    put,
+    path = "/order/{orderId}/status",
+    tag = "orders",
+    request_body = StatusBody,
+    params(
+        ("orderId" = String, Path, description = "The order id"),
+        ("If-Match" = Option<String>, Header, description = "Apply only if the order is still at this ETag"),
+    ),
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "The order after the change", body = OrderDto,
+            headers(("ETag" = String, description = "The order's version, quoted"))),
+        (status = 403, description = "The caller is a customer"),
+        (status = 404, description = "No such order"),
+        (status = 409, description = "The status machine does not allow this move (`invalid_transition`)"),
+        (status = 412, description = "If-Match does not match the order's current ETag (`version_conflict`) or is not an ETag this server issued (`invalid_if_match`)"),
+        (status = 422, description = "An unknown status (`invalid_status`) or an invalid note"),
+    )
+)]
+pub async fn put_status(
+    Authenticated(caller): Authenticated,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    IfMatchHeader(if_match): IfMatchHeader,
+    ApiJson(body): ApiJson<StatusBody>,
+) -> Result<Response, Problem> {
+    let id = order_id(&id)?;
+    let to = body.status.into();
+    let note = body.note;
+    let order = blocking::run(&state, move |service| {
+        let update = StatusUpdate {
+            note,
+            expected_version: expected_version(service, &caller, &id, &if_match)?,
+        };
+        service.update_status(&caller, &id, to, &update)
+    })
+    .await?;
+    Ok(order_response(StatusCode::OK, order))
+}

@@ -1,0 +1,29 @@
+//! Graceful shutdown: stop accepting on SIGTERM or Ctrl-C, let in-flight requests finish.
+
+/// Resolves on the first SIGTERM (Unix) or Ctrl-C.
+pub async fn signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sigterm) => {
+                sigterm.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("Ctrl-C received; finishing in-flight requests"),
+        () = terminate => tracing::info!("SIGTERM received; finishing in-flight requests"),
+    }
+}
