@@ -1,1 +1,101 @@
-//! Orderly's cross-crate tests: one Store conformance suite run against every backend.
+//! # orderly-tests
+//!
+//! The Store conformance suite: one set of cases that every storage backend must pass, run
+//! through `OrderService` (the real use cases) and, where the storage contract itself is at
+//! stake, through the `Store` methods directly.
+//!
+//! A backend's test file instantiates the whole suite with a factory that returns a fresh,
+//! empty store on every call; each case becomes one `#[test]`:
+//!
+//! ```no_run
+//! mod on_memory {
+//!     orderly_tests::conformance_suite!(|| -> std::sync::Arc<dyn orderly::Store> {
+//!         orderly::open_store("sqlite::memory:").unwrap()
+//!     });
+//! }
+//! ```
+//!
+//! Cases live in [`cases`], grouped by theme; [`fixtures`] builds carts, addresses, payment
+//! methods and a service on a `ManualClock` with `InMemoryCarts`.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+pub mod cases;
+pub mod fixtures;
+
+/// Makes a fresh, empty store for one case.
+pub type StoreFactory = dyn Fn() -> std::sync::Arc<dyn orderly::Store> + Sync;
+
+/// Expands to one `#[test]` per conformance case, each calling the case with `$factory`
+/// (an expression usable as `&StoreFactory`, e.g. a closure or a function path).
+#[macro_export]
+macro_rules! conformance_suite {
+    ($factory:expr) => {
+        $crate::conformance_suite!(@cases $factory;
+            // placing
+            place_and_read_back_round_trips_every_field,
+            hostile_and_maximal_input_round_trips,
+            same_key_same_request_returns_the_same_order,
+            same_key_different_request_is_a_conflict,
+            keys_are_scoped_to_the_user,
+            orders_of_others_are_not_found,
+            // checkout
+            quotes_round_trip,
+            order_from_a_quote_keeps_the_quote_totals,
+            expired_quote_is_refused,
+            changed_cart_is_refused,
+            another_users_quote_is_not_found,
+            mismatching_address_is_refused,
+            // history
+            history_of_a_user_without_orders_is_empty,
+            history_with_exactly_limit_orders_has_no_next_cursor,
+            history_with_limit_plus_one_orders_has_two_pages,
+            history_walks_250_orders_in_pages_of_7,
+            history_breaks_same_millisecond_ties_by_id,
+            history_filters_by_status,
+            history_rejects_bad_limits_and_cursors,
+            // status
+            status_moves_through_the_machine_with_milestones,
+            same_status_again_is_a_no_op,
+            invalid_moves_are_refused,
+            owner_cancels_with_a_reason,
+            cancellation_rules,
+            stale_expected_version_is_a_version_conflict,
+            // events
+            events_follow_each_order_in_sequence,
+            delivered_events_leave_the_pending_list,
+            // analytics
+            sales_per_currency_over_a_range,
+            cancelled_orders_leave_sales_and_products,
+            top_products_by_quantity_and_by_revenue,
+            status_counts_list_every_status,
+            // concurrency
+            racing_threads_place_one_order_per_key,
+            racing_status_updates_on_one_version_let_one_win,
+            // rollback
+            failed_insert_leaves_nothing_behind,
+            failed_change_leaves_the_order_unchanged,
+            // the Store contract itself
+            store_insert_reports_a_taken_key,
+            store_change_from_a_stale_version_writes_nothing,
+            store_reads_of_missing_rows_are_none,
+            store_history_positions_are_exclusive,
+            store_pending_events_and_delivery,
+            store_pending_events_keep_sequence_within_a_millisecond,
+        );
+    };
+    (@cases $factory:expr; $($case:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $case() {
+                let factory = $factory;
+                $crate::cases::$case(&factory);
+            }
+        )*
+    };
+}

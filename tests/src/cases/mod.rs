@@ -1,0 +1,21 @@
+//! The conformance cases, by theme. Each takes a factory and asks it for a fresh store.
+
+mod analytics;
+mod checkout;
+mod concurrency;
+mod events;
+mod history;
+mod placing;
+mod rollback;
+mod status;
+mod store_contract;
+
+pub use analytics::*;
+pub use checkout::*;
+pub use concurrency::*;
+pub use events::*;
+pub use history::*;
+pub use placing::*;
+pub use rollback::*;
+pub use status::*;
+pub use store_contract::*;
