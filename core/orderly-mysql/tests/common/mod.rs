@@ -1,0 +1,132 @@
+//! Shared set-up for this crate's integration tests: the server to test against, scratch
+//! databases, raw connections for checking what is stored, and an engine over a store.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use mysql::prelude::Queryable;
+use mysql::{Conn, Opts};
+use orderly_core::{
+    Address, Caller, IdempotencyKey, InMemoryCarts, OrderService, PaymentMethod, PlaceOrderRequest,
+    RawCart, RawCartItem, Store, UserId,
+};
+use orderly_mysql::{MysqlStore, ScratchDatabase};
+
+pub const URL_VAR: &str = "ORDERLY_TEST_MYSQL_URL";
+
+/// The server to test against, or `None` (the test passes after saying it was skipped) when
+/// none is configured outside CI. Under CI a missing server is a failure.
+pub fn server_url() -> Option<String> {
+    match std::env::var(URL_VAR) {
+        Ok(url) if !url.trim().is_empty() => Some(url),
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("{URL_VAR} must name a MySQL/MariaDB server in CI")
+        }
+        _ => {
+            eprintln!("{URL_VAR} is not set: MySQL tests skipped");
+            None
+        }
+    }
+}
+
+/// Evaluates to the server URL or ends the test (passing) when there is none.
+#[macro_export]
+macro_rules! require_server {
+    () => {
+        match common::server_url() {
+            Some(url) => url,
+            None => return,
+        }
+    };
+}
+
+/// A scratch database and a store on it. Fields drop in order: the store, then the database.
+pub struct Fixture {
+    pub store: Arc<MysqlStore>,
+    pub db: ScratchDatabase,
+}
+
+impl Fixture {
+    pub fn new(server: &str) -> Fixture {
+        let db = ScratchDatabase::create(server).expect("create a scratch database");
+        let store = Arc::new(MysqlStore::open(db.url()).expect("open the store"));
+        Fixture { store, db }
+    }
+
+    /// A plain connection to the same database, for looking at rows directly.
+    pub fn raw(&self) -> Conn {
+        raw(self.db.url())
+    }
+
+    /// An engine over this store with the given carts.
+    pub fn engine(&self, carts: &Arc<InMemoryCarts>) -> OrderService {
+        let store: Arc<dyn Store> = self.store.clone();
+        OrderService::builder(store, carts.clone()).build()
+    }
+}
+
+/// A connection outside the store's pool (TCP, even to 127.0.0.1).
+pub fn raw(url: &str) -> Conn {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let opts = Opts::from_url(&format!("{url}{sep}prefer_socket=false")).expect("test URL");
+    Conn::new(opts).expect("connect")
+}
+
+/// One integer from a query.
+pub fn count(conn: &mut Conn, sql: &str) -> i64 {
+    let value: Option<Option<i64>> = conn.query_first(sql).expect(sql);
+    value.flatten().unwrap_or(0)
+}
+
+pub fn user(id: &str) -> UserId {
+    UserId::new(id).expect("user id")
+}
+
+pub fn key(k: &str) -> IdempotencyKey {
+    IdempotencyKey::new(k).expect("idempotency key")
+}
+
+pub fn customer(id: &str) -> Caller {
+    Caller::customer(&user(id))
+}
+
+/// A USD cart: `(product id, name, quantity, unit price)` lines.
+pub fn cart(user: &str, items: &[(&str, &str, i64, &str)]) -> RawCart {
+    RawCart {
+        user_id: user.into(),
+        currency: "USD".into(),
+        items: items
+            .iter()
+            .map(|(product, name, quantity, price)| RawCartItem {
+                product_id: (*product).into(),
+                name: (*name).into(),
+                quantity: *quantity,
+                unit_price: (*price).into(),
+            })
+            .collect(),
+        updated_at: None,
+    }
+}
+
+pub fn request(user_id: &str) -> PlaceOrderRequest {
+    PlaceOrderRequest {
+        user_id: user(user_id),
+        delivery_address: Address {
+            name: "Ada Lovelace".into(),
+            line1: "1 Main St".into(),
+            line2: None,
+            city: "Springfield".into(),
+            region: Some("IL".into()),
+            postal_code: "62701".into(),
+            country: "US".into(),
+        },
+        payment_method: PaymentMethod::Paypal {
+            token: "tok_test".into(),
+        },
+        shipping_method: None,
+        checkout_id: None,
+        discount_code: None,
+        metadata: None,
+    }
+}
