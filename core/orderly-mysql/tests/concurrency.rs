@@ -11,101 +11,17 @@
 
 mod common;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use mysql::prelude::Queryable;
 use orderly_core::{
-    Caller, Currency, InMemoryCarts, Order, OrderId, OrderService, OrderStatus, OrderlyError,
-    StatusUpdate, Store, TopBy,
+    Caller, InMemoryCarts, Order, OrderId, OrderService, OrderStatus, OrderlyError, StatusUpdate,
 };
 use orderly_mysql::MysqlStore;
 
 use common::*;
-
-const PRODUCTS: [(&str, &str, &str); 4] = [
-    ("sku-tea", "Tea", "4.99"),
-    ("sku-cup", "Cup", "12.50"),
-    ("sku-pot", "Teapot", "39.00"),
-    ("sku-lid", "Lid", "0.99"),
-];
-
-/// A cart for user number `i` from the shared products, so that product rows are contended.
-fn cart_for(i: usize) -> orderly_core::RawCart {
-    let lines: Vec<(&str, &str, i64, &str)> = (0..1 + i % 3)
-        .map(|j| {
-            let (id, name, price) = PRODUCTS[(i + j) % PRODUCTS.len()];
-            (id, name, i64::try_from(1 + (i + j) % 4).unwrap(), price)
-        })
-        .collect();
-    cart(&format!("user-{i}"), &lines)
-}
-
-fn carts_for(users: usize) -> Arc<InMemoryCarts> {
-    let carts = Arc::new(InMemoryCarts::new());
-    for i in 0..users {
-        carts.set(cart_for(i));
-    }
-    carts
-}
-
-/// What the rollups must say, recomputed from the orders themselves.
-fn assert_rollups_match_orders(store: &MysqlStore, orders: &[Order]) {
-    let mut sales: BTreeMap<Currency, (i64, i64)> = BTreeMap::new();
-    let mut products: BTreeMap<String, (u64, i64)> = BTreeMap::new();
-    let mut statuses: HashMap<OrderStatus, u64> = HashMap::new();
-    for o in orders {
-        *statuses.entry(o.status).or_default() += 1;
-        if o.status == OrderStatus::Cancelled {
-            continue;
-        }
-        let s = sales.entry(o.currency).or_default();
-        s.0 += o.totals.total.minor();
-        s.1 += 1;
-        for line in &o.items {
-            let p = products.entry(line.product_id.to_string()).or_default();
-            p.0 += u64::from(line.quantity);
-            p.1 += line.line_total.minor() - line.discount.minor();
-        }
-    }
-    let got_sales: BTreeMap<Currency, (i64, i64)> = store
-        .sales(0, i64::MAX)
-        .unwrap()
-        .into_iter()
-        .filter(|r| r.orders != 0)
-        .map(|r| (r.currency, (r.total_minor, r.orders)))
-        .collect();
-    assert_eq!(got_sales, sales, "sales rollup");
-    let got_products: BTreeMap<String, (u64, i64)> = store
-        .top_products(Currency::USD, TopBy::Quantity, 100)
-        .unwrap()
-        .into_iter()
-        .map(|p| (p.product_id.to_string(), (p.quantity, p.revenue.minor())))
-        .collect();
-    assert_eq!(got_products, products, "product rollup");
-    for c in store.status_counts().unwrap() {
-        assert_eq!(
-            c.orders,
-            statuses.get(&c.status).copied().unwrap_or(0),
-            "{} count",
-            c.status
-        );
-    }
-}
-
-/// Every order in the database, read back through the store.
-fn all_orders(fx: &Fixture) -> Vec<Order> {
-    let ids: Vec<String> = fx.raw().query("SELECT id FROM orders").unwrap();
-    ids.iter()
-        .map(|id| {
-            fx.store
-                .order(&OrderId::parse(id).unwrap())
-                .unwrap()
-                .unwrap()
-        })
-        .collect()
-}
 
 #[test]
 fn racing_threads_with_the_same_keys_place_one_order_per_key() {
@@ -157,7 +73,7 @@ fn racing_threads_with_the_same_keys_place_one_order_per_key() {
     assert_eq!(count(&mut raw, "SELECT COUNT(*) FROM orders"), 20);
     assert_eq!(count(&mut raw, "SELECT COUNT(*) FROM idempotency_keys"), 20);
     assert_eq!(count(&mut raw, "SELECT COUNT(*) FROM outbox"), 20);
-    assert_rollups_match_orders(&fx.store, &all_orders(&fx));
+    assert_rollups_match_orders(&fx.store, &all_orders(&fx.store, &mut fx.raw()));
 }
 
 #[test]
@@ -226,7 +142,7 @@ fn racing_status_updates_on_one_version_let_exactly_one_win() {
         count(&mut raw, "SELECT COUNT(*) FROM outbox WHERE sequence = 2"),
         10
     );
-    assert_rollups_match_orders(&fx.store, &all_orders(&fx));
+    assert_rollups_match_orders(&fx.store, &all_orders(&fx.store, &mut fx.raw()));
 }
 
 #[test]
@@ -277,7 +193,7 @@ fn rollups_stay_exact_under_concurrent_placing_moving_and_cancelling() {
     for h in handles {
         h.join().unwrap();
     }
-    let orders = all_orders(&fx);
+    let orders = all_orders(&fx.store, &mut fx.raw());
     assert_eq!(orders.len(), threads * 12);
     assert!(orders.iter().any(|o| o.status == OrderStatus::Placed));
     assert!(orders.iter().any(|o| o.status == OrderStatus::Cancelled));
@@ -339,7 +255,7 @@ fn a_lock_wait_timeout_is_retried_until_the_lock_is_free() {
     assert!(placed.created);
     assert!(started.elapsed() >= Duration::from_secs(10));
     assert_eq!(count(&mut fx.raw(), "SELECT COUNT(*) FROM orders"), 2);
-    assert_rollups_match_orders(&fx.store, &all_orders(&fx));
+    assert_rollups_match_orders(&fx.store, &all_orders(&fx.store, &mut fx.raw()));
 }
 
 #[test]
@@ -372,7 +288,7 @@ fn a_connection_killed_mid_transaction_is_retried_without_a_duplicate() {
     assert_eq!(count(&mut raw, "SELECT COUNT(*) FROM orders"), 2);
     assert_eq!(count(&mut raw, "SELECT COUNT(*) FROM idempotency_keys"), 2);
     assert_eq!(count(&mut raw, "SELECT COUNT(*) FROM outbox"), 2);
-    assert_rollups_match_orders(&fx.store, &all_orders(&fx));
+    assert_rollups_match_orders(&fx.store, &all_orders(&fx.store, &mut fx.raw()));
 }
 
 #[test]
@@ -429,5 +345,5 @@ fn a_deadlock_victim_is_retried_whole() {
     let mut raw = fx.raw();
     assert_eq!(count(&mut raw, "SELECT COUNT(*) FROM orders"), 2);
     assert_eq!(count(&mut raw, "SELECT COUNT(*) FROM outbox"), 2);
-    assert_rollups_match_orders(&fx.store, &all_orders(&fx));
+    assert_rollups_match_orders(&fx.store, &all_orders(&fx.store, &mut fx.raw()));
 }

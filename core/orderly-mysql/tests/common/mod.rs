@@ -3,13 +3,14 @@
 
 #![allow(dead_code)]
 
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use mysql::prelude::Queryable;
 use mysql::{Conn, Opts};
 use orderly_core::{
-    Address, Caller, IdempotencyKey, InMemoryCarts, OrderService, PaymentMethod, PlaceOrderRequest,
-    RawCart, RawCartItem, Store, UserId,
+    Address, Caller, Currency, IdempotencyKey, InMemoryCarts, Order, OrderId, OrderService,
+    OrderStatus, PaymentMethod, PlaceOrderRequest, RawCart, RawCartItem, Store, TopBy, UserId,
 };
 use orderly_mysql::{MysqlStore, ScratchDatabase};
 
@@ -129,4 +130,90 @@ pub fn request(user_id: &str) -> PlaceOrderRequest {
         discount_code: None,
         metadata: None,
     }
+}
+
+/// What the rollups must say, recomputed from the orders themselves.
+pub fn assert_rollups_match_orders(store: &MysqlStore, orders: &[Order]) {
+    let mut sales: BTreeMap<Currency, (i64, i64)> = BTreeMap::new();
+    let mut products: BTreeMap<String, (u64, i64)> = BTreeMap::new();
+    let mut statuses: HashMap<OrderStatus, u64> = HashMap::new();
+    for o in orders {
+        *statuses.entry(o.status).or_default() += 1;
+        if o.status == OrderStatus::Cancelled {
+            continue;
+        }
+        let s = sales.entry(o.currency).or_default();
+        s.0 += o.totals.total.minor();
+        s.1 += 1;
+        for line in &o.items {
+            let p = products.entry(line.product_id.to_string()).or_default();
+            p.0 += u64::from(line.quantity);
+            p.1 += line.line_total.minor() - line.discount.minor();
+        }
+    }
+    let got_sales: BTreeMap<Currency, (i64, i64)> = store
+        .sales(0, i64::MAX)
+        .expect("rollup read")
+        .into_iter()
+        .filter(|r| r.orders != 0)
+        .map(|r| (r.currency, (r.total_minor, r.orders)))
+        .collect();
+    assert_eq!(got_sales, sales, "sales rollup");
+    let got_products: BTreeMap<String, (u64, i64)> = store
+        .top_products(Currency::USD, TopBy::Quantity, 100)
+        .expect("rollup read")
+        .into_iter()
+        .map(|p| (p.product_id.to_string(), (p.quantity, p.revenue.minor())))
+        .collect();
+    assert_eq!(got_products, products, "product rollup");
+    for c in store.status_counts().expect("rollup read") {
+        assert_eq!(
+            c.orders,
+            statuses.get(&c.status).copied().unwrap_or(0),
+            "{} count",
+            c.status
+        );
+    }
+}
+
+/// Every order in the database, read back through the store.
+pub fn all_orders(store: &MysqlStore, raw: &mut Conn) -> Vec<Order> {
+    let ids: Vec<String> = raw.query("SELECT id FROM orders").expect("order ids");
+    ids.iter()
+        .map(|id| {
+            let id = OrderId::parse(id).expect("stored order id");
+            store.order(&id).expect("read").expect("order exists")
+        })
+        .collect()
+}
+
+pub const PRODUCTS: [(&str, &str, &str); 4] = [
+    ("sku-tea", "Tea", "4.99"),
+    ("sku-cup", "Cup", "12.50"),
+    ("sku-pot", "Teapot", "39.00"),
+    ("sku-lid", "Lid", "0.99"),
+];
+
+/// A cart for user number `i` from the shared products, so that product rows are contended.
+pub fn cart_for(i: usize) -> orderly_core::RawCart {
+    let lines: Vec<(&str, &str, i64, &str)> = (0..1 + i % 3)
+        .map(|j| {
+            let (id, name, price) = PRODUCTS[(i + j) % PRODUCTS.len()];
+            (
+                id,
+                name,
+                i64::try_from(1 + (i + j) % 4).expect("small"),
+                price,
+            )
+        })
+        .collect();
+    cart(&format!("user-{i}"), &lines)
+}
+
+pub fn carts_for(users: usize) -> Arc<InMemoryCarts> {
+    let carts = Arc::new(InMemoryCarts::new());
+    for i in 0..users {
+        carts.set(cart_for(i));
+    }
+    carts
 }
