@@ -59,8 +59,14 @@ pub async fn request_id(mut request: Request, next: Next) -> Response {
     let status = response.status().as_u16();
     let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     span.in_scope(|| {
-        if status >= 500 {
+        if status == 500 {
             tracing::error!(status, elapsed_ms, "request failed");
+        } else if status >= 500 {
+            tracing::warn!(
+                status,
+                elapsed_ms,
+                "request failed: a dependency is unavailable"
+            );
         } else {
             tracing::info!(status, elapsed_ms, "request served");
         }

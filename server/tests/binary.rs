@@ -1,0 +1,172 @@
+//! The `orderly-server` binary: configuration, the `token` subcommand, and SIGTERM.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use orderly_example_cart_service::{
+    Cart, CartItem, CartState, Faults, RunningCartService, ServiceOptions,
+};
+
+const BIN: &str = env!("CARGO_BIN_EXE_orderly-server");
+const SECRET: &str = "binary-test-secret-binary-test-secret";
+
+fn token(sub: &str, role: &str) -> String {
+    let out = Command::new(BIN)
+        .args(["token", "--sub", sub, "--role", role, "--ttl", "10m"])
+        .env("ORDERLY_JWT_SECRET", SECRET)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// Starts the server on a free port and returns it with its address, read from its JSON log.
+fn start(db: &std::path::Path, cart_url: Option<&str>) -> (Child, String) {
+    let mut cmd = Command::new(BIN);
+    cmd.args(["--listen", "127.0.0.1:0"])
+        .arg("--database")
+        .arg(format!("sqlite://{}", db.display()))
+        .env("ORDERLY_JWT_SECRET", SECRET)
+        .env("ORDERLY_LOG_FORMAT", "json")
+        .env_remove("CART_SERVICE_URL")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    if let Some(url) = cart_url {
+        cmd.args(["--cart-url", url]);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut sent = false;
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if !sent {
+                let v: serde_json::Value = serde_json::from_str(&line).expect("JSON log lines");
+                if v["fields"]["message"] == "listening" {
+                    tx.send(v["fields"]["address"].as_str().unwrap().to_owned())
+                        .unwrap();
+                    sent = true;
+                }
+            }
+        }
+    });
+    let addr = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("server starts");
+    (child, format!("http://{addr}"))
+}
+
+#[test]
+fn refuses_to_start_without_a_usable_secret() {
+    let out = Command::new(BIN)
+        .env_remove("ORDERLY_JWT_SECRET")
+        .args(["--listen", "127.0.0.1:0", "--database", "sqlite::memory:"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ORDERLY_JWT_SECRET"));
+    let out = Command::new(BIN)
+        .args(["token", "--sub", "alice", "--jwt-secret", "short"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = Command::new(BIN)
+        .args(["token", "--sub", "not a user", "--role", "customer"])
+        .env("ORDERLY_JWT_SECRET", SECRET)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn a_bad_database_url_is_a_clean_failure() {
+    let out = Command::new(BIN)
+        .args(["--listen", "127.0.0.1:0", "--database", "postgres://nope"])
+        .env("ORDERLY_JWT_SECRET", SECRET)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serves_with_minted_tokens_and_stops_gracefully_on_sigterm() {
+    let state = CartState::new(ServiceOptions::default());
+    state
+        .put_cart(Cart::new(
+            "alice",
+            "USD",
+            vec![CartItem::new("sku-1", "Beans", 3, "2.50")],
+        ))
+        .unwrap();
+    let carts = RunningCartService::start(state.clone()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, base) = start(&dir.path().join("orders.db"), Some(&carts.url()));
+    let client = reqwest::Client::new();
+
+    let health = client.get(format!("{base}/health")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    let alice = token("alice", "customer");
+    let cart = client
+        .get(format!("{base}/cart/alice"))
+        .bearer_auth(&alice)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cart.status(), 200);
+    let admin = token("ops", "admin");
+    let sales = client
+        .get(format!("{base}/analytics/sales"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sales.status(), 200);
+    let refused = client
+        .get(format!("{base}/analytics/sales"))
+        .bearer_auth(&alice)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+
+    // A slow request is in flight when SIGTERM arrives: it is answered, then the process exits.
+    state
+        .set_faults(Faults {
+            delay_ms: 800,
+            ..Faults::default()
+        })
+        .unwrap();
+    let slow = client
+        .get(format!("{base}/cart/alice"))
+        .bearer_auth(&alice)
+        .send();
+    let in_flight = tokio::spawn(slow);
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let answer = in_flight.await.unwrap().unwrap();
+    assert_eq!(answer.status(), 200);
+    let body: serde_json::Value = answer.json().await.unwrap();
+    assert_eq!(body["subtotal"]["amount"], "7.50");
+
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "exit status {status:?}");
+}
