@@ -1,0 +1,109 @@
+"""Orderly for Python: an order engine that is exact to the cent and never places an order twice.
+
+Open an engine on embedded SQLite (or MySQL), set a user's cart, place orders::
+
+    import orderly
+    from decimal import Decimal
+
+    engine = orderly.Engine.open("sqlite:///orders.db")
+    engine.set_cart("alice", "USD", [orderly.CartItem("sku-1", "Beans", 2, Decimal("19.99"))])
+    placed = engine.place_order(
+        user_id="alice",
+        delivery_address=orderly.Address(name="Alice", line1="1 Main St", city="Springfield",
+                                         postal_code="62701", country="US"),
+        payment_method=orderly.CashOnDelivery(),
+        idempotency_key="order-1",
+    )
+    print(placed.order.order_id, placed.order.totals.total)  # ... Decimal('44.97')
+
+Money is ``decimal.Decimal`` (the currency is on the enclosing object), times are aware UTC
+``datetime`` objects, results are immutable, and every engine error is an
+:class:`orderly.OrderlyError` with a stable ``code``. Engine calls release the GIL, so one
+``Engine`` can serve many threads.
+"""
+
+from typing import Union
+
+from ._orderly import (
+    Address,
+    Card,
+    Cart,
+    CartItem,
+    CartLine,
+    CashOnDelivery,
+    Checkout,
+    Engine,
+    Milestone,
+    Order,
+    OrderLine,
+    OrderPage,
+    OutboxEvent,
+    PayPal,
+    Placement,
+    ProductSales,
+    SalesSummary,
+    StatusCount,
+    StatusView,
+    Totals,
+    default_policy,
+)
+from .errors import (
+    CartChanged,
+    CheckoutExpired,
+    Conflict,
+    Forbidden,
+    IdempotencyConflict,
+    IdempotencyInProgress,
+    InternalError,
+    InvalidTransition,
+    NotFound,
+    OpenError,
+    OrderlyError,
+    Unavailable,
+    UpstreamError,
+    ValidationError,
+    VersionConflict,
+)
+
+#: Any of the three payment method classes.
+PaymentMethod = Union[Card, PayPal, CashOnDelivery]
+
+__all__ = [
+    "Engine",
+    "default_policy",
+    "Address",
+    "Card",
+    "PayPal",
+    "CashOnDelivery",
+    "PaymentMethod",
+    "CartItem",
+    "Cart",
+    "CartLine",
+    "Totals",
+    "OrderLine",
+    "Milestone",
+    "Order",
+    "Checkout",
+    "Placement",
+    "OrderPage",
+    "StatusView",
+    "OutboxEvent",
+    "SalesSummary",
+    "ProductSales",
+    "StatusCount",
+    "OrderlyError",
+    "ValidationError",
+    "NotFound",
+    "Forbidden",
+    "Conflict",
+    "InvalidTransition",
+    "IdempotencyConflict",
+    "IdempotencyInProgress",
+    "CheckoutExpired",
+    "CartChanged",
+    "VersionConflict",
+    "Unavailable",
+    "UpstreamError",
+    "InternalError",
+    "OpenError",
+]

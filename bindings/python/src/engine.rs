@@ -1,0 +1,418 @@
+//! `orderly.Engine`: the engine's use cases as methods. Each method converts its arguments to
+//! the engine's request types while holding the GIL, runs the engine call with the GIL
+//! released, then converts the result back.
+//!
+//! Who acts: methods that name a user (`cart`, `checkout`, `place_order`, `orders_for_user`)
+//! act as that customer; `order`, `status` and `cancel` act as the customer `user_id` when it
+//! is given (who must own the order) and otherwise, like the staff operations
+//! (`update_status`, analytics), as the service `actor` (default `"app"`), which the
+//! milestones record as `service:<actor>`.
+
+use std::str::FromStr;
+use std::sync::Arc;
+
+use orderly::{
+    Caller, CheckoutId, CheckoutRequest, Currency, EventId, HistoryRequest, IdempotencyKey,
+    InMemoryCarts, OrderId, OrderService, OrderStatus, OrderlyError, PlaceOrderRequest,
+    PricingPolicy, RawCart, ShippingMethod, StatusUpdate, TopBy, UserId, ValidationError,
+};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::errors::{IntoPyResult, engine_error, open_error};
+use crate::inputs::{CartItem, address, payment_method};
+use crate::results::{
+    Cart, Checkout, Order, OrderPage, OutboxEvent, Placement, ProductSales, SalesSummary,
+    StatusCount, StatusView,
+};
+use crate::values::{json_object, py_to_json_object, timestamp};
+
+/// The default staff actor: milestones show `service:app`.
+const DEFAULT_ACTOR: &str = "app";
+
+/// An Orderly engine over one store, with carts the application sets in process.
+#[pyclass(module = "orderly", name = "Engine", frozen)]
+#[derive(Debug)]
+pub(crate) struct Engine {
+    service: OrderService,
+    carts: Arc<InMemoryCarts>,
+}
+
+fn user(id: &str) -> Result<UserId, OrderlyError> {
+    Ok(UserId::new(id)?)
+}
+
+fn order_id(id: &str) -> Result<OrderId, OrderlyError> {
+    // An id that cannot exist is simply not found, as over HTTP.
+    OrderId::parse(id).ok_or_else(|| OrderlyError::not_found("order", id))
+}
+
+fn invalid(field: &str, reason: String) -> OrderlyError {
+    ValidationError::InvalidField {
+        field: field.to_owned(),
+        reason,
+    }
+    .into()
+}
+
+/// Parses one of the engine's snake_case enumerations through its serde names.
+fn enum_value<T: serde::de::DeserializeOwned>(field: &str, value: &str) -> Result<T, OrderlyError> {
+    serde_json::from_value(serde_json::Value::String(value.to_owned()))
+        .map_err(|_| invalid(field, format!("{value:?} is not a valid {field}")))
+}
+
+/// The customer `user_id` when given, else the service `actor`.
+fn reader(user_id: Option<&str>, actor: &str) -> Result<Caller, OrderlyError> {
+    match user_id {
+        Some(id) => Ok(Caller::customer(&user(id)?)),
+        None => Ok(Caller::service(actor)),
+    }
+}
+
+#[pymethods]
+impl Engine {
+    /// Opens (creating and migrating if needed) the store at `url`:
+    /// `sqlite:///abs/path.db`, `sqlite://relative.db`, `sqlite::memory:` or, in builds with
+    /// MySQL, `mysql://user:pass@host:port/db`. `policy` is a pricing policy in the engine's
+    /// JSON shape (start from `orderly.default_policy()`); the default policy otherwise.
+    #[staticmethod]
+    #[pyo3(signature = (url, *, policy=None))]
+    fn open(py: Python<'_>, url: &str, policy: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+        let policy = match policy {
+            None => None,
+            Some(p) => {
+                let json = serde_json::Value::Object(py_to_json_object(p, "policy")?);
+                let parsed: PricingPolicy = serde_json::from_value(json)
+                    .map_err(|e| invalid("policy", e.to_string()))
+                    .or_raise(py)?;
+                Some(parsed)
+            }
+        };
+        let carts = Arc::new(InMemoryCarts::new());
+        let store = py
+            .detach(|| orderly::open_store(url))
+            .map_err(|e| open_error(py, e))?;
+        let mut builder = OrderService::builder(store, carts.clone());
+        if let Some(p) = policy {
+            builder = builder.policy(p);
+        }
+        Ok(Engine {
+            service: builder.build(),
+            carts,
+        })
+    }
+
+    /// Sets (or replaces) a user's cart. The engine applies the cart rules when it reads the
+    /// cart (`cart`, `checkout`, `place_order`), exactly as for a remote cart service.
+    fn set_cart(
+        &self,
+        user_id: String,
+        currency: String,
+        items: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        let mut raw_items = Vec::new();
+        for item in items.try_iter()? {
+            let item = item?;
+            let item = item.cast::<CartItem>().map_err(|_| {
+                pyo3::exceptions::PyTypeError::new_err("cart items must be orderly.CartItem")
+            })?;
+            raw_items.push(item.get().0.clone());
+        }
+        self.carts.set(RawCart {
+            user_id,
+            currency,
+            items: raw_items,
+            updated_at: None,
+        });
+        Ok(())
+    }
+
+    /// Forgets a user's cart; the user then has an empty cart.
+    fn remove_cart(&self, user_id: &str) {
+        self.carts.remove(user_id);
+    }
+
+    /// The user's cart, validated and totalled.
+    fn cart(&self, py: Python<'_>, user_id: &str) -> PyResult<Cart> {
+        let user = user(user_id).or_raise(py)?;
+        let caller = Caller::customer(&user);
+        let cart = py
+            .detach(|| self.service.cart(&caller, &user))
+            .or_raise(py)?;
+        Ok(Cart(cart))
+    }
+
+    /// Validates the cart, address and payment method, prices the order and stores a quote.
+    #[pyo3(signature = (*, user_id, delivery_address, payment_method, shipping_method=None, discount_code=None))]
+    fn checkout(
+        &self,
+        py: Python<'_>,
+        user_id: &str,
+        delivery_address: &Bound<'_, PyAny>,
+        payment_method: &Bound<'_, PyAny>,
+        shipping_method: Option<&str>,
+        discount_code: Option<String>,
+    ) -> PyResult<Checkout> {
+        let req = CheckoutRequest {
+            user_id: user(user_id).or_raise(py)?,
+            delivery_address: address(delivery_address)?,
+            payment_method: self::payment_method(payment_method)?,
+            shipping_method: shipping(shipping_method).or_raise(py)?,
+            discount_code,
+        };
+        let caller = Caller::customer(&req.user_id);
+        let quote = py
+            .detach(|| self.service.checkout(&caller, &req))
+            .or_raise(py)?;
+        Ok(Checkout(quote))
+    }
+
+    /// Places an order from the user's cart, or from a checkout quote. The same
+    /// `idempotency_key` with the same request returns the order it placed
+    /// (`created=False`); with a different request it raises `IdempotencyConflict`.
+    #[pyo3(signature = (*, user_id, delivery_address, payment_method, idempotency_key, shipping_method=None, checkout_id=None, discount_code=None, metadata=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn place_order(
+        &self,
+        py: Python<'_>,
+        user_id: &str,
+        delivery_address: &Bound<'_, PyAny>,
+        payment_method: &Bound<'_, PyAny>,
+        idempotency_key: &str,
+        shipping_method: Option<&str>,
+        checkout_id: Option<&str>,
+        discount_code: Option<String>,
+        metadata: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Placement> {
+        let checkout_id = checkout_id
+            .map(|id| {
+                CheckoutId::parse(id)
+                    .ok_or_else(|| invalid("checkout_id", format!("{id:?} is not a checkout id")))
+            })
+            .transpose()
+            .or_raise(py)?;
+        let req = PlaceOrderRequest {
+            user_id: user(user_id).or_raise(py)?,
+            delivery_address: address(delivery_address)?,
+            payment_method: self::payment_method(payment_method)?,
+            shipping_method: shipping(shipping_method).or_raise(py)?,
+            checkout_id,
+            discount_code,
+            metadata: metadata
+                .map(|m| py_to_json_object(m, "metadata"))
+                .transpose()?,
+        };
+        let key = IdempotencyKey::new(idempotency_key).or_raise(py)?;
+        let caller = Caller::customer(&req.user_id);
+        let placed = py
+            .detach(|| self.service.place_order(&caller, &req, &key))
+            .or_raise(py)?;
+        Ok(Placement {
+            order: placed.order,
+            created: placed.created,
+        })
+    }
+
+    /// One order. With `user_id`, acts as that customer: someone else's order is `NotFound`.
+    #[pyo3(signature = (order_id, *, user_id=None, actor=DEFAULT_ACTOR))]
+    fn order(
+        &self,
+        py: Python<'_>,
+        order_id: &str,
+        user_id: Option<&str>,
+        actor: &str,
+    ) -> PyResult<Order> {
+        let id = self::order_id(order_id).or_raise(py)?;
+        let caller = reader(user_id, actor).or_raise(py)?;
+        let order = py
+            .detach(|| self.service.order(&caller, &id))
+            .or_raise(py)?;
+        Ok(Order(order))
+    }
+
+    /// A user's orders, newest first, `limit` (1 to 100, default 20) at a time; pass the
+    /// page's `next_cursor` as `cursor` for the next page.
+    #[pyo3(signature = (user_id, *, limit=None, cursor=None, status=None))]
+    fn orders_for_user(
+        &self,
+        py: Python<'_>,
+        user_id: &str,
+        limit: Option<i64>,
+        cursor: Option<String>,
+        status: Option<&str>,
+    ) -> PyResult<OrderPage> {
+        let user = user(user_id).or_raise(py)?;
+        let req = HistoryRequest {
+            limit,
+            cursor,
+            status: status.map(OrderStatus::from_str).transpose().or_raise(py)?,
+        };
+        let caller = Caller::customer(&user);
+        let page = py
+            .detach(|| self.service.orders_for_user(&caller, &user, &req))
+            .or_raise(py)?;
+        Ok(OrderPage(page))
+    }
+
+    /// The order's status and every milestone, oldest first.
+    #[pyo3(signature = (order_id, *, user_id=None, actor=DEFAULT_ACTOR))]
+    fn status(
+        &self,
+        py: Python<'_>,
+        order_id: &str,
+        user_id: Option<&str>,
+        actor: &str,
+    ) -> PyResult<StatusView> {
+        let id = self::order_id(order_id).or_raise(py)?;
+        let caller = reader(user_id, actor).or_raise(py)?;
+        let view = py
+            .detach(|| self.service.status(&caller, &id))
+            .or_raise(py)?;
+        Ok(StatusView(view))
+    }
+
+    /// Cancels an order from `placed` or `processing` (`InvalidTransition` otherwise); the
+    /// `reason` is kept in the history. Cancelling a cancelled order changes nothing.
+    #[pyo3(signature = (order_id, *, reason=None, user_id=None, actor=DEFAULT_ACTOR))]
+    fn cancel(
+        &self,
+        py: Python<'_>,
+        order_id: &str,
+        reason: Option<&str>,
+        user_id: Option<&str>,
+        actor: &str,
+    ) -> PyResult<Order> {
+        let id = self::order_id(order_id).or_raise(py)?;
+        let caller = reader(user_id, actor).or_raise(py)?;
+        let order = py
+            .detach(|| self.service.cancel(&caller, &id, reason))
+            .or_raise(py)?;
+        Ok(Order(order))
+    }
+
+    /// Moves an order along `placed -> processing -> shipped -> delivered` (or to
+    /// `cancelled`) as the service `actor`. With `expected_version`, applies only if the order
+    /// is still at that version (`VersionConflict` otherwise).
+    #[pyo3(signature = (order_id, status, *, note=None, expected_version=None, actor=DEFAULT_ACTOR))]
+    fn update_status(
+        &self,
+        py: Python<'_>,
+        order_id: &str,
+        status: &str,
+        note: Option<String>,
+        expected_version: Option<u32>,
+        actor: &str,
+    ) -> PyResult<Order> {
+        let id = self::order_id(order_id).or_raise(py)?;
+        let to = OrderStatus::from_str(status).or_raise(py)?;
+        let update = StatusUpdate {
+            note,
+            expected_version,
+        };
+        let caller = Caller::service(actor);
+        let order = py
+            .detach(|| self.service.update_status(&caller, &id, to, &update))
+            .or_raise(py)?;
+        Ok(Order(order))
+    }
+
+    /// Sales per currency for orders created in `[start, end)`, widened to whole UTC hours;
+    /// cancelled orders are excluded. `start` and `end` are timezone-aware datetimes.
+    #[pyo3(signature = (start, end, *, actor=DEFAULT_ACTOR))]
+    fn sales(
+        &self,
+        py: Python<'_>,
+        start: &Bound<'_, PyAny>,
+        end: &Bound<'_, PyAny>,
+        actor: &str,
+    ) -> PyResult<Vec<SalesSummary>> {
+        let (from, to) = (timestamp(start, "start")?, timestamp(end, "end")?);
+        let caller = Caller::service(actor);
+        let rows = py
+            .detach(|| self.service.sales(&caller, from, to))
+            .or_raise(py)?;
+        Ok(rows.into_iter().map(SalesSummary).collect())
+    }
+
+    /// Best-selling products in `currency` (the policy's default currency when `None`), by
+    /// `"quantity"` or `"revenue"`.
+    #[pyo3(signature = (*, by="quantity", limit=10, currency=None, actor=DEFAULT_ACTOR))]
+    fn top_products(
+        &self,
+        py: Python<'_>,
+        by: &str,
+        limit: u32,
+        currency: Option<&str>,
+        actor: &str,
+    ) -> PyResult<Vec<ProductSales>> {
+        let by: TopBy = enum_value("by", by).or_raise(py)?;
+        let currency = currency
+            .map(|c| Currency::from_code(c).map_err(OrderlyError::from))
+            .transpose()
+            .or_raise(py)?;
+        let caller = Caller::service(actor);
+        let rows = py
+            .detach(|| self.service.top_products(&caller, by, limit, currency))
+            .or_raise(py)?;
+        Ok(rows.into_iter().map(ProductSales).collect())
+    }
+
+    /// How many orders are in each status now.
+    #[pyo3(signature = (*, actor=DEFAULT_ACTOR))]
+    fn orders_by_status(&self, py: Python<'_>, actor: &str) -> PyResult<Vec<StatusCount>> {
+        let caller = Caller::service(actor);
+        let rows = py
+            .detach(|| self.service.orders_by_status(&caller))
+            .or_raise(py)?;
+        Ok(rows.into_iter().map(StatusCount).collect())
+    }
+
+    /// Undelivered outbox events, oldest first (at most `limit`, 1 to 10 000).
+    #[pyo3(signature = (limit=100))]
+    fn pending_events(&self, py: Python<'_>, limit: u32) -> PyResult<Vec<OutboxEvent>> {
+        let events = py
+            .detach(|| self.service.pending_events(limit))
+            .or_raise(py)?;
+        Ok(events.into_iter().map(OutboxEvent).collect())
+    }
+
+    /// Marks events delivered once the application has handed them on; returns how many
+    /// were newly marked.
+    fn mark_events_delivered(&self, py: Python<'_>, event_ids: &Bound<'_, PyAny>) -> PyResult<u64> {
+        let mut ids = Vec::new();
+        for id in event_ids.try_iter()? {
+            let id: String = id?.extract()?;
+            let parsed = EventId::parse(&id)
+                .ok_or_else(|| invalid("event_ids", format!("{id:?} is not an event id")))
+                .or_raise(py)?;
+            ids.push(parsed);
+        }
+        py.detach(|| self.service.mark_events_delivered(&ids))
+            .or_raise(py)
+    }
+
+    /// Raises if the store does not answer.
+    fn ready(&self, py: Python<'_>) -> PyResult<()> {
+        py.detach(|| self.service.ready()).or_raise(py)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Engine(backend='{}')", self.service.store().backend())
+    }
+}
+
+fn shipping(method: Option<&str>) -> Result<Option<ShippingMethod>, OrderlyError> {
+    method.map(|m| enum_value("shipping_method", m)).transpose()
+}
+
+/// The engine's default pricing policy as a dict in its JSON shape: adjust it and pass it to
+/// `Engine.open(url, policy=...)`.
+#[pyfunction]
+pub(crate) fn default_policy(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+    let value = serde_json::to_value(PricingPolicy::default())
+        .map_err(|e| engine_error(py, invalid("policy", e.to_string())))?;
+    match value {
+        serde_json::Value::Object(map) => json_object(py, &map),
+        _ => Err(engine_error(py, invalid("policy", "not an object".into()))),
+    }
+}
