@@ -125,8 +125,18 @@ impl Serialize for Currency {
 
 impl<'de> Deserialize<'de> for Currency {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let code = String::deserialize(d)?;
-        Currency::from_code(&code).map_err(serde::de::Error::custom)
+        // Visit the string in place: decoding stored orders allocates nothing per currency.
+        struct CodeVisitor;
+        impl serde::de::Visitor<'_> for CodeVisitor {
+            type Value = Currency;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an ISO 4217 currency code")
+            }
+            fn visit_str<E: serde::de::Error>(self, code: &str) -> Result<Currency, E> {
+                Currency::from_code(code).map_err(E::custom)
+            }
+        }
+        d.deserialize_str(CodeVisitor)
     }
 }
 
@@ -289,17 +299,19 @@ impl fmt::Debug for Money {
     }
 }
 
-/// The wire form: `{"amount": "12.34", "currency": "USD"}`.
+/// The wire form: `{"amount": "12.34", "currency": "USD"}`. The amount is borrowed from the
+/// input when it can be, so decoding allocates only for escaped strings.
 #[derive(Serialize, Deserialize)]
-struct MoneyRepr {
-    amount: String,
+struct MoneyRepr<'a> {
+    #[serde(borrow)]
+    amount: std::borrow::Cow<'a, str>,
     currency: Currency,
 }
 
 impl Serialize for Money {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         MoneyRepr {
-            amount: self.amount_string(),
+            amount: self.amount_string().into(),
             currency: self.currency,
         }
         .serialize(s)
