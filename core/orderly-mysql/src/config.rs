@@ -98,6 +98,10 @@ pub(crate) fn options_from_url(url: &str) -> Result<Opts, InvalidUrl> {
             PoolConstraints::new(DEFAULT_POOL_MIN, DEFAULT_POOL_MAX).unwrap_or(pool.constraints());
         pool = pool.with_constraints(constraints);
     }
+    if !set("check_health") {
+        // The store pings only connections that sat idle (see `pool`), not every checkout.
+        pool = pool.with_check_health(false);
+    }
     if !set("reset_connection") {
         // Resetting on every return would also drop the prepared-statement cache; the store
         // never leaves session state behind (transactions always end in commit or rollback).
@@ -163,6 +167,7 @@ mod tests {
         assert_eq!(opts.get_db_name(), Some("shop"));
         assert_eq!(opts.get_pool_opts().constraints().max(), DEFAULT_POOL_MAX);
         assert!(!opts.get_pool_opts().reset_connection());
+        assert!(!opts.get_pool_opts().check_health());
         assert_eq!(opts.get_stmt_cache_size(), DEFAULT_STMT_CACHE);
         assert_eq!(opts.get_init().len(), SESSION_SETUP.len());
 

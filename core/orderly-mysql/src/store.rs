@@ -3,10 +3,9 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
+use mysql::PooledConn;
 use mysql::prelude::Queryable;
-use mysql::{Pool, PooledConn};
 use orderly_core::store::{
     ChangeOutcome, HistoryQuery, IdempotencyRecord, InsertOutcome, NewOrder, OrderChange, SalesRow,
     StoreResult,
@@ -18,12 +17,10 @@ use orderly_core::{
 
 use crate::config::MysqlOptions;
 use crate::error::{BACKEND, DbResult};
+use crate::pool::ConnectionPool;
 use crate::retry::retrying;
 use crate::scratch::ScratchDatabase;
 use crate::{checkouts, migrate, orders, outbox, rollups};
-
-/// How long a call waits for a free pooled connection before reporting the store busy.
-const POOL_WAIT: Duration = Duration::from_secs(10);
 
 /// Orderly's `Store` on MySQL, MariaDB and MySQL-protocol distributed SQL. Cheap to clone:
 /// clones share the pool.
@@ -33,7 +30,7 @@ pub struct MysqlStore {
 }
 
 struct Inner {
-    pool: Pool,
+    pool: ConnectionPool,
     database: String,
     /// Declared after the pool so that the pool's connections close before the database is
     /// dropped.
@@ -71,10 +68,11 @@ impl MysqlStore {
 
     fn connect(options: MysqlOptions, scratch: Option<ScratchDatabase>) -> StoreResult<MysqlStore> {
         let database = options.database().to_owned();
-        let pool = Pool::new(options.opts().clone()).db()?;
-        let mut conn = pool.try_get_conn(POOL_WAIT).db()?;
-        migrate::migrate(&mut conn)?;
-        drop(conn);
+        let pool = ConnectionPool::new(&options)?;
+        let mut conn = pool.get()?;
+        let migrated = migrate::migrate(&mut conn);
+        pool.put(conn, migrated.is_err());
+        migrated?;
         Ok(MysqlStore {
             inner: Arc::new(Inner {
                 pool,
@@ -93,13 +91,10 @@ impl MysqlStore {
     /// last one broke) while it fails transiently.
     fn run<T>(&self, mut op: impl FnMut(&mut PooledConn) -> StoreResult<T>) -> StoreResult<T> {
         retrying(|_attempt| {
-            let mut conn = self.inner.pool.try_get_conn(POOL_WAIT).db()?;
+            let mut conn = self.inner.pool.get()?;
             let result = op(&mut conn);
-            if matches!(&result, Err(e) if e.kind == StoreErrorKind::Connection) {
-                // Reset on return to the pool; a broken connection fails the reset and is
-                // discarded instead of being handed out again.
-                conn.reset_connection(true);
-            }
+            let broken = matches!(&result, Err(e) if e.kind == StoreErrorKind::Connection);
+            self.inner.pool.put(conn, broken);
             result
         })
     }

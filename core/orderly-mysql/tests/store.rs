@@ -12,6 +12,7 @@
 mod common;
 
 use std::sync::{Arc, Barrier};
+use std::time::Duration;
 
 use mysql::prelude::Queryable;
 use orderly_core::analytics::RollupDelta;
@@ -318,25 +319,51 @@ fn keys_and_product_ids_are_compared_byte_for_byte() {
     assert_eq!(got, [("P", 12), ("p ", 8), ("p", 4)]);
 }
 
-/// Connections the server dropped while they sat in the pool are replaced transparently.
+/// Connections the server dropped while they sat in the pool are replaced transparently,
+/// whether they are found dead by a statement (used a moment ago) or by the ping that
+/// connections idle for over a second get.
 #[test]
 fn connections_killed_while_idle_are_replaced() {
     let server = require_server!();
     let fx = Fixture::new(&server);
     let carts = Arc::new(InMemoryCarts::new());
-    carts.set(cart("alice", &[("sku-1", "Teapot", 1, "5.00")]));
+    for i in 0..8 {
+        carts.set(cart(
+            &format!("user-{i}"),
+            &[("sku-1", "Teapot", 1, "5.00")],
+        ));
+    }
     let engine = fx.engine(&carts);
-    engine
-        .place_order(&customer("alice"), &request("alice"), &key("k-1"))
-        .unwrap();
+    // Grow the pool to several connections.
+    std::thread::scope(|s| {
+        for i in 0..8 {
+            let engine = &engine;
+            s.spawn(move || {
+                let owner = format!("user-{i}");
+                engine
+                    .place_order(&customer(&owner), &request(&owner), &key("warm-up"))
+                    .unwrap();
+            });
+        }
+    });
     let mut admin = fx.raw();
-    let killed = kill_store_connections(&mut admin, fx.db.name());
-    assert!(killed > 0);
-    let second = engine
-        .place_order(&customer("alice"), &request("alice"), &key("k-2"))
-        .unwrap();
-    assert!(second.created);
-    assert_eq!(count(&mut admin, "SELECT COUNT(*) FROM orders"), 2);
+    for (round, pause) in [Duration::ZERO, Duration::from_millis(1200)]
+        .into_iter()
+        .enumerate()
+    {
+        let killed = kill_store_connections(&mut admin, fx.db.name());
+        assert!(killed > 0);
+        std::thread::sleep(pause);
+        let placed = engine
+            .place_order(
+                &customer("user-0"),
+                &request("user-0"),
+                &key(&format!("after-kill-{round}")),
+            )
+            .unwrap();
+        assert!(placed.created);
+    }
+    assert_eq!(count(&mut admin, "SELECT COUNT(*) FROM orders"), 10);
 }
 
 /// Kills every connection to `db` but the caller's own; returns how many.

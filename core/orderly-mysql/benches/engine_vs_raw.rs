@@ -1,0 +1,519 @@
+//! Engine against the raw `mysql` crate, measured in one run with the rounds interleaved so
+//! that a noisy machine slows both sides alike.
+//!
+//! 1. `place_order` through `OrderService` on `MysqlStore`, against one raw `mysql::Conn`
+//!    executing the same statements (idempotency key, order row, outbox event, rollup upserts)
+//!    on the same schema with the same session settings, one transaction per order. The raw
+//!    side gets its JSON documents pre-serialized: it measures the database work alone, so the
+//!    ratio is the engine's whole overhead (validation, pricing, hashing, serialization, the
+//!    idempotency lookup before the write, pool checkout, retries).
+//! 2. The first history page (20 orders): the engine (query, JSON decoding, cursor) against
+//!    the raw connection running the same query, for a user with 10 orders and for one with
+//!    100,000.
+//!
+//! Run: `cargo bench -p orderly-mysql --bench engine_vs_raw`, against
+//! `ORDERLY_BENCH_MYSQL_URL` or else `ORDERLY_TEST_MYSQL_URL` or else
+//! `mysql://root@127.0.0.1:3306/test` (scratch databases are created next to it and dropped).
+//! `ORDERLY_BENCH_HISTORY=n` changes the 100,000.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::sync::Arc;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use mysql::prelude::Queryable;
+use mysql::{Conn, Opts, Params, TxOpts, Value};
+use orderly_core::analytics::RollupDelta;
+use orderly_core::{
+    Address, Caller, HistoryRequest, IdempotencyKey, InMemoryCarts, Order, OrderId, OrderService,
+    PaymentMethod, PlaceOrderRequest, RawCart, RawCartItem, Timestamp, UserId,
+};
+use orderly_mysql::{MysqlStore, ScratchDatabase};
+
+const ROUNDS: usize = 7;
+const BATCH: usize = 500;
+const PAGE: usize = 20;
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing: run a tiny version.
+    let quick = !std::env::args().any(|a| a == "--bench");
+    let server = ["ORDERLY_BENCH_MYSQL_URL", "ORDERLY_TEST_MYSQL_URL"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))
+        .unwrap_or_else(|| "mysql://root@127.0.0.1:3306/test".to_owned());
+    let (rounds, batch) = if quick { (1, 10) } else { (ROUNDS, BATCH) };
+    let history_size: usize = if quick {
+        200
+    } else {
+        std::env::var("ORDERLY_BENCH_HISTORY")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(100_000)
+    };
+    let engine = match Engine::new(&server) {
+        Ok(engine) => engine,
+        Err(e) if quick => {
+            println!("no MySQL server ({e}): benchmark skipped");
+            return;
+        }
+        Err(e) => panic!("cannot open a MySQL store: {e}"),
+    };
+    let version: Option<String> = raw_conn(engine.db.url())
+        .query_first("SELECT VERSION()")
+        .unwrap();
+    println!(
+        "server {}, {rounds} interleaved rounds of {batch} orders each",
+        version.unwrap_or_default()
+    );
+
+    let docs = engine.sample_documents();
+    let raw_db = ScratchDatabase::create(&server).unwrap();
+    // The raw side gets the store's schema by opening (and dropping) a store on it.
+    drop(MysqlStore::open(raw_db.url()).unwrap());
+    let mut raw = Raw::new(raw_db.url(), &docs);
+
+    let mut engine_ns = Vec::new();
+    let mut raw_ns = Vec::new();
+    for round in 0..rounds {
+        engine_ns.push(per_op(batch, || engine.place_batch(round, batch)));
+        raw_ns.push(per_op(batch, || raw.place_batch(batch)));
+    }
+    let (e, r) = (median(&mut engine_ns), median(&mut raw_ns));
+    println!(
+        "place_order  engine {:>8.1} µs/order ({:>7.0} orders/s)",
+        e / 1e3,
+        1e9 / e
+    );
+    println!(
+        "place_order  raw    {:>8.1} µs/order ({:>7.0} orders/s)",
+        r / 1e3,
+        1e9 / r
+    );
+    println!(
+        "place_order  engine/raw throughput ratio: {:.2}x (target >= 0.70x)",
+        r / e
+    );
+
+    engine.populate("few", 10);
+    let started = Instant::now();
+    bulk_history(engine.db.url(), "many", history_size, &docs.order);
+    println!(
+        "populated {history_size} orders for one user in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let decodes = if quick { 100 } else { 20_000 };
+    let decode_ns = per_op(decodes, || {
+        for _ in 0..decodes {
+            let order: Order = serde_json::from_str(&docs.doc).unwrap();
+            assert_eq!(order.items.len(), 3);
+        }
+    });
+    println!(
+        "decode one stored order ({} bytes of JSON): {:>8.1} µs",
+        docs.doc.len(),
+        decode_ns / 1e3
+    );
+    let mut reader = raw_conn(engine.db.url());
+    let reads = if quick { 10 } else { 1000 };
+    let mut results: Vec<(&str, &str, Vec<f64>)> = Vec::new();
+    for (side, user) in [
+        ("engine", "few"),
+        ("raw", "few"),
+        ("engine", "many"),
+        ("raw", "many"),
+    ] {
+        results.push((side, user, Vec::new()));
+    }
+    for _ in 0..rounds {
+        for (side, user, samples) in results.iter_mut() {
+            samples.push(match *side {
+                "engine" => per_op(reads, || engine.first_pages(user, reads)),
+                _ => per_op(reads, || raw_first_pages(&mut reader, user, reads)),
+            });
+        }
+    }
+    let mut medians = std::collections::BTreeMap::new();
+    for (side, user, mut samples) in results {
+        let m = median(&mut samples);
+        let orders = if user == "few" { 10 } else { history_size };
+        println!(
+            "history page ({PAGE} orders) {side:<6} user with {orders:>6} orders: {:>8.1} µs",
+            m / 1e3
+        );
+        medians.insert((side, user), m);
+    }
+    for user in ["few", "many"] {
+        println!(
+            "history page engine/raw throughput ratio ({user}): {:.2}x (target >= 0.70x)",
+            medians[&("raw", user)] / medians[&("engine", user)]
+        );
+    }
+    println!(
+        "history page slowdown from 10 to {history_size} orders (engine): {:.2}x",
+        medians[&("engine", "many")] / medians[&("engine", "few")]
+    );
+}
+
+fn per_op(n: usize, f: impl FnOnce()) -> f64 {
+    let t = Instant::now();
+    f();
+    t.elapsed().as_nanos() as f64 / n as f64
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+fn now_ms() -> i64 {
+    i64::try_from(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_millis(),
+    )
+    .unwrap()
+}
+
+fn address() -> Address {
+    Address {
+        name: "Alice Martin".into(),
+        line1: "350 Fifth Avenue".into(),
+        line2: Some("Floor 21".into()),
+        city: "New York".into(),
+        region: Some("NY".into()),
+        postal_code: "10118".into(),
+        country: "US".into(),
+    }
+}
+
+fn cart(user: &str) -> RawCart {
+    let item = |id: &str, name: &str, q, p: &str| RawCartItem {
+        product_id: id.into(),
+        name: name.into(),
+        quantity: q,
+        unit_price: p.into(),
+    };
+    RawCart {
+        user_id: user.into(),
+        currency: "USD".into(),
+        items: vec![
+            item("sku-espresso-1kg", "Espresso beans 1kg", 2, "19.99"),
+            item("sku-grinder", "Burr grinder", 1, "89.00"),
+            item("sku-filters", "Paper filters x100", 3, "4.25"),
+        ],
+        updated_at: None,
+    }
+}
+
+struct Engine {
+    service: OrderService,
+    // Declared last: the store inside `service` closes its pool before the database goes.
+    db: ScratchDatabase,
+}
+
+impl Engine {
+    fn new(server: &str) -> Result<Self, orderly_core::StoreError> {
+        let db = ScratchDatabase::create(server)?;
+        let store = MysqlStore::open(db.url())?;
+        let carts = Arc::new(InMemoryCarts::new());
+        for user in ["alice", "few", "many"] {
+            carts.set(cart(user));
+        }
+        Ok(Engine {
+            service: OrderService::builder(Arc::new(store), carts).build(),
+            db,
+        })
+    }
+
+    fn request(user: &str) -> PlaceOrderRequest {
+        PlaceOrderRequest {
+            user_id: UserId::new(user).unwrap(),
+            delivery_address: address(),
+            payment_method: PaymentMethod::Card {
+                token: "tok_visa_4242".into(),
+                brand: "visa".into(),
+                last4: "4242".into(),
+                exp_month: 12,
+                exp_year: 2030,
+            },
+            shipping_method: None,
+            checkout_id: None,
+            discount_code: None,
+            metadata: None,
+        }
+    }
+
+    fn place(&self, user: &str, key: String) {
+        let req = Self::request(user);
+        let caller = Caller::customer(&req.user_id);
+        let placed = self
+            .service
+            .place_order(&caller, &req, &IdempotencyKey::new(key).unwrap())
+            .unwrap();
+        assert!(placed.created);
+    }
+
+    fn place_batch(&self, round: usize, n: usize) {
+        for i in 0..n {
+            self.place("alice", format!("bench-{round}-{i}"));
+        }
+    }
+
+    fn populate(&self, user: &str, n: usize) {
+        for i in 0..n {
+            self.place(user, format!("{user}-{i}"));
+        }
+    }
+
+    fn first_pages(&self, user: &str, n: usize) {
+        let user = UserId::new(user).unwrap();
+        let caller = Caller::customer(&user);
+        for _ in 0..n {
+            let page = self
+                .service
+                .orders_for_user(&caller, &user, &HistoryRequest::default())
+                .unwrap();
+            assert!(!page.orders.is_empty());
+        }
+    }
+
+    /// A real order's JSON, event payload and rollup deltas, for the raw side to write.
+    fn sample_documents(&self) -> Documents {
+        let req = Self::request("alice");
+        let placed = self
+            .service
+            .place_order(
+                &Caller::customer(&req.user_id),
+                &req,
+                &IdempotencyKey::new("sample").unwrap(),
+            )
+            .unwrap();
+        let event = self.service.pending_events(1).unwrap().remove(0);
+        let order = placed.order;
+        Documents {
+            doc: serde_json::to_string(&order).unwrap(),
+            payload: serde_json::to_string(&event.payload).unwrap(),
+            rollup: RollupDelta::placed(&order),
+            totals: [
+                order.totals.subtotal.minor(),
+                order.totals.shipping.minor(),
+                order.totals.tax.minor(),
+                order.totals.discount.minor(),
+                order.totals.total.minor(),
+            ],
+            order,
+        }
+    }
+}
+
+struct Documents {
+    order: Order,
+    doc: String,
+    payload: String,
+    rollup: RollupDelta,
+    totals: [i64; 5],
+}
+
+/// A connection with the store's session settings, over TCP.
+fn raw_conn(url: &str) -> Conn {
+    let opts = Opts::from_url(&format!("{url}?prefer_socket=false")).unwrap();
+    let mut conn = Conn::new(opts).unwrap();
+    conn.query_drop("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
+        .unwrap();
+    conn.query_drop(
+        "SET NAMES utf8mb4, SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,\
+         ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION', SESSION innodb_lock_wait_timeout = 10",
+    )
+    .unwrap();
+    conn
+}
+
+/// The raw `mysql` crate: the same schema, session and statements as the store, nothing else.
+struct Raw<'a> {
+    conn: Conn,
+    docs: &'a Documents,
+    slot: u8,
+    next: u64,
+}
+
+impl<'a> Raw<'a> {
+    fn new(url: &str, docs: &'a Documents) -> Self {
+        // The store spreads hot rollup rows by a hash of the user id; any fixed slot does.
+        Raw {
+            conn: raw_conn(url),
+            docs,
+            slot: 7,
+            next: 0,
+        }
+    }
+
+    fn place_batch(&mut self, n: usize) {
+        for _ in 0..n {
+            self.place_one();
+        }
+    }
+
+    fn place_one(&mut self) {
+        self.next += 1;
+        let order_id = uuid::Uuid::now_v7().hyphenated().to_string();
+        let event_id = uuid::Uuid::now_v7().hyphenated().to_string();
+        let now = now_ms();
+        let d = self.docs;
+        let slot = self.slot;
+        let mut tx = self.conn.start_transaction(TxOpts::default()).unwrap();
+        tx.exec_drop(
+            "INSERT INTO idempotency_keys (user_id, idem_key, order_id, fingerprint, created_at) \
+             VALUES (?, ?, ?, ?, ?)",
+            (
+                "alice",
+                format!("raw-{}", self.next).into_bytes(),
+                &order_id,
+                "f".repeat(64),
+                now,
+            ),
+        )
+        .unwrap();
+        tx.exec_drop(
+            "INSERT INTO orders (id, user_id, status, currency, subtotal, shipping, tax, discount, \
+             total, created_at, updated_at, version, checkout_id, doc) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            Params::Positional(vec![
+                Value::from(&order_id),
+                Value::from("alice"),
+                Value::from("placed"),
+                Value::from("USD"),
+                Value::from(d.totals[0]),
+                Value::from(d.totals[1]),
+                Value::from(d.totals[2]),
+                Value::from(d.totals[3]),
+                Value::from(d.totals[4]),
+                Value::from(now),
+                Value::from(now),
+                Value::from(1u32),
+                Value::NULL,
+                Value::from(&d.doc),
+            ]),
+        )
+        .unwrap();
+        tx.exec_drop(
+            "INSERT INTO outbox \
+             (event_id, order_id, user_id, sequence, event_type, occurred_at, payload, delivered_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
+            Params::Positional(vec![
+                Value::from(&event_id),
+                Value::from(&order_id),
+                Value::from("alice"),
+                Value::from(1u32),
+                Value::from("order.placed"),
+                Value::from(now),
+                Value::from(&d.payload),
+            ]),
+        )
+        .unwrap();
+        for s in &d.rollup.sales {
+            tx.exec_drop(
+                "INSERT INTO sales_hourly (hour_start, currency, slot, total_minor, order_count) \
+                 VALUES (?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE \
+                 total_minor = total_minor + VALUES(total_minor), \
+                 order_count = order_count + VALUES(order_count)",
+                (s.hour, s.currency.code(), slot, s.amount, s.orders),
+            )
+            .unwrap();
+        }
+        // Three lines go as a two-row and a one-row statement, as the store sends them.
+        let mut products: Vec<_> = d.rollup.products.iter().collect();
+        products.sort_by(|a, b| a.product_id.as_str().cmp(b.product_id.as_str()));
+        for chunk in [&products[..2], &products[2..]] {
+            let rows = vec!["(?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+            let params: Vec<Value> = chunk
+                .iter()
+                .flat_map(|p| {
+                    [
+                        Value::from(p.currency.code()),
+                        Value::from(p.product_id.as_str().as_bytes()),
+                        Value::from(&p.name),
+                        Value::from(p.quantity),
+                        Value::from(p.revenue),
+                    ]
+                })
+                .collect();
+            tx.exec_drop(
+                format!(
+                    "INSERT INTO product_sales (currency, product_id, name, quantity, revenue) \
+                     VALUES {rows} ON DUPLICATE KEY UPDATE \
+                     name = IF(VALUES(quantity) > 0, VALUES(name), name), \
+                     quantity = quantity + VALUES(quantity), revenue = revenue + VALUES(revenue)"
+                ),
+                Params::Positional(params),
+            )
+            .unwrap();
+        }
+        for s in &d.rollup.statuses {
+            tx.exec_drop(
+                "INSERT INTO status_counts (status, slot, order_count) VALUES (?, ?, ?) \
+                 ON DUPLICATE KEY UPDATE order_count = order_count + VALUES(order_count)",
+                (s.status.as_str(), slot, s.orders),
+            )
+            .unwrap();
+        }
+        tx.commit().unwrap();
+    }
+}
+
+/// The raw side of a history page: the store's query, rows fetched, nothing decoded.
+fn raw_first_pages(conn: &mut Conn, user: &str, n: usize) {
+    for _ in 0..n {
+        let docs: Vec<Vec<u8>> = conn
+            .exec(
+                "SELECT doc FROM orders WHERE user_id = ? \
+                 ORDER BY created_at DESC, id DESC LIMIT ?",
+                (user, u32::try_from(PAGE + 1).unwrap()),
+            )
+            .unwrap();
+        assert!(!docs.is_empty());
+    }
+}
+
+/// Writes `n` orders for `user` straight into `orders` (multi-row inserts), each the sample
+/// order with its own id, user and time: the history query only needs the rows.
+fn bulk_history(url: &str, user: &str, n: usize, sample: &Order) {
+    let mut conn = raw_conn(url);
+    let start = now_ms() - i64::try_from(n).unwrap() * 1000;
+    let mut i = 0;
+    while i < n {
+        let chunk = (n - i).min(500);
+        let mut params = Vec::with_capacity(chunk * 6);
+        for j in 0..chunk {
+            let mut order = sample.clone();
+            order.id = OrderId::from_uuid(uuid::Uuid::now_v7());
+            order.user_id = UserId::new(user).unwrap();
+            order.created_at = Timestamp::from_unix_millis(start + i64::try_from(i + j).unwrap());
+            order.updated_at = order.created_at;
+            params.extend([
+                Value::from(order.id.to_string()),
+                Value::from(user),
+                Value::from(order.totals.total.minor()),
+                Value::from(order.created_at.unix_millis()),
+                Value::from(order.updated_at.unix_millis()),
+                Value::from(serde_json::to_string(&order).unwrap()),
+            ]);
+        }
+        let rows =
+            vec!["(?, ?, 'placed', 'USD', 0, 0, 0, 0, ?, ?, ?, 1, NULL, ?)"; chunk].join(", ");
+        conn.exec_drop(
+            format!(
+                "INSERT INTO orders (id, user_id, status, currency, subtotal, shipping, tax, \
+                 discount, total, created_at, updated_at, version, checkout_id, doc) VALUES {rows}"
+            ),
+            Params::Positional(params),
+        )
+        .unwrap();
+        i += chunk;
+    }
+}
