@@ -195,6 +195,11 @@ pub(crate) fn orders_for_user(
             vec![user, Value::from(s.as_str()), a, b, c, limit],
         ),
     };
-    let docs: Vec<Vec<u8>> = conn.exec(sql, Params::Positional(params)).db()?;
-    docs.iter().map(|d| from_json("order", d)).collect()
+    // Each row is decoded as it is read, while the server may still be sending the next.
+    let orders: Vec<Result<Order, StoreError>> = conn
+        .exec_map(sql, Params::Positional(params), |doc: Vec<u8>| {
+            from_json("order", &doc)
+        })
+        .db()?;
+    orders.into_iter().collect()
 }
