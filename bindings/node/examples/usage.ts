@@ -1,0 +1,64 @@
+// Typed use of the Node API; `tsc --strict --noEmit -p tsconfig.json` checks it against the
+// generated index.d.ts. The `@ts-expect-error` lines prove the types refuse what the engine
+// would refuse.
+import { Engine, defaultPolicy } from "orderly";
+import type { Address, Order, OrderStatus, PaymentMethod, Placement } from "orderly";
+
+interface OrderlyFailure extends Error {
+  code: string;
+  kind: string;
+}
+
+function isOrderlyError(err: unknown): err is OrderlyFailure {
+  return err instanceof Error && err.name === "OrderlyError" && typeof (err as Partial<OrderlyFailure>).code === "string";
+}
+
+async function main(): Promise<void> {
+  const policy = defaultPolicy();
+  const engine: Engine = await Engine.open("sqlite::memory:", { policy });
+  engine.setCart("alice", "USD", [{ productId: "sku-1", name: "Espresso beans", quantity: 2, unitPrice: "19.99" }]);
+
+  const home: Address = { name: "Alice", line1: "350 Fifth Ave", city: "New York", region: "NY", postalCode: "10118", country: "US" };
+  const card: PaymentMethod = { type: "card", token: "tok_visa_4242", brand: "visa", last4: "4242", expMonth: 12, expYear: 2030 };
+  const quote = await engine.checkout({ userId: "alice", deliveryAddress: home, paymentMethod: card, shippingMethod: "express" });
+  const total: string = quote.totals.total; // money is a decimal string
+  const expires: Date = quote.expiresAt;
+
+  const placed: Placement = await engine.placeOrder({
+    userId: "alice",
+    deliveryAddress: home,
+    paymentMethod: card,
+    checkoutId: quote.checkoutId,
+    idempotencyKey: "order-1",
+    metadata: { channel: "app" },
+  });
+  const order: Order = placed.order;
+  const next: OrderStatus = order.status === "placed" ? "processing" : order.status;
+  await engine.updateStatus(order.orderId, next, { note: "picked", expectedVersion: order.version, actor: "warehouse" });
+
+  const page = await engine.ordersForUser("alice", { limit: 10, status: "processing" });
+  const cursor: string | null = page.nextCursor;
+  for (const event of await engine.pendingEvents(50)) {
+    const kind: "order.placed" | "order.status_changed" | "order.cancelled" = event.type;
+    console.log(kind, event.sequence, event.at.toISOString());
+  }
+  const [usd] = await engine.sales(new Date(Date.now() - 3_600_000), new Date());
+  console.log(total, expires.toISOString(), cursor, usd?.averageOrderValue);
+
+  try {
+    await engine.cancel(order.orderId, { userId: "alice", reason: "changed my mind" });
+  } catch (err) {
+    if (isOrderlyError(err) && err.code === "invalid_transition") console.log("too late to cancel");
+    else throw err;
+  }
+
+  // @ts-expect-error: not a status
+  await engine.updateStatus(order.orderId, "teleported").catch(() => undefined);
+  // @ts-expect-error: money is never a number
+  engine.setCart("bob", "USD", [{ productId: "sku-2", name: "Mug", quantity: 1, unitPrice: 9.5 }]);
+  // @ts-expect-error: a card needs its token, brand, last4 and expiry
+  const noToken: PaymentMethod = { type: "card", brand: "visa" };
+  void noToken;
+}
+
+void main();

@@ -1,0 +1,260 @@
+//! What callers pass in, as plain objects, and its conversion to the engine's request types.
+//! Values the engine validates (ids, addresses, payment details, amounts) pass through
+//! unchanged so that the engine's rules and error codes apply.
+
+use napi_derive::napi;
+use orderly::{
+    Address as CoreAddress, CheckoutId, OrderId, OrderStatus, OrderlyError,
+    PaymentMethod as CorePaymentMethod, RawCartItem, ShippingMethod, UserId,
+};
+
+use crate::errors::{Failure, invalid_field};
+
+/// A delivery address; `country` is an ISO 3166-1 alpha-2 code.
+#[napi(object)]
+#[derive(Debug, Clone)]
+pub struct Address {
+    pub name: String,
+    pub line1: String,
+    pub line2: Option<String>,
+    pub city: String,
+    pub region: Option<String>,
+    pub postal_code: String,
+    pub country: String,
+}
+
+impl From<Address> for CoreAddress {
+    fn from(a: Address) -> Self {
+        CoreAddress {
+            name: a.name,
+            line1: a.line1,
+            line2: a.line2,
+            city: a.city,
+            region: a.region,
+            postal_code: a.postal_code,
+            country: a.country,
+        }
+    }
+}
+
+impl From<CoreAddress> for Address {
+    fn from(a: CoreAddress) -> Self {
+        Address {
+            name: a.name,
+            line1: a.line1,
+            line2: a.line2,
+            city: a.city,
+            region: a.region,
+            postal_code: a.postal_code,
+            country: a.country,
+        }
+    }
+}
+
+/// How the customer will pay: a card token (never a card number), a PayPal token, or cash on
+/// delivery. The engine validates it and never charges it.
+#[napi(discriminant = "type", discriminant_case = "snake_case")]
+#[derive(Debug, Clone)]
+pub enum PaymentMethod {
+    Card {
+        token: String,
+        brand: String,
+        last4: String,
+        exp_month: i64,
+        exp_year: i64,
+    },
+    Paypal {
+        token: String,
+    },
+    CashOnDelivery,
+}
+
+impl From<PaymentMethod> for CorePaymentMethod {
+    fn from(p: PaymentMethod) -> Self {
+        match p {
+            PaymentMethod::Card {
+                token,
+                brand,
+                last4,
+                exp_month,
+                exp_year,
+            } => CorePaymentMethod::Card {
+                token,
+                brand,
+                last4,
+                exp_month,
+                exp_year,
+            },
+            PaymentMethod::Paypal { token } => CorePaymentMethod::Paypal { token },
+            PaymentMethod::CashOnDelivery => CorePaymentMethod::CashOnDelivery,
+        }
+    }
+}
+
+impl From<CorePaymentMethod> for PaymentMethod {
+    fn from(p: CorePaymentMethod) -> Self {
+        match p {
+            CorePaymentMethod::Card {
+                token,
+                brand,
+                last4,
+                exp_month,
+                exp_year,
+            } => PaymentMethod::Card {
+                token,
+                brand,
+                last4,
+                exp_month,
+                exp_year,
+            },
+            CorePaymentMethod::Paypal { token } => PaymentMethod::Paypal { token },
+            CorePaymentMethod::CashOnDelivery => PaymentMethod::CashOnDelivery,
+        }
+    }
+}
+
+/// One line of a cart the application sets with `engine.setCart`. `unitPrice` is a decimal
+/// string in the currency's minor digits (`"19.99"`), never a number.
+#[napi(object)]
+#[derive(Debug, Clone)]
+pub struct CartItem {
+    pub product_id: String,
+    pub name: String,
+    pub quantity: i64,
+    pub unit_price: String,
+}
+
+impl From<CartItem> for RawCartItem {
+    fn from(i: CartItem) -> Self {
+        RawCartItem {
+            product_id: i.product_id,
+            name: i.name,
+            quantity: i.quantity,
+            unit_price: i.unit_price,
+        }
+    }
+}
+
+#[napi(object)]
+#[derive(Debug, Clone)]
+pub struct CheckoutInput {
+    pub user_id: String,
+    pub delivery_address: Address,
+    pub payment_method: PaymentMethod,
+    #[napi(ts_type = "ShippingMethod")]
+    pub shipping_method: Option<String>,
+    pub discount_code: Option<String>,
+}
+
+#[napi(object)]
+#[derive(Debug, Clone)]
+pub struct PlaceOrderInput {
+    pub user_id: String,
+    pub delivery_address: Address,
+    pub payment_method: PaymentMethod,
+    /// The same key with the same request returns the order it placed; with a different
+    /// request the Promise rejects with `code: "idempotency_conflict"`. Scoped to the user.
+    pub idempotency_key: String,
+    #[napi(ts_type = "ShippingMethod")]
+    pub shipping_method: Option<String>,
+    /// Place the order as this checkout quote priced it.
+    pub checkout_id: Option<String>,
+    pub discount_code: Option<String>,
+    /// Free-form JSON object kept with the order (at most 16 KiB).
+    #[napi(ts_type = "Record<string, unknown>")]
+    pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// Who reads or cancels: the customer `userId` (who must own the order) when given, else the
+/// service `actor` (default `"app"`).
+#[napi(object)]
+#[derive(Debug, Clone, Default)]
+pub struct ActAs {
+    pub user_id: Option<String>,
+    pub actor: Option<String>,
+}
+
+#[napi(object)]
+#[derive(Debug, Clone, Default)]
+pub struct CancelOptions {
+    /// Kept in the order's history.
+    pub reason: Option<String>,
+    pub user_id: Option<String>,
+    pub actor: Option<String>,
+}
+
+#[napi(object)]
+#[derive(Debug, Clone, Default)]
+pub struct UpdateStatusOptions {
+    pub note: Option<String>,
+    /// Apply only if the order is still at this version (else `code: "version_conflict"`).
+    pub expected_version: Option<u32>,
+    /// The service acting (default `"app"`); milestones record `service:<actor>`.
+    pub actor: Option<String>,
+}
+
+#[napi(object)]
+#[derive(Debug, Clone, Default)]
+pub struct HistoryOptions {
+    /// 1 to 100, default 20.
+    pub limit: Option<i64>,
+    /// A previous page's `nextCursor`.
+    pub cursor: Option<String>,
+    #[napi(ts_type = "OrderStatus")]
+    pub status: Option<String>,
+}
+
+#[napi(object)]
+#[derive(Debug, Clone, Default)]
+pub struct TopProductsOptions {
+    #[napi(ts_type = "'quantity' | 'revenue'")]
+    pub by: Option<String>,
+    /// 1 to 100, default 10.
+    pub limit: Option<u32>,
+    /// ISO 4217 code; the policy's default currency when absent.
+    pub currency: Option<String>,
+    pub actor: Option<String>,
+}
+
+#[napi(object)]
+#[derive(Debug, Clone, Default)]
+pub struct StaffOptions {
+    /// The service acting (default `"app"`).
+    pub actor: Option<String>,
+}
+
+#[napi(object)]
+#[derive(Debug, Clone, Default)]
+pub struct OpenOptions {
+    /// A pricing policy in the engine's JSON shape; start from `defaultPolicy()`.
+    #[napi(ts_type = "Record<string, unknown>")]
+    pub policy: Option<serde_json::Value>,
+}
+
+pub fn user(id: &str) -> Result<UserId, Failure> {
+    Ok(UserId::new(id)?)
+}
+
+/// An id that cannot exist is simply not found, as over HTTP.
+pub fn order_id(id: &str) -> Result<OrderId, Failure> {
+    OrderId::parse(id).ok_or_else(|| OrderlyError::not_found("order", id).into())
+}
+
+pub fn checkout_id(id: &str) -> Result<CheckoutId, Failure> {
+    CheckoutId::parse(id)
+        .ok_or_else(|| invalid_field("checkoutId", format!("{id:?} is not a checkout id")))
+}
+
+pub fn status(value: &str) -> Result<OrderStatus, Failure> {
+    Ok(value.parse::<OrderStatus>()?)
+}
+
+/// One of the engine's snake_case enumerations, through its serde names.
+pub fn enum_value<T: serde::de::DeserializeOwned>(field: &str, value: &str) -> Result<T, Failure> {
+    serde_json::from_value(serde_json::Value::String(value.to_owned()))
+        .map_err(|_| invalid_field(field, format!("{value:?} is not a valid {field}")))
+}
+
+pub fn shipping(method: Option<&str>) -> Result<Option<ShippingMethod>, Failure> {
+    method.map(|m| enum_value("shippingMethod", m)).transpose()
+}
