@@ -1,11 +1,11 @@
 //! Extractors that turn every malformed request into a problem with its own code: body size
 //! (413), content type (415), JSON syntax (400), JSON shape (422), path and query values
-//! (400), and the `Idempotency-Key` and `If-Match` headers.
+//! (400), and the `Idempotency-Key` header.
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
-use axum::http::header::{CONTENT_TYPE, IF_MATCH};
+use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use orderly::validation::looks_like_card_number;
@@ -175,69 +175,6 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKeyHeader {
     }
 }
 
-/// The `If-Match` header, checked before the body is read.
-#[derive(Debug, Clone)]
-pub struct IfMatchHeader(pub IfMatch);
-
-impl<S: Send + Sync> FromRequestParts<S> for IfMatchHeader {
-    type Rejection = Problem;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Problem> {
-        if_match(&parts.headers).map(IfMatchHeader)
-    }
-}
-
-/// What an `If-Match` header asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum IfMatch {
-    /// No header, or `*` (the order exists, which the engine checks anyway).
-    Any,
-    /// One of these versions.
-    Versions(Vec<u32>),
-}
-
-/// The order's ETag: its version, quoted (a strong validator).
-pub fn etag(version: u32) -> String {
-    format!("\"{version}\"")
-}
-
-/// Parses `If-Match`. Only strong tags the server issued (`"<version>"`) can match; a weak or
-/// foreign tag, or an unparseable header, is a 412 because it cannot match any version.
-pub fn if_match(headers: &HeaderMap) -> Result<IfMatch, Problem> {
-    let mut versions = Vec::new();
-    for value in headers.get_all(IF_MATCH) {
-        let text = value
-            .to_str()
-            .map_err(|_| precondition("If-Match is not valid"))?;
-        for tag in text.split(',').map(str::trim).filter(|t| !t.is_empty()) {
-            if tag == "*" {
-                return Ok(IfMatch::Any);
-            }
-            let version = tag
-                .strip_prefix('"')
-                .and_then(|t| t.strip_suffix('"'))
-                .and_then(|t| t.parse::<u32>().ok())
-                .ok_or_else(|| {
-                    precondition(
-                        "If-Match must hold strong entity tags this server issued, like \"3\"",
-                    )
-                })?;
-            versions.push(version);
-        }
-    }
-    if versions.is_empty() {
-        if headers.contains_key(IF_MATCH) {
-            return Err(precondition("If-Match is empty"));
-        }
-        return Ok(IfMatch::Any);
-    }
-    Ok(IfMatch::Versions(versions))
-}
-
-fn precondition(detail: &str) -> Problem {
-    Problem::new(StatusCode::PRECONDITION_FAILED, "invalid_if_match", detail)
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -248,27 +185,6 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(name, HeaderValue::from_str(value).unwrap());
         h
-    }
-
-    #[test]
-    fn if_match_accepts_strong_version_tags_only() {
-        assert_eq!(if_match(&HeaderMap::new()).unwrap(), IfMatch::Any);
-        assert_eq!(if_match(&headers("if-match", "*")).unwrap(), IfMatch::Any);
-        assert_eq!(
-            if_match(&headers("if-match", "\"3\"")).unwrap(),
-            IfMatch::Versions(vec![3])
-        );
-        assert_eq!(
-            if_match(&headers("if-match", "\"3\", \"4\"")).unwrap(),
-            IfMatch::Versions(vec![3, 4])
-        );
-        for bad in ["W/\"3\"", "3", "\"x\"", "\"-1\"", ","] {
-            assert_eq!(
-                if_match(&headers("if-match", bad)).unwrap_err().status(),
-                412,
-                "{bad}"
-            );
-        }
     }
 
     #[test]

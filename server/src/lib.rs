@@ -42,6 +42,7 @@ pub mod blocking;
 pub mod cart_client;
 pub mod config;
 pub mod dto;
+pub mod etag;
 pub mod extract;
 pub mod logging;
 pub mod no_cart_service;

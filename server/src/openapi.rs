@@ -9,7 +9,7 @@ use utoipa::openapi::content::Content;
 use utoipa::openapi::header::Header;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::response::Response;
-use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{OpenApi as OpenApiDoc, Ref, RefOr};
 use utoipa::{Modify, OpenApi};
@@ -86,11 +86,35 @@ pub fn document() -> OpenApiDoc {
     ApiDoc::openapi()
 }
 
-/// The document rendered as JSON.
+/// The document rendered as JSON, with the links from a placed order added.
 pub fn document_json() -> String {
-    document()
-        .to_json()
-        .unwrap_or_else(|e| format!(r#"{{"openapi":"3.1.0","error":"{e}"}}"#))
+    let mut value = match serde_json::to_value(document()) {
+        Ok(value) => value,
+        Err(e) => return format!(r#"{{"openapi":"3.1.0","error":"{e}"}}"#),
+    };
+    add_order_links(&mut value);
+    value.to_string()
+}
+
+/// Links from a placed order to what can be done with it, so that clients (and stateful
+/// testers) can follow `orderId` and `userId` from `POST /order`. Written into the JSON
+/// directly: utoipa 5 serializes `Link` with snake_case field names.
+fn add_order_links(doc: &mut serde_json::Value) {
+    let links = serde_json::json!({
+        "GetOrder": {"operationId": "get_order", "parameters": {"orderId": "$response.body#/orderId"}},
+        "GetOrderStatus": {"operationId": "get_status", "parameters": {"orderId": "$response.body#/orderId"}},
+        "UpdateOrderStatus": {"operationId": "put_status", "parameters": {"orderId": "$response.body#/orderId"}},
+        "CancelOrder": {"operationId": "cancel_order", "parameters": {"orderId": "$response.body#/orderId"}},
+        "ListOrders": {"operationId": "list_orders", "parameters": {"userId": "$response.body#/userId"}},
+    });
+    for status in ["200", "201"] {
+        if let Some(response) = doc
+            .pointer_mut(&format!("/paths/~1order/post/responses/{status}"))
+            .and_then(serde_json::Value::as_object_mut)
+        {
+            response.insert("links".to_owned(), links.clone());
+        }
+    }
 }
 
 /// The `bearerAuth` scheme: an HS256 JWT with `sub`, `role` and `exp`.
@@ -135,7 +159,26 @@ fn add_if_missing(op: &mut Operation, status: &str, description: &str) {
         .or_insert_with(|| RefOr::T(Response::new(description)));
 }
 
+/// Parameters travel as text and cannot be JSON `null`; `Option` only means "may be absent".
+fn not_nullable(op: &mut Operation) {
+    for parameter in op.parameters.iter_mut().flatten() {
+        if let Some(RefOr::T(Schema::Object(object))) = parameter.schema.as_mut() {
+            if let SchemaType::Array(types) = &object.schema_type {
+                let concrete: Vec<Type> = types
+                    .iter()
+                    .filter(|t| **t != Type::Null)
+                    .cloned()
+                    .collect();
+                if let [only] = concrete.as_slice() {
+                    object.schema_type = SchemaType::Type(only.clone());
+                }
+            }
+        }
+    }
+}
+
 fn complete(op: &mut Operation) {
+    not_nullable(op);
     let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
     let has_body = op.request_body.is_some();
     let has_params = op.parameters.as_ref().is_some_and(|p| !p.is_empty());

@@ -138,13 +138,30 @@ async fn if_match_guards_status_changes_and_cancellation() {
     assert_eq!(r.body["status"], "processing");
     assert_eq!(r.header("etag"), Some("\"2\""));
 
-    // Tags this server never issues cannot match.
+    // Weak tags, tags this server never issues and values that are not tags cannot match.
     put(&h, id, "shipped", Some("W/\"2\""))
         .await
-        .expect(412, "invalid_if_match");
+        .expect(412, "version_conflict");
     put(&h, id, "shipped", Some("\"abc\""))
         .await
-        .expect(412, "invalid_if_match");
+        .expect(412, "version_conflict");
+    put(&h, id, "shipped", Some("2"))
+        .await
+        .expect(412, "version_conflict");
+    put(&h, id, "shipped", Some(""))
+        .await
+        .expect(412, "version_conflict");
+    // Preconditions do not hide that an order does not exist.
+    let unknown = "01890a5d-ac96-774b-bcce-b302099a8057";
+    put(&h, unknown, "shipped", Some("\"1\""))
+        .await
+        .expect(404, "not_found");
+    put(&h, unknown, "shipped", Some("\"1\", \"2\""))
+        .await
+        .expect(404, "not_found");
+    put(&h, "nope", "shipped", Some("W/\"1\""))
+        .await
+        .expect(404, "not_found");
     // A list matches if any tag is current; `*` matches any.
     put(&h, id, "shipped", Some("\"1\", \"2\""))
         .await

@@ -61,9 +61,15 @@ pub struct AddressDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(max_length = 100, example = "NY")]
     pub region: Option<String>,
-    #[schema(min_length = 1, max_length = 16, example = "10001")]
+    /// Checked against the country's format where the engine knows it (US, GB, DE, ...).
+    #[schema(
+        min_length = 1,
+        max_length = 16,
+        pattern = "^[A-Za-z0-9 -]*[A-Za-z0-9][A-Za-z0-9 -]*$",
+        example = "10001"
+    )]
     pub postal_code: String,
-    #[schema(pattern = "^[A-Z]{2}$", example = "US")]
+    #[schema(schema_with = country_schema)]
     pub country: String,
 }
 
@@ -93,6 +99,18 @@ impl From<AddressDto> for Address {
             country: a.country,
         }
     }
+}
+
+/// Every ISO 3166-1 alpha-2 code, as the engine's validation knows them.
+fn country_schema() -> impl Into<RefOr<Schema>> {
+    let codes: Vec<&'static str> = isocountry::CountryCode::iter_alpha2()
+        .map(|c| c.alpha2())
+        .collect();
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(codes))
+        .description(Some("ISO 3166-1 alpha-2 country code."))
+        .examples(["US"])
 }
 
 fn card_brand_schema() -> impl Into<RefOr<Schema>> {

@@ -14,7 +14,8 @@ use super::versioning::{expected_version, order_response};
 use crate::auth::Authenticated;
 use crate::blocking;
 use crate::dto::{OrderDto, OrderPageDto, PlaceOrderBody, parse_status};
-use crate::extract::{ApiJson, ApiPath, ApiQuery, IdempotencyKeyHeader, IfMatchHeader, order_id};
+use crate::etag::IfMatchHeader;
+use crate::extract::{ApiJson, ApiPath, ApiQuery, IdempotencyKeyHeader, order_id};
 use crate::problem::Problem;
 use crate::state::AppState;
 
@@ -106,7 +107,7 @@ pub struct CancelQuery {
     tag = "orders",
     params(
         ("orderId" = String, Path, description = "The order id"),
-        ("If-Match" = Option<String>, Header, description = "Cancel only if the order is still at this ETag"),
+        ("If-Match" = Option<String>, Header, description = "Cancel only if the order is still at this ETag: `*` or a list of ETags such as `\"3\"`"),
         CancelQuery,
     ),
     security(("bearerAuth" = [])),
@@ -115,7 +116,7 @@ pub struct CancelQuery {
             headers(("ETag" = String, description = "The order's version, quoted"))),
         (status = 404, description = "No such order (or not the caller's)"),
         (status = 409, description = "The order has shipped or been delivered (`invalid_transition`)"),
-        (status = 412, description = "If-Match does not match the order's current ETag"),
+        (status = 412, description = "If-Match names no current ETag of the order (`version_conflict`); a value that is not `*` or a list of entity tags never matches"),
     )
 )]
 pub async fn cancel_order(

@@ -11,7 +11,8 @@ use super::versioning::{expected_version, order_response};
 use crate::auth::Authenticated;
 use crate::blocking;
 use crate::dto::{OrderDto, StatusBody, StatusViewDto};
-use crate::extract::{ApiJson, ApiPath, IfMatchHeader, etag, order_id};
+use crate::etag::{IfMatchHeader, etag};
+use crate::extract::{ApiJson, ApiPath, order_id};
 use crate::problem::Problem;
 use crate::state::AppState;
 
@@ -53,7 +54,7 @@ pub async fn get_status(
     request_body = StatusBody,
     params(
         ("orderId" = String, Path, description = "The order id"),
-        ("If-Match" = Option<String>, Header, description = "Apply only if the order is still at this ETag"),
+        ("If-Match" = Option<String>, Header, description = "Apply only if the order is still at this ETag: `*` or a list of ETags such as `\"3\"`"),
     ),
     security(("bearerAuth" = [])),
     responses(
@@ -62,7 +63,7 @@ pub async fn get_status(
         (status = 403, description = "The caller is a customer"),
         (status = 404, description = "No such order"),
         (status = 409, description = "The status machine does not allow this move (`invalid_transition`)"),
-        (status = 412, description = "If-Match does not match the order's current ETag (`version_conflict`) or is not an ETag this server issued (`invalid_if_match`)"),
+        (status = 412, description = "If-Match names no current ETag of the order (`version_conflict`); a value that is not `*` or a list of entity tags never matches"),
         (status = 422, description = "An unknown status (`invalid_status`) or an invalid note"),
     )
 )]

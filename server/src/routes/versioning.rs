@@ -1,5 +1,4 @@
-//! ETag and If-Match: an order's ETag is its version, quoted, and `If-Match` pins a change to
-//! the version the client last saw.
+//! Applying `If-Match` to a change, and answering with an order and its ETag.
 
 use axum::Json;
 use axum::http::StatusCode;
@@ -8,32 +7,32 @@ use axum::response::{IntoResponse, Response};
 use orderly::{Caller, Order, OrderId, OrderService, OrderlyError};
 
 use crate::dto::OrderDto;
-use crate::extract::{IfMatch, etag};
+use crate::etag::{IfMatch, etag};
 
-/// The version a change must apply to, from `If-Match`. One tag pins that version (checked
-/// atomically by the engine); several tags pin whichever of them is current.
+/// The version a change must apply to. One usable tag is pinned as is (the engine checks it
+/// atomically, after checking that the order exists); any other list is compared with the
+/// order's current version, which must exist and be among the tags (else 412).
 pub fn expected_version(
     service: &OrderService,
     caller: &Caller,
     id: &OrderId,
     if_match: &IfMatch,
 ) -> Result<Option<u32>, OrderlyError> {
-    match if_match {
-        IfMatch::Any => Ok(None),
-        IfMatch::Versions(versions) => match versions.as_slice() {
-            [one] => Ok(Some(*one)),
-            many => {
-                let actual = service.order(caller, id)?.version;
-                if many.contains(&actual) {
-                    Ok(Some(actual))
-                } else {
-                    Err(OrderlyError::VersionConflict {
-                        expected: many.first().copied().unwrap_or(0),
-                        actual,
-                    })
-                }
-            }
-        },
+    if matches!(if_match, IfMatch::Any) {
+        return Ok(None);
+    }
+    if let Some(version) = if_match.single_version() {
+        return Ok(Some(version));
+    }
+    let actual = service.order(caller, id)?.version;
+    let versions = if_match.versions();
+    if versions.contains(&actual) {
+        Ok(Some(actual))
+    } else {
+        Err(OrderlyError::VersionConflict {
+            expected: versions.first().copied().unwrap_or(0),
+            actual,
+        })
     }
 }
 

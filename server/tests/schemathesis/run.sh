@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Property-based run of the server's OpenAPI document against the live server.
+#
+# Builds the example Cart Service and orderly-server, starts both on free loopback ports with
+# a throwaway SQLite database, mints an admin token, and runs Schemathesis (installed into
+# the repository's .venv/) against GET /openapi.json with every check; schemathesis.toml holds
+# the two adjustments the contract calls for, and the seeded users. Exits non-zero on any
+# failure or on any 500 in the server's log.
+#
+# Tunables: SCHEMATHESIS_MAX_EXAMPLES (default 40), SCHEMATHESIS_SEED (default random),
+# SCHEMATHESIS_VERSION (default: the newest 4.x).
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+
+max_examples="${SCHEMATHESIS_MAX_EXAMPLES:-40}"
+version="${SCHEMATHESIS_VERSION:->=4,<5}"
+
+# The newest Python 3.12+ on PATH or under pyenv; Python 3.11's parser can trip over
+# Hypothesis's introspection of Schemathesis's largest modules.
+pick_python() {
+    local candidates=(python3.14 python3.13 python3.12)
+    if command -v pyenv >/dev/null 2>&1; then
+        local dir
+        while IFS= read -r dir; do
+            candidates+=("$dir/bin/python3")
+        done < <(ls -d "$(pyenv root)"/versions/3.1[2-9]* 2>/dev/null | sort -rV)
+    fi
+    local candidate
+    for candidate in "${candidates[@]}"; do
+        if "$candidate" -c 'import sys, venv; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then
+            echo "$candidate"
+            return
+        fi
+    done
+    echo python3
+}
+
+echo "== schemathesis: setting up .venv"
+python="$(pick_python)"
+if [ -x .venv/bin/python ] \
+    && ! .venv/bin/python -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
+    && [ "$python" != python3 ]; then
+    rm -rf .venv
+fi
+if [ ! -x .venv/bin/python ]; then
+    "$python" -m venv .venv
+fi
+if ! .venv/bin/python -c 'import schemathesis' 2>/dev/null; then
+    .venv/bin/pip install --quiet --disable-pip-version-check "schemathesis${version}"
+fi
+
+echo "== schemathesis: building the servers"
+cargo build --quiet -p orderly-server -p orderly-example-cart-service
+target_dir="$(cargo metadata --format-version 1 --no-deps \
+    | .venv/bin/python -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
+server_bin="$target_dir/debug/orderly-server"
+cart_bin="$target_dir/debug/cart-service"
+
+work="$(mktemp -d)"
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do
+        kill "$pid" 2>/dev/null || true
+    done
+    for pid in "${pids[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+# Waits until a log file has a line matching the pattern, then prints the captured group.
+wait_for() {
+    local file="$1" pattern="$2"
+    for _ in $(seq 1 200); do
+        if [[ -f "$file" && "$(cat "$file")" =~ $pattern ]]; then
+            echo "${BASH_REMATCH[1]}"
+            return 0
+        fi
+        sleep 0.1
+    done
+    echo "timed out waiting for $file to match $pattern" >&2
+    cat "$file" >&2 || true
+    return 1
+}
+
+"$cart_bin" --listen 127.0.0.1:0 --seed examples/cart-service/carts.json \
+    >"$work/cart.out" 2>"$work/cart.err" &
+pids+=("$!")
+cart_url="$(wait_for "$work/cart.out" 'listening on (http://[0-9.:]+)')"
+
+export ORDERLY_JWT_SECRET="schemathesis-secret-$RANDOM-$RANDOM-$RANDOM-0123456789"
+ORDERLY_LOG_FORMAT=json RUST_LOG="${RUST_LOG:-warn,orderly_server=info}" "$server_bin" \
+    --listen 127.0.0.1:0 \
+    --database "sqlite://$work/orders.db" \
+    --cart-url "$cart_url" \
+    >"$work/server.out" 2>"$work/server.err" &
+pids+=("$!")
+address="$(wait_for "$work/server.err" '"message":"listening","address":"([0-9.:]+)"')"
+token="$("$server_bin" token --sub schemathesis --role admin --ttl 1h)"
+
+echo "== schemathesis: running against http://$address/openapi.json ($max_examples examples per operation)"
+seed_args=()
+if [ -n "${SCHEMATHESIS_SEED:-}" ]; then
+    seed_args=(--seed "$SCHEMATHESIS_SEED")
+fi
+status=0
+.venv/bin/schemathesis --config-file server/tests/schemathesis/schemathesis.toml \
+    run "http://$address/openapi.json" \
+    --header "Authorization: Bearer $token" \
+    --max-examples "$max_examples" \
+    --generation-database none \
+    --workers 2 \
+    --no-color \
+    "${seed_args[@]}" || status=$?
+
+if grep -q '"status":500' "$work/server.err"; then
+    echo "the server answered 500 during the run:" >&2
+    grep '"status":500' "$work/server.err" >&2 || true
+    status=1
+fi
+exit "$status"
