@@ -56,7 +56,9 @@ pub(crate) fn migrate(conn: &mut impl Queryable) -> Result<Vec<u32>, StoreError>
     }
     let result = apply_pending(conn);
     // The lock also ends with the session; releasing it here lets waiting processes go on now.
-    let released = conn.exec_drop("DO RELEASE_LOCK(?)", (&lock,)).db();
+    let released = conn
+        .exec_first::<Option<i64>, _, _>("SELECT RELEASE_LOCK(?)", (&lock,))
+        .db();
     let applied = result?;
     released?;
     Ok(applied)
