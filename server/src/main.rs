@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::Parser;
 use orderly::{CartSource, OrderService, Role, UserId};
@@ -29,7 +30,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn print_token(auth: &Authenticator, sub: &str, role: Role, ttl: std::time::Duration) -> ExitCode {
+fn print_token(auth: &Authenticator, sub: &str, role: Role, ttl: Duration) -> ExitCode {
     if role == Role::Customer && UserId::new(sub).is_err() {
         eprintln!("error: a customer's sub must be a user id (1 to 64 of A-Z a-z 0-9 _ - . @)");
         return ExitCode::from(2);
@@ -94,11 +95,26 @@ fn run_server(cli: &Cli, auth: Authenticator) -> ExitCode {
     let served = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(&cli.listen).await?;
         tracing::info!(address = %listener.local_addr()?, store = state.service().store().backend(), "listening");
-        serve(listener, state.clone(), shutdown::signal()).await
+        let (stopping, stopped) = tokio::sync::watch::channel(false);
+        let signal = async move {
+            shutdown::signal().await;
+            let _ = stopping.send(true);
+        };
+        let server = serve(listener, state.clone(), signal);
+        tokio::select! {
+            served = server => served,
+            () = shutdown::grace_expired(stopped) => {
+                tracing::warn!(
+                    grace_secs = shutdown::GRACE.as_secs(),
+                    "requests still in flight after the grace period; stopping anyway"
+                );
+                Ok(())
+            }
+        }
     });
-    // Dropping the runtime waits for engine calls still running on the blocking pool; the
-    // state (and the Cart Service client in it) is dropped after, outside the runtime.
-    drop(runtime);
+    // Engine calls still running on the blocking pool get a moment to finish; the state (and
+    // the Cart Service client in it) is dropped after, outside the runtime.
+    runtime.shutdown_timeout(Duration::from_secs(5));
     drop(state);
     match served {
         Ok(()) => {

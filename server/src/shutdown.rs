@@ -1,4 +1,18 @@
-//! Graceful shutdown: stop accepting on SIGTERM or Ctrl-C, let in-flight requests finish.
+//! Graceful shutdown: stop accepting on SIGTERM or Ctrl-C, let in-flight requests finish
+//! (within a grace period, so that a client that never finishes cannot hold the process).
+
+use std::time::Duration;
+
+/// How long in-flight requests get once shutdown begins.
+pub const GRACE: Duration = Duration::from_secs(30);
+
+/// Resolves `GRACE` after `stopping` turns true; never if it never does.
+pub async fn grace_expired(mut stopping: tokio::sync::watch::Receiver<bool>) {
+    if stopping.wait_for(|s| *s).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+    tokio::time::sleep(GRACE).await;
+}
 
 /// Resolves on the first SIGTERM (Unix) or Ctrl-C.
 pub async fn signal() {
