@@ -1,0 +1,177 @@
+//! Load benchmark of the REST server: the real `orderly-server` binary on SQLite, reading carts
+//! from the example Cart Service, driven over loopback HTTP.
+//!
+//! For each SQLite durability (`synchronous=normal`, then `full`) it starts a fresh server and
+//! measures, at 1, 8 and 64 keep-alive connections: `GET /health` (the ceiling of the HTTP
+//! stack on this machine), `POST /order` (a unique `Idempotency-Key` each, the cart read from
+//! the Cart Service) and `GET /order/{id}` (orders placed in that run). It reports throughput,
+//! p50/p99 latency and the server's peak RSS (`VmHWM`), and checks them against the targets.
+//!
+//! ```text
+//! cargo bench -p orderly-server --bench load -- --seconds 3 --sync both
+//! ```
+//!
+//! The load generator, the Cart Service and the server share the machine's cores, so the
+//! figures are a floor for the server alone.
+
+mod drive;
+mod options;
+mod report;
+mod server;
+mod stats;
+
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+
+use orderly_example_cart_service::{Cart, CartItem, CartState, RunningCartService, ServiceOptions};
+
+use drive::{Customer, Endpoint, Target, run_point};
+use options::{Durability, Options};
+use report::{Point, Run};
+use server::{ServerProcess, customer_token};
+
+fn main() -> ExitCode {
+    let options = match Options::parse(std::env::args().skip(1)) {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("{message}");
+            return ExitCode::from(2);
+        }
+    };
+    let load_before = report::load_average();
+    match run(&options) {
+        Ok(runs) => {
+            let all_met = report::print(&options, &runs, load_before);
+            if all_met || !options.strict {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Err(message) => {
+            eprintln!("load: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(options: &Options) -> Result<Vec<Run>, String> {
+    let users: Vec<String> = (0..options.max_connections())
+        .map(|i| format!("load-{i:03}"))
+        .collect();
+    let carts = CartState::new(ServiceOptions::default());
+    for user in &users {
+        carts
+            .put_cart(Cart::new(
+                user.as_str(),
+                "USD",
+                vec![
+                    CartItem::new("sku-1001", "Espresso beans 1kg", 2, "19.99"),
+                    CartItem::new("sku-2040", "Burr grinder", 1, "129.00"),
+                    CartItem::new("sku-3300", "Paper filters (100)", 3, "4.50"),
+                ],
+            ))
+            .map_err(|e| e.to_string())?;
+    }
+    let cart_service =
+        RunningCartService::start(carts).map_err(|e| format!("cart service: {e}"))?;
+    let tokens = users
+        .iter()
+        .map(|u| customer_token(u))
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let mut runs = Vec::new();
+    for &durability in &options.durabilities {
+        eprintln!("== synchronous={}", durability.as_str());
+        runs.push(run_one(
+            options,
+            durability,
+            &cart_service,
+            &users,
+            &tokens,
+        )?);
+    }
+    Ok(runs)
+}
+
+fn run_one(
+    options: &Options,
+    durability: Durability,
+    cart_service: &RunningCartService,
+    users: &[String],
+    tokens: &[String],
+) -> Result<Run, String> {
+    let dir = std::env::temp_dir().join(format!(
+        "orderly-load-{}-{}",
+        std::process::id(),
+        durability.as_str()
+    ));
+    let server = ServerProcess::start(&dir, durability, &cart_service.url(), &options.server_log)?;
+    let target = Arc::new(Target {
+        base: server.base.clone(),
+        customers: users
+            .iter()
+            .zip(tokens)
+            .map(|(user, token)| {
+                Arc::new(Customer {
+                    user: user.clone(),
+                    token: token.clone(),
+                    orders: Mutex::new(Vec::new()),
+                })
+            })
+            .collect(),
+        run_id: format!("load-{}-{}", std::process::id(), durability.as_str()),
+    });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the load runtime: {e}"))?;
+    let points = runtime.block_on(async {
+        let mut points = Vec::new();
+        for endpoint in [Endpoint::Health, Endpoint::PlaceOrder, Endpoint::GetOrder] {
+            for &connections in &options.connections {
+                let summary =
+                    run_point(&target, endpoint, connections, options.warmup, options.seconds)
+                        .await?;
+                eprintln!(
+                    "   {:<16} {connections:>3} conns: {:>8.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  errors {}",
+                    endpoint.label(),
+                    summary.per_second,
+                    summary.p50_ms,
+                    summary.p99_ms,
+                    summary.errors
+                );
+                points.push(Point {
+                    endpoint,
+                    connections,
+                    summary,
+                });
+            }
+        }
+        Ok::<_, String>(points)
+    });
+    drop(runtime);
+    let memory = server.memory_kib();
+    let had_errors = points
+        .as_ref()
+        .map_or(true, |p| p.iter().any(|p| p.summary.errors > 0));
+    let log = server.log.clone();
+    let stopped = server.stop();
+    let points = points?;
+    if had_errors {
+        eprintln!(
+            "   errors occurred; the server's log is kept at {}",
+            log.display()
+        );
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    Ok(Run {
+        durability,
+        points,
+        peak_rss_kib: memory.map(|(hwm, _)| hwm),
+        final_rss_kib: memory.map(|(_, rss)| rss),
+        clean_stop: stopped.is_ok(),
+    })
+}

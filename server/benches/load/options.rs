@@ -1,0 +1,106 @@
+//! Command-line options of the load tool (after `cargo bench ... --`).
+
+use std::time::Duration;
+
+/// SQLite's `synchronous` setting for the server's database file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    Normal,
+    Full,
+}
+
+impl Durability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Durability::Normal => "normal",
+            Durability::Full => "full",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Measured time per point (endpoint × connections).
+    pub seconds: Duration,
+    /// Unmeasured time before each point.
+    pub warmup: Duration,
+    pub durabilities: Vec<Durability>,
+    pub connections: Vec<usize>,
+    /// Exit non-zero when a target is missed.
+    pub strict: bool,
+    /// `RUST_LOG` for the server (its log goes to a file next to the database).
+    pub server_log: String,
+}
+
+pub const USAGE: &str = "\
+usage: cargo bench -p orderly-server --bench load -- [options]
+  --seconds N          measured seconds per point (default 3)
+  --warmup-ms N        unmeasured warm-up per point (default 300)
+  --sync normal|full|both   SQLite durability of the server's database (default both)
+  --connections 1,8,64 connection counts (default 1,8,64)
+  --server-log LEVEL   RUST_LOG of the server (default warn)
+  --strict             exit 1 when a target is missed";
+
+impl Options {
+    pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
+        let mut options = Options {
+            seconds: Duration::from_secs(3),
+            warmup: Duration::from_millis(300),
+            durabilities: vec![Durability::Normal, Durability::Full],
+            connections: vec![1, 8, 64],
+            strict: false,
+            server_log: "warn".into(),
+        };
+        let mut args = args.into_iter();
+        while let Some(arg) = args.next() {
+            let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
+            match arg.as_str() {
+                // `cargo bench` passes `--bench` to every bench target.
+                "--bench" => {}
+                "--seconds" => {
+                    let secs: f64 = value("--seconds")?
+                        .parse()
+                        .map_err(|_| "--seconds must be a number")?;
+                    if !(0.1..=600.0).contains(&secs) {
+                        return Err("--seconds must be between 0.1 and 600".into());
+                    }
+                    options.seconds = Duration::from_secs_f64(secs);
+                }
+                "--warmup-ms" => {
+                    let ms: u64 = value("--warmup-ms")?
+                        .parse()
+                        .map_err(|_| "--warmup-ms must be an integer")?;
+                    options.warmup = Duration::from_millis(ms.min(60_000));
+                }
+                "--sync" => {
+                    options.durabilities = match value("--sync")?.as_str() {
+                        "normal" => vec![Durability::Normal],
+                        "full" => vec![Durability::Full],
+                        "both" => vec![Durability::Normal, Durability::Full],
+                        other => return Err(format!("--sync {other}: use normal, full or both")),
+                    }
+                }
+                "--connections" => {
+                    let list = value("--connections")?;
+                    options.connections = list
+                        .split(',')
+                        .map(|n| n.trim().parse::<usize>())
+                        .collect::<Result<Vec<_>, _>>()
+                        .map_err(|_| format!("--connections {list}: use e.g. 1,8,64"))?;
+                    if options.connections.iter().any(|&n| n == 0 || n > 512) {
+                        return Err("connection counts must be 1 to 512".into());
+                    }
+                }
+                "--server-log" => options.server_log = value("--server-log")?,
+                "--strict" => options.strict = true,
+                "-h" | "--help" => return Err(USAGE.into()),
+                other => return Err(format!("unknown option {other}\n{USAGE}")),
+            }
+        }
+        Ok(options)
+    }
+
+    pub fn max_connections(&self) -> usize {
+        self.connections.iter().copied().max().unwrap_or(1)
+    }
+}
