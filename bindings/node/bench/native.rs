@@ -2,7 +2,7 @@
 //! with exactly the data and store settings of `bench/place-order.mjs` (Node) and
 //! `bindings/python/bench/place_order.py` (Python).
 //!
-//! Run: `cargo run --release -p orderly-node --example bench_native -- [orders] [warmup]`
+//! Run: `cargo run --release -p orderly-node --example bench_native -- [orders] [warmup] [file|memory]`
 //! Prints one JSON line: `{"lang":"rust","orders":N,"seconds":S,"perSecond":R}`.
 
 use std::error::Error;
@@ -18,6 +18,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let mut args = std::env::args().skip(1);
     let orders: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(2000);
     let warmup: usize = args.next().map(|a| a.parse()).transpose()?.unwrap_or(200);
+    let store = args.next().unwrap_or_else(|| "file".into());
 
     let dir = tempfile::tempdir()?;
     let carts = Arc::new(InMemoryCarts::new());
@@ -39,7 +40,10 @@ fn main() -> Result<(), Box<dyn Error>> {
         .collect(),
         updated_at: None,
     });
-    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+    let url = match store.as_str() {
+        "memory" => "sqlite::memory:".to_owned(),
+        _ => format!("sqlite://{}", dir.path().join("bench.db").display()),
+    };
     let engine = orderly::open(&url, carts)?;
 
     let user = UserId::new("bench")?;
@@ -85,7 +89,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
     let seconds = start.elapsed().as_secs_f64();
     println!(
-        "{{\"lang\":\"rust\",\"orders\":{orders},\"seconds\":{seconds:.4},\"perSecond\":{:.1}}}",
+        "{{\"lang\":\"rust\",\"store\":\"{store}\",\"orders\":{orders},\"seconds\":{seconds:.4},\"perSecond\":{:.1}}}",
         orders as f64 / seconds
     );
     Ok(())
