@@ -379,3 +379,34 @@ fn kill_store_connections(admin: &mut mysql::Conn, db: &str) -> usize {
     }
     ids.len()
 }
+
+/// Delivery marks go in padded batches of up to 128 ids; duplicates and unknown ids count zero.
+#[test]
+fn marking_many_events_delivered_counts_each_pending_event_once() {
+    let server = require_server!();
+    let fx = Fixture::new(&server);
+    let carts = Arc::new(InMemoryCarts::new());
+    carts.set(cart("alice", &[("sku-1", "Teapot", 1, "5.00")]));
+    let engine = fx.engine(&carts);
+    for n in 0..140 {
+        engine
+            .place_order(
+                &customer("alice"),
+                &request("alice"),
+                &key(&format!("k-{n}")),
+            )
+            .unwrap();
+    }
+    let store: &dyn Store = fx.store.as_ref();
+    let pending = store.pending_events(1000).unwrap();
+    assert_eq!(pending.len(), 140);
+    let mut ids: Vec<orderly_core::EventId> = pending.iter().map(|e| e.event_id).collect();
+    ids.extend(pending.iter().take(20).map(|e| e.event_id));
+    ids.extend((0..50).map(|_| orderly_core::EventId::from_uuid(uuid::Uuid::now_v7())));
+    let at = orderly_core::Timestamp::from_unix_millis(1_800_000_000_000);
+    assert_eq!(store.mark_delivered(&ids[..1], at).unwrap(), 1);
+    assert_eq!(store.mark_delivered(&ids, at).unwrap(), 139);
+    assert_eq!(store.mark_delivered(&ids, at).unwrap(), 0);
+    assert_eq!(store.mark_delivered(&[], at).unwrap(), 0);
+    assert!(store.pending_events(1000).unwrap().is_empty());
+}
