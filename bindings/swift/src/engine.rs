@@ -1,0 +1,333 @@
+//! `Engine`: the engine's use cases as methods. Each converts its arguments to the engine's
+//! request types, calls the engine on the calling thread and converts the result back.
+//!
+//! Who acts: methods that name a user (`cart`, `checkout`, `place_order`, `orders_for_user`)
+//! act as that customer; `order`, `status` and `cancel` act as the customer `user_id` when it
+//! is given (who must own the order) and otherwise, like the staff operations
+//! (`update_status`, analytics), as the service `actor` (default `"app"`), which the
+//! milestones record as `service:<actor>`.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use orderly::validation::MAX_METADATA_BYTES;
+use orderly::{
+    Caller, CheckoutId, CheckoutRequest, Currency, EventId, HistoryRequest, IdempotencyKey,
+    InMemoryCarts, OrderId, OrderService, PlaceOrderRequest, PricingPolicy, RawCart, StatusUpdate,
+    UserId, ValidationError,
+};
+
+use crate::errors::{OrderlyError, invalid_field};
+use crate::results::{
+    Cart, Checkout, Order, OrderPage, OutboxEvent, Placement, ProductSales, SalesSummary,
+    StatusCount, StatusView,
+};
+use crate::values::{
+    Address, CartItem, OrderStatus, PaymentMethod, ShippingMethod, TopBy, timestamp,
+};
+
+type Result<T, E = OrderlyError> = std::result::Result<T, E>;
+
+fn user(id: &str) -> Result<UserId> {
+    Ok(UserId::new(id)?)
+}
+
+fn order_id(id: &str) -> Result<OrderId> {
+    // An id that cannot exist is simply not found, as over HTTP.
+    OrderId::parse(id).ok_or_else(|| orderly::OrderlyError::not_found("order", id).into())
+}
+
+/// The customer `user_id` when given, else the service `actor`.
+fn reader(user_id: Option<&str>, actor: &str) -> Result<Caller> {
+    match user_id {
+        Some(id) => Ok(Caller::customer(&user(id)?)),
+        None => Ok(Caller::service(actor)),
+    }
+}
+
+/// Order metadata from its JSON text: a JSON object, or the engine's `invalid_metadata`.
+fn metadata(json: &str) -> Result<orderly::Metadata> {
+    match serde_json::from_str(json) {
+        Ok(serde_json::Value::Object(map)) => Ok(map),
+        _ => Err(ValidationError::InvalidMetadata {
+            max: MAX_METADATA_BYTES,
+        }
+        .into()),
+    }
+}
+
+/// The engine's default pricing policy as JSON text: edit it and pass it to
+/// `Engine.open(url:policyJson:)`.
+#[uniffi::export]
+pub fn default_policy_json() -> Result<String> {
+    serde_json::to_string_pretty(&PricingPolicy::default())
+        .map_err(|e| invalid_field("policy_json", e.to_string()))
+}
+
+/// An Orderly engine over one store, with carts the application sets in process. Safe to
+/// share between threads; every call blocks the calling thread until the store answers.
+#[derive(Debug, uniffi::Object)]
+pub struct Engine {
+    service: OrderService,
+    carts: Arc<InMemoryCarts>,
+}
+
+#[uniffi::export]
+impl Engine {
+    /// Opens (creating and migrating if needed) the SQLite store at `url`:
+    /// `sqlite:///abs/path.db`, `sqlite://relative.db` or `sqlite::memory:`. `policy_json` is
+    /// a pricing policy in the engine's JSON shape (start from `default_policy_json()`); the
+    /// default policy otherwise.
+    #[uniffi::constructor(default(policy_json = None))]
+    pub fn open(url: String, policy_json: Option<String>) -> Result<Arc<Self>> {
+        let policy = match policy_json {
+            None => PricingPolicy::default(),
+            Some(json) => serde_json::from_str(&json)
+                .map_err(|e| invalid_field("policy_json", e.to_string()))?,
+        };
+        let carts = Arc::new(InMemoryCarts::new());
+        let store = orderly::open_store(&url)?;
+        let service = OrderService::builder(store, carts.clone())
+            .policy(policy)
+            .build();
+        Ok(Arc::new(Engine { service, carts }))
+    }
+
+    /// Sets (or replaces) a user's cart. The engine applies the cart rules when it reads the
+    /// cart (`cart`, `checkout`, `place_order`), exactly as for a remote cart service.
+    pub fn set_cart(&self, user_id: String, currency: String, items: Vec<CartItem>) {
+        self.carts.set(RawCart {
+            user_id,
+            currency,
+            items: items.into_iter().map(Into::into).collect(),
+            updated_at: None,
+        });
+    }
+
+    /// Forgets a user's cart; the user then has an empty cart.
+    pub fn remove_cart(&self, user_id: String) {
+        self.carts.remove(&user_id);
+    }
+
+    /// The user's cart, validated and totalled.
+    pub fn cart(&self, user_id: String) -> Result<Cart> {
+        let user = user(&user_id)?;
+        Ok(self.service.cart(&Caller::customer(&user), &user)?.into())
+    }
+
+    /// Validates the cart, address and payment method, prices the order and stores a quote.
+    #[uniffi::method(default(shipping_method = None, discount_code = None))]
+    pub fn checkout(
+        &self,
+        user_id: String,
+        delivery_address: Address,
+        payment_method: PaymentMethod,
+        shipping_method: Option<ShippingMethod>,
+        discount_code: Option<String>,
+    ) -> Result<Checkout> {
+        let req = CheckoutRequest {
+            user_id: user(&user_id)?,
+            delivery_address: delivery_address.into(),
+            payment_method: payment_method.into(),
+            shipping_method: shipping_method.map(Into::into),
+            discount_code,
+        };
+        let caller = Caller::customer(&req.user_id);
+        Ok(self.service.checkout(&caller, &req)?.into())
+    }
+
+    /// Places an order from the user's cart, or from a checkout quote (`checkout_id`), exactly
+    /// once per `idempotency_key`: the same key with the same request returns the order it
+    /// placed (`created == false`); with a different request it is `idempotency_conflict`.
+    /// `metadata_json` is a JSON object stored with the order.
+    #[uniffi::method(default(
+        shipping_method = None,
+        checkout_id = None,
+        discount_code = None,
+        metadata_json = None
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    pub fn place_order(
+        &self,
+        user_id: String,
+        delivery_address: Address,
+        payment_method: PaymentMethod,
+        idempotency_key: String,
+        shipping_method: Option<ShippingMethod>,
+        checkout_id: Option<String>,
+        discount_code: Option<String>,
+        metadata_json: Option<String>,
+    ) -> Result<Placement> {
+        let checkout_id = checkout_id
+            .map(|id| {
+                CheckoutId::parse(&id).ok_or_else(|| {
+                    invalid_field("checkout_id", format!("{id:?} is not a checkout id"))
+                })
+            })
+            .transpose()?;
+        let req = PlaceOrderRequest {
+            user_id: user(&user_id)?,
+            delivery_address: delivery_address.into(),
+            payment_method: payment_method.into(),
+            shipping_method: shipping_method.map(Into::into),
+            checkout_id,
+            discount_code,
+            metadata: metadata_json.as_deref().map(metadata).transpose()?,
+        };
+        let key = IdempotencyKey::new(idempotency_key)?;
+        let caller = Caller::customer(&req.user_id);
+        Ok(self.service.place_order(&caller, &req, &key)?.into())
+    }
+
+    /// One order. With `user_id`, acts as that customer: someone else's order is not found.
+    #[uniffi::method(default(user_id = None, actor = "app"))]
+    pub fn order(&self, order_id: String, user_id: Option<String>, actor: String) -> Result<Order> {
+        let caller = reader(user_id.as_deref(), &actor)?;
+        Ok(self
+            .service
+            .order(&caller, &self::order_id(&order_id)?)?
+            .into())
+    }
+
+    /// A user's orders, newest first, `limit` (1 to 100, default 20) at a time; pass the
+    /// page's `next_cursor` as `cursor` for the next page.
+    #[uniffi::method(default(limit = None, cursor = None, status = None))]
+    pub fn orders_for_user(
+        &self,
+        user_id: String,
+        limit: Option<i64>,
+        cursor: Option<String>,
+        status: Option<OrderStatus>,
+    ) -> Result<OrderPage> {
+        let user = user(&user_id)?;
+        let req = HistoryRequest {
+            limit,
+            cursor,
+            status: status.map(Into::into),
+        };
+        Ok(self
+            .service
+            .orders_for_user(&Caller::customer(&user), &user, &req)?
+            .into())
+    }
+
+    /// The order's status and every milestone, oldest first.
+    #[uniffi::method(default(user_id = None, actor = "app"))]
+    pub fn status(
+        &self,
+        order_id: String,
+        user_id: Option<String>,
+        actor: String,
+    ) -> Result<StatusView> {
+        let caller = reader(user_id.as_deref(), &actor)?;
+        Ok(self
+            .service
+            .status(&caller, &self::order_id(&order_id)?)?
+            .into())
+    }
+
+    /// Cancels an order from `placed` or `processing` (else `invalid_transition`); the
+    /// `reason` is kept in the history. Cancelling a cancelled order changes nothing.
+    #[uniffi::method(default(reason = None, user_id = None, actor = "app"))]
+    pub fn cancel(
+        &self,
+        order_id: String,
+        reason: Option<String>,
+        user_id: Option<String>,
+        actor: String,
+    ) -> Result<Order> {
+        let caller = reader(user_id.as_deref(), &actor)?;
+        let id = self::order_id(&order_id)?;
+        Ok(self.service.cancel(&caller, &id, reason.as_deref())?.into())
+    }
+
+    /// Moves an order along placed -> processing -> shipped -> delivered (or to cancelled) as
+    /// the service `actor`. With `expected_version`, applies only if the order is still at
+    /// that version (`version_conflict` otherwise).
+    #[uniffi::method(default(note = None, expected_version = None, actor = "app"))]
+    pub fn update_status(
+        &self,
+        order_id: String,
+        status: OrderStatus,
+        note: Option<String>,
+        expected_version: Option<u32>,
+        actor: String,
+    ) -> Result<Order> {
+        let id = self::order_id(&order_id)?;
+        let update = StatusUpdate {
+            note,
+            expected_version,
+        };
+        let caller = Caller::service(actor);
+        Ok(self
+            .service
+            .update_status(&caller, &id, status.into(), &update)?
+            .into())
+    }
+
+    /// Sales per currency for orders created in `[start, end)`, widened to whole UTC hours;
+    /// cancelled orders are excluded.
+    #[uniffi::method(default(actor = "app"))]
+    pub fn sales(
+        &self,
+        start: SystemTime,
+        end: SystemTime,
+        actor: String,
+    ) -> Result<Vec<SalesSummary>> {
+        let (from, to) = (timestamp(start, "start")?, timestamp(end, "end")?);
+        let rows = self.service.sales(&Caller::service(actor), from, to)?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    /// Best-selling products in `currency` (the policy's default currency when `nil`), by
+    /// quantity unless `by` says revenue.
+    #[uniffi::method(default(by = None, limit = 10, currency = None, actor = "app"))]
+    pub fn top_products(
+        &self,
+        by: Option<TopBy>,
+        limit: u32,
+        currency: Option<String>,
+        actor: String,
+    ) -> Result<Vec<ProductSales>> {
+        let currency = currency
+            .map(|c| Currency::from_code(&c).map_err(orderly::OrderlyError::from))
+            .transpose()?;
+        let by = by.map(Into::into).unwrap_or_default();
+        let rows = self
+            .service
+            .top_products(&Caller::service(actor), by, limit, currency)?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    /// How many orders are in each status now.
+    #[uniffi::method(default(actor = "app"))]
+    pub fn orders_by_status(&self, actor: String) -> Result<Vec<StatusCount>> {
+        let rows = self.service.orders_by_status(&Caller::service(actor))?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    /// Undelivered outbox events, oldest first (at most `limit`, 1 to 10 000).
+    #[uniffi::method(default(limit = 100))]
+    pub fn pending_events(&self, limit: u32) -> Result<Vec<OutboxEvent>> {
+        let events = self.service.pending_events(limit)?;
+        Ok(events.into_iter().map(Into::into).collect())
+    }
+
+    /// Marks events delivered once the application has handed them on; returns how many
+    /// were newly marked.
+    pub fn mark_events_delivered(&self, event_ids: Vec<String>) -> Result<u64> {
+        let ids = event_ids
+            .iter()
+            .map(|id| {
+                EventId::parse(id)
+                    .ok_or_else(|| invalid_field("event_ids", format!("{id:?} is not an event id")))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(self.service.mark_events_delivered(&ids)?)
+    }
+
+    /// Throws if the store does not answer.
+    pub fn ready(&self) -> Result<()> {
+        Ok(self.service.ready()?)
+    }
+}
