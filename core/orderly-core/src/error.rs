@@ -8,7 +8,7 @@ use crate::status::OrderStatus;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ValidationError {
     // Identifiers and request framing.
-    #[error("user id must be 1 to 64 characters of A-Z a-z 0-9 _ - . @")]
+    #[error("user id must be 1 to 64 characters of A-Z a-z 0-9 _ - . @, and not . or ..")]
     InvalidUserId,
     #[error("product id must be 1 to 128 characters without control characters")]
     InvalidProductId,

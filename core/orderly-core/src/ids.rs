@@ -131,11 +131,14 @@ macro_rules! string_id {
 }
 
 string_id!(
-    /// A user id: 1 to 64 characters of `A-Z a-z 0-9 _ - . @` (the Cart Service's rule).
+    /// A user id: 1 to 64 characters of `A-Z a-z 0-9 _ - . @` (the Cart Service's rule), and
+    /// not `.` or `..`, which no URL path can carry as a segment.
     UserId,
     |s| {
         let ok = !s.is_empty()
             && s.len() <= 64
+            && s != "."
+            && s != ".."
             && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'@'));
         if ok { Ok(()) } else { Err(ValidationError::InvalidUserId) }
     }
@@ -204,6 +207,8 @@ mod tests {
         assert!(UserId::new("").is_err());
         assert!(UserId::new("x".repeat(65)).is_err());
         assert!(UserId::new("al ice").is_err());
+        assert!(UserId::new(".").is_err() && UserId::new("..").is_err());
+        assert!(UserId::new("...").is_ok());
         assert!(UserId::new("alice'; DROP TABLE orders;--").is_err());
     }
 
