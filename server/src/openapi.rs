@@ -93,7 +93,27 @@ pub fn document_json() -> String {
         Err(e) => return format!(r#"{{"openapi":"3.1.0","error":"{e}"}}"#),
     };
     add_order_links(&mut value);
+    close_payment_methods(&mut value);
     value.to_string()
+}
+
+/// Each payment method variant refuses unknown fields (`deny_unknown_fields`), which utoipa 5
+/// does not carry over to the variants of a tagged enum.
+fn close_payment_methods(doc: &mut serde_json::Value) {
+    if let Some(variants) = doc
+        .pointer_mut("/components/schemas/PaymentMethod/oneOf")
+        .and_then(serde_json::Value::as_array_mut)
+    {
+        for variant in variants
+            .iter_mut()
+            .filter_map(serde_json::Value::as_object_mut)
+        {
+            variant.insert(
+                "additionalProperties".to_owned(),
+                serde_json::Value::Bool(false),
+            );
+        }
+    }
 }
 
 /// Links from a placed order to what can be done with it, so that clients (and stateful

@@ -97,6 +97,16 @@ async fn unknown_enum_values_get_specific_codes() {
     );
 
     let mut body = order_body("alice");
+    body["paymentMethod"] = json!({"type": "cash_on_delivery", "extra": 1});
+    h.send(call("POST", "/order").token(&t).key("k4").json(&body))
+        .await
+        .expect(422, "invalid_body");
+    body["paymentMethod"] = json!({"type": "paypal", "token": "t", "note": "x"});
+    h.send(call("POST", "/order").token(&t).key("k5").json(&body))
+        .await
+        .expect(422, "invalid_body");
+
+    let mut body = order_body("alice");
     body["shippingMethod"] = json!("teleport");
     h.send(call("POST", "/order").token(&t).key("k3").json(&body))
         .await

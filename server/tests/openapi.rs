@@ -117,6 +117,25 @@ async fn the_document_covers_the_contract() {
         doc["components"]["securitySchemes"]["bearerAuth"]["scheme"],
         "bearer"
     );
+    for variant in doc["components"]["schemas"]["PaymentMethod"]["oneOf"]
+        .as_array()
+        .unwrap()
+    {
+        assert_eq!(variant["additionalProperties"], false, "{variant}");
+    }
+    for (name, link) in doc["paths"]["/order"]["post"]["responses"]["201"]["links"]
+        .as_object()
+        .unwrap()
+    {
+        let target = link["operationId"].as_str().unwrap();
+        let found = doc["paths"].as_object().unwrap().values().any(|item| {
+            item.as_object()
+                .unwrap()
+                .values()
+                .any(|op| op["operationId"] == target)
+        });
+        assert!(found, "link {name} names unknown operation {target}");
+    }
     assert_eq!(
         doc["paths"]["/order"]["post"]["responses"]["201"]["headers"]["Location"]["schema"]["type"],
         "string"

@@ -155,7 +155,8 @@ pub enum PaymentMethodDto {
         )]
         token: String,
     },
-    CashOnDelivery,
+    /// A struct variant (not a unit one) so that unknown fields are refused here too.
+    CashOnDelivery {},
 }
 
 impl From<PaymentMethod> for PaymentMethodDto {
@@ -175,7 +176,7 @@ impl From<PaymentMethod> for PaymentMethodDto {
                 exp_year,
             },
             PaymentMethod::Paypal { token } => PaymentMethodDto::Paypal { token },
-            PaymentMethod::CashOnDelivery => PaymentMethodDto::CashOnDelivery,
+            PaymentMethod::CashOnDelivery => PaymentMethodDto::CashOnDelivery {},
         }
     }
 }
@@ -197,7 +198,7 @@ impl From<PaymentMethodDto> for PaymentMethod {
                 exp_year,
             },
             PaymentMethodDto::Paypal { token } => PaymentMethod::Paypal { token },
-            PaymentMethodDto::CashOnDelivery => PaymentMethod::CashOnDelivery,
+            PaymentMethodDto::CashOnDelivery {} => PaymentMethod::CashOnDelivery,
         }
     }
 }

@@ -2,10 +2,11 @@
 # Property-based run of the server's OpenAPI document against the live server.
 #
 # Builds the example Cart Service and orderly-server, starts both on free loopback ports with
-# a throwaway SQLite database, mints an admin token, and runs Schemathesis (installed into
-# the repository's .venv/) against GET /openapi.json with every check; schemathesis.toml holds
-# the two adjustments the contract calls for, and the seeded users. Exits non-zero on any
-# failure or on any 500 in the server's log.
+# a throwaway SQLite database, mints tokens, and runs Schemathesis (installed into
+# the repository's .venv/) against GET /openapi.json with every check, as two customers and an
+# admin (object-level authorization included); schemathesis.toml holds the two adjustments
+# the contract calls for, the seeded users and the identities. Exits non-zero on any failure
+# or on any 500 in the server's log.
 #
 # Tunables: SCHEMATHESIS_MAX_EXAMPLES (default 40), SCHEMATHESIS_SEED (default random),
 # SCHEMATHESIS_VERSION (default: the newest 4.x).
@@ -59,13 +60,13 @@ cart_bin="$target_dir/debug/cart-service"
 work="$(mktemp -d)"
 pids=()
 cleanup() {
-    for pid in "${pids[@]}"; do
+    for pid in ${pids[@]+"${pids[@]}"}; do
         kill "$pid" 2>/dev/null || true
     done
-    for pid in "${pids[@]}"; do
+    for pid in ${pids[@]+"${pids[@]}"}; do
         wait "$pid" 2>/dev/null || true
     done
-    rm -rf "$work"
+    if [ -n "${SCHEMATHESIS_KEEP_LOGS:-}" ]; then echo "logs kept in $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 
@@ -97,22 +98,46 @@ ORDERLY_LOG_FORMAT=json RUST_LOG="${RUST_LOG:-warn,orderly_server=info}" "$serve
     >"$work/server.out" 2>"$work/server.err" &
 pids+=("$!")
 address="$(wait_for "$work/server.err" '"message":"listening","address":"([0-9.:]+)"')"
-token="$("$server_bin" token --sub schemathesis --role admin --ttl 1h)"
+token() {
+    "$server_bin" token --sub "$1" --role "$2" --ttl 1h
+}
+export ORDERLY_WFC_AUTH="$work/auth.json"
+cat >"$ORDERLY_WFC_AUTH" <<JSON
+{
+  "schemaVersion": "0.1.0",
+  "auth": [
+    {"name": "alice", "fixedHeaders": [{"name": "Authorization", "value": "Bearer $(token alice customer)"}]},
+    {"name": "bob", "fixedHeaders": [{"name": "Authorization", "value": "Bearer $(token bob customer)"}]},
+    {"name": "admin", "fixedHeaders": [{"name": "Authorization", "value": "Bearer $(token schemathesis admin)"}]}
+  ]
+}
+JSON
 
-echo "== schemathesis: running against http://$address/openapi.json ($max_examples examples per operation)"
 seed_args=()
 if [ -n "${SCHEMATHESIS_SEED:-}" ]; then
     seed_args=(--seed "$SCHEMATHESIS_SEED")
 fi
+schemathesis() {
+    .venv/bin/schemathesis --config-file server/tests/schemathesis/schemathesis.toml \
+        run "http://$address/openapi.json" \
+        --generation-database none \
+        --workers 2 \
+        --no-color \
+        ${seed_args[@]+"${seed_args[@]}"} \
+        "$@"
+}
+
 status=0
-.venv/bin/schemathesis --config-file server/tests/schemathesis/schemathesis.toml \
-    run "http://$address/openapi.json" \
-    --header "Authorization: Bearer $token" \
-    --max-examples "$max_examples" \
-    --generation-database none \
-    --workers 2 \
-    --no-color \
-    "${seed_args[@]}" || status=$?
+echo "== schemathesis: every check as the admin ($max_examples examples per operation, http://$address)"
+schemathesis --auth-wfc-user admin --max-examples "$max_examples" || status=$?
+
+# As alice, then bob, then the admin when refused: whether a customer can read the other's
+# objects. Checks that hold whoever calls run too; those that assume one caller throughout
+# (a resource created by one identity must be readable by the next) do not.
+echo "== schemathesis: object-level authorization between two customers"
+schemathesis --max-examples "$(( (max_examples + 1) / 2 ))" \
+    --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,object_level_authorization \
+    || status=$?
 
 if grep -q '"status":500' "$work/server.err"; then
     echo "the server answered 500 during the run:" >&2
