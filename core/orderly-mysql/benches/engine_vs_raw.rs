@@ -35,8 +35,11 @@ use orderly_core::{
 };
 use orderly_mysql::{MysqlStore, ScratchDatabase};
 
-const ROUNDS: usize = 7;
-const BATCH: usize = 500;
+/// Many short rounds, alternating which side goes first, so that load from elsewhere on the
+/// machine falls on both sides alike; the median round counts.
+const ROUNDS: usize = 20;
+const BATCH: usize = 150;
+const READS: usize = 150;
 const PAGE: usize = 20;
 
 fn main() {
@@ -46,7 +49,11 @@ fn main() {
         .iter()
         .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))
         .unwrap_or_else(|| "mysql://root@127.0.0.1:3306/test".to_owned());
-    let (rounds, batch) = if quick { (1, 10) } else { (ROUNDS, BATCH) };
+    let (rounds, batch, reads) = if quick {
+        (1, 10, 10)
+    } else {
+        (ROUNDS, BATCH, READS)
+    };
     let history_size: usize = if quick {
         200
     } else {
@@ -67,8 +74,9 @@ fn main() {
         .query_first("SELECT VERSION()")
         .unwrap();
     println!(
-        "server {}, {rounds} interleaved rounds of {batch} orders each",
-        version.unwrap_or_default()
+        "server {}, {rounds} interleaved rounds of {batch} orders and {} history pages",
+        version.unwrap_or_default(),
+        reads
     );
 
     let docs = engine.sample_documents();
@@ -80,8 +88,13 @@ fn main() {
     let mut engine_ns = Vec::new();
     let mut raw_ns = Vec::new();
     for round in 0..rounds {
-        engine_ns.push(per_op(batch, || engine.place_batch(round, batch)));
-        raw_ns.push(per_op(batch, || raw.place_batch(batch)));
+        if round % 2 == 0 {
+            engine_ns.push(per_op(batch, || engine.place_batch(round, batch)));
+            raw_ns.push(per_op(batch, || raw.place_batch(batch)));
+        } else {
+            raw_ns.push(per_op(batch, || raw.place_batch(batch)));
+            engine_ns.push(per_op(batch, || engine.place_batch(round, batch)));
+        }
     }
     let (e, r) = (median(&mut engine_ns), median(&mut raw_ns));
     println!(
@@ -119,7 +132,6 @@ fn main() {
         decode_ns / 1e3
     );
     let mut reader = raw_conn(engine.db.url());
-    let reads = if quick { 10 } else { 1000 };
     let mut results: Vec<(&str, &str, Vec<f64>)> = Vec::new();
     for (side, user) in [
         ("engine", "few"),
@@ -131,7 +143,8 @@ fn main() {
     ] {
         results.push((side, user, Vec::new()));
     }
-    for _ in 0..rounds {
+    for round in 0..rounds {
+        results.rotate_left(usize::from(round > 0));
         for (side, user, samples) in results.iter_mut() {
             samples.push(match *side {
                 "engine" => per_op(reads, || engine.first_pages(user, reads)),
@@ -140,6 +153,7 @@ fn main() {
             });
         }
     }
+    results.sort_by_key(|(side, user, _)| (*user != "few", *side));
     let mut medians = std::collections::BTreeMap::new();
     for (side, user, mut samples) in results {
         let m = median(&mut samples);
