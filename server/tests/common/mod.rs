@@ -21,6 +21,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request};
 use http_body_util::BodyExt as _;
+use orderly::service::OrderServiceBuilder;
 use orderly::{CartSource, InMemoryCarts, OrderService, RawCart, RawCartItem, Role, Store};
 use orderly_server::{AppState, Authenticator, app};
 use serde_json::{Value, json};
@@ -76,8 +77,16 @@ pub struct Harness {
 
 impl Harness {
     pub fn new(carts: Arc<dyn CartSource>) -> Harness {
+        Harness::build(carts, |builder| builder)
+    }
+
+    /// A harness whose engine is configured further (a manual clock, a pricing policy, ...).
+    pub fn build(
+        carts: Arc<dyn CartSource>,
+        configure: impl FnOnce(OrderServiceBuilder) -> OrderServiceBuilder,
+    ) -> Harness {
         let store = fresh_store();
-        let service = OrderService::builder(store.store.clone(), carts).build();
+        let service = configure(OrderService::builder(store.store.clone(), carts)).build();
         let auth = Authenticator::new(SECRET).unwrap();
         let state = AppState::new(service, auth.clone());
         Harness {
