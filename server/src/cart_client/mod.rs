@@ -117,11 +117,6 @@ impl HttpCartSource {
         user: &UserId,
         request_id: Option<&str>,
     ) -> Result<Option<RawCart>, CartSourceError> {
-        if url::is_dot_segment(user.as_str()) {
-            return Err(CartSourceError::Unavailable(format!(
-                "user id {user:?} cannot be sent as a URL path segment"
-            )));
-        }
         let url = self.cart_url(user);
         let started = Instant::now();
         let deadline = started + self.config.retry_budget;

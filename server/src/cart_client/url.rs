@@ -42,12 +42,6 @@ pub(super) fn encode_segment(segment: &str) -> String {
     out
 }
 
-/// `.` and `..` are valid user ids, but URL parsers resolve them as dot segments in whatever
-/// encoding, so they cannot be sent as a path segment.
-pub(super) fn is_dot_segment(segment: &str) -> bool {
-    segment == "." || segment == ".."
-}
-
 fn hex_digit(nibble: u8) -> char {
     char::from(
         b"0123456789ABCDEF"
@@ -94,13 +88,5 @@ mod tests {
             let err = prefix(bad).unwrap_err();
             assert_eq!(err.code(), "invalid_cart_service_url", "{bad}");
         }
-    }
-
-    #[test]
-    fn dot_segments_are_recognized() {
-        assert!(is_dot_segment("."));
-        assert!(is_dot_segment(".."));
-        assert!(!is_dot_segment("..."));
-        assert!(!is_dot_segment(".alice"));
     }
 }
