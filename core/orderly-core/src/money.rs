@@ -79,10 +79,9 @@ impl Currency {
                 const { std::cell::Cell::new(None) };
         }
         let key: Option<[u8; 3]> = code.as_bytes().try_into().ok();
-        if let Some(key) = key {
-            if let Some((_, hit)) = LAST.with(|last| last.get()).filter(|(k, _)| *k == key) {
-                return Ok(hit);
-            }
+        let cached = LAST.with(|last| last.get());
+        if let Some((_, hit)) = cached.filter(|(k, _)| Some(*k) == key) {
+            return Ok(hit);
         }
         let currency = Self::from_table(code)?;
         if let Some(key) = key {

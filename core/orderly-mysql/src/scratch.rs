@@ -66,10 +66,10 @@ impl ScratchDatabase {
 impl Drop for ScratchDatabase {
     fn drop(&mut self) {
         // Best effort: a server that went away takes the database's fate into its own hands.
-        if let Ok(opts) = options_from_url(&self.server_url) {
-            if let Ok(mut conn) = Conn::new(opts) {
-                let _ = conn.query_drop(format!("DROP DATABASE IF EXISTS `{}`", self.name));
-            }
+        if let Ok(opts) = options_from_url(&self.server_url)
+            && let Ok(mut conn) = Conn::new(opts)
+        {
+            let _ = conn.query_drop(format!("DROP DATABASE IF EXISTS `{}`", self.name));
         }
     }
 }
