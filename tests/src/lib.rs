@@ -87,6 +87,11 @@ macro_rules! conformance_suite {
             store_history_positions_are_exclusive,
             store_pending_events_and_delivery,
             store_pending_events_keep_sequence_within_a_millisecond,
+            // leases
+            lease_is_exclusive_until_it_expires,
+            released_lease_is_free_at_once,
+            leases_are_independent_by_name,
+            racing_owners_get_one_lease,
         );
     };
     (@cases $factory:expr; $($case:ident),* $(,)?) => {

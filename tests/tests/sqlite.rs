@@ -74,6 +74,18 @@ impl Store for TempFileStore {
     fn mark_delivered(&self, ids: &[EventId], at: Timestamp) -> StoreResult<u64> {
         self.store.mark_delivered(ids, at)
     }
+    fn acquire_lease(
+        &self,
+        name: &str,
+        owner: &str,
+        now: Timestamp,
+        ttl_ms: i64,
+    ) -> StoreResult<bool> {
+        self.store.acquire_lease(name, owner, now, ttl_ms)
+    }
+    fn release_lease(&self, name: &str, owner: &str) -> StoreResult<()> {
+        self.store.release_lease(name, owner)
+    }
     fn sales(&self, from_hour: i64, to_hour_exclusive: i64) -> StoreResult<Vec<SalesRow>> {
         self.store.sales(from_hour, to_hour_exclusive)
     }

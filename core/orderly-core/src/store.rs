@@ -126,6 +126,20 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// Marks events delivered; returns how many were pending.
     fn mark_delivered(&self, ids: &[EventId], at: Timestamp) -> StoreResult<u64>;
 
+    /// Takes the named lease for `owner` until `now + ttl_ms`, or renews it, if it is free,
+    /// expired at `now` or already held by `owner`; returns whether `owner` holds it now.
+    /// A lease lets one of several processes (e.g. outbox relays) do a job at a time.
+    fn acquire_lease(
+        &self,
+        name: &str,
+        owner: &str,
+        now: Timestamp,
+        ttl_ms: i64,
+    ) -> StoreResult<bool>;
+
+    /// Gives the named lease up if `owner` holds it; otherwise does nothing.
+    fn release_lease(&self, name: &str, owner: &str) -> StoreResult<()>;
+
     /// Sales per currency for hour buckets in `[from_hour, to_hour_exclusive)`.
     fn sales(&self, from_hour: i64, to_hour_exclusive: i64) -> StoreResult<Vec<SalesRow>>;
 

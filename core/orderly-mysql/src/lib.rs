@@ -93,6 +93,7 @@ mod checkouts;
 mod codec;
 mod config;
 mod error;
+mod lease;
 pub mod migrate;
 mod orders;
 mod outbox;

@@ -20,7 +20,7 @@ use crate::error::{BACKEND, DbResult};
 use crate::pool::ConnectionPool;
 use crate::retry::retrying;
 use crate::scratch::ScratchDatabase;
-use crate::{checkouts, migrate, orders, outbox, rollups};
+use crate::{checkouts, lease, migrate, orders, outbox, rollups};
 
 /// Orderly's `Store` on MySQL, MariaDB and MySQL-protocol distributed SQL. Cheap to clone:
 /// clones share the pool.
@@ -147,6 +147,20 @@ impl Store for MysqlStore {
 
     fn mark_delivered(&self, ids: &[EventId], at: Timestamp) -> StoreResult<u64> {
         self.run(|conn| outbox::mark_delivered(conn, ids, at))
+    }
+
+    fn acquire_lease(
+        &self,
+        name: &str,
+        owner: &str,
+        now: Timestamp,
+        ttl_ms: i64,
+    ) -> StoreResult<bool> {
+        self.run(|conn| lease::acquire(conn, name, owner, now, ttl_ms))
+    }
+
+    fn release_lease(&self, name: &str, owner: &str) -> StoreResult<()> {
+        self.run(|conn| lease::release(conn, name, owner))
     }
 
     fn sales(&self, from_hour: i64, to_hour_exclusive: i64) -> StoreResult<Vec<SalesRow>> {

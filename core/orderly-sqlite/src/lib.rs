@@ -73,6 +73,7 @@ mod checkouts;
 mod codec;
 mod connection;
 mod error;
+mod lease;
 mod migrations;
 mod options;
 mod orders;

@@ -19,7 +19,7 @@ use crate::codec::to_json;
 use crate::error::{BACKEND, OpError};
 use crate::options::SqliteOptions;
 use crate::pool::ReaderPool;
-use crate::{checkouts, connection, migrations, orders, outbox, retry, rollups};
+use crate::{checkouts, connection, lease, migrations, orders, outbox, retry, rollups};
 
 /// An Orderly [`Store`] on SQLite. Cheap to share behind an `Arc`; every method is one
 /// transaction.
@@ -204,6 +204,20 @@ impl Store for SqliteStore {
             return Ok(0);
         }
         self.write(|tx| outbox::mark_delivered(tx, ids, at).map(Finish::Commit))
+    }
+
+    fn acquire_lease(
+        &self,
+        name: &str,
+        owner: &str,
+        now: Timestamp,
+        ttl_ms: i64,
+    ) -> StoreResult<bool> {
+        self.write(|tx| lease::acquire(tx, name, owner, now, ttl_ms).map(Finish::Commit))
+    }
+
+    fn release_lease(&self, name: &str, owner: &str) -> StoreResult<()> {
+        self.write(|tx| lease::release(tx, name, owner).map(Finish::Commit))
     }
 
     fn sales(&self, from_hour: i64, to_hour_exclusive: i64) -> StoreResult<Vec<SalesRow>> {

@@ -23,6 +23,19 @@ impl OrderService {
         self.with_retry(|| self.store.mark_delivered(ids, now))
     }
 
+    /// Takes or renews the named lease for `owner` for `ttl` from now (see
+    /// [`Store::acquire_lease`](crate::store::Store::acquire_lease)); true while `owner` holds it.
+    pub fn acquire_lease(&self, name: &str, owner: &str, ttl: std::time::Duration) -> Result<bool> {
+        let now = self.clock.now();
+        let ttl_ms = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX);
+        self.with_retry(|| self.store.acquire_lease(name, owner, now, ttl_ms))
+    }
+
+    /// Gives the named lease up if `owner` holds it.
+    pub fn release_lease(&self, name: &str, owner: &str) -> Result<()> {
+        self.with_retry(|| self.store.release_lease(name, owner))
+    }
+
     /// Sales per currency for orders created in `[from, to)`, widened to whole UTC hours;
     /// cancelled orders are excluded.
     pub fn sales(
