@@ -2,13 +2,16 @@
 # Builds and tests the Python and Node bindings from a clean clone, with nothing installed
 # globally beyond a Rust toolchain, Python 3.9+ and Node.js 20.17+ with npm:
 #
-#   Python  bindings/python/.venv gets maturin and pytest; the abi3 wheel is built with
-#           `maturin build --release`, installed into the venv, and pytest runs against it.
+#   Python  bindings/python/.venv gets maturin, pytest and mypy; the abi3 wheel is built with
+#           `maturin build --release` and installed into the venv; pytest runs against it, and
+#           mypy checks the shipped stubs against the module and type-checks the tests.
 #   Node    `npm ci` in bindings/node installs the napi CLI and TypeScript locally; the addon
 #           is built with `npx napi build`, the committed index.d.ts is checked to be current,
 #           then `node --test` and `tsc --strict --noEmit` run.
 #
-# Usage: scripts/test-bindings.sh [--bench] [--python-only | --node-only]
+# Usage: scripts/test-bindings.sh [--mysql] [--bench] [--python-only | --node-only]
+#   --mysql  builds both bindings with MySQL and also runs their MySQL tests, against the
+#            server in ORDERLY_TEST_MYSQL_URL or the local MariaDB (scripts/services.sh).
 #   --bench  then measures place_order from Rust, Python and Node in one run (same data, same
 #            SQLite settings) and prints each binding's throughput as a ratio of native.
 #            ORDERLY_BENCH_ORDERS (default 2000), ORDERLY_BENCH_ROUNDS (default 5) and
@@ -18,13 +21,14 @@ cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 
-bench=0 python=1 node=1
+bench=0 python=1 node=1 features=()
 for arg in "$@"; do
     case "$arg" in
         --bench) bench=1 ;;
+        --mysql) features=(--features mysql) ;;
         --python-only) node=0 ;;
         --node-only) python=0 ;;
-        -h | --help) sed -n '2,16p' "$0"; exit 0 ;;
+        -h | --help) sed -n '2,18p' "$0"; exit 0 ;;
         *) echo "unknown option: $arg (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -48,18 +52,27 @@ if [ "$node" = 1 ]; then
         { echo "test-bindings: Node.js 20.17 or later is required" >&2; exit 1; }
 fi
 
+if [ "${#features[@]}" -gt 0 ]; then
+    # shellcheck source=scripts/services.sh
+    source scripts/services.sh
+    ensure_mariadb
+fi
+
 python_bindings() {
-    echo "== Python: virtualenv bindings/python/.venv with maturin and pytest"
+    echo "== Python: virtualenv bindings/python/.venv with maturin, pytest and mypy"
     cd "$ROOT/bindings/python"
     [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check "maturin>=1.9,<2" "pytest>=8"
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check "maturin>=1.9,<2" "pytest>=8" "mypy>=1.10"
     echo "== Python: maturin build --release (abi3 wheel)"
     rm -rf dist
-    .venv/bin/maturin build --release --out dist
+    .venv/bin/maturin build --release --out dist "${features[@]}"
     .venv/bin/python -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps dist/orderly-*.whl
     echo "== Python: pytest (against the installed wheel)"
     .venv/bin/python -c 'import orderly; print("   orderly from", orderly.__file__)'
     .venv/bin/python -m pytest -q -p no:cacheprovider tests
+    echo "== Python: mypy.stubtest (stubs match the module) and mypy --strict"
+    (cd tests && ../.venv/bin/python -m mypy.stubtest orderly._orderly orderly.errors)
+    .venv/bin/python -m mypy --strict --no-incremental tests examples bench
     cd "$ROOT"
 }
 
@@ -70,7 +83,7 @@ node_bindings() {
     echo "== Node: napi build --platform --release"
     committed="$(mktemp -d)"
     cp index.d.ts index.js "$committed/"
-    npx --no-install napi build --platform --release --no-const-enum
+    npx --no-install napi build --platform --release --strip --no-const-enum "${features[@]}"
     for generated in index.d.ts index.js; do
         if ! cmp -s "$committed/$generated" "$generated"; then
             diff -u "$committed/$generated" "$generated" | head -40 || true

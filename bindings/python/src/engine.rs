@@ -27,9 +27,6 @@ use crate::results::{
 };
 use crate::values::{json_object, py_to_json_object, timestamp};
 
-/// The default staff actor: milestones show `service:app`.
-const DEFAULT_ACTOR: &str = "app";
-
 /// An Orderly engine over one store, with carts the application sets in process.
 #[pyclass(module = "orderly", name = "Engine", frozen)]
 #[derive(Debug)]
@@ -207,14 +204,11 @@ impl Engine {
         let placed = py
             .detach(|| self.service.place_order(&caller, &req, &key))
             .or_raise(py)?;
-        Ok(Placement {
-            order: placed.order,
-            created: placed.created,
-        })
+        Placement::new(py, placed)
     }
 
     /// One order. With `user_id`, acts as that customer: someone else's order is `NotFound`.
-    #[pyo3(signature = (order_id, *, user_id=None, actor=DEFAULT_ACTOR))]
+    #[pyo3(signature = (order_id, *, user_id=None, actor="app"))]
     fn order(
         &self,
         py: Python<'_>,
@@ -251,11 +245,11 @@ impl Engine {
         let page = py
             .detach(|| self.service.orders_for_user(&caller, &user, &req))
             .or_raise(py)?;
-        Ok(OrderPage(page))
+        OrderPage::new(py, page)
     }
 
     /// The order's status and every milestone, oldest first.
-    #[pyo3(signature = (order_id, *, user_id=None, actor=DEFAULT_ACTOR))]
+    #[pyo3(signature = (order_id, *, user_id=None, actor="app"))]
     fn status(
         &self,
         py: Python<'_>,
@@ -273,7 +267,7 @@ impl Engine {
 
     /// Cancels an order from `placed` or `processing` (`InvalidTransition` otherwise); the
     /// `reason` is kept in the history. Cancelling a cancelled order changes nothing.
-    #[pyo3(signature = (order_id, *, reason=None, user_id=None, actor=DEFAULT_ACTOR))]
+    #[pyo3(signature = (order_id, *, reason=None, user_id=None, actor="app"))]
     fn cancel(
         &self,
         py: Python<'_>,
@@ -293,7 +287,7 @@ impl Engine {
     /// Moves an order along `placed -> processing -> shipped -> delivered` (or to
     /// `cancelled`) as the service `actor`. With `expected_version`, applies only if the order
     /// is still at that version (`VersionConflict` otherwise).
-    #[pyo3(signature = (order_id, status, *, note=None, expected_version=None, actor=DEFAULT_ACTOR))]
+    #[pyo3(signature = (order_id, status, *, note=None, expected_version=None, actor="app"))]
     fn update_status(
         &self,
         py: Python<'_>,
@@ -318,7 +312,7 @@ impl Engine {
 
     /// Sales per currency for orders created in `[start, end)`, widened to whole UTC hours;
     /// cancelled orders are excluded. `start` and `end` are timezone-aware datetimes.
-    #[pyo3(signature = (start, end, *, actor=DEFAULT_ACTOR))]
+    #[pyo3(signature = (start, end, *, actor="app"))]
     fn sales(
         &self,
         py: Python<'_>,
@@ -336,7 +330,7 @@ impl Engine {
 
     /// Best-selling products in `currency` (the policy's default currency when `None`), by
     /// `"quantity"` or `"revenue"`.
-    #[pyo3(signature = (*, by="quantity", limit=10, currency=None, actor=DEFAULT_ACTOR))]
+    #[pyo3(signature = (*, by="quantity", limit=10, currency=None, actor="app"))]
     fn top_products(
         &self,
         py: Python<'_>,
@@ -358,7 +352,7 @@ impl Engine {
     }
 
     /// How many orders are in each status now.
-    #[pyo3(signature = (*, actor=DEFAULT_ACTOR))]
+    #[pyo3(signature = (*, actor="app"))]
     fn orders_by_status(&self, py: Python<'_>, actor: &str) -> PyResult<Vec<StatusCount>> {
         let caller = Caller::service(actor);
         let rows = py

@@ -5,9 +5,9 @@
 use orderly::{
     Cart as CoreCart, CartLine as CoreCartLine, Checkout as CoreCheckout,
     Milestone as CoreMilestone, Order as CoreOrder, OrderLine as CoreOrderLine,
-    OrderPage as CoreOrderPage, OutboxEvent as CoreOutboxEvent, ProductSales as CoreProductSales,
-    SalesSummary as CoreSalesSummary, StatusCount as CoreStatusCount, StatusView as CoreStatusView,
-    Totals as CoreTotals,
+    OrderPage as CoreOrderPage, OutboxEvent as CoreOutboxEvent, Placement as CorePlacement,
+    ProductSales as CoreProductSales, SalesSummary as CoreSalesSummary,
+    StatusCount as CoreStatusCount, StatusView as CoreStatusView, Totals as CoreTotals,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyDateTime, PyDict};
@@ -374,56 +374,98 @@ impl Checkout {
 
 /// What `place_order` returns: the order, and whether this call created it (`False` when
 /// the idempotency key had already placed it).
-#[pyclass(module = "orderly", name = "Placement", frozen, eq)]
-#[derive(Debug, Clone, PartialEq)]
+#[pyclass(module = "orderly", name = "Placement", frozen)]
+#[derive(Debug)]
 pub(crate) struct Placement {
-    pub(crate) order: CoreOrder,
-    pub(crate) created: bool,
+    order: Py<Order>,
+    created: bool,
+}
+
+impl Placement {
+    pub(crate) fn new(py: Python<'_>, placed: CorePlacement) -> PyResult<Self> {
+        Ok(Placement {
+            order: Py::new(py, Order(placed.order))?,
+            created: placed.created,
+        })
+    }
 }
 
 #[pymethods]
 impl Placement {
     #[getter]
-    fn order(&self) -> Order {
-        Order(self.order.clone())
+    fn order(&self, py: Python<'_>) -> Py<Order> {
+        self.order.clone_ref(py)
     }
     #[getter]
     fn created(&self) -> bool {
         self.created
     }
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other.cast::<Placement>().is_ok_and(|o| {
+            let o = o.get();
+            o.created == self.created && o.order.get() == self.order.get()
+        })
+    }
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         py_repr!(
             py,
             "Placement",
-            order = self.order(),
+            order = self.order(py),
             created = self.created
         )
     }
 }
 
 /// One page of a user's orders, newest first; `next_cursor` is `None` on the last page.
-#[pyclass(module = "orderly", name = "OrderPage", frozen, eq)]
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct OrderPage(pub(crate) CoreOrderPage);
+#[pyclass(module = "orderly", name = "OrderPage", frozen)]
+#[derive(Debug)]
+pub(crate) struct OrderPage {
+    orders: Vec<Py<Order>>,
+    next_cursor: Option<String>,
+}
+
+impl OrderPage {
+    pub(crate) fn new(py: Python<'_>, page: CoreOrderPage) -> PyResult<Self> {
+        Ok(OrderPage {
+            orders: page
+                .orders
+                .into_iter()
+                .map(|o| Py::new(py, Order(o)))
+                .collect::<PyResult<_>>()?,
+            next_cursor: page.next_cursor,
+        })
+    }
+}
 
 #[pymethods]
 impl OrderPage {
     #[getter]
-    fn orders(&self) -> Vec<Order> {
-        self.0.orders.iter().cloned().map(Order).collect()
+    fn orders(&self, py: Python<'_>) -> Vec<Py<Order>> {
+        self.orders.iter().map(|o| o.clone_ref(py)).collect()
     }
     #[getter]
     fn next_cursor(&self) -> Option<&str> {
-        self.0.next_cursor.as_deref()
+        self.next_cursor.as_deref()
     }
     fn __len__(&self) -> usize {
-        self.0.orders.len()
+        self.orders.len()
+    }
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        other.cast::<OrderPage>().is_ok_and(|o| {
+            let o = o.get();
+            o.next_cursor == self.next_cursor
+                && o.orders.len() == self.orders.len()
+                && o.orders
+                    .iter()
+                    .zip(&self.orders)
+                    .all(|(a, b)| a.get() == b.get())
+        })
     }
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         py_repr!(
             py,
             "OrderPage",
-            orders = self.orders(),
+            orders = self.orders(py),
             next_cursor = self.next_cursor()
         )
     }

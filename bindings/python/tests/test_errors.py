@@ -49,7 +49,7 @@ def test_validation_errors_carry_the_engine_code(engine: orderly.Engine, ny_addr
     assert err.value.code == "limit_out_of_range"
 
     with pytest.raises(orderly.ValidationError) as err:
-        engine.update_status(UNKNOWN_ORDER, "teleported")
+        engine.update_status(UNKNOWN_ORDER, "teleported")  # type: ignore[arg-type]
     assert err.value.code == "invalid_field"
 
     with pytest.raises(orderly.ValidationError) as err:

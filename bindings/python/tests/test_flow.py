@@ -2,6 +2,7 @@
 
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from typing import Dict, List, Tuple
 
 import pytest
 
@@ -43,6 +44,7 @@ def test_full_flow(engine: orderly.Engine, ny_address: orderly.Address, card: or
     )
     order = placed.order
     assert placed.created is True
+    assert placed.order is order  # read without copying
     assert order.status == "placed"
     assert order.version == 1
     assert order.checkout_id == quote.checkout_id
@@ -110,7 +112,7 @@ def test_full_flow(engine: orderly.Engine, ny_address: orderly.Address, card: or
 
     # Events: placed, processing, shipped for the first order; placed, cancelled for the second.
     events = engine.pending_events()
-    by_order = {}
+    by_order: Dict[str, List[Tuple[int, str]]] = {}
     for e in events:
         by_order.setdefault(e.order_id, []).append((e.sequence, e.type))
     assert by_order[order.order_id] == [

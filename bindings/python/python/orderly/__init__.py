@@ -22,7 +22,7 @@ Money is ``decimal.Decimal`` (the currency is on the enclosing object), times ar
 ``Engine`` can serve many threads.
 """
 
-from typing import Union
+from typing import Literal, Union
 
 from ._orderly import (
     Address,
@@ -67,6 +67,12 @@ from .errors import (
 
 #: Any of the three payment method classes.
 PaymentMethod = Union[Card, PayPal, CashOnDelivery]
+#: An order's status, as results report it and ``update_status`` takes it.
+OrderStatus = Literal["placed", "processing", "shipped", "delivered", "cancelled"]
+#: A delivery speed.
+ShippingMethod = Literal["standard", "express"]
+#: An outbox event's type.
+EventType = Literal["order.placed", "order.status_changed", "order.cancelled"]
 
 __all__ = [
     "Engine",
@@ -76,6 +82,9 @@ __all__ = [
     "PayPal",
     "CashOnDelivery",
     "PaymentMethod",
+    "OrderStatus",
+    "ShippingMethod",
+    "EventType",
     "CartItem",
     "Cart",
     "CartLine",
