@@ -182,16 +182,16 @@ fn add_if_missing(op: &mut Operation, status: &str, description: &str) {
 /// Parameters travel as text and cannot be JSON `null`; `Option` only means "may be absent".
 fn not_nullable(op: &mut Operation) {
     for parameter in op.parameters.iter_mut().flatten() {
-        if let Some(RefOr::T(Schema::Object(object))) = parameter.schema.as_mut() {
-            if let SchemaType::Array(types) = &object.schema_type {
-                let concrete: Vec<Type> = types
-                    .iter()
-                    .filter(|t| **t != Type::Null)
-                    .cloned()
-                    .collect();
-                if let [only] = concrete.as_slice() {
-                    object.schema_type = SchemaType::Type(only.clone());
-                }
+        if let Some(RefOr::T(Schema::Object(object))) = parameter.schema.as_mut()
+            && let SchemaType::Array(types) = &object.schema_type
+        {
+            let concrete: Vec<Type> = types
+                .iter()
+                .filter(|t| **t != Type::Null)
+                .cloned()
+                .collect();
+            if let [only] = concrete.as_slice() {
+                object.schema_type = SchemaType::Type(only.clone());
             }
         }
     }

@@ -146,12 +146,11 @@ pub fn parse_status(status: &str) -> Result<orderly::OrderStatus, Problem> {
 /// Specific codes for the payment method and shipping method of checkout and order bodies.
 fn precheck_order_like(value: &Value) -> Result<(), Problem> {
     if let Some(payment) = value.get("paymentMethod").and_then(Value::as_object) {
-        if let Some(kind) = payment.get("type").and_then(Value::as_str) {
-            if !PAYMENT_TYPES.contains(&kind) {
-                let err =
-                    ValidationError::UnsupportedPaymentMethod(kind.chars().take(32).collect());
-                return Err(OrderlyError::from(err).into());
-            }
+        if let Some(kind) = payment.get("type").and_then(Value::as_str)
+            && !PAYMENT_TYPES.contains(&kind)
+        {
+            let err = ValidationError::UnsupportedPaymentMethod(kind.chars().take(32).collect());
+            return Err(OrderlyError::from(err).into());
         }
         let card_number_sent = ["number", "cardNumber", "card_number", "pan"]
             .iter()
@@ -164,16 +163,16 @@ fn precheck_order_like(value: &Value) -> Result<(), Problem> {
             return Err(OrderlyError::from(ValidationError::CardNumberRefused).into());
         }
     }
-    if let Some(method) = value.get("shippingMethod").and_then(Value::as_str) {
-        if !["standard", "express"].contains(&method) {
-            return Err(Problem::unprocessable(
-                "invalid_shipping_method",
-                format!(
-                    "shipping method {:?} is not one of standard, express",
-                    method.chars().take(32).collect::<String>()
-                ),
-            ));
-        }
+    if let Some(method) = value.get("shippingMethod").and_then(Value::as_str)
+        && !["standard", "express"].contains(&method)
+    {
+        return Err(Problem::unprocessable(
+            "invalid_shipping_method",
+            format!(
+                "shipping method {:?} is not one of standard, express",
+                method.chars().take(32).collect::<String>()
+            ),
+        ));
     }
     Ok(())
 }

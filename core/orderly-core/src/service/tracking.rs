@@ -81,14 +81,13 @@ impl OrderService {
         let attempts = self.config.store_attempts.max(1) * 4;
         for _ in 0..attempts {
             let current = self.order(caller, id)?;
-            if let Some(expected) = expected_version {
-                if current.version != expected {
+            if let Some(expected) = expected_version
+                && current.version != expected {
                     return Err(OrderlyError::VersionConflict {
                         expected,
                         actual: current.version,
                     });
                 }
-            }
             let from = match status::transition(current.status, to)? {
                 Transition::NoOp => return Ok(current),
                 Transition::Move { from, .. } => from,
