@@ -38,6 +38,25 @@ pub struct Cli {
     )]
     pub cart_token: Option<String>,
 
+    /// Kafka bootstrap brokers (host:port, comma-separated). When set, the server also runs
+    /// the outbox relay; `orderly-server relay` runs only the relay.
+    #[arg(
+        long = "kafka-brokers",
+        env = "ORDERLY_KAFKA_BROKERS",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub kafka_brokers: Vec<String>,
+
+    /// Kafka topic for order events.
+    #[arg(
+        long = "kafka-topic",
+        env = "ORDERLY_KAFKA_TOPIC",
+        default_value = crate::relay::DEFAULT_TOPIC,
+        global = true
+    )]
+    pub kafka_topic: String,
+
     /// Secret that signs and verifies HS256 tokens (at least 32 bytes). Required.
     #[arg(
         long = "jwt-secret",
@@ -50,6 +69,9 @@ pub struct Cli {
 
 #[derive(Debug, Clone, Subcommand)]
 pub enum Command {
+    /// Run only the outbox relay: publish undelivered order events to Kafka until stopped.
+    /// Needs --database and --kafka-brokers, not a JWT secret.
+    Relay,
     /// Print a signed token for local use.
     Token {
         /// The subject: the user id for customers.

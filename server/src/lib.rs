@@ -48,6 +48,7 @@ pub mod logging;
 pub mod no_cart_service;
 pub mod openapi;
 pub mod problem;
+pub mod relay;
 pub mod request_id;
 pub mod routes;
 pub mod shutdown;

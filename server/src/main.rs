@@ -8,11 +8,15 @@ use clap::Parser;
 use orderly::{CartSource, OrderService, Role, UserId};
 use orderly_server::cart_client::{HttpCartConfig, HttpCartSource};
 use orderly_server::config::{Cli, Command};
+use orderly_server::relay::process as relay_process;
 use orderly_server::{AppState, Authenticator, NoCartService, logging, serve, shutdown};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     logging::init();
+    if matches!(cli.command, Some(Command::Relay)) {
+        return relay_process::run_relay_only(&cli);
+    }
     let Some(secret) = cli.jwt_secret.as_deref().filter(|s| !s.is_empty()) else {
         eprintln!("error: a JWT secret is required: set --jwt-secret or ORDERLY_JWT_SECRET");
         return ExitCode::from(2);
@@ -26,7 +30,7 @@ fn main() -> ExitCode {
     };
     match cli.command.clone() {
         Some(Command::Token { sub, role, ttl }) => print_token(&auth, &sub, role.into(), ttl),
-        None => run_server(&cli, auth),
+        Some(Command::Relay) | None => run_server(&cli, auth),
     }
 }
 
@@ -96,12 +100,13 @@ fn run_server(cli: &Cli, auth: Authenticator) -> ExitCode {
         let listener = tokio::net::TcpListener::bind(&cli.listen).await?;
         tracing::info!(address = %listener.local_addr()?, store = state.service().store().backend(), "listening");
         let (stopping, stopped) = tokio::sync::watch::channel(false);
+        let relay = relay_process::spawn_in_server(cli, state.service());
         let signal = async move {
             shutdown::signal().await;
             let _ = stopping.send(true);
         };
         let server = serve(listener, state.clone(), signal);
-        tokio::select! {
+        let served = tokio::select! {
             served = server => served,
             () = shutdown::grace_expired(stopped) => {
                 tracing::warn!(
@@ -110,7 +115,9 @@ fn run_server(cli: &Cli, auth: Authenticator) -> ExitCode {
                 );
                 Ok(())
             }
-        }
+        };
+        relay_process::stop(relay).await;
+        served
     });
     // Engine calls still running on the blocking pool get a moment to finish; the state (and
     // the Cart Service client in it) is dropped after, outside the runtime.

@@ -1,0 +1,37 @@
+//! The JSON envelope each outbox event travels in. Consumers deduplicate by `eventId`.
+
+use orderly::OutboxEvent;
+use serde::{Deserialize, Serialize};
+
+/// One event as published: the record's value. The record's key is the order id, so that all
+/// events of one order land on one partition, in sequence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Envelope {
+    /// Unique per event: the deduplication key for consumers.
+    pub event_id: String,
+    /// `order.placed`, `order.status_changed` or `order.cancelled`.
+    #[serde(rename = "type")]
+    pub event_type: String,
+    pub order_id: String,
+    pub user_id: String,
+    /// Per-order sequence from 1 (the order version the change produced).
+    pub sequence: u32,
+    /// When the change happened, RFC 3339 UTC.
+    pub at: String,
+    pub payload: serde_json::Value,
+}
+
+impl From<&OutboxEvent> for Envelope {
+    fn from(e: &OutboxEvent) -> Self {
+        Envelope {
+            event_id: e.event_id.to_string(),
+            event_type: e.event_type.as_str().to_owned(),
+            order_id: e.order_id.to_string(),
+            user_id: e.user_id.as_str().to_owned(),
+            sequence: e.sequence,
+            at: e.at.to_rfc3339(),
+            payload: e.payload.clone(),
+        }
+    }
+}
