@@ -14,14 +14,15 @@ use napi::bindgen_prelude::AsyncTask;
 use napi_derive::napi;
 use orderly::{
     Caller, CheckoutRequest, Currency, EventId, HistoryRequest, IdempotencyKey, InMemoryCarts,
-    OrderService, PlaceOrderRequest, PricingPolicy, RawCart, StatusUpdate, Timestamp, TopBy,
+    OrderService, PlaceOrderRequest, PricingPolicy, RawCart, RawCartItem, StatusUpdate, Timestamp,
+    TopBy, ValidationError,
 };
 
 use crate::errors::{Failure, invalid_field};
 use crate::inputs::{
     ActAs, CancelOptions, CartItem, CheckoutInput, HistoryOptions, OpenOptions, PlaceOrderInput,
     StaffOptions, TopProductsOptions, UpdateStatusOptions, checkout_id, enum_value, order_id,
-    shipping, status, user,
+    shipping, status, user, whole_field,
 };
 use crate::results::{
     Cart, Checkout, Order, OrderPage, OutboxEvent, Placement, ProductSales, SalesSummary,
@@ -82,13 +83,23 @@ impl Engine {
     /// Sets (or replaces) a user's cart. The engine applies the cart rules when it reads the
     /// cart (`cart`, `checkout`, `placeOrder`), exactly as for a remote cart service.
     #[napi]
-    pub fn set_cart(&self, user_id: String, currency: String, items: Vec<CartItem>) {
+    pub fn set_cart(
+        &self,
+        user_id: String,
+        currency: String,
+        items: Vec<CartItem>,
+    ) -> napi::Result<()> {
+        let items = items
+            .into_iter()
+            .map(RawCartItem::try_from)
+            .collect::<napi::Result<_>>()?;
         self.carts.set(RawCart {
             user_id,
             currency,
-            items: items.into_iter().map(Into::into).collect(),
+            items,
             updated_at: None,
         });
+        Ok(())
     }
 
     /// Forgets a user's cart; the user then has an empty cart.
@@ -116,7 +127,7 @@ impl Engine {
                 user_id: user(&input.user_id)?,
                 shipping_method: shipping(input.shipping_method.as_deref())?,
                 delivery_address: input.delivery_address.into(),
-                payment_method: input.payment_method.into(),
+                payment_method: input.payment_method.try_into()?,
                 discount_code: input.discount_code,
             };
             let caller = Caller::customer(&req.user_id);
@@ -136,7 +147,7 @@ impl Engine {
                 shipping_method: shipping(input.shipping_method.as_deref())?,
                 checkout_id: input.checkout_id.as_deref().map(checkout_id).transpose()?,
                 delivery_address: input.delivery_address.into(),
-                payment_method: input.payment_method.into(),
+                payment_method: input.payment_method.try_into()?,
                 discount_code: input.discount_code,
                 metadata: input.metadata,
             };
@@ -168,7 +179,7 @@ impl Engine {
             let o = options.unwrap_or_default();
             let user = user(&user_id)?;
             let req = HistoryRequest {
-                limit: o.limit,
+                limit: o.limit.map(|l| whole_field("limit", l)).transpose()?,
                 cursor: o.cursor,
                 status: o.status.as_deref().map(status).transpose()?,
             };
@@ -223,9 +234,15 @@ impl Engine {
             let o = options.unwrap_or_default();
             let id = self::order_id(&order_id)?;
             let to = self::status(&status)?;
+            let expected_version = match o.expected_version {
+                None => None,
+                Some(v) => Some(u32::try_from(whole_field("expectedVersion", v)?).map_err(
+                    |_| invalid_field("expectedVersion", format!("{v} is not an order version")),
+                )?),
+            };
             let update = StatusUpdate {
                 note: o.note,
-                expected_version: o.expected_version,
+                expected_version,
             };
             Ok(service
                 .update_status(&staff(o.actor.as_deref()), &id, to, &update)?
@@ -270,7 +287,14 @@ impl Engine {
                 .transpose()
                 .map_err(orderly::OrderlyError::from)?;
             let caller = staff(o.actor.as_deref());
-            let rows = service.top_products(&caller, by, o.limit.unwrap_or(10), currency)?;
+            let limit = match o.limit {
+                None => 10,
+                Some(l) => {
+                    let l = whole_field("limit", l)?;
+                    u32::try_from(l).map_err(|_| ValidationError::LimitOutOfRange(l))?
+                }
+            };
+            let rows = service.top_products(&caller, by, limit, currency)?;
             Ok(rows.into_iter().map(Into::into).collect())
         })
     }
@@ -291,10 +315,15 @@ impl Engine {
 
     /// Undelivered outbox events, oldest first (at most `limit`, 1 to 10 000, default 100).
     #[napi(ts_return_type = "Promise<OutboxEvent[]>")]
-    pub fn pending_events(&self, limit: Option<u32>) -> AsyncTask<Job<Vec<OutboxEvent>>> {
+    pub fn pending_events(&self, limit: Option<f64>) -> AsyncTask<Job<Vec<OutboxEvent>>> {
         let service = self.service.clone();
         run(move || {
-            let events = service.pending_events(limit.unwrap_or(100))?;
+            let limit = match limit {
+                None => 100,
+                // The engine clamps the limit to 1..=10 000.
+                Some(l) => u32::try_from(whole_field("limit", l)?.max(0)).unwrap_or(u32::MAX),
+            };
+            let events = service.pending_events(limit)?;
             Ok(events.into_iter().map(Into::into).collect())
         })
     }

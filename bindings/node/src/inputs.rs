@@ -5,7 +5,7 @@
 use napi_derive::napi;
 use orderly::{
     Address as CoreAddress, CheckoutId, OrderId, OrderStatus, OrderlyError,
-    PaymentMethod as CorePaymentMethod, RawCartItem, ShippingMethod, UserId,
+    PaymentMethod as CorePaymentMethod, RawCartItem, ShippingMethod, UserId, ValidationError,
 };
 
 use crate::errors::{Failure, invalid_field};
@@ -60,8 +60,8 @@ pub enum PaymentMethod {
         token: String,
         brand: String,
         last4: String,
-        exp_month: i64,
-        exp_year: i64,
+        exp_month: f64,
+        exp_year: f64,
     },
     Paypal {
         token: String,
@@ -69,25 +69,29 @@ pub enum PaymentMethod {
     CashOnDelivery,
 }
 
-impl From<PaymentMethod> for CorePaymentMethod {
-    fn from(p: PaymentMethod) -> Self {
-        match p {
+impl TryFrom<PaymentMethod> for CorePaymentMethod {
+    type Error = Failure;
+    fn try_from(p: PaymentMethod) -> Result<Self, Failure> {
+        Ok(match p {
             PaymentMethod::Card {
                 token,
                 brand,
                 last4,
                 exp_month,
                 exp_year,
-            } => CorePaymentMethod::Card {
-                token,
-                brand,
-                last4,
-                exp_month,
-                exp_year,
-            },
+            } => {
+                let expiry = |v: f64| whole(v).ok_or(ValidationError::InvalidCardExpiry);
+                CorePaymentMethod::Card {
+                    token,
+                    brand,
+                    last4,
+                    exp_month: expiry(exp_month)?,
+                    exp_year: expiry(exp_year)?,
+                }
+            }
             PaymentMethod::Paypal { token } => CorePaymentMethod::Paypal { token },
             PaymentMethod::CashOnDelivery => CorePaymentMethod::CashOnDelivery,
-        }
+        })
     }
 }
 
@@ -104,8 +108,8 @@ impl From<CorePaymentMethod> for PaymentMethod {
                 token,
                 brand,
                 last4,
-                exp_month,
-                exp_year,
+                exp_month: exp_month as f64,
+                exp_year: exp_year as f64,
             },
             CorePaymentMethod::Paypal { token } => PaymentMethod::Paypal { token },
             CorePaymentMethod::CashOnDelivery => PaymentMethod::CashOnDelivery,
@@ -120,18 +124,29 @@ impl From<CorePaymentMethod> for PaymentMethod {
 pub struct CartItem {
     pub product_id: String,
     pub name: String,
-    pub quantity: i64,
+    pub quantity: f64,
     pub unit_price: String,
 }
 
-impl From<CartItem> for RawCartItem {
-    fn from(i: CartItem) -> Self {
-        RawCartItem {
+impl TryFrom<CartItem> for RawCartItem {
+    type Error = napi::Error;
+    /// A fractional quantity is refused here: it cannot even reach the engine's rules.
+    fn try_from(i: CartItem) -> napi::Result<Self> {
+        let quantity = whole(i.quantity).ok_or_else(|| {
+            napi::Error::new(
+                napi::Status::InvalidArg,
+                format!(
+                    "CartItem.quantity must be a whole number, got {}",
+                    i.quantity
+                ),
+            )
+        })?;
+        Ok(RawCartItem {
             product_id: i.product_id,
             name: i.name,
-            quantity: i.quantity,
+            quantity,
             unit_price: i.unit_price,
-        }
+        })
     }
 }
 
@@ -188,7 +203,7 @@ pub struct CancelOptions {
 pub struct UpdateStatusOptions {
     pub note: Option<String>,
     /// Apply only if the order is still at this version (else `code: "version_conflict"`).
-    pub expected_version: Option<u32>,
+    pub expected_version: Option<f64>,
     /// The service acting (default `"app"`); milestones record `service:<actor>`.
     pub actor: Option<String>,
 }
@@ -197,7 +212,7 @@ pub struct UpdateStatusOptions {
 #[derive(Debug, Clone, Default)]
 pub struct HistoryOptions {
     /// 1 to 100, default 20.
-    pub limit: Option<i64>,
+    pub limit: Option<f64>,
     /// A previous page's `nextCursor`.
     pub cursor: Option<String>,
     #[napi(ts_type = "OrderStatus")]
@@ -210,7 +225,7 @@ pub struct TopProductsOptions {
     #[napi(ts_type = "'quantity' | 'revenue'")]
     pub by: Option<String>,
     /// 1 to 100, default 10.
-    pub limit: Option<u32>,
+    pub limit: Option<f64>,
     /// ISO 4217 code; the policy's default currency when absent.
     pub currency: Option<String>,
     pub actor: Option<String>,
@@ -229,6 +244,18 @@ pub struct OpenOptions {
     /// A pricing policy in the engine's JSON shape; start from `defaultPolicy()`.
     #[napi(ts_type = "Record<string, unknown>")]
     pub policy: Option<serde_json::Value>,
+}
+
+/// A JavaScript number that is a whole number in the safe integer range (JavaScript has no
+/// integer type, and napi would truncate `1.5` to `1` without a word).
+pub fn whole(value: f64) -> Option<i64> {
+    const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
+    (value.fract() == 0.0 && value.abs() <= MAX_SAFE).then_some(value as i64)
+}
+
+/// A whole-number option such as `limit`, or an `invalid_field` error naming it.
+pub fn whole_field(field: &str, value: f64) -> Result<i64, Failure> {
+    whole(value).ok_or_else(|| invalid_field(field, format!("must be a whole number, got {value}")))
 }
 
 pub fn user(id: &str) -> Result<UserId, Failure> {

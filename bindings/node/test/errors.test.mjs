@@ -32,6 +32,11 @@ test("validation errors carry the engine code", async () => {
   await rejectsWith(assert, place(engine, ""), "invalid_idempotency_key");
   await rejectsWith(assert, place(engine, "k4", { checkoutId: "not-a-checkout" }), "invalid_field");
   await rejectsWith(assert, engine.topProducts({ by: "colour" }), "invalid_field");
+  // JavaScript numbers that are not whole numbers are refused, never truncated.
+  await rejectsWith(assert, place(engine, "k5", { paymentMethod: { ...card, expMonth: 12.5 } }), "invalid_card_expiry");
+  await rejectsWith(assert, engine.ordersForUser("alice", { limit: 2.5 }), "invalid_field");
+  await rejectsWith(assert, engine.updateStatus(UNKNOWN_ORDER, "processing", { expectedVersion: -1 }), "invalid_field");
+  await rejectsWith(assert, engine.topProducts({ limit: -1 }), "limit_out_of_range");
 });
 
 test("cart rules apply when the engine reads the cart", async () => {
@@ -107,6 +112,10 @@ test("wrong argument types throw a TypeError-like error at once", async () => {
   assert.throws(() => engine.setCart("alice", "USD", [{ productId: "a", name: "A", quantity: 1, unitPrice: 19.99 }]), {
     code: "StringExpected",
     message: /CartItem\.unitPrice/,
+  });
+  assert.throws(() => engine.setCart("alice", "USD", [{ productId: "a", name: "A", quantity: 1.5, unitPrice: "1.00" }]), {
+    code: "InvalidArg",
+    message: /quantity must be a whole number/,
   });
   assert.throws(() => engine.placeOrder({ userId: "alice", deliveryAddress: nyAddress, paymentMethod: { type: "cash" }, idempotencyKey: "k" }));
   assert.throws(() => engine.placeOrder({ userId: "alice", idempotencyKey: "k" }));
