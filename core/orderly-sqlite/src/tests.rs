@@ -279,3 +279,49 @@ fn history_pages_seek_through_the_index() {
     );
     assert!(pending.contains("outbox_pending"), "{pending}");
 }
+
+/// Every foreign key's child columns lead some index: without one, writing a parent row while
+/// a deferred check is pending makes SQLite scan the whole child table, and placing an order
+/// slows down with every order already stored.
+#[test]
+fn every_foreign_key_child_column_is_indexed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fk.db");
+    drop(SqliteStore::open(&path, SqliteOptions::default()).unwrap());
+    let conn = Connection::open(&path).unwrap();
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut checked = 0;
+    for table in &tables {
+        let children: Vec<String> = conn
+            .prepare(&format!(
+                "SELECT \"from\" FROM pragma_foreign_key_list('{table}')"
+            ))
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        for column in children {
+            let leading: i64 = conn
+                .query_row(
+                    "SELECT count(*) FROM pragma_index_list(?1) AS l \
+                     JOIN pragma_index_info(l.name) AS i ON i.seqno = 0 WHERE i.name = ?2",
+                    [table, &column],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert!(
+                leading > 0,
+                "{table}.{column} references another table but leads no index"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 2, "the schema's foreign keys were not found");
+}
