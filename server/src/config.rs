@@ -38,6 +38,11 @@ pub struct Cli {
     )]
     pub cart_token: Option<String>,
 
+    /// Redis URL (redis://127.0.0.1:6379) for the read-through order cache; optional. Redis
+    /// being down never fails a request: orders are then served from the store.
+    #[arg(long = "redis-url", env = "ORDERLY_REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
+
     /// Kafka bootstrap brokers (host:port, comma-separated). When set, the server also runs
     /// the outbox relay; `orderly-server relay` runs only the relay.
     #[arg(

@@ -39,6 +39,7 @@
 
 pub mod auth;
 pub mod blocking;
+pub mod cache;
 pub mod cart_client;
 pub mod config;
 pub mod dto;

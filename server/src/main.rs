@@ -78,6 +78,13 @@ fn run_server(cli: &Cli, auth: Authenticator) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let store = match orderly_server::cache::wrap(store, cli.redis_url.as_deref()) {
+        Ok(store) => store,
+        Err(e) => {
+            tracing::error!(error = %e, code = e.code(), "cannot set up the order cache");
+            return ExitCode::FAILURE;
+        }
+    };
     let carts = match cart_source(cli) {
         Ok(carts) => carts,
         Err(e) => {

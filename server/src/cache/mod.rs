@@ -1,0 +1,175 @@
+//! Optional read-through cache of orders in Redis (`--redis-url`), as a store decorator.
+//!
+//! `Store::order` — behind `GET /order/{id}` and `GET /order/{id}/status` — reads Redis first
+//! and fills it on a miss. Every write through this server (`insert_order`, `apply_change`)
+//! puts the new version in Redis right after the store committed it, in the same call. A put
+//! never replaces a newer cached version with an older one (entries carry the order version).
+//!
+//! Redis down or slow (250 ms timeouts) never fails a request: reads are served from the store
+//! and a warning is logged. If a write could not be put into Redis, this server stops trusting
+//! everything it cached (the key generation changes), so it never serves a version older than
+//! one it wrote. Authorization stays in the engine: it reads through this store as before.
+
+mod redis_cache;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use orderly::store::{
+    ChangeOutcome, HistoryQuery, IdempotencyRecord, InsertOutcome, NewOrder, OrderChange, SalesRow,
+    StoreResult,
+};
+use orderly::{
+    Checkout, CheckoutId, Currency, EventId, IdempotencyKey, Order, OrderId, OutboxEvent,
+    ProductSales, StatusCount, Store, Timestamp, TopBy, UserId,
+};
+
+use redis_cache::RedisCache;
+
+/// How long an entry lives without being refreshed.
+pub const DEFAULT_TTL: Duration = Duration::from_secs(300);
+
+/// Why the cache could not be set up (a malformed URL; an unreachable server is fine).
+#[derive(Debug, thiserror::Error)]
+#[error("invalid redis url: {0}")]
+pub struct CacheConfigError(String);
+
+impl CacheConfigError {
+    pub fn code(&self) -> &'static str {
+        "invalid_redis_url"
+    }
+}
+
+/// `store` behind the cache when `redis_url` is given, else `store` itself.
+pub fn wrap(
+    store: Arc<dyn Store>,
+    redis_url: Option<&str>,
+) -> Result<Arc<dyn Store>, CacheConfigError> {
+    match redis_url.map(str::trim).filter(|u| !u.is_empty()) {
+        None => Ok(store),
+        Some(url) => Ok(Arc::new(CachingStore::new(
+            store,
+            url,
+            "orderly:",
+            DEFAULT_TTL,
+        )?)),
+    }
+}
+
+/// A store whose order reads go through Redis.
+#[derive(Debug)]
+pub struct CachingStore {
+    inner: Arc<dyn Store>,
+    cache: RedisCache,
+}
+
+impl CachingStore {
+    /// Wraps `inner`; keys start with `prefix` (e.g. `orderly:`).
+    pub fn new(
+        inner: Arc<dyn Store>,
+        redis_url: &str,
+        prefix: &str,
+        ttl: Duration,
+    ) -> Result<Self, CacheConfigError> {
+        let cache =
+            RedisCache::new(redis_url, prefix, ttl).map_err(|e| CacheConfigError(e.to_string()))?;
+        Ok(CachingStore { inner, cache })
+    }
+
+    fn refresh(&self, order: &Order) {
+        if !self.cache.put(order) {
+            self.cache.invalidate_all();
+        }
+    }
+}
+
+impl Store for CachingStore {
+    fn backend(&self) -> &'static str {
+        self.inner.backend()
+    }
+    fn ping(&self) -> StoreResult<()> {
+        self.inner.ping()
+    }
+    fn save_checkout(&self, checkout: &Checkout) -> StoreResult<()> {
+        self.inner.save_checkout(checkout)
+    }
+    fn checkout(&self, id: &CheckoutId) -> StoreResult<Option<Checkout>> {
+        self.inner.checkout(id)
+    }
+    fn idempotency_record(
+        &self,
+        user: &UserId,
+        key: &IdempotencyKey,
+    ) -> StoreResult<Option<IdempotencyRecord>> {
+        self.inner.idempotency_record(user, key)
+    }
+    fn insert_order(&self, new: &NewOrder) -> StoreResult<InsertOutcome> {
+        let outcome = self.inner.insert_order(new)?;
+        if outcome == InsertOutcome::Created {
+            self.refresh(&new.order);
+        }
+        Ok(outcome)
+    }
+    fn order(&self, id: &OrderId) -> StoreResult<Option<Order>> {
+        if let Some(order) = self.cache.get(id) {
+            return Ok(Some(order));
+        }
+        let order = self.inner.order(id)?;
+        if let Some(order) = &order {
+            // A failed fill is harmless: the next read tries again.
+            self.cache.put(order);
+        }
+        Ok(order)
+    }
+    fn orders_for_user(&self, query: &HistoryQuery) -> StoreResult<Vec<Order>> {
+        self.inner.orders_for_user(query)
+    }
+    fn apply_change(&self, change: &OrderChange) -> StoreResult<ChangeOutcome> {
+        let result = self.inner.apply_change(change);
+        match &result {
+            Ok(ChangeOutcome::Applied) => self.refresh(&change.order),
+            // The engine read a version that is no longer current (another server wrote):
+            // drop it so that its next read comes from the store.
+            Ok(ChangeOutcome::Stale) => {
+                if !self.cache.remove(&change.order_id) {
+                    self.cache.invalidate_all();
+                }
+            }
+            // The change may have committed before the error: drop what is cached.
+            Err(_) => self.cache.invalidate_all(),
+        }
+        result
+    }
+    fn pending_events(&self, limit: u32) -> StoreResult<Vec<OutboxEvent>> {
+        self.inner.pending_events(limit)
+    }
+    fn mark_delivered(&self, ids: &[EventId], at: Timestamp) -> StoreResult<u64> {
+        self.inner.mark_delivered(ids, at)
+    }
+    fn acquire_lease(
+        &self,
+        name: &str,
+        owner: &str,
+        now: Timestamp,
+        ttl_ms: i64,
+    ) -> StoreResult<bool> {
+        self.inner.acquire_lease(name, owner, now, ttl_ms)
+    }
+    fn release_lease(&self, name: &str, owner: &str) -> StoreResult<()> {
+        self.inner.release_lease(name, owner)
+    }
+    fn sales(&self, from_hour: i64, to_hour_exclusive: i64) -> StoreResult<Vec<SalesRow>> {
+        self.inner.sales(from_hour, to_hour_exclusive)
+    }
+    fn top_products(
+        &self,
+        currency: Currency,
+        by: TopBy,
+        limit: u32,
+    ) -> StoreResult<Vec<ProductSales>> {
+        self.inner.top_products(currency, by, limit)
+    }
+    fn status_counts(&self) -> StoreResult<Vec<StatusCount>> {
+        self.inner.status_counts()
+    }
+}
