@@ -41,9 +41,10 @@ impl Faults {
     /// Checks a fault request; the message says what is wrong.
     pub fn validate(&self) -> Result<(), String> {
         if let Some(status) = self.status
-            && !(400..=599).contains(&status) {
-                return Err(format!("status must be 400-599, got {status}"));
-            }
+            && !(400..=599).contains(&status)
+        {
+            return Err(format!("status must be 400-599, got {status}"));
+        }
         if self.delay_ms > 600_000 {
             return Err("delayMs must be at most 600000".into());
         }

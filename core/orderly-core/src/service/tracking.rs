@@ -82,12 +82,13 @@ impl OrderService {
         for _ in 0..attempts {
             let current = self.order(caller, id)?;
             if let Some(expected) = expected_version
-                && current.version != expected {
-                    return Err(OrderlyError::VersionConflict {
-                        expected,
-                        actual: current.version,
-                    });
-                }
+                && current.version != expected
+            {
+                return Err(OrderlyError::VersionConflict {
+                    expected,
+                    actual: current.version,
+                });
+            }
             let from = match status::transition(current.status, to)? {
                 Transition::NoOp => return Ok(current),
                 Transition::Move { from, .. } => from,
