@@ -43,6 +43,30 @@ pub struct Cli {
     #[arg(long = "redis-url", env = "ORDERLY_REDIS_URL", hide_env_values = true)]
     pub redis_url: Option<String>,
 
+    /// SMTP server for order confirmation emails (plain SMTP, e.g. a local relay). With
+    /// --kafka-brokers, the server also runs the email worker; `orderly-server notify` runs
+    /// only the worker.
+    #[arg(long = "smtp-host", env = "ORDERLY_SMTP_HOST", global = true)]
+    pub smtp_host: Option<String>,
+
+    /// SMTP port.
+    #[arg(
+        long = "smtp-port",
+        env = "ORDERLY_SMTP_PORT",
+        default_value_t = 25,
+        global = true
+    )]
+    pub smtp_port: u16,
+
+    /// Sender of confirmation emails.
+    #[arg(
+        long = "mail-from",
+        env = "ORDERLY_MAIL_FROM",
+        default_value = "Orderly <orders@localhost>",
+        global = true
+    )]
+    pub mail_from: String,
+
     /// Kafka bootstrap brokers (host:port, comma-separated). When set, the server also runs
     /// the outbox relay; `orderly-server relay` runs only the relay.
     #[arg(
@@ -77,6 +101,9 @@ pub enum Command {
     /// Run only the outbox relay: publish undelivered order events to Kafka until stopped.
     /// Needs --database and --kafka-brokers, not a JWT secret.
     Relay,
+    /// Run only the confirmation email worker: read order.placed events from Kafka and send
+    /// one email per order. Needs --database, --kafka-brokers and --smtp-host.
+    Notify,
     /// Print a signed token for local use.
     Token {
         /// The subject: the user id for customers.

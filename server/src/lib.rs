@@ -47,6 +47,7 @@ pub mod etag;
 pub mod extract;
 pub mod logging;
 pub mod no_cart_service;
+pub mod notify;
 pub mod openapi;
 pub mod problem;
 pub mod relay;

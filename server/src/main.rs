@@ -17,6 +17,9 @@ fn main() -> ExitCode {
     if matches!(cli.command, Some(Command::Relay)) {
         return relay_process::run_relay_only(&cli);
     }
+    if matches!(cli.command, Some(Command::Notify)) {
+        return orderly_server::notify::process::run_notify_only(&cli);
+    }
     let Some(secret) = cli.jwt_secret.as_deref().filter(|s| !s.is_empty()) else {
         eprintln!("error: a JWT secret is required: set --jwt-secret or ORDERLY_JWT_SECRET");
         return ExitCode::from(2);
@@ -30,7 +33,7 @@ fn main() -> ExitCode {
     };
     match cli.command.clone() {
         Some(Command::Token { sub, role, ttl }) => print_token(&auth, &sub, role.into(), ttl),
-        Some(Command::Relay) | None => run_server(&cli, auth),
+        Some(Command::Relay | Command::Notify) | None => run_server(&cli, auth),
     }
 }
 
@@ -85,6 +88,13 @@ fn run_server(cli: &Cli, auth: Authenticator) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let notify_config = match orderly_server::notify::process::config(cli) {
+        Ok(config) => config,
+        Err(e) => {
+            tracing::error!(error = %e, "invalid email settings");
+            return ExitCode::FAILURE;
+        }
+    };
     let carts = match cart_source(cli) {
         Ok(carts) => carts,
         Err(e) => {
@@ -108,6 +118,8 @@ fn run_server(cli: &Cli, auth: Authenticator) -> ExitCode {
         tracing::info!(address = %listener.local_addr()?, store = state.service().store().backend(), "listening");
         let (stopping, stopped) = tokio::sync::watch::channel(false);
         let relay = relay_process::spawn_in_server(cli, state.service());
+        let notifier =
+            orderly_server::notify::process::spawn_in_server(notify_config, state.service());
         let signal = async move {
             shutdown::signal().await;
             let _ = stopping.send(true);
@@ -124,6 +136,7 @@ fn run_server(cli: &Cli, auth: Authenticator) -> ExitCode {
             }
         };
         relay_process::stop(relay).await;
+        orderly_server::notify::process::stop(notifier).await;
         served
     });
     // Engine calls still running on the blocking pool get a moment to finish; the state (and

@@ -1,0 +1,267 @@
+//! Order confirmation emails end to end: events relayed into a real Kafka-API broker (tansu),
+//! delivered twice and read by two workers at once, sent to a real SMTP server on loopback
+//! (aiosmtpd, writing a maildir); exactly one message per order, with its content.
+//!
+//! Needs tansu (`$ORDERLY_TANSU_BIN` or PATH) and a Python with aiosmtpd
+//! (`$ORDERLY_AIOSMTPD_PYTHON`, else the repository's `.venv`). Without them the test fails
+//! when `CI` is set and is skipped otherwise.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use orderly::{OrderStatus, StatusUpdate};
+use orderly_server::notify::{self, NotifyConfig};
+use orderly_server::relay::{self, KafkaPublisher, RelayConfig};
+use orderly_tests::fixtures::{Env, admin};
+use tokio::sync::watch;
+
+const TOPIC: &str = "orderly.order-events";
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn skip_or_fail(what: &str) {
+    if std::env::var_os("CI").is_some() {
+        panic!("{what} not found");
+    }
+    eprintln!("{what} not found: email test skipped");
+}
+
+fn tansu() -> Option<PathBuf> {
+    if let Some(bin) = std::env::var_os("ORDERLY_TANSU_BIN").filter(|b| !b.is_empty()) {
+        return Some(PathBuf::from(bin));
+    }
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join("tansu"))
+            .find(|p| p.is_file())
+    })
+}
+
+fn smtp_python() -> Option<PathBuf> {
+    let python = std::env::var_os("ORDERLY_AIOSMTPD_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python"));
+    let works = Command::new(&python)
+        .args(["-c", "import aiosmtpd"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    works.then_some(python)
+}
+
+struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn wait_listening(port: u16, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "{what} did not listen in time");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn start_broker(bin: &Path, port: u16) -> Process {
+    let url = format!("tcp://127.0.0.1:{port}");
+    let child = Command::new(bin)
+        .args([
+            "broker",
+            "--listener-url",
+            &url,
+            "--advertised-listener-url",
+            &url,
+            "--storage-engine",
+            "memory://tansu/",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let process = Process(child);
+    wait_listening(port, "tansu");
+    process
+}
+
+fn start_smtp(python: &Path, port: u16, maildir: &Path) -> Process {
+    let child = Command::new(python)
+        .args([
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            &format!("127.0.0.1:{port}"),
+            "-c",
+            "aiosmtpd.handlers.Mailbox",
+        ])
+        .arg(maildir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let process = Process(child);
+    wait_listening(port, "aiosmtpd");
+    process
+}
+
+fn delivered(maildir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(maildir.join("new")) else {
+        return Vec::new();
+    };
+    entries
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect()
+}
+
+/// Undoes quoted-printable soft line breaks and `=XX` escapes (enough for these checks).
+fn unfold(message: &str) -> String {
+    let joined = message.replace("=\r\n", "").replace("=\n", "");
+    let mut out = Vec::new();
+    let bytes = joined.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = (bytes[i] == b'=' && i + 2 < bytes.len())
+            .then(|| u8::from_str_radix(&joined[i + 1..i + 3], 16).ok())
+            .flatten();
+        if let Some(b) = escaped {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_confirmation_per_order_even_when_events_arrive_twice() {
+    let Some(bin) = tansu() else {
+        return skip_or_fail("tansu");
+    };
+    let Some(python) = smtp_python() else {
+        return skip_or_fail("aiosmtpd");
+    };
+    let (kafka_port, smtp_port) = (free_port(), free_port());
+    let _broker = start_broker(&bin, kafka_port);
+    let mail = tempfile::tempdir().unwrap();
+    let maildir = mail.path().join("maildir");
+    let _smtp = start_smtp(&python, smtp_port, &maildir);
+
+    let db = tempfile::tempdir().unwrap();
+    let store =
+        orderly::open_store(&format!("sqlite://{}", db.path().join("o.db").display())).unwrap();
+    let env = Env::new(&move || store.clone());
+    let alice = env.place_simple("alice@example.com", "a");
+    env.set_cart(
+        "bob@example.com",
+        "USD",
+        &[
+            ("sku-9", "Grinder <Pro>", 1, "80.00"),
+            ("sku-2", "Filter papers", 3, "4.25"),
+        ],
+    );
+    let bob = env.place("bob@example.com", "b");
+    let _nobody = env.place_simple("carol", "c");
+    env.service
+        .update_status(
+            &admin(),
+            &alice.id,
+            OrderStatus::Processing,
+            &StatusUpdate::default(),
+        )
+        .unwrap();
+
+    // Every event published, then the same events again: a duplicate delivery.
+    let brokers = vec![format!("127.0.0.1:{kafka_port}")];
+    let events = env.service.pending_events(100).unwrap();
+    let config = RelayConfig::new(brokers.clone(), TOPIC);
+    assert_eq!(relay::drain(&env.service, &config).await.unwrap(), 4);
+    KafkaPublisher::connect(&config.kafka)
+        .await
+        .unwrap()
+        .publish(&events)
+        .await
+        .unwrap();
+
+    // Two workers read everything, twice each.
+    let (stop, stopped) = watch::channel(false);
+    let mut workers = Vec::new();
+    for _ in 0..2 {
+        let config = NotifyConfig {
+            brokers: brokers.clone(),
+            topic: TOPIC.into(),
+            smtp_host: "127.0.0.1".into(),
+            smtp_port,
+            from: "Orderly <orders@example.com>".parse().unwrap(),
+            claim_ttl: Duration::from_secs(60),
+        };
+        workers.push(tokio::spawn(notify::run(
+            env.service.clone(),
+            config,
+            stopped.clone(),
+        )));
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while delivered(&maildir).len() < 2 {
+        assert!(Instant::now() < deadline, "confirmations did not arrive");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let _ = stop.send(true);
+    for w in workers {
+        let _ = tokio::time::timeout(Duration::from_secs(10), w).await;
+    }
+
+    let messages: Vec<String> = delivered(&maildir).iter().map(|m| unfold(m)).collect();
+    assert_eq!(
+        messages.len(),
+        2,
+        "exactly one email per order with an address"
+    );
+    for (order, to) in [(&alice, "alice@example.com"), (&bob, "bob@example.com")] {
+        let matching: Vec<_> = messages
+            .iter()
+            .filter(|m| m.contains(&order.id.to_string()))
+            .collect();
+        assert_eq!(matching.len(), 1, "one message for {to}");
+        let m = matching[0];
+        assert!(m.contains(&format!("To: {to}")), "{m}");
+        assert!(m.contains("From: Orderly <orders@example.com>"));
+        assert!(m.contains("Content-Type: text/plain"));
+        assert!(m.contains("Content-Type: text/html"));
+        assert!(m.contains(&format!("Total: {}", order.totals.total)), "{m}");
+        assert!(m.contains("Alice Martin") && m.contains("350 Fifth Avenue"));
+        assert!(m.contains("10118 New York, NY"));
+        for line in &order.items {
+            assert!(m.contains(&line.name), "{m}");
+        }
+    }
+    let bob_mail = messages
+        .iter()
+        .find(|m| m.contains(&bob.id.to_string()))
+        .unwrap();
+    // The HTML part escapes what it shows.
+    assert!(bob_mail.contains("Grinder &lt;Pro&gt;"));
+    assert!(bob_mail.contains("3 x Filter papers"));
+}
