@@ -22,7 +22,8 @@ pub struct Cli {
     #[arg(
         long = "database",
         env = "ORDERLY_DATABASE_URL",
-        default_value = "sqlite://orderly.db"
+        default_value = "sqlite://orderly.db",
+        global = true
     )]
     pub database_url: String,
 
