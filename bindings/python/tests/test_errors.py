@@ -152,7 +152,10 @@ def test_open_error() -> None:
     with pytest.raises(orderly.OpenError) as err:
         orderly.Engine.open("postgres://localhost/orders")
     assert isinstance(err.value, orderly.OrderlyError)
-    assert err.value.code
+    assert err.value.code == "unsupported_database"
+    with pytest.raises(orderly.ValidationError) as verr:
+        orderly.Engine.open("sqlite::memory:", policy={"rounding": "sideways"})
+    assert verr.value.code == "invalid_field"
 
 
 def test_wrong_argument_types_are_type_errors(engine: orderly.Engine, ny_address: orderly.Address) -> None:
