@@ -163,3 +163,85 @@ async fn the_relay_subcommand_publishes_and_stops_on_sigterm() {
             .unwrap()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_runs_the_relay_when_brokers_are_configured() {
+    let Some(bin) = tansu() else {
+        assert!(std::env::var_os("CI").is_none(), "tansu not found");
+        eprintln!("tansu not found: skipped");
+        return;
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("tcp://127.0.0.1:{port}");
+    let _broker = Killed(
+        Command::new(bin)
+            .args([
+                "broker",
+                "--listener-url",
+                &url,
+                "--advertised-listener-url",
+                &url,
+                "--storage-engine",
+                "memory://tansu/",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("orders.db").display());
+    let store = orderly::open_store(&db).unwrap();
+    let env = Env::new(&move || store.clone());
+    env.place_simple("alice", "k");
+    assert_eq!(env.service.pending_events(10).unwrap().len(), 1);
+
+    let listen = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_orderly-server"))
+        .args([
+            "--listen",
+            &listen.to_string(),
+            "--database",
+            &db,
+            "--jwt-secret",
+            "a-secret-of-at-least-thirty-two-bytes!",
+            "--kafka-brokers",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !env.service.pending_events(10).unwrap().is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the server's relay did not deliver"
+        );
+        assert!(server.try_wait().unwrap().is_none(), "the server exited");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let exit = loop {
+        if let Some(exit) = server.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(Instant::now() < deadline, "the server did not stop");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(exit.success(), "{exit:?}");
+}
