@@ -14,41 +14,11 @@ set -euo pipefail
 cd "$(dirname "$0")/../../.."
 
 max_examples="${SCHEMATHESIS_MAX_EXAMPLES:-40}"
-version="${SCHEMATHESIS_VERSION:->=4,<5}"
-
-# The newest Python 3.12+ on PATH or under pyenv; Python 3.11's parser can trip over
-# Hypothesis's introspection of Schemathesis's largest modules.
-pick_python() {
-    local candidates=(python3.14 python3.13 python3.12)
-    if command -v pyenv >/dev/null 2>&1; then
-        local dir
-        while IFS= read -r dir; do
-            candidates+=("$dir/bin/python3")
-        done < <(ls -d "$(pyenv root)"/versions/3.1[2-9]* 2>/dev/null | sort -rV)
-    fi
-    local candidate
-    for candidate in "${candidates[@]}"; do
-        if "$candidate" -c 'import sys, venv; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then
-            echo "$candidate"
-            return
-        fi
-    done
-    echo python3
-}
 
 echo "== schemathesis: setting up .venv"
-python="$(pick_python)"
-if [ -x .venv/bin/python ] \
-    && ! .venv/bin/python -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
-    && [ "$python" != python3 ]; then
-    rm -rf .venv
-fi
-if [ ! -x .venv/bin/python ]; then
-    "$python" -m venv .venv
-fi
-if ! .venv/bin/python -c 'import schemathesis' 2>/dev/null; then
-    .venv/bin/pip install --quiet --disable-pip-version-check "schemathesis${version}"
-fi
+# shellcheck source=scripts/python-tools.sh
+source scripts/python-tools.sh
+ensure_python_tools
 
 echo "== schemathesis: building the servers"
 cargo build --quiet -p orderly-server -p orderly-example-cart-service
