@@ -31,7 +31,12 @@ use orderly_core::{
 use orderly_sqlite::{SqliteOptions, SqliteStore, Synchronous};
 use rusqlite::{Connection, params};
 
-const SCHEMA: &str = include_str!("../migrations/0001_init.sql");
+/// The store's schema: every migration, in order.
+const SCHEMA: [&str; 3] = [
+    include_str!("../migrations/0001_init.sql"),
+    include_str!("../migrations/0002_leases.sql"),
+    include_str!("../migrations/0003_foreign_key_indexes.sql"),
+];
 const ROUNDS: usize = 7;
 const BATCH: usize = 1000;
 
@@ -289,7 +294,9 @@ impl<'a> Raw<'a> {
             },
         )
         .unwrap();
-        conn.execute_batch(SCHEMA).unwrap();
+        for migration in SCHEMA {
+            conn.execute_batch(migration).unwrap();
+        }
         Raw {
             conn,
             docs,

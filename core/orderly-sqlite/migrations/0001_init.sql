@@ -38,10 +38,6 @@ CREATE TABLE idempotency_keys (
     PRIMARY KEY (user_id, idem_key)
 ) STRICT, WITHOUT ROWID;
 
--- Child keys of foreign keys must be indexed: inserting an order while the deferred key check
--- is pending makes SQLite look for rows that reference it, a full scan without these.
-CREATE INDEX idempotency_keys_order ON idempotency_keys (order_id);
-
 CREATE TABLE checkouts (
     id         TEXT    NOT NULL PRIMARY KEY,
     user_id    TEXT    NOT NULL,
@@ -59,8 +55,6 @@ CREATE TABLE outbox (
     payload      TEXT    NOT NULL,
     delivered_at INTEGER
 ) STRICT;
-
-CREATE INDEX outbox_order ON outbox (order_id, sequence);
 
 -- Only undelivered events are indexed, in the order the relay reads them.
 CREATE INDEX outbox_pending ON outbox (at, sequence, event_id) WHERE delivered_at IS NULL;

@@ -9,6 +9,7 @@ use crate::error::OpError;
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_leases.sql"),
+    include_str!("../migrations/0003_foreign_key_indexes.sql"),
 ];
 
 /// The schema version this build writes and understands.
