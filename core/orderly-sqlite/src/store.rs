@@ -3,7 +3,6 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use orderly_core::store::{
     ChangeOutcome, HistoryQuery, IdempotencyRecord, InsertOutcome, NewOrder, OrderChange, SalesRow,
@@ -13,6 +12,7 @@ use orderly_core::{
     Checkout, CheckoutId, Currency, EventId, IdempotencyKey, Order, OrderId, OutboxEvent,
     ProductSales, StatusCount, Timestamp, TopBy, UserId,
 };
+use parking_lot::{FairMutex, FairMutexGuard};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 use crate::codec::to_json;
@@ -24,7 +24,9 @@ use crate::{checkouts, connection, lease, migrations, orders, outbox, retry, rol
 /// An Orderly [`Store`] on SQLite. Cheap to share behind an `Arc`; every method is one
 /// transaction.
 pub struct SqliteStore {
-    writer: Mutex<Connection>,
+    // Fair: under load, writers take the connection in arrival order instead of a lucky
+    // thread barging ahead again and again, which is what sets the tail latency.
+    writer: FairMutex<Connection>,
     /// `None` for an in-memory database, whose single connection also serves reads.
     readers: Option<ReaderPool>,
     path: Option<PathBuf>,
@@ -52,7 +54,7 @@ impl SqliteStore {
             .map(|_| connection::open_reader(path, &options))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(SqliteStore {
-            writer: Mutex::new(writer),
+            writer: FairMutex::new(writer),
             readers: Some(ReaderPool::new(first, rest)),
             path: Some(path.to_owned()),
         })
@@ -64,7 +66,7 @@ impl SqliteStore {
         let mut conn = connection::open_memory()?;
         migrations::migrate(&mut conn)?;
         Ok(SqliteStore {
-            writer: Mutex::new(conn),
+            writer: FairMutex::new(conn),
             readers: None,
             path: None,
         })
@@ -80,10 +82,10 @@ impl SqliteStore {
         self.read(migrations::schema_version)
     }
 
-    pub(crate) fn writer(&self) -> MutexGuard<'_, Connection> {
-        // A panic mid-transaction rolled the transaction back as it unwound; the connection
-        // is usable.
-        self.writer.lock().unwrap_or_else(PoisonError::into_inner)
+    pub(crate) fn writer(&self) -> FairMutexGuard<'_, Connection> {
+        // No poisoning: a panic mid-transaction rolled the transaction back as it unwound, so
+        // the connection is usable.
+        self.writer.lock()
     }
 
     fn read<T>(&self, mut op: impl FnMut(&Connection) -> Result<T, OpError>) -> StoreResult<T> {
