@@ -2,8 +2,9 @@
 //!
 //! Orderly's [`Store`](orderly_core::Store) on SQLite (rusqlite with SQLite bundled).
 //!
-//! - One writer connection behind a fair mutex (writers take turns in arrival order), every write one `BEGIN IMMEDIATE` transaction,
-//!   and a small pool of reader connections that WAL lets run beside the writer.
+//! - One writer connection behind a fair mutex (writers take turns in arrival order), every
+//!   write one `BEGIN IMMEDIATE` transaction, and a small pool of reader connections that WAL
+//!   lets run beside the writer.
 //! - Lock contention from other processes (`SQLITE_BUSY`, `SQLITE_LOCKED`) is retried a few
 //!   times with jittered backoff, then reported as `StoreErrorKind::Contention`.
 //! - The schema is versioned with `PRAGMA user_version`; pending migrations are applied in one
