@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use crate::analytics::RollupDelta;
-use crate::error::{OrderlyError, Result};
+use crate::error::{OrderlyError, Result, StoreError, StoreErrorKind};
 use crate::events::{EventType, OutboxEvent};
 use crate::ids::{EventId, OrderId};
 use crate::model::{Caller, Milestone, Order};
@@ -104,7 +104,13 @@ impl OrderService {
                 }
             }
         }
-        Err(OrderlyError::IdempotencyInProgress)
+        // Every attempt lost the race to another writer: transient contention, worth retrying.
+        Err(StoreError::new(
+            StoreErrorKind::Contention,
+            self.store.backend(),
+            format!("order {id} changed on each of {attempts} attempts"),
+        )
+        .into())
     }
 
     fn build_change(
