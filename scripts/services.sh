@@ -6,6 +6,32 @@
 #                            (default: a scratch database on 127.0.0.1:3306 as root)
 #   ORDERLY_TEST_REDIS_URL   a Redis server for the order cache tests (default 127.0.0.1:6379)
 
+# install_packages NAME VARIABLE PACKAGE...: installs from the distribution's packages when
+# this is a root shell with apt-get, else says what to install or which variable to set.
+install_packages() {
+    local name="$1" variable="$2"
+    shift 2
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "services: installing $name from the distribution's packages"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+    else
+        echo "services: $name is not installed; install $* or set $variable" >&2
+        return 1
+    fi
+}
+
+# wait_until NAME TRIES PAUSE COMMAND...: runs COMMAND until it succeeds, at most TRIES times.
+wait_until() {
+    local name="$1" tries="$2" pause="$3"
+    shift 3
+    for _ in $(seq 1 "$tries"); do
+        "$@" && return 0
+        sleep "$pause"
+    done
+    echo "services: $name does not answer" >&2
+    return 1
+}
+
 mysql_ping() {
     mariadb --protocol=tcp -h127.0.0.1 -P3306 -uroot -e 'SELECT 1' >/dev/null 2>&1
 }
@@ -16,13 +42,7 @@ ensure_mariadb() {
         return 0
     fi
     if ! command -v mariadbd >/dev/null 2>&1 && ! command -v mysqld >/dev/null 2>&1; then
-        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-            echo "services: installing MariaDB from the distribution's packages"
-            apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mariadb-server mariadb-client >/dev/null
-        else
-            echo "services: MariaDB is not installed; install mariadb-server or set ORDERLY_TEST_MYSQL_URL" >&2
-            return 1
-        fi
+        install_packages MariaDB ORDERLY_TEST_MYSQL_URL mariadb-server mariadb-client || return 1
     fi
     if ! mysql_ping; then
         echo "services: starting MariaDB"
@@ -31,15 +51,8 @@ ensure_mariadb() {
             mariadb-install-db --user=mysql >/dev/null 2>&1 || true
         fi
         start-stop-daemon --start --oknodo --background --exec "$(command -v mariadbd || command -v mysqld)" -- --user=mysql >/dev/null 2>&1 || true
-        for _ in $(seq 1 60); do
-            mysql_ping && break
-            sleep 0.5
-        done
     fi
-    if ! mysql_ping; then
-        echo "services: MariaDB on 127.0.0.1:3306 does not answer" >&2
-        return 1
-    fi
+    wait_until "MariaDB on 127.0.0.1:3306" 60 0.5 mysql_ping || return 1
     mariadb --protocol=tcp -h127.0.0.1 -P3306 -uroot -e 'CREATE DATABASE IF NOT EXISTS orderly_test CHARACTER SET utf8mb4' || return 1
     export ORDERLY_TEST_MYSQL_URL="mysql://root@127.0.0.1:3306/orderly_test"
     echo "services: MariaDB ready ($ORDERLY_TEST_MYSQL_URL)"
@@ -55,26 +68,13 @@ ensure_redis() {
         return 0
     fi
     if ! command -v redis-server >/dev/null 2>&1; then
-        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-            echo "services: installing Redis from the distribution's packages"
-            apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
-        else
-            echo "services: Redis is not installed; install redis-server or set ORDERLY_TEST_REDIS_URL" >&2
-            return 1
-        fi
+        install_packages Redis ORDERLY_TEST_REDIS_URL redis-server || return 1
     fi
     if ! redis_ping; then
         echo "services: starting Redis"
         redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null
-        for _ in $(seq 1 40); do
-            redis_ping && break
-            sleep 0.25
-        done
     fi
-    if ! redis_ping; then
-        echo "services: Redis on 127.0.0.1:6379 does not answer" >&2
-        return 1
-    fi
+    wait_until "Redis on 127.0.0.1:6379" 40 0.25 redis_ping || return 1
     export ORDERLY_TEST_REDIS_URL="redis://127.0.0.1:6379"
     echo "services: Redis ready ($ORDERLY_TEST_REDIS_URL)"
 }
