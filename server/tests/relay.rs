@@ -21,13 +21,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use orderly::store::{
-    ChangeOutcome, HistoryQuery, IdempotencyRecord, InsertOutcome, NewOrder, OrderChange, SalesRow,
-    StoreResult,
-};
+use orderly::store::StoreResult;
 use orderly::{
-    Checkout, CheckoutId, Currency, EventId, IdempotencyKey, Order, OrderId, OrderStatus,
-    OutboxEvent, ProductSales, StatusCount, StatusUpdate, Store, Timestamp, TopBy, UserId,
+    EventId, Order, OrderStatus, OutboxEvent, StatusUpdate, Store, StoreDecorator, Timestamp,
 };
 use orderly_server::relay::{self, Envelope, RelayConfig};
 use orderly_tests::fixtures::{Env, admin, customer};
@@ -549,40 +545,9 @@ async fn two_relays_on_one_store_publish_each_event_once() {
     );
 }
 
-impl Store for StuckMark {
-    fn backend(&self) -> &'static str {
-        self.inner.backend()
-    }
-    fn ping(&self) -> StoreResult<()> {
-        self.inner.ping()
-    }
-    fn save_checkout(&self, checkout: &Checkout) -> StoreResult<()> {
-        self.inner.save_checkout(checkout)
-    }
-    fn checkout(&self, id: &CheckoutId) -> StoreResult<Option<Checkout>> {
-        self.inner.checkout(id)
-    }
-    fn idempotency_record(
-        &self,
-        user: &UserId,
-        key: &IdempotencyKey,
-    ) -> StoreResult<Option<IdempotencyRecord>> {
-        self.inner.idempotency_record(user, key)
-    }
-    fn insert_order(&self, new: &NewOrder) -> StoreResult<InsertOutcome> {
-        self.inner.insert_order(new)
-    }
-    fn order(&self, id: &OrderId) -> StoreResult<Option<Order>> {
-        self.inner.order(id)
-    }
-    fn orders_for_user(&self, query: &HistoryQuery) -> StoreResult<Vec<Order>> {
-        self.inner.orders_for_user(query)
-    }
-    fn apply_change(&self, change: &OrderChange) -> StoreResult<ChangeOutcome> {
-        self.inner.apply_change(change)
-    }
-    fn pending_events(&self, limit: u32) -> StoreResult<Vec<OutboxEvent>> {
-        self.inner.pending_events(limit)
+impl StoreDecorator for StuckMark {
+    fn inner(&self) -> &dyn Store {
+        self.inner.as_ref()
     }
     fn mark_delivered(&self, ids: &[EventId], at: Timestamp) -> StoreResult<u64> {
         if self.stuck_once.swap(false, Ordering::SeqCst) {
@@ -599,31 +564,5 @@ impl Store for StuckMark {
             ));
         }
         self.inner.mark_delivered(ids, at)
-    }
-    fn acquire_lease(
-        &self,
-        name: &str,
-        owner: &str,
-        now: Timestamp,
-        ttl_ms: i64,
-    ) -> StoreResult<bool> {
-        self.inner.acquire_lease(name, owner, now, ttl_ms)
-    }
-    fn release_lease(&self, name: &str, owner: &str) -> StoreResult<()> {
-        self.inner.release_lease(name, owner)
-    }
-    fn sales(&self, from_hour: i64, to_hour_exclusive: i64) -> StoreResult<Vec<SalesRow>> {
-        self.inner.sales(from_hour, to_hour_exclusive)
-    }
-    fn top_products(
-        &self,
-        currency: Currency,
-        by: TopBy,
-        limit: u32,
-    ) -> StoreResult<Vec<ProductSales>> {
-        self.inner.top_products(currency, by, limit)
-    }
-    fn status_counts(&self) -> StoreResult<Vec<StatusCount>> {
-        self.inner.status_counts()
     }
 }

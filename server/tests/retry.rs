@@ -17,15 +17,8 @@ use std::time::Duration;
 
 use axum::Router;
 use http_body_util::BodyExt as _;
-use orderly::store::{
-    ChangeOutcome, HistoryQuery, IdempotencyRecord, InsertOutcome, NewOrder, OrderChange, SalesRow,
-    StoreResult,
-};
-use orderly::{
-    Checkout, CheckoutId, Currency, EventId, IdempotencyKey, InMemoryCarts, Order, OrderId,
-    OrderService, OutboxEvent, ProductSales, StatusCount, Store, StoreError, StoreErrorKind,
-    Timestamp, TopBy, UserId,
-};
+use orderly::store::{InsertOutcome, NewOrder, StoreResult};
+use orderly::{InMemoryCarts, OrderService, Store, StoreDecorator, StoreError, StoreErrorKind};
 use orderly_server::{AppState, Authenticator, app};
 use tower::ServiceExt as _;
 
@@ -232,25 +225,9 @@ async fn a_client_retrying_after_its_timeout_never_gets_a_second_order() {
     server.stop().await.unwrap();
 }
 
-impl Store for Faulty {
-    fn backend(&self) -> &'static str {
-        self.inner.backend()
-    }
-    fn ping(&self) -> StoreResult<()> {
-        self.inner.ping()
-    }
-    fn save_checkout(&self, checkout: &Checkout) -> StoreResult<()> {
-        self.inner.save_checkout(checkout)
-    }
-    fn checkout(&self, id: &CheckoutId) -> StoreResult<Option<Checkout>> {
-        self.inner.checkout(id)
-    }
-    fn idempotency_record(
-        &self,
-        user: &UserId,
-        key: &IdempotencyKey,
-    ) -> StoreResult<Option<IdempotencyRecord>> {
-        self.inner.idempotency_record(user, key)
+impl StoreDecorator for Faulty {
+    fn inner(&self) -> &dyn Store {
+        self.inner.as_ref()
     }
     fn insert_order(&self, new: &NewOrder) -> StoreResult<InsertOutcome> {
         self.inserts.fetch_add(1, Ordering::SeqCst);
@@ -274,46 +251,5 @@ impl Store for Faulty {
             ));
         }
         Ok(outcome)
-    }
-    fn order(&self, id: &OrderId) -> StoreResult<Option<Order>> {
-        self.inner.order(id)
-    }
-    fn orders_for_user(&self, query: &HistoryQuery) -> StoreResult<Vec<Order>> {
-        self.inner.orders_for_user(query)
-    }
-    fn apply_change(&self, change: &OrderChange) -> StoreResult<ChangeOutcome> {
-        self.inner.apply_change(change)
-    }
-    fn pending_events(&self, limit: u32) -> StoreResult<Vec<OutboxEvent>> {
-        self.inner.pending_events(limit)
-    }
-    fn mark_delivered(&self, ids: &[EventId], at: Timestamp) -> StoreResult<u64> {
-        self.inner.mark_delivered(ids, at)
-    }
-    fn acquire_lease(
-        &self,
-        name: &str,
-        owner: &str,
-        now: Timestamp,
-        ttl_ms: i64,
-    ) -> StoreResult<bool> {
-        self.inner.acquire_lease(name, owner, now, ttl_ms)
-    }
-    fn release_lease(&self, name: &str, owner: &str) -> StoreResult<()> {
-        self.inner.release_lease(name, owner)
-    }
-    fn sales(&self, from_hour: i64, to_hour_exclusive: i64) -> StoreResult<Vec<SalesRow>> {
-        self.inner.sales(from_hour, to_hour_exclusive)
-    }
-    fn top_products(
-        &self,
-        currency: Currency,
-        by: TopBy,
-        limit: u32,
-    ) -> StoreResult<Vec<ProductSales>> {
-        self.inner.top_products(currency, by, limit)
-    }
-    fn status_counts(&self) -> StoreResult<Vec<StatusCount>> {
-        self.inner.status_counts()
     }
 }

@@ -59,6 +59,7 @@ macro_rules! conformance_suite {
             history_breaks_same_millisecond_ties_by_id,
             history_filters_by_status,
             history_rejects_bad_limits_and_cursors,
+            documents_match_typed_reads,
             // status
             status_moves_through_the_machine_with_milestones,
             same_status_again_is_a_no_op,

@@ -29,6 +29,7 @@
 pub mod analytics;
 pub mod cart_source;
 pub mod clock;
+pub mod document;
 pub mod error;
 pub mod events;
 pub mod ids;
@@ -43,6 +44,7 @@ pub mod validation;
 pub use analytics::{ProductSales, SalesSummary, StatusCount, TopBy};
 pub use cart_source::{CartSource, CartSourceError, InMemoryCarts};
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
+pub use document::OrderDocument;
 pub use error::{ErrorKind, OrderlyError, Result, StoreError, StoreErrorKind, ValidationError};
 pub use events::{EventType, OutboxEvent};
 pub use ids::{
@@ -56,8 +58,8 @@ pub use model::{
 pub use money::{Currency, Money, MoneyError};
 pub use pricing::{PricingPolicy, RoundingMode};
 pub use service::{
-    CheckoutRequest, HistoryRequest, OrderPage, OrderService, PlaceOrderRequest, Placement,
-    ServiceConfig, StatusUpdate, StatusView,
+    CheckoutRequest, DocumentPage, HistoryRequest, OrderPage, OrderService, PlaceOrderRequest,
+    Placement, ServiceConfig, StatusUpdate, StatusView,
 };
 pub use status::OrderStatus;
-pub use store::Store;
+pub use store::{Store, StoreDecorator};

@@ -151,7 +151,8 @@ pub struct Milestone {
     pub status: OrderStatus,
     pub at: Timestamp,
     pub actor: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Always written, `null` when none was given, as the API shows milestones.
+    #[serde(default)]
     pub note: Option<String>,
 }
 

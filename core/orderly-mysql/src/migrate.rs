@@ -32,6 +32,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "leases",
         sql: include_str!("../migrations/0002_leases.sql"),
     },
+    Migration {
+        version: 3,
+        name: "milestone notes",
+        sql: include_str!("../migrations/0003_milestone_notes.sql"),
+    },
 ];
 
 /// The schema version this build writes and reads.

@@ -8,10 +8,12 @@ use mysql::{Params, PooledConn, TxOpts, Value};
 use orderly_core::store::{
     ChangeOutcome, HistoryQuery, IdempotencyRecord, InsertOutcome, NewOrder, OrderChange,
 };
-use orderly_core::{IdempotencyKey, Order, OrderId, StoreError, StoreErrorKind, UserId};
+use orderly_core::{
+    IdempotencyKey, Order, OrderDocument, OrderId, StoreError, StoreErrorKind, Timestamp, UserId,
+};
 
-use crate::codec::{from_json, parse_id, to_json};
-use crate::error::{BACKEND, DbResult, is_duplicate_key};
+use crate::codec::{parse_id, to_json, utf8};
+use crate::error::{BACKEND, DbResult, corrupt, is_duplicate_key};
 use crate::{outbox, rollups};
 
 const INSERT_IDEMPOTENCY: &str = "INSERT INTO idempotency_keys \
@@ -30,20 +32,37 @@ const INSERT_ORDER: &str = "INSERT INTO orders \
 const UPDATE_ORDER: &str = "UPDATE orders SET status = ?, updated_at = ?, version = ?, doc = ? \
     WHERE id = ? AND user_id = ? AND version = ?";
 
-const SELECT_ORDER: &str = "SELECT doc FROM orders WHERE id = ?";
+/// The columns of an `OrderDocument`, in the order `DocumentRow` holds them.
+macro_rules! document_columns {
+    () => {
+        "SELECT id, user_id, version, created_at, doc FROM orders"
+    };
+}
+
+type DocumentRow = (Vec<u8>, Vec<u8>, u32, i64, Vec<u8>);
+
+const SELECT_ORDER: &str = concat!(document_columns!(), " WHERE id = ?");
 
 /// History pages: newest first by (created_at, id), strictly after the cursor. Written with
 /// OR rather than a row comparison so that every server uses the index range.
-const HISTORY: &str = "SELECT doc FROM orders WHERE user_id = ? \
-    ORDER BY created_at DESC, id DESC LIMIT ?";
-const HISTORY_AFTER: &str = "SELECT doc FROM orders WHERE user_id = ? \
-    AND (created_at < ? OR (created_at = ? AND id < ?)) \
-    ORDER BY created_at DESC, id DESC LIMIT ?";
-const HISTORY_BY_STATUS: &str = "SELECT doc FROM orders WHERE user_id = ? AND status = ? \
-    ORDER BY created_at DESC, id DESC LIMIT ?";
-const HISTORY_BY_STATUS_AFTER: &str = "SELECT doc FROM orders WHERE user_id = ? AND status = ? \
-    AND (created_at < ? OR (created_at = ? AND id < ?)) \
-    ORDER BY created_at DESC, id DESC LIMIT ?";
+const HISTORY: &str = concat!(
+    document_columns!(),
+    " WHERE user_id = ? ORDER BY created_at DESC, id DESC LIMIT ?"
+);
+const HISTORY_AFTER: &str = concat!(
+    document_columns!(),
+    " WHERE user_id = ? AND (created_at < ? OR (created_at = ? AND id < ?)) \
+    ORDER BY created_at DESC, id DESC LIMIT ?"
+);
+const HISTORY_BY_STATUS: &str = concat!(
+    document_columns!(),
+    " WHERE user_id = ? AND status = ? ORDER BY created_at DESC, id DESC LIMIT ?"
+);
+const HISTORY_BY_STATUS_AFTER: &str = concat!(
+    document_columns!(),
+    " WHERE user_id = ? AND status = ? AND (created_at < ? OR (created_at = ? AND id < ?)) \
+    ORDER BY created_at DESC, id DESC LIMIT ?"
+);
 
 /// Claims the idempotency key first: a concurrent transaction inserting the same key waits on
 /// InnoDB's lock for this one to end and then gets a duplicate-key error, so exactly one order
@@ -168,15 +187,36 @@ pub(crate) fn apply_change(
     Ok(ChangeOutcome::Applied)
 }
 
-pub(crate) fn order(conn: &mut impl Queryable, id: &OrderId) -> Result<Option<Order>, StoreError> {
-    let doc: Option<Vec<u8>> = conn.exec_first(SELECT_ORDER, (id.to_string(),)).db()?;
-    doc.map(|d| from_json("order", &d)).transpose()
+/// An `OrderDocument` from the columns of `document_columns!()`.
+fn document(
+    (id, user, version, created_at, doc): DocumentRow,
+) -> Result<OrderDocument, StoreError> {
+    let id = utf8("order id", id)?;
+    let id = parse_id("order id", &id, OrderId::parse)?;
+    let user = utf8("user id", user)?;
+    let user = UserId::new(user).map_err(|e| corrupt(format!("stored user id: {e}")))?;
+    let json = utf8("order", doc)?;
+    Ok(OrderDocument::from_stored(
+        id,
+        user,
+        version,
+        Timestamp::from_unix_millis(created_at),
+        json,
+    ))
+}
+
+pub(crate) fn order(
+    conn: &mut impl Queryable,
+    id: &OrderId,
+) -> Result<Option<OrderDocument>, StoreError> {
+    let row: Option<DocumentRow> = conn.exec_first(SELECT_ORDER, (id.to_string(),)).db()?;
+    row.map(document).transpose()
 }
 
 pub(crate) fn orders_for_user(
     conn: &mut impl Queryable,
     query: &HistoryQuery,
-) -> Result<Vec<Order>, StoreError> {
+) -> Result<Vec<OrderDocument>, StoreError> {
     let user = Value::from(query.user_id.as_str());
     let limit = Value::from(query.limit);
     let after = query.after.map(|p| {
@@ -195,11 +235,8 @@ pub(crate) fn orders_for_user(
             vec![user, Value::from(s.as_str()), a, b, c, limit],
         ),
     };
-    // Each row is decoded as it is read, while the server may still be sending the next.
-    let orders: Vec<Result<Order, StoreError>> = conn
-        .exec_map(sql, Params::Positional(params), |doc: Vec<u8>| {
-            from_json("order", &doc)
-        })
+    let documents: Vec<Result<OrderDocument, StoreError>> = conn
+        .exec_map(sql, Params::Positional(params), document)
         .db()?;
-    orders.into_iter().collect()
+    documents.into_iter().collect()
 }

@@ -11,7 +11,7 @@ use orderly_core::store::{
     StoreResult,
 };
 use orderly_core::{
-    Checkout, CheckoutId, Currency, EventId, IdempotencyKey, Order, OrderId, OutboxEvent,
+    Checkout, CheckoutId, Currency, EventId, IdempotencyKey, OrderDocument, OrderId, OutboxEvent,
     ProductSales, StatusCount, Store, StoreErrorKind, Timestamp, TopBy, UserId,
 };
 
@@ -129,11 +129,11 @@ impl Store for MysqlStore {
         self.run(|conn| orders::insert_order(conn, new))
     }
 
-    fn order(&self, id: &OrderId) -> StoreResult<Option<Order>> {
+    fn order_document(&self, id: &OrderId) -> StoreResult<Option<OrderDocument>> {
         self.run(|conn| orders::order(conn, id))
     }
 
-    fn orders_for_user(&self, query: &HistoryQuery) -> StoreResult<Vec<Order>> {
+    fn order_documents_for_user(&self, query: &HistoryQuery) -> StoreResult<Vec<OrderDocument>> {
         self.run(|conn| orders::orders_for_user(conn, query))
     }
 

@@ -148,6 +148,58 @@ fn a_schema_newer_than_the_build_is_refused() {
     assert!(err.message.contains("newer than this build"), "{err}");
 }
 
+/// Documents written before milestones always carried `note` get it (null) on upgrade, so that
+/// they can be sent to API clients as stored; notes that were given are kept as they were.
+#[test]
+fn upgrading_adds_null_notes_to_stored_milestones() {
+    let server = require_server!();
+    let fx = Fixture::new(&server);
+    let carts = Arc::new(InMemoryCarts::new());
+    carts.set(cart("alice", &[("sku-1", "Teapot", 1, "19.99")]));
+    let engine = fx.engine(&carts);
+    let placed = engine
+        .place_order(&customer("alice"), &request("alice"), &key("k-1"))
+        .unwrap()
+        .order;
+    let moves = [
+        (OrderStatus::Processing, None),
+        (OrderStatus::Shipped, Some("tracking \"1Z\" ✓")),
+        (OrderStatus::Delivered, None),
+    ];
+    let mut order = placed;
+    for (status, note) in moves {
+        let update = StatusUpdate {
+            note: note.map(str::to_owned),
+            ..StatusUpdate::default()
+        };
+        order = engine
+            .update_status(&Caller::admin("ops"), &order.id, status, &update)
+            .unwrap();
+    }
+    let mut legacy = serde_json::to_value(&order).unwrap();
+    for milestone in legacy["history"].as_array_mut().unwrap() {
+        if milestone["note"].is_null() {
+            milestone.as_object_mut().unwrap().remove("note");
+        }
+    }
+    let mut raw = fx.raw();
+    raw.exec_drop(
+        "UPDATE orders SET doc = ? WHERE id = ?",
+        (legacy.to_string(), order.id.to_string()),
+    )
+    .unwrap();
+    raw.query_drop("DELETE FROM schema_migrations WHERE version = 3")
+        .unwrap();
+
+    let reopened = MysqlStore::open(fx.db.url()).unwrap();
+    let document = reopened.order_document(&order.id).unwrap().unwrap();
+    let stored: serde_json::Value = serde_json::from_str(document.json()).unwrap();
+    assert_eq!(stored, serde_json::to_value(&order).unwrap());
+    let notes: Vec<_> = order.history.iter().map(|m| m.note.as_deref()).collect();
+    assert_eq!(notes, [None, None, Some("tracking \"1Z\" ✓"), None]);
+    assert_eq!(reopened.order(&order.id).unwrap(), Some(order));
+}
+
 #[test]
 fn money_and_status_columns_agree_with_the_document() {
     let server = require_server!();

@@ -10,6 +10,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_leases.sql"),
     include_str!("../migrations/0003_foreign_key_indexes.sql"),
+    include_str!("../migrations/0004_milestone_notes.sql"),
 ];
 
 /// The schema version this build writes and understands.

@@ -1,11 +1,12 @@
-//! Order rows and idempotency keys. An order is read back from its `doc` alone (one row, no
-//! joins); the scalar columns are written from the same `Order` for indexes and reporting.
+//! Order rows and idempotency keys. An order is read back as its `doc` with the few columns
+//! the engine needs beside it (one row, no joins); the other scalar columns are written from
+//! the same `Order` for indexes and reporting.
 
 use orderly_core::store::{HistoryQuery, IdempotencyRecord, NewOrder, OrderChange};
-use orderly_core::{IdempotencyKey, Order, OrderId, UserId};
-use rusqlite::{Connection, OptionalExtension, params};
+use orderly_core::{IdempotencyKey, Order, OrderDocument, OrderId, Timestamp, UserId};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use crate::codec::{IdText, from_json, parse_id};
+use crate::codec::{IdText, non_negative, parse_id};
 use crate::error::OpError;
 
 const CLAIM_KEY: &str = "INSERT INTO idempotency_keys (user_id, idem_key, order_id, fingerprint, created_at) \
@@ -21,20 +22,35 @@ const INSERT_ORDER: &str = "INSERT INTO orders (id, user_id, status, currency, s
 const UPDATE_ORDER: &str = "UPDATE orders SET status = ?1, updated_at = ?2, version = ?3, doc = ?4 \
      WHERE id = ?5 AND user_id = ?6 AND version = ?7";
 
-const SELECT_ORDER: &str = "SELECT doc FROM orders WHERE id = ?1";
+/// The columns of an `OrderDocument`, in the order `document` reads them.
+macro_rules! document_columns {
+    () => {
+        "SELECT id, user_id, version, created_at, doc FROM orders"
+    };
+}
+
+const SELECT_ORDER: &str = concat!(document_columns!(), " WHERE id = ?1");
 
 // History: newest first by (created_at, id), strictly after the cursor position. The range
 // on created_at lets the index seek straight to the cursor instead of skipping rows.
-const HISTORY: &str = "SELECT doc FROM orders WHERE user_id = ?1 \
-     ORDER BY created_at DESC, id DESC LIMIT ?2";
-const HISTORY_AFTER: &str = "SELECT doc FROM orders WHERE user_id = ?1 \
-     AND created_at <= ?3 AND (created_at < ?3 OR id < ?4) \
-     ORDER BY created_at DESC, id DESC LIMIT ?2";
-const HISTORY_STATUS: &str = "SELECT doc FROM orders WHERE user_id = ?1 AND status = ?3 \
-     ORDER BY created_at DESC, id DESC LIMIT ?2";
-const HISTORY_STATUS_AFTER: &str = "SELECT doc FROM orders WHERE user_id = ?1 AND status = ?5 \
-     AND created_at <= ?3 AND (created_at < ?3 OR id < ?4) \
-     ORDER BY created_at DESC, id DESC LIMIT ?2";
+const HISTORY: &str = concat!(
+    document_columns!(),
+    " WHERE user_id = ?1 ORDER BY created_at DESC, id DESC LIMIT ?2"
+);
+const HISTORY_AFTER: &str = concat!(
+    document_columns!(),
+    " WHERE user_id = ?1 AND created_at <= ?3 AND (created_at < ?3 OR id < ?4) \
+     ORDER BY created_at DESC, id DESC LIMIT ?2"
+);
+const HISTORY_STATUS: &str = concat!(
+    document_columns!(),
+    " WHERE user_id = ?1 AND status = ?3 ORDER BY created_at DESC, id DESC LIMIT ?2"
+);
+const HISTORY_STATUS_AFTER: &str = concat!(
+    document_columns!(),
+    " WHERE user_id = ?1 AND status = ?5 AND created_at <= ?3 AND (created_at < ?3 OR id < ?4) \
+     ORDER BY created_at DESC, id DESC LIMIT ?2"
+);
 
 /// Claims the user's idempotency key for the new order. `Some` names the order that already
 /// holds it; then nothing was written.
@@ -119,17 +135,30 @@ pub(crate) fn update(conn: &Connection, change: &OrderChange, doc: &str) -> Resu
     Ok(updated == 1)
 }
 
-pub(crate) fn by_id(conn: &Connection, id: &OrderId) -> Result<Option<Order>, OpError> {
+/// An `OrderDocument` from a row of `document_columns!()`.
+fn document(row: &Row<'_>) -> Result<OrderDocument, OpError> {
+    let id = parse_id(row.get_ref(0)?.as_str()?, OrderId::parse, "order id")?;
+    let user = row.get_ref(1)?.as_str()?;
+    let user = UserId::new(user)
+        .map_err(|_| OpError::corrupt(format!("stored user id {user:?} is not valid")))?;
+    let version = non_negative(row.get(2)?, "order version")?;
+    let version = u32::try_from(version)
+        .map_err(|_| OpError::corrupt(format!("stored order version {version} is too large")))?;
+    let created_at = Timestamp::from_unix_millis(row.get(3)?);
+    let json = row.get_ref(4)?.as_str()?.to_owned();
+    Ok(OrderDocument::from_stored(
+        id, user, version, created_at, json,
+    ))
+}
+
+pub(crate) fn by_id(conn: &Connection, id: &OrderId) -> Result<Option<OrderDocument>, OpError> {
     let id = IdText::new(id.as_uuid());
     let mut stmt = conn.prepare_cached(SELECT_ORDER)?;
     let mut rows = stmt.query([id.as_str()])?;
-    match rows.next()? {
-        Some(row) => Ok(Some(from_json(row.get_ref(0)?.as_str()?, "order")?)),
-        None => Ok(None),
-    }
+    rows.next()?.map(document).transpose()
 }
 
-pub(crate) fn history(conn: &Connection, q: &HistoryQuery) -> Result<Vec<Order>, OpError> {
+pub(crate) fn history(conn: &Connection, q: &HistoryQuery) -> Result<Vec<OrderDocument>, OpError> {
     let user = q.user_id.as_str();
     let limit = i64::from(q.limit);
     let after = q.after.map(|p| {
@@ -158,9 +187,9 @@ pub(crate) fn history(conn: &Connection, q: &HistoryQuery) -> Result<Vec<Order>,
             stmt.query(params![user, limit, at, id.as_str(), status])?
         }
     };
-    let mut orders = Vec::with_capacity(usize::try_from(q.limit.min(128)).unwrap_or(0));
+    let mut documents = Vec::with_capacity(usize::try_from(q.limit.min(128)).unwrap_or(0));
     while let Some(row) = rows.next()? {
-        orders.push(from_json(row.get_ref(0)?.as_str()?, "order")?);
+        documents.push(document(row)?);
     }
-    Ok(orders)
+    Ok(documents)
 }

@@ -9,7 +9,7 @@ use orderly_core::store::{
     Store, StoreResult,
 };
 use orderly_core::{
-    Checkout, CheckoutId, Currency, EventId, IdempotencyKey, Order, OrderId, OutboxEvent,
+    Checkout, CheckoutId, Currency, EventId, IdempotencyKey, OrderDocument, OrderId, OutboxEvent,
     ProductSales, StatusCount, Timestamp, TopBy, UserId,
 };
 use parking_lot::{FairMutex, FairMutexGuard};
@@ -176,11 +176,11 @@ impl Store for SqliteStore {
         })
     }
 
-    fn order(&self, id: &OrderId) -> StoreResult<Option<Order>> {
+    fn order_document(&self, id: &OrderId) -> StoreResult<Option<OrderDocument>> {
         self.read(|conn| orders::by_id(conn, id))
     }
 
-    fn orders_for_user(&self, query: &HistoryQuery) -> StoreResult<Vec<Order>> {
+    fn order_documents_for_user(&self, query: &HistoryQuery) -> StoreResult<Vec<OrderDocument>> {
         self.read(|conn| orders::history(conn, query))
     }
 

@@ -1,7 +1,12 @@
 //! Store-level tests of what only this backend has: files, migrations, locks and the schema.
 //! The behaviour every backend shares is tested by the conformance suite in `orderly-tests`.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -109,6 +114,40 @@ fn reopening_keeps_data_and_does_not_migrate_again() {
         )
         .unwrap();
     assert_eq!(tables, 1);
+}
+
+/// Documents written before milestones always carried `note` get it (null) on upgrade, so that
+/// they can be sent to API clients as stored.
+#[test]
+fn upgrading_adds_null_notes_to_stored_milestones() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("orders.db");
+    let mut new = new_order("ada", "k1");
+    new.order.history.push(Milestone {
+        status: OrderStatus::Processing,
+        at: new.order.created_at,
+        actor: "admin:ops".into(),
+        note: Some("kept \"as is\" ✓".into()),
+    });
+    drop(open(&path));
+    let mut legacy = serde_json::to_value(&new.order).unwrap();
+    legacy["history"][0].as_object_mut().unwrap().remove("note");
+    {
+        let store = open(&path);
+        assert_eq!(store.insert_order(&new).unwrap(), InsertOutcome::Created);
+        let raw = Connection::open(&path).unwrap();
+        raw.execute("UPDATE orders SET doc = ?1", [legacy.to_string()])
+            .unwrap();
+        raw.pragma_update(None, "user_version", 3).unwrap();
+    }
+    let store = open(&path);
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    let document = store.order_document(&new.order.id).unwrap().unwrap();
+    let stored: serde_json::Value = serde_json::from_str(document.json()).unwrap();
+    assert_eq!(stored, serde_json::to_value(&new.order).unwrap());
+    assert_eq!(stored["history"][0]["note"], serde_json::Value::Null);
+    assert_eq!(stored["history"][1]["note"], "kept \"as is\" ✓");
+    assert_eq!(store.order(&new.order.id).unwrap(), Some(new.order));
 }
 
 #[test]

@@ -3,7 +3,9 @@
 
 use std::collections::HashSet;
 
-use orderly::{HistoryRequest, Order, OrderId, OrderPage, OrderStatus, StatusUpdate};
+use orderly::{
+    HistoryRequest, IdGenerator as _, Order, OrderId, OrderPage, OrderStatus, StatusUpdate,
+};
 
 use crate::StoreFactory;
 use crate::fixtures::*;
@@ -214,4 +216,98 @@ pub fn history_rejects_bad_limits_and_cursors(factory: &StoreFactory) {
     for garbage in ["not a cursor", "djE6eDp5", "", "dj%%"] {
         assert_code(ask(Some(10), Some(garbage)), "invalid_cursor");
     }
+}
+
+/// The stored-document reads (what the REST server sends) follow the same rules as the typed
+/// reads: the same pages, the same cursors, and each document is its order's JSON.
+pub fn documents_match_typed_reads(factory: &StoreFactory) {
+    let env = Env::new(factory);
+    let mut orders = Vec::new();
+    for i in 0..7 {
+        if i % 2 == 0 {
+            env.advance(1);
+        }
+        orders.push(env.place_simple("alice", &format!("k-{i}")));
+    }
+    env.place_simple("bob", "k");
+    env.service
+        .update_status(
+            &admin(),
+            &orders[3].id,
+            OrderStatus::Processing,
+            &StatusUpdate {
+                note: Some("picked \"fast\" ✓".to_owned()),
+                ..StatusUpdate::default()
+            },
+        )
+        .unwrap();
+
+    for status in [
+        None,
+        Some(OrderStatus::Placed),
+        Some(OrderStatus::Processing),
+    ] {
+        let typed = walk(&env, "alice", 3, status);
+        let mut cursor = None;
+        for typed_page in &typed {
+            let request = HistoryRequest {
+                limit: Some(3),
+                cursor: cursor.take(),
+                status,
+            };
+            let page = env
+                .service
+                .order_documents_for_user(&customer("alice"), &user("alice"), &request)
+                .unwrap();
+            assert_eq!(page.next_cursor, typed_page.next_cursor);
+            assert_eq!(page.documents.len(), typed_page.orders.len());
+            for (document, order) in page.documents.iter().zip(&typed_page.orders) {
+                assert_document_of(document, order);
+            }
+            cursor = page.next_cursor;
+        }
+    }
+
+    for order in &orders {
+        let current = env.service.order(&admin(), &order.id).unwrap();
+        let document = env
+            .service
+            .order_document(&customer("alice"), &order.id)
+            .unwrap();
+        assert_document_of(&document, &current);
+        assert_eq!(
+            env.store.order_document(&order.id).unwrap().as_ref(),
+            Some(&document)
+        );
+        assert_code(
+            env.service.order_document(&customer("bob"), &order.id),
+            "not_found",
+        );
+    }
+    assert_code(
+        env.service.order_documents_for_user(
+            &customer("bob"),
+            &user("alice"),
+            &HistoryRequest::default(),
+        ),
+        "forbidden",
+    );
+    let ghost = OrderId::from_uuid(orderly::UuidV7Generator.new_uuid());
+    assert_eq!(env.store.order_document(&ghost).unwrap(), None);
+}
+
+fn assert_document_of(document: &orderly::OrderDocument, order: &Order) {
+    assert_eq!(
+        (
+            document.id,
+            &document.user_id,
+            document.version,
+            document.created_at
+        ),
+        (order.id, &order.user_id, order.version, order.created_at)
+    );
+    // The same JSON as the order's own (a server may reformat whitespace or key order).
+    let stored: serde_json::Value = serde_json::from_str(document.json()).unwrap();
+    assert_eq!(stored, serde_json::to_value(order).unwrap());
+    assert_eq!(&document.decode("test").unwrap(), order);
 }

@@ -4,12 +4,13 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use crate::clock::Timestamp;
+use crate::document::OrderDocument;
 use crate::error::{OrderlyError, Result, ValidationError};
 use crate::ids::{OrderId, UserId};
 use crate::model::{Caller, Order};
-use crate::store::{HistoryPosition, HistoryQuery};
+use crate::store::{HistoryPosition, HistoryQuery, StoreResult};
 
-use super::{HistoryRequest, OrderPage, OrderService};
+use super::{DocumentPage, HistoryRequest, OrderPage, OrderService};
 
 pub const DEFAULT_PAGE_SIZE: i64 = 20;
 pub const MAX_PAGE_SIZE: i64 = 100;
@@ -42,11 +43,17 @@ impl OrderService {
     /// One order. A customer asking for someone else's order gets `NotFound`, as if it did
     /// not exist.
     pub fn order(&self, caller: &Caller, id: &OrderId) -> Result<Order> {
-        let order = self
-            .with_retry(|| self.store.order(id))?
+        self.with_retry(|| self.store.order(id))?
             .filter(|o| caller.is_staff() || caller.is_user(&o.user_id))
-            .ok_or_else(|| OrderlyError::not_found("order", id))?;
-        Ok(order)
+            .ok_or_else(|| OrderlyError::not_found("order", id))
+    }
+
+    /// [`order`](Self::order) as stored, undecoded: the same rules, for callers that pass the
+    /// order on as JSON (the REST server).
+    pub fn order_document(&self, caller: &Caller, id: &OrderId) -> Result<OrderDocument> {
+        self.with_retry(|| self.store.order_document(id))?
+            .filter(|d| caller.is_staff() || caller.is_user(&d.user_id))
+            .ok_or_else(|| OrderlyError::not_found("order", id))
     }
 
     /// A user's orders, newest first, a page at a time.
@@ -56,6 +63,51 @@ impl OrderService {
         user: &UserId,
         req: &HistoryRequest,
     ) -> Result<OrderPage> {
+        let (orders, next_cursor) = self.page(
+            caller,
+            user,
+            req,
+            |query| self.store.orders_for_user(query),
+            |o: &Order| HistoryPosition {
+                created_at: o.created_at,
+                order_id: o.id,
+            },
+        )?;
+        Ok(OrderPage {
+            orders,
+            next_cursor,
+        })
+    }
+
+    /// [`orders_for_user`](Self::orders_for_user) as stored, undecoded.
+    pub fn order_documents_for_user(
+        &self,
+        caller: &Caller,
+        user: &UserId,
+        req: &HistoryRequest,
+    ) -> Result<DocumentPage> {
+        let (documents, next_cursor) = self.page(
+            caller,
+            user,
+            req,
+            |query| self.store.order_documents_for_user(query),
+            OrderDocument::position,
+        )?;
+        Ok(DocumentPage {
+            documents,
+            next_cursor,
+        })
+    }
+
+    /// One page of `fetch`'s rows for `user` and the cursor of the next page, if any.
+    fn page<T>(
+        &self,
+        caller: &Caller,
+        user: &UserId,
+        req: &HistoryRequest,
+        fetch: impl Fn(&HistoryQuery) -> StoreResult<Vec<T>>,
+        position: impl Fn(&T) -> HistoryPosition,
+    ) -> Result<(Vec<T>, Option<String>)> {
         self.authorize_user(caller, user)?;
         let limit = req.limit.unwrap_or(DEFAULT_PAGE_SIZE);
         if !(1..=MAX_PAGE_SIZE).contains(&limit) {
@@ -69,23 +121,15 @@ impl OrderService {
             status: req.status,
             limit: u32::try_from(limit + 1).unwrap_or(101),
         };
-        let mut orders = self.with_retry(|| self.store.orders_for_user(&query))?;
-        let has_more = orders.len() > usize::try_from(limit).unwrap_or(usize::MAX);
-        orders.truncate(usize::try_from(limit).unwrap_or(0));
+        let mut rows = self.with_retry(|| fetch(&query))?;
+        let has_more = rows.len() > usize::try_from(limit).unwrap_or(usize::MAX);
+        rows.truncate(usize::try_from(limit).unwrap_or(0));
         let next_cursor = if has_more {
-            orders.last().map(|o| {
-                encode_cursor(&HistoryPosition {
-                    created_at: o.created_at,
-                    order_id: o.id,
-                })
-            })
+            rows.last().map(|row| encode_cursor(&position(row)))
         } else {
             None
         };
-        Ok(OrderPage {
-            orders,
-            next_cursor,
-        })
+        Ok((rows, next_cursor))
     }
 }
 

@@ -13,8 +13,8 @@ mod tracking;
 use std::sync::Arc;
 
 pub use requests::{
-    CheckoutRequest, HistoryRequest, OrderPage, PlaceOrderRequest, Placement, StatusUpdate,
-    StatusView,
+    CheckoutRequest, DocumentPage, HistoryRequest, OrderPage, PlaceOrderRequest, Placement,
+    StatusUpdate, StatusView,
 };
 
 use crate::cart_source::{CartSource, CartSourceError};

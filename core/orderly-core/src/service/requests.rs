@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Timestamp;
+use crate::document::OrderDocument;
 use crate::ids::{CheckoutId, OrderId, UserId};
 use crate::model::{Address, Metadata, Milestone, Order, PaymentMethod, ShippingMethod};
 use crate::status::OrderStatus;
@@ -57,6 +58,14 @@ pub struct HistoryRequest {
 #[serde(rename_all = "camelCase")]
 pub struct OrderPage {
     pub orders: Vec<Order>,
+    /// `None` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A page of a user's orders as stored, undecoded: for callers that pass orders on as JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentPage {
+    pub documents: Vec<OrderDocument>,
     /// `None` on the last page.
     pub next_cursor: Option<String>,
 }

@@ -8,6 +8,7 @@ use std::fmt;
 
 use crate::analytics::{ProductSales, RollupDelta, StatusCount, TopBy};
 use crate::clock::Timestamp;
+use crate::document::OrderDocument;
 use crate::error::StoreError;
 use crate::events::OutboxEvent;
 use crate::ids::{CheckoutId, EventId, IdempotencyKey, OrderId, UserId};
@@ -111,10 +112,26 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// nothing. If the key is already taken for this user, writes nothing and says by whom.
     fn insert_order(&self, new: &NewOrder) -> StoreResult<InsertOutcome>;
 
-    fn order(&self, id: &OrderId) -> StoreResult<Option<Order>>;
+    /// One order as stored, undecoded.
+    fn order_document(&self, id: &OrderId) -> StoreResult<Option<OrderDocument>>;
 
-    /// A user's orders, newest first by (created_at, id).
-    fn orders_for_user(&self, query: &HistoryQuery) -> StoreResult<Vec<Order>>;
+    /// A user's orders as stored, undecoded, newest first by (created_at, id).
+    fn order_documents_for_user(&self, query: &HistoryQuery) -> StoreResult<Vec<OrderDocument>>;
+
+    /// One order, decoded.
+    fn order(&self, id: &OrderId) -> StoreResult<Option<Order>> {
+        self.order_document(id)?
+            .map(|doc| doc.decode(self.backend()))
+            .transpose()
+    }
+
+    /// A user's orders, decoded, newest first by (created_at, id).
+    fn orders_for_user(&self, query: &HistoryQuery) -> StoreResult<Vec<Order>> {
+        self.order_documents_for_user(query)?
+            .iter()
+            .map(|doc| doc.decode(self.backend()))
+            .collect()
+    }
 
     /// Applies a status change if the order is still at `from_version`, with its event and
     /// rollup deltas, all or nothing.
@@ -154,3 +171,6 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// Orders per status (every status, zero included).
     fn status_counts(&self) -> StoreResult<Vec<StatusCount>>;
 }
+
+mod decorator;
+pub use decorator::StoreDecorator;

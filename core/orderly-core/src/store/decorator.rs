@@ -1,0 +1,177 @@
+//! Stores that wrap another store and change a few of its methods (a cache, a fault injector,
+//! a metrics layer). A decorator names its inner store and overrides only what it changes;
+//! every other method forwards to the inner store. Typed order reads decode the decorator's
+//! documents, so a decorator that changes documents changes them too.
+
+use std::fmt;
+
+use super::{
+    ChangeOutcome, HistoryQuery, IdempotencyRecord, InsertOutcome, NewOrder, OrderChange, SalesRow,
+    Store, StoreResult,
+};
+use crate::analytics::{ProductSales, StatusCount, TopBy};
+use crate::clock::Timestamp;
+use crate::document::OrderDocument;
+use crate::events::OutboxEvent;
+use crate::ids::{CheckoutId, EventId, IdempotencyKey, OrderId, UserId};
+use crate::model::Checkout;
+use crate::money::Currency;
+
+/// A store built around another; see the module docs. Every type that implements it is a
+/// [`Store`].
+///
+/// ```
+/// use orderly_core::store::{InsertOutcome, NewOrder, Store, StoreDecorator, StoreResult};
+/// use std::sync::atomic::{AtomicU64, Ordering};
+///
+/// /// Counts the orders written through it.
+/// #[derive(Debug)]
+/// struct Counting<S> {
+///     inner: S,
+///     inserts: AtomicU64,
+/// }
+///
+/// impl<S: Store> StoreDecorator for Counting<S> {
+///     fn inner(&self) -> &dyn Store {
+///         &self.inner
+///     }
+///     fn insert_order(&self, new: &NewOrder) -> StoreResult<InsertOutcome> {
+///         self.inserts.fetch_add(1, Ordering::Relaxed);
+///         self.inner.insert_order(new)
+///     }
+/// }
+/// ```
+pub trait StoreDecorator: Send + Sync + fmt::Debug {
+    /// The store every method not overridden forwards to.
+    fn inner(&self) -> &dyn Store;
+
+    fn backend(&self) -> &'static str {
+        self.inner().backend()
+    }
+    fn ping(&self) -> StoreResult<()> {
+        self.inner().ping()
+    }
+    fn save_checkout(&self, checkout: &Checkout) -> StoreResult<()> {
+        self.inner().save_checkout(checkout)
+    }
+    fn checkout(&self, id: &CheckoutId) -> StoreResult<Option<Checkout>> {
+        self.inner().checkout(id)
+    }
+    fn idempotency_record(
+        &self,
+        user: &UserId,
+        key: &IdempotencyKey,
+    ) -> StoreResult<Option<IdempotencyRecord>> {
+        self.inner().idempotency_record(user, key)
+    }
+    fn insert_order(&self, new: &NewOrder) -> StoreResult<InsertOutcome> {
+        self.inner().insert_order(new)
+    }
+    fn order_document(&self, id: &OrderId) -> StoreResult<Option<OrderDocument>> {
+        self.inner().order_document(id)
+    }
+    fn order_documents_for_user(&self, query: &HistoryQuery) -> StoreResult<Vec<OrderDocument>> {
+        self.inner().order_documents_for_user(query)
+    }
+    fn apply_change(&self, change: &OrderChange) -> StoreResult<ChangeOutcome> {
+        self.inner().apply_change(change)
+    }
+    fn pending_events(&self, limit: u32) -> StoreResult<Vec<OutboxEvent>> {
+        self.inner().pending_events(limit)
+    }
+    fn mark_delivered(&self, ids: &[EventId], at: Timestamp) -> StoreResult<u64> {
+        self.inner().mark_delivered(ids, at)
+    }
+    fn acquire_lease(
+        &self,
+        name: &str,
+        owner: &str,
+        now: Timestamp,
+        ttl_ms: i64,
+    ) -> StoreResult<bool> {
+        self.inner().acquire_lease(name, owner, now, ttl_ms)
+    }
+    fn release_lease(&self, name: &str, owner: &str) -> StoreResult<()> {
+        self.inner().release_lease(name, owner)
+    }
+    fn sales(&self, from_hour: i64, to_hour_exclusive: i64) -> StoreResult<Vec<SalesRow>> {
+        self.inner().sales(from_hour, to_hour_exclusive)
+    }
+    fn top_products(
+        &self,
+        currency: Currency,
+        by: TopBy,
+        limit: u32,
+    ) -> StoreResult<Vec<ProductSales>> {
+        self.inner().top_products(currency, by, limit)
+    }
+    fn status_counts(&self) -> StoreResult<Vec<StatusCount>> {
+        self.inner().status_counts()
+    }
+}
+
+impl<D: StoreDecorator> Store for D {
+    fn backend(&self) -> &'static str {
+        StoreDecorator::backend(self)
+    }
+    fn ping(&self) -> StoreResult<()> {
+        StoreDecorator::ping(self)
+    }
+    fn save_checkout(&self, checkout: &Checkout) -> StoreResult<()> {
+        StoreDecorator::save_checkout(self, checkout)
+    }
+    fn checkout(&self, id: &CheckoutId) -> StoreResult<Option<Checkout>> {
+        StoreDecorator::checkout(self, id)
+    }
+    fn idempotency_record(
+        &self,
+        user: &UserId,
+        key: &IdempotencyKey,
+    ) -> StoreResult<Option<IdempotencyRecord>> {
+        StoreDecorator::idempotency_record(self, user, key)
+    }
+    fn insert_order(&self, new: &NewOrder) -> StoreResult<InsertOutcome> {
+        StoreDecorator::insert_order(self, new)
+    }
+    fn order_document(&self, id: &OrderId) -> StoreResult<Option<OrderDocument>> {
+        StoreDecorator::order_document(self, id)
+    }
+    fn order_documents_for_user(&self, query: &HistoryQuery) -> StoreResult<Vec<OrderDocument>> {
+        StoreDecorator::order_documents_for_user(self, query)
+    }
+    fn apply_change(&self, change: &OrderChange) -> StoreResult<ChangeOutcome> {
+        StoreDecorator::apply_change(self, change)
+    }
+    fn pending_events(&self, limit: u32) -> StoreResult<Vec<OutboxEvent>> {
+        StoreDecorator::pending_events(self, limit)
+    }
+    fn mark_delivered(&self, ids: &[EventId], at: Timestamp) -> StoreResult<u64> {
+        StoreDecorator::mark_delivered(self, ids, at)
+    }
+    fn acquire_lease(
+        &self,
+        name: &str,
+        owner: &str,
+        now: Timestamp,
+        ttl_ms: i64,
+    ) -> StoreResult<bool> {
+        StoreDecorator::acquire_lease(self, name, owner, now, ttl_ms)
+    }
+    fn release_lease(&self, name: &str, owner: &str) -> StoreResult<()> {
+        StoreDecorator::release_lease(self, name, owner)
+    }
+    fn sales(&self, from_hour: i64, to_hour_exclusive: i64) -> StoreResult<Vec<SalesRow>> {
+        StoreDecorator::sales(self, from_hour, to_hour_exclusive)
+    }
+    fn top_products(
+        &self,
+        currency: Currency,
+        by: TopBy,
+        limit: u32,
+    ) -> StoreResult<Vec<ProductSales>> {
+        StoreDecorator::top_products(self, currency, by, limit)
+    }
+    fn status_counts(&self) -> StoreResult<Vec<StatusCount>> {
+        StoreDecorator::status_counts(self)
+    }
+}
