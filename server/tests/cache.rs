@@ -117,7 +117,7 @@ impl Setup {
     }
 
     fn key(&self, id: &str) -> String {
-        format!("{}g0:order:{id}", self.prefix)
+        format!("{}g0:doc:{id}", self.prefix)
     }
 }
 
@@ -171,6 +171,29 @@ async fn reads_come_from_redis_and_every_write_refreshes_it() {
     let version: String = r.hget(s.key(&a), "v").unwrap();
     assert_eq!(version, "2");
     let _: () = r.del(&[s.key(&a), s.key(&b)]).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_entry_is_never_served() {
+    let s = setup(&redis_url());
+    let a = s.place("a").await;
+    let mut r = redis();
+    // Someone else wrote garbage under the key, or dropped a field of the entry.
+    let _: () = r.hset(s.key(&a), "doc", "{not json").unwrap();
+    let order = s.get(&a).await;
+    assert_eq!(order["orderId"], a.as_str());
+    assert_eq!(order["status"], "placed");
+    let _: () = r.hdel(s.key(&a), "u").unwrap();
+    assert_eq!(s.get(&a).await["orderId"], a.as_str());
+    assert_eq!(s.status(&a).await["status"], "placed");
+    // The next write replaces the entry with a whole one.
+    s.set_status(&a, "processing").await;
+    let doc: String = r.hget(s.key(&a), "doc").unwrap();
+    assert_eq!(
+        serde_json::from_str::<Value>(&doc).unwrap()["status"],
+        "processing"
+    );
+    let _: () = r.del(s.key(&a)).unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

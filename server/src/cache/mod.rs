@@ -1,7 +1,8 @@
 //! Optional read-through cache of orders in Redis (`--redis-url`), as a store decorator.
 //!
-//! `Store::order` — behind `GET /order/{id}` and `GET /order/{id}/status` — reads Redis first
-//! and fills it on a miss. Every write through this server (`insert_order`, `apply_change`)
+//! `Store::order_document` (and the typed `Store::order` that decodes it) — behind
+//! `GET /order/{id}` and `GET /order/{id}/status` — reads Redis first and fills it on a miss.
+//! Entries are the stored documents themselves, so a hit is served without decoding. Every write through this server (`insert_order`, `apply_change`)
 //! puts the new version in Redis right after the store committed it, in the same call. A put
 //! never replaces a newer cached version with an older one (entries carry the order version).
 //!
@@ -15,14 +16,8 @@ mod redis_cache;
 use std::sync::Arc;
 use std::time::Duration;
 
-use orderly::store::{
-    ChangeOutcome, HistoryQuery, IdempotencyRecord, InsertOutcome, NewOrder, OrderChange, SalesRow,
-    StoreResult,
-};
-use orderly::{
-    Checkout, CheckoutId, Currency, EventId, IdempotencyKey, Order, OrderId, OutboxEvent,
-    ProductSales, StatusCount, Store, Timestamp, TopBy, UserId,
-};
+use orderly::store::{ChangeOutcome, InsertOutcome, NewOrder, OrderChange, StoreResult};
+use orderly::{Order, OrderDocument, OrderId, Store, StoreDecorator};
 
 use redis_cache::RedisCache;
 
@@ -76,32 +71,18 @@ impl CachingStore {
         Ok(CachingStore { inner, cache })
     }
 
+    /// Puts a version this server just wrote; if Redis did not take it, trusts nothing cached.
     fn refresh(&self, order: &Order) {
-        if !self.cache.put(order) {
+        let stored = OrderDocument::encode(order).is_ok_and(|document| self.cache.put(&document));
+        if !stored {
             self.cache.invalidate_all();
         }
     }
 }
 
-impl Store for CachingStore {
-    fn backend(&self) -> &'static str {
-        self.inner.backend()
-    }
-    fn ping(&self) -> StoreResult<()> {
-        self.inner.ping()
-    }
-    fn save_checkout(&self, checkout: &Checkout) -> StoreResult<()> {
-        self.inner.save_checkout(checkout)
-    }
-    fn checkout(&self, id: &CheckoutId) -> StoreResult<Option<Checkout>> {
-        self.inner.checkout(id)
-    }
-    fn idempotency_record(
-        &self,
-        user: &UserId,
-        key: &IdempotencyKey,
-    ) -> StoreResult<Option<IdempotencyRecord>> {
-        self.inner.idempotency_record(user, key)
+impl StoreDecorator for CachingStore {
+    fn inner(&self) -> &dyn Store {
+        self.inner.as_ref()
     }
     fn insert_order(&self, new: &NewOrder) -> StoreResult<InsertOutcome> {
         let outcome = self.inner.insert_order(new)?;
@@ -110,19 +91,16 @@ impl Store for CachingStore {
         }
         Ok(outcome)
     }
-    fn order(&self, id: &OrderId) -> StoreResult<Option<Order>> {
-        if let Some(order) = self.cache.get(id) {
-            return Ok(Some(order));
+    fn order_document(&self, id: &OrderId) -> StoreResult<Option<OrderDocument>> {
+        if let Some(document) = self.cache.get(id) {
+            return Ok(Some(document));
         }
-        let order = self.inner.order(id)?;
-        if let Some(order) = &order {
+        let document = self.inner.order_document(id)?;
+        if let Some(document) = &document {
             // A failed fill is harmless: the next read tries again.
-            self.cache.put(order);
+            self.cache.put(document);
         }
-        Ok(order)
-    }
-    fn orders_for_user(&self, query: &HistoryQuery) -> StoreResult<Vec<Order>> {
-        self.inner.orders_for_user(query)
+        Ok(document)
     }
     fn apply_change(&self, change: &OrderChange) -> StoreResult<ChangeOutcome> {
         let result = self.inner.apply_change(change);
@@ -139,37 +117,5 @@ impl Store for CachingStore {
             Err(_) => self.cache.invalidate_all(),
         }
         result
-    }
-    fn pending_events(&self, limit: u32) -> StoreResult<Vec<OutboxEvent>> {
-        self.inner.pending_events(limit)
-    }
-    fn mark_delivered(&self, ids: &[EventId], at: Timestamp) -> StoreResult<u64> {
-        self.inner.mark_delivered(ids, at)
-    }
-    fn acquire_lease(
-        &self,
-        name: &str,
-        owner: &str,
-        now: Timestamp,
-        ttl_ms: i64,
-    ) -> StoreResult<bool> {
-        self.inner.acquire_lease(name, owner, now, ttl_ms)
-    }
-    fn release_lease(&self, name: &str, owner: &str) -> StoreResult<()> {
-        self.inner.release_lease(name, owner)
-    }
-    fn sales(&self, from_hour: i64, to_hour_exclusive: i64) -> StoreResult<Vec<SalesRow>> {
-        self.inner.sales(from_hour, to_hour_exclusive)
-    }
-    fn top_products(
-        &self,
-        currency: Currency,
-        by: TopBy,
-        limit: u32,
-    ) -> StoreResult<Vec<ProductSales>> {
-        self.inner.top_products(currency, by, limit)
-    }
-    fn status_counts(&self) -> StoreResult<Vec<StatusCount>> {
-        self.inner.status_counts()
     }
 }

@@ -6,17 +6,22 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use orderly::{Order, OrderId};
+use orderly::{OrderDocument, OrderId, Timestamp, UserId};
 use redis::{Client, Commands, Connection, RedisResult, Script};
+use serde::de::IgnoredAny;
 
-// Sets the order only if the cached version is missing or older; refreshes the expiry.
+// Sets the document only if the cached version is missing or older; refreshes the expiry.
+// An entry holds the document's columns beside it: version, owner, creation time.
 const PUT_IF_NEWER: &str = r"
 local current = redis.call('HGET', KEYS[1], 'v')
 if current and tonumber(current) >= tonumber(ARGV[1]) then return 0 end
-redis.call('HSET', KEYS[1], 'v', ARGV[1], 'doc', ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('HSET', KEYS[1], 'v', ARGV[1], 'doc', ARGV[2], 'u', ARGV[3], 'c', ARGV[4])
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
 return 1
 ";
+
+/// `v`, `doc`, `u` and `c` of an entry; any of them missing makes the entry a miss.
+type CachedFields = (Option<u32>, Option<String>, Option<String>, Option<i64>);
 
 const TIMEOUT: Duration = Duration::from_millis(250);
 const PAUSE_AFTER_FAILURE: Duration = Duration::from_secs(1);
@@ -58,7 +63,7 @@ impl RedisCache {
 
     fn key(&self, id: &OrderId) -> String {
         format!(
-            "{}g{}:order:{id}",
+            "{}g{}:doc:{id}",
             self.prefix,
             self.generation.load(Ordering::SeqCst)
         )
@@ -112,32 +117,47 @@ impl RedisCache {
         }
     }
 
-    /// The cached order, if Redis answers and has it. `None` on a miss or any failure.
-    pub(crate) fn get(&self, id: &OrderId) -> Option<Order> {
+    /// The cached document, if Redis answers and has a whole entry for `id`. `None` on a miss
+    /// or any failure.
+    pub(crate) fn get(&self, id: &OrderId) -> Option<OrderDocument> {
         let key = self.key(id);
-        let doc: String =
-            self.with_connection(|c| c.hget::<_, _, Option<String>>(&key, "doc"))??;
-        match serde_json::from_str(&doc) {
-            Ok(order) => Some(order),
-            Err(e) => {
-                tracing::warn!(error = %e, order_id = %id, "undecodable cache entry ignored");
-                None
+        let fields: CachedFields =
+            self.with_connection(|c| c.hget(&key, &["v", "doc", "u", "c"]))?;
+        let entry = match fields {
+            (None, None, None, None) => return None,
+            // Redis is shared: an entry is served as it is only if it is at least JSON.
+            (Some(version), Some(doc), Some(user), Some(created_at))
+                if serde_json::from_str::<IgnoredAny>(&doc).is_ok() =>
+            {
+                UserId::new(user).ok().map(|user| {
+                    OrderDocument::from_stored(
+                        *id,
+                        user,
+                        version,
+                        Timestamp::from_unix_millis(created_at),
+                        doc,
+                    )
+                })
             }
+            _ => None,
+        };
+        if entry.is_none() {
+            tracing::warn!(order_id = %id, "malformed cache entry ignored");
         }
+        entry
     }
 
-    /// Caches `order` unless a newer version is cached. False when Redis did not take it.
-    pub(crate) fn put(&self, order: &Order) -> bool {
-        let Ok(doc) = serde_json::to_string(order) else {
-            return false;
-        };
-        let key = self.key(&order.id);
+    /// Caches `document` unless a newer version is cached. False when Redis did not take it.
+    pub(crate) fn put(&self, document: &OrderDocument) -> bool {
+        let key = self.key(&document.id);
         let ttl = u64::try_from(self.ttl.as_millis()).unwrap_or(u64::MAX);
         let done = self.with_connection(|c| {
             self.script
                 .key(&key)
-                .arg(order.version)
-                .arg(&doc)
+                .arg(document.version)
+                .arg(document.json())
+                .arg(document.user_id.as_str())
+                .arg(document.created_at.unix_millis())
                 .arg(ttl)
                 .invoke::<i64>(c)
         });

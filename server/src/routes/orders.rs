@@ -1,16 +1,15 @@
 //! `POST /order`, `GET /order/{orderId}`, `DELETE /order/{orderId}` and
 //! `GET /orders/{userId}`.
 
-use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::http::header::{CONTENT_LOCATION, HeaderValue, LOCATION};
-use axum::response::Response;
+use axum::http::header::{CONTENT_LOCATION, CONTENT_TYPE, HeaderValue, LOCATION};
+use axum::response::{IntoResponse as _, Response};
 use orderly::{HistoryRequest, OrderlyError, UserId};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::versioning::{expected_version, order_response};
+use super::versioning::{JSON, document_response, expected_version, order_response};
 use crate::auth::Authenticated;
 use crate::blocking;
 use crate::dto::{OrderDto, OrderPageDto, PlaceOrderBody, parse_status};
@@ -87,8 +86,9 @@ pub async fn get_order(
     ApiPath(id): ApiPath<String>,
 ) -> Result<Response, Problem> {
     let id = order_id(&id)?;
-    let order = blocking::run(&state, move |service| service.order(&caller, &id)).await?;
-    Ok(order_response(StatusCode::OK, order))
+    let document =
+        blocking::run(&state, move |service| service.order_document(&caller, &id)).await?;
+    Ok(document_response(document))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -170,7 +170,7 @@ pub async fn list_orders(
     State(state): State<AppState>,
     ApiPath(user): ApiPath<String>,
     ApiQuery(query): ApiQuery<HistoryQuery>,
-) -> Result<Json<OrderPageDto>, Problem> {
+) -> Result<Response, Problem> {
     let user = UserId::new(user).map_err(OrderlyError::from)?;
     let status = query.status.as_deref().map(parse_status).transpose()?;
     let request = HistoryRequest {
@@ -179,8 +179,8 @@ pub async fn list_orders(
         status,
     };
     let page = blocking::run(&state, move |service| {
-        service.orders_for_user(&caller, &user, &request)
+        service.order_documents_for_user(&caller, &user, &request)
     })
     .await?;
-    Ok(Json(page.into()))
+    Ok(([(CONTENT_TYPE, JSON.clone())], OrderPageDto::json_of(page)).into_response())
 }

@@ -2,11 +2,14 @@
 
 use axum::Json;
 use axum::http::StatusCode;
-use axum::http::header::{ETAG, HeaderValue};
+use axum::http::header::{CONTENT_TYPE, ETAG, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use orderly::{Caller, Order, OrderId, OrderService, OrderlyError};
+use orderly::{Caller, Order, OrderDocument, OrderId, OrderService, OrderlyError};
 
 use crate::dto::OrderDto;
+
+/// What axum's `Json` sends, for bodies that are JSON already.
+pub static JSON: HeaderValue = HeaderValue::from_static("application/json");
 use crate::etag::{IfMatch, etag};
 
 /// The version a change must apply to. One usable tag is pinned as is (the engine checks it
@@ -24,7 +27,7 @@ pub fn expected_version(
     if let Some(version) = if_match.single_version() {
         return Ok(Some(version));
     }
-    let actual = service.order(caller, id)?.version;
+    let actual = service.order_document(caller, id)?.version;
     let versions = if_match.versions();
     if versions.contains(&actual) {
         Ok(Some(actual))
@@ -38,9 +41,22 @@ pub fn expected_version(
 
 /// An order as the body, with its ETag.
 pub fn order_response(status: StatusCode, order: Order) -> Response {
-    let tag = etag(order.version);
-    let mut response = (status, Json(OrderDto::from(order))).into_response();
-    if let Ok(value) = HeaderValue::from_str(&tag) {
+    let version = order.version;
+    with_etag(
+        (status, Json(OrderDto::from(order))).into_response(),
+        version,
+    )
+}
+
+/// A stored order as the body, passed on as stored (it is the API's JSON), with its ETag.
+pub fn document_response(document: OrderDocument) -> Response {
+    let version = document.version;
+    let body = ([(CONTENT_TYPE, JSON.clone())], document.into_json());
+    with_etag(body.into_response(), version)
+}
+
+fn with_etag(mut response: Response, version: u32) -> Response {
+    if let Ok(value) = HeaderValue::from_str(&etag(version)) {
         response.headers_mut().insert(ETAG, value);
     }
     response
