@@ -50,6 +50,7 @@ pub mod no_cart_service;
 pub mod notify;
 pub mod openapi;
 pub mod problem;
+pub mod read_pool;
 pub mod relay;
 pub mod request_id;
 pub mod routes;

@@ -102,7 +102,14 @@ fn run_server(cli: &Cli, auth: Authenticator) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let state = AppState::new(OrderService::builder(store, carts).build(), auth);
+    let service = OrderService::builder(store, carts).build();
+    let state = match AppState::with_read_threads(service, auth, cli.read_threads) {
+        Ok(state) => state,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot start the read threads");
+            return ExitCode::FAILURE;
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -1,10 +1,12 @@
-//! What every handler shares: the engine, the token verifier and the OpenAPI document.
+//! What every handler shares: the engine, the token verifier, the read threads and the
+//! OpenAPI document.
 
 use std::sync::Arc;
 
 use orderly::OrderService;
 
 use crate::auth::Authenticator;
+use crate::read_pool::{DEFAULT_READ_THREADS, ReadPool};
 
 /// Cheap to clone: everything sits behind one `Arc`.
 #[derive(Debug, Clone)]
@@ -16,23 +18,44 @@ pub struct AppState {
 struct Inner {
     service: OrderService,
     auth: Authenticator,
+    reads: ReadPool,
     openapi: String,
 }
 
 impl AppState {
+    /// The state with [`DEFAULT_READ_THREADS`] read threads.
+    ///
+    /// # Panics
+    /// If the operating system refuses to start a thread; see [`AppState::with_read_threads`].
     pub fn new(service: OrderService, auth: Authenticator) -> Self {
-        AppState {
+        #[allow(clippy::expect_used)] // Only a machine out of threads fails here, at start-up.
+        Self::with_read_threads(service, auth, DEFAULT_READ_THREADS)
+            .expect("cannot start the read threads")
+    }
+
+    /// The state with `read_threads` threads for store reads (at least one).
+    pub fn with_read_threads(
+        service: OrderService,
+        auth: Authenticator,
+        read_threads: u16,
+    ) -> std::io::Result<Self> {
+        Ok(AppState {
             inner: Arc::new(Inner {
                 service,
                 auth,
+                reads: ReadPool::new(read_threads)?,
                 openapi: crate::openapi::document_json(),
             }),
-        }
+        })
     }
 
-    /// The engine. Its calls block: run them through `blocking::run`.
+    /// The engine. Its calls block: run them through `blocking::run` or `blocking::read`.
     pub fn service(&self) -> &OrderService {
         &self.inner.service
+    }
+
+    pub fn read_pool(&self) -> &ReadPool {
+        &self.inner.reads
     }
 
     pub fn auth(&self) -> &Authenticator {

@@ -67,7 +67,7 @@ pub async fn sales(
         Some(f) => timestamp("from", f)?,
         None => to.plus_millis(-DEFAULT_SALES_WINDOW_MS),
     };
-    let sales = blocking::run(&state, move |service| service.sales(&caller, from, to)).await?;
+    let sales = blocking::read(&state, move |service| service.sales(&caller, from, to)).await?;
     Ok(Json(SalesReport {
         from: from.to_rfc3339(),
         to: to.to_rfc3339(),
@@ -127,7 +127,7 @@ pub async fn top_products(
         Some(code) => Currency::from_code(code).map_err(OrderlyError::from)?,
         None => state.service().policy().default_currency,
     };
-    let products = blocking::run(&state, move |service| {
+    let products = blocking::read(&state, move |service| {
         service.top_products(&caller, by.into(), limit, Some(currency))
     })
     .await?;
@@ -153,7 +153,7 @@ pub async fn orders_by_status(
     Authenticated(caller): Authenticated,
     State(state): State<AppState>,
 ) -> Result<Json<OrdersByStatus>, Problem> {
-    let counts = blocking::run(&state, move |service| service.orders_by_status(&caller)).await?;
+    let counts = blocking::read(&state, move |service| service.orders_by_status(&caller)).await?;
     Ok(Json(OrdersByStatus {
         statuses: counts.into_iter().map(StatusCountDto::from).collect(),
     }))

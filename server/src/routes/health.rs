@@ -36,7 +36,7 @@ pub async fn ready(
     State(state): State<AppState>,
 ) -> Result<Json<Ready>, Problem> {
     let store = state.service().store().backend();
-    blocking::run(&state, |service| service.ready()).await?;
+    blocking::read(&state, |service| service.ready()).await?;
     Ok(Json(Ready {
         status: "ready",
         store,

@@ -87,7 +87,7 @@ pub async fn get_order(
 ) -> Result<Response, Problem> {
     let id = order_id(&id)?;
     let document =
-        blocking::run(&state, move |service| service.order_document(&caller, &id)).await?;
+        blocking::read(&state, move |service| service.order_document(&caller, &id)).await?;
     Ok(document_response(document))
 }
 
@@ -178,7 +178,7 @@ pub async fn list_orders(
         cursor: query.cursor,
         status,
     };
-    let page = blocking::run(&state, move |service| {
+    let page = blocking::read(&state, move |service| {
         service.order_documents_for_user(&caller, &user, &request)
     })
     .await?;

@@ -35,7 +35,7 @@ pub async fn get_status(
     ApiPath(id): ApiPath<String>,
 ) -> Result<Response, Problem> {
     let id = order_id(&id)?;
-    let view = blocking::run(&state, move |service| service.status(&caller, &id)).await?;
+    let view = blocking::read(&state, move |service| service.status(&caller, &id)).await?;
     let tag = etag(view.version);
     let mut response = Json(StatusViewDto::from(view)).into_response();
     if let Ok(value) = HeaderValue::from_str(&tag) {

@@ -1,0 +1,196 @@
+//! A few dedicated threads for engine reads.
+//!
+//! Tokio's blocking pool grows a thread per concurrent call and wakes an idle one for every
+//! call: under load each read paid a thread wake-up and a context switch, which cost more than
+//! the read itself (a primary-key lookup in SQLite's page cache). Here a fixed set of threads
+//! shares one queue: a thread that finishes a job takes the next without sleeping, and a
+//! thread is woken only when a job arrives while some thread is idle. Reads are short and
+//! bounded by the store's own connection pool, so a few threads serve them all; calls that
+//! wait on the network (the Cart Service) stay on Tokio's blocking pool.
+
+use std::collections::VecDeque;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+
+/// How many read threads a server runs unless told otherwise (SQLite's reader pool size).
+pub const DEFAULT_READ_THREADS: u16 = 4;
+
+type Job = Box<dyn FnOnce() + Send + 'static>;
+
+/// The threads and their queue. Dropping the pool lets the threads finish the queued jobs and
+/// exit.
+#[derive(Debug)]
+pub struct ReadPool {
+    shared: Arc<Shared>,
+    threads: usize,
+}
+
+#[derive(Debug, Default)]
+struct Shared {
+    queue: Mutex<Queue>,
+    job_arrived: Condvar,
+    /// `queue.jobs.len()`, readable without the lock by threads about to go idle.
+    queued: AtomicUsize,
+}
+
+#[derive(Default)]
+struct Queue {
+    jobs: VecDeque<Job>,
+    idle: usize,
+    closed: bool,
+}
+
+impl std::fmt::Debug for Queue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Queue")
+            .field("jobs", &self.jobs.len())
+            .field("idle", &self.idle)
+            .field("closed", &self.closed)
+            .finish()
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Queue> {
+        // Jobs run outside the lock, so a poisoned lock only means a panic in this file's
+        // few lines; the queue itself is still consistent.
+        self.queue.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl ReadPool {
+    /// Starts `threads` threads (at least one).
+    pub fn new(threads: u16) -> std::io::Result<Self> {
+        let threads = usize::from(threads.max(1));
+        let shared = Arc::new(Shared::default());
+        for i in 0..threads {
+            let shared = shared.clone();
+            std::thread::Builder::new()
+                .name(format!("orderly-read-{i}"))
+                .spawn(move || work(&shared))?;
+        }
+        Ok(ReadPool { shared, threads })
+    }
+
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+
+    /// Queues `job`; one of the threads runs it. A job that panics does not take its thread
+    /// down (whoever waits for its result sees it never come).
+    pub fn submit(&self, job: impl FnOnce() + Send + 'static) {
+        let mut queue = self.shared.lock();
+        queue.jobs.push_back(Box::new(job));
+        self.shared.queued.fetch_add(1, Ordering::Release);
+        let someone_sleeps = queue.idle > 0;
+        drop(queue);
+        if someone_sleeps {
+            self.shared.job_arrived.notify_one();
+        }
+    }
+}
+
+impl Drop for ReadPool {
+    fn drop(&mut self) {
+        self.shared.lock().closed = true;
+        self.shared.job_arrived.notify_all();
+    }
+}
+
+fn work(shared: &Shared) {
+    let mut queue = shared.lock();
+    loop {
+        if let Some(job) = queue.jobs.pop_front() {
+            shared.queued.fetch_sub(1, Ordering::Release);
+            drop(queue);
+            // The job's own channel reports the failure; the thread goes on.
+            let _ = catch_unwind(AssertUnwindSafe(job));
+            linger(shared);
+            queue = shared.lock();
+        } else if queue.closed {
+            return;
+        } else {
+            queue.idle += 1;
+            queue = shared
+                .job_arrived
+                .wait(queue)
+                .unwrap_or_else(|p| p.into_inner());
+            queue.idle -= 1;
+        }
+    }
+}
+
+/// After a job, watch the queue for a moment before going to sleep: under load the next job
+/// arrives within microseconds, and taking it awake saves the submitter's wake-up call and
+/// this thread's two context switches. A short spin, then a few yields, so that the wait never
+/// keeps the async workers off a core for long on a machine with few of them.
+fn linger(shared: &Shared) {
+    for round in 0..LINGER_SPINS + LINGER_YIELDS {
+        if shared.queued.load(Ordering::Acquire) > 0 {
+            return;
+        }
+        if round < LINGER_SPINS {
+            std::hint::spin_loop();
+        } else {
+            std::thread::yield_now();
+        }
+    }
+}
+
+const LINGER_SPINS: u32 = 64;
+const LINGER_YIELDS: u32 = 8;
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    #[test]
+    fn every_job_runs_once_across_the_threads() {
+        let pool = ReadPool::new(3).unwrap();
+        let (tx, rx) = mpsc::channel();
+        for i in 0..1000 {
+            let tx = tx.clone();
+            pool.submit(move || tx.send(i).unwrap());
+        }
+        let mut seen: Vec<i32> = (0..1000)
+            .map(|_| rx.recv_timeout(Duration::from_secs(10)).unwrap())
+            .collect();
+        seen.sort_unstable();
+        assert_eq!(seen, (0..1000).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_panicking_job_leaves_its_thread_serving() {
+        let pool = ReadPool::new(1).unwrap();
+        let (tx, rx) = mpsc::channel();
+        let dropped = tx.clone();
+        pool.submit(move || {
+            let _keep = dropped;
+            panic!("boom");
+        });
+        pool.submit(move || tx.send("after").unwrap());
+        assert_eq!(rx.recv_timeout(Duration::from_secs(10)).unwrap(), "after");
+        assert_eq!(pool.threads(), 1);
+    }
+
+    #[test]
+    fn dropping_the_pool_runs_what_was_queued_and_stops_the_threads() {
+        let pool = ReadPool::new(2).unwrap();
+        let (tx, rx) = mpsc::channel();
+        for i in 0..50 {
+            let tx = tx.clone();
+            pool.submit(move || {
+                std::thread::sleep(Duration::from_micros(100));
+                tx.send(i).unwrap();
+            });
+        }
+        drop(tx);
+        drop(pool);
+        // Every job ran, then every sender (held by the jobs) was dropped: the channel ends.
+        assert_eq!(rx.iter().count(), 50);
+    }
+}
