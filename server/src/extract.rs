@@ -2,12 +2,14 @@
 //! (413), content type (415), JSON syntax (400), JSON shape (422), path and query values
 //! (400), and the `Idempotency-Key` header.
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
+use http_body_util::BodyExt as _;
 use orderly::validation::looks_like_card_number;
 use orderly::{IdempotencyKey, OrderId, OrderlyError};
 use serde::de::DeserializeOwned;
@@ -44,16 +46,52 @@ fn is_json(headers: &HeaderMap) -> bool {
         || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
-fn body_problem(rejection: BytesRejection) -> Problem {
-    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        Problem::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            format!("the request body must be at most {MAX_BODY_BYTES} bytes"),
-        )
-    } else {
-        Problem::bad_request("unreadable_body", "the request body could not be read")
+/// How much of a body the server will not use (too large, wrong media type) it still reads and
+/// throws away before answering, and for how long. A client that is still sending then reads
+/// the answer; closing at once would make its kernel see a reset and lose the answer. Past
+/// these bounds the connection is closed.
+const DRAIN_BYTES: usize = 16 * 1024 * 1024;
+const DRAIN_TIME: Duration = Duration::from_secs(5);
+
+fn too_large() -> Problem {
+    Problem::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        format!("the request body must be at most {MAX_BODY_BYTES} bytes"),
+    )
+}
+
+/// The whole body, at most [`MAX_BODY_BYTES`]; a larger one is drained and refused.
+async fn read_body(mut body: Body) -> Result<Bytes, Problem> {
+    let unreadable =
+        || Problem::bad_request("unreadable_body", "the request body could not be read");
+    let mut bytes = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let Ok(data) = frame.map_err(|_| unreadable())?.into_data() else {
+            continue;
+        };
+        if bytes.len() + data.len() > MAX_BODY_BYTES {
+            drain(body).await;
+            return Err(too_large());
+        }
+        bytes.extend_from_slice(&data);
     }
+    Ok(Bytes::from(bytes))
+}
+
+/// Reads and discards the rest of `body`, within [`DRAIN_BYTES`] and [`DRAIN_TIME`].
+async fn drain(mut body: Body) {
+    let discard = async {
+        let mut left = DRAIN_BYTES;
+        while let Some(Ok(frame)) = body.frame().await {
+            let size = frame.data_ref().map_or(0, |d| d.len());
+            if size >= left {
+                return;
+            }
+            left -= size;
+        }
+    };
+    let _ = tokio::time::timeout(DRAIN_TIME, discard).await;
 }
 
 /// serde's message, unless it would echo something that looks like a card number.
@@ -73,17 +111,16 @@ where
 {
     type Rejection = Problem;
 
-    async fn from_request(request: Request, state: &S) -> Result<Self, Problem> {
+    async fn from_request(request: Request, _state: &S) -> Result<Self, Problem> {
         if !is_json(request.headers()) {
+            drain(request.into_body()).await;
             return Err(Problem::new(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
                 "the request body must be JSON (Content-Type: application/json)",
             ));
         }
-        let bytes = Bytes::from_request(request, state)
-            .await
-            .map_err(body_problem)?;
+        let bytes = read_body(request.into_body()).await?;
         let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
             Problem::bad_request(
                 "malformed_json",
