@@ -178,6 +178,24 @@ async fn persistent_contention_is_a_503_and_writes_nothing() {
     assert_eq!(s.order_ids().await.len(), 1);
 }
 
+/// Attempts that each wait long on a lock (here 700 ms, then contention) stop at the retry
+/// budget (2 s by default) instead of running all five: no caller is held for minutes.
+#[tokio::test]
+async fn slow_contention_stops_at_the_retry_budget() {
+    let s = setup();
+    s.faulty.delay_ms.store(700, Ordering::SeqCst);
+    s.faulty.contend.store(1_000, Ordering::SeqCst);
+    s.send(s.place_call("k1"))
+        .await
+        .expect(503, "storage_unavailable");
+    let attempts = s.faulty.inserts.load(Ordering::SeqCst);
+    // Attempts start at about 0, 0.7 and 1.4 s; a fourth would start past 2 s.
+    assert!((1..=3).contains(&attempts), "got {attempts} attempts");
+    s.faulty.contend.store(0, Ordering::SeqCst);
+    s.faulty.delay_ms.store(0, Ordering::SeqCst);
+    assert!(s.order_ids().await.is_empty());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_retrying_after_its_timeout_never_gets_a_second_order() {
     let s = setup();

@@ -11,6 +11,7 @@ mod retry;
 mod tracking;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 pub use requests::{
     CheckoutRequest, DocumentPage, HistoryRequest, OrderPage, PlaceOrderRequest, Placement,
@@ -32,7 +33,13 @@ pub struct ServiceConfig {
     /// How long a checkout quote can be ordered from. Default 15 minutes.
     pub checkout_ttl_ms: i64,
     /// Attempts for a store call that failed transiently (busy, deadlock, lost connection).
+    /// Default 5.
     pub store_attempts: u32,
+    /// How long after a call's first attempt a new attempt may still start. Stores also wait
+    /// inside one attempt (SQLite's busy timeout, MySQL's lock-wait timeout and its own
+    /// deadlock retries), so attempts alone would let a long lock hold a caller for minutes;
+    /// this bounds it to about one slow attempt past the budget. Default 2 s.
+    pub store_retry_budget: Duration,
 }
 
 impl Default for ServiceConfig {
@@ -40,6 +47,7 @@ impl Default for ServiceConfig {
         ServiceConfig {
             checkout_ttl_ms: 15 * 60 * 1000,
             store_attempts: 5,
+            store_retry_budget: Duration::from_secs(2),
         }
     }
 }
