@@ -17,7 +17,8 @@ use serde_json::Value;
 
 use crate::problem::Problem;
 
-/// The largest request body accepted, in bytes.
+/// The largest request body accepted, in bytes; [`ApiJson`], the only extractor that reads a
+/// body, enforces it.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// A JSON request body type: deserialized after an optional look at the raw value.

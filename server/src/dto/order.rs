@@ -222,11 +222,7 @@ impl OrderPageDto {
             json.push_str(document.json());
         }
         json.push_str("],\"nextCursor\":");
-        match &page.next_cursor {
-            // Cursors are base64url: nothing in them needs escaping, but encode them anyway.
-            Some(cursor) => json.push_str(&serde_json::Value::from(cursor.as_str()).to_string()),
-            None => json.push_str("null"),
-        }
+        json.push_str(&serde_json::Value::from(page.next_cursor.as_deref()).to_string());
         json.push('}');
         json
     }

@@ -11,12 +11,10 @@ pub mod status;
 mod versioning;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
 use axum::http::Uri;
 use axum::middleware;
 use axum::routing::{get, post};
 
-use crate::extract::MAX_BODY_BYTES;
 use crate::problem::{Problem, problem_fallback};
 use crate::request_id::request_id;
 use crate::state::AppState;
@@ -47,7 +45,6 @@ pub fn app(state: AppState) -> Router {
             get(analytics::orders_by_status),
         )
         .fallback(not_found)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(problem_fallback))
         .layer(middleware::from_fn(request_id))
         .with_state(state)
