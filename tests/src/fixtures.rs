@@ -77,12 +77,7 @@ impl Env {
     /// Places an order for `user` from their cart with a US address and a card; it must be
     /// created by this call.
     pub fn place(&self, user: &str, key: &str) -> Order {
-        let placed = self
-            .service
-            .place_order(&customer(user), &request(user), &idem(key))
-            .unwrap();
-        assert!(placed.created, "key {key:?} placed no new order");
-        placed.order
+        place_new(&self.service, user, key)
     }
 
     /// Places an order with a one-line default cart.
@@ -90,6 +85,29 @@ impl Env {
         self.set_cart(user, "USD", &[("sku-1", "Espresso beans", 1, "12.50")]);
         self.place(user, key)
     }
+}
+
+/// Places an order for `user` from their cart with a US address and a card through `service`;
+/// it must be created by this call.
+pub fn place_new(service: &OrderService, user: &str, key: &str) -> Order {
+    let placed = service
+        .place_order(&customer(user), &request(user), &idem(key))
+        .unwrap();
+    assert!(placed.created, "key {key:?} placed no new order");
+    placed.order
+}
+
+/// A three-line USD cart: what the engine benchmarks order.
+pub fn coffee_cart(user: &str) -> RawCart {
+    cart(
+        user,
+        "USD",
+        &[
+            ("sku-espresso-1kg", "Espresso beans 1kg", 2, "19.99"),
+            ("sku-grinder", "Burr grinder", 1, "89.00"),
+            ("sku-filters", "Paper filters x100", 3, "4.25"),
+        ],
+    )
 }
 
 pub fn user(id: &str) -> UserId {

@@ -32,10 +32,10 @@ use mysql::prelude::Queryable;
 use mysql::{Conn, Opts, Params, TxOpts, Value};
 use orderly_core::analytics::RollupDelta;
 use orderly_core::{
-    Address, Caller, HistoryRequest, IdempotencyKey, InMemoryCarts, Order, OrderId, OrderService,
-    PaymentMethod, PlaceOrderRequest, RawCart, RawCartItem, Timestamp, UserId,
+    Caller, HistoryRequest, InMemoryCarts, Order, OrderId, OrderService, Timestamp, UserId,
 };
 use orderly_mysql::{MysqlStore, ScratchDatabase};
+use orderly_tests::fixtures::{coffee_cart, place_new};
 
 /// Many short rounds, alternating which side goes first, so that load from elsewhere on the
 /// machine falls on both sides alike; the median round counts.
@@ -199,37 +199,6 @@ fn now_ms() -> i64 {
     .unwrap()
 }
 
-fn address() -> Address {
-    Address {
-        name: "Alice Martin".into(),
-        line1: "350 Fifth Avenue".into(),
-        line2: Some("Floor 21".into()),
-        city: "New York".into(),
-        region: Some("NY".into()),
-        postal_code: "10118".into(),
-        country: "US".into(),
-    }
-}
-
-fn cart(user: &str) -> RawCart {
-    let item = |id: &str, name: &str, q, p: &str| RawCartItem {
-        product_id: id.into(),
-        name: name.into(),
-        quantity: q,
-        unit_price: p.into(),
-    };
-    RawCart {
-        user_id: user.into(),
-        currency: "USD".into(),
-        items: vec![
-            item("sku-espresso-1kg", "Espresso beans 1kg", 2, "19.99"),
-            item("sku-grinder", "Burr grinder", 1, "89.00"),
-            item("sku-filters", "Paper filters x100", 3, "4.25"),
-        ],
-        updated_at: None,
-    }
-}
-
 struct Engine {
     service: OrderService,
     // Declared last: the store inside `service` closes its pool before the database goes.
@@ -242,7 +211,7 @@ impl Engine {
         let store = MysqlStore::open(db.url())?;
         let carts = Arc::new(InMemoryCarts::new());
         for user in ["alice", "few", "many"] {
-            carts.set(cart(user));
+            carts.set(coffee_cart(user));
         }
         Ok(Engine {
             service: OrderService::builder(Arc::new(store), carts).build(),
@@ -250,32 +219,8 @@ impl Engine {
         })
     }
 
-    fn request(user: &str) -> PlaceOrderRequest {
-        PlaceOrderRequest {
-            user_id: UserId::new(user).unwrap(),
-            delivery_address: address(),
-            payment_method: PaymentMethod::Card {
-                token: "tok_visa_4242".into(),
-                brand: "visa".into(),
-                last4: "4242".into(),
-                exp_month: 12,
-                exp_year: 2030,
-            },
-            shipping_method: None,
-            checkout_id: None,
-            discount_code: None,
-            metadata: None,
-        }
-    }
-
     fn place(&self, user: &str, key: String) {
-        let req = Self::request(user);
-        let caller = Caller::customer(&req.user_id);
-        let placed = self
-            .service
-            .place_order(&caller, &req, &IdempotencyKey::new(key).unwrap())
-            .unwrap();
-        assert!(placed.created);
+        place_new(&self.service, user, &key);
     }
 
     fn place_batch(&self, round: usize, n: usize) {
@@ -318,17 +263,8 @@ impl Engine {
 
     /// A real order's JSON, event payload and rollup deltas, for the raw side to write.
     fn sample_documents(&self) -> Documents {
-        let req = Self::request("alice");
-        let placed = self
-            .service
-            .place_order(
-                &Caller::customer(&req.user_id),
-                &req,
-                &IdempotencyKey::new("sample").unwrap(),
-            )
-            .unwrap();
+        let order = place_new(&self.service, "alice", "sample");
         let event = self.service.pending_events(1).unwrap().remove(0);
-        let order = placed.order;
         Documents {
             doc: serde_json::to_string(&order).unwrap(),
             payload: serde_json::to_string(&event.payload).unwrap(),

@@ -24,19 +24,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use orderly_core::analytics::RollupDelta;
-use orderly_core::{
-    Address, Caller, HistoryRequest, IdempotencyKey, InMemoryCarts, OrderService, PaymentMethod,
-    PlaceOrderRequest, RawCart, RawCartItem, UserId,
-};
+use orderly_core::{Caller, HistoryRequest, InMemoryCarts, OrderService, UserId};
 use orderly_sqlite::{SqliteOptions, SqliteStore, Synchronous};
+use orderly_tests::fixtures::{coffee_cart, place_new};
 use rusqlite::{Connection, params};
 
-/// The store's schema: every migration, in order.
-const SCHEMA: [&str; 3] = [
-    include_str!("../migrations/0001_init.sql"),
-    include_str!("../migrations/0002_leases.sql"),
-    include_str!("../migrations/0003_foreign_key_indexes.sql"),
-];
 const ROUNDS: usize = 7;
 const BATCH: usize = 1000;
 
@@ -122,37 +114,6 @@ fn median(v: &mut [f64]) -> f64 {
     v[v.len() / 2]
 }
 
-fn address() -> Address {
-    Address {
-        name: "Alice Martin".into(),
-        line1: "350 Fifth Avenue".into(),
-        line2: Some("Floor 21".into()),
-        city: "New York".into(),
-        region: Some("NY".into()),
-        postal_code: "10118".into(),
-        country: "US".into(),
-    }
-}
-
-fn cart(user: &str) -> RawCart {
-    let item = |id: &str, name: &str, q, p: &str| RawCartItem {
-        product_id: id.into(),
-        name: name.into(),
-        quantity: q,
-        unit_price: p.into(),
-    };
-    RawCart {
-        user_id: user.into(),
-        currency: "USD".into(),
-        items: vec![
-            item("sku-espresso-1kg", "Espresso beans 1kg", 2, "19.99"),
-            item("sku-grinder", "Burr grinder", 1, "89.00"),
-            item("sku-filters", "Paper filters x100", 3, "4.25"),
-        ],
-        updated_at: None,
-    }
-}
-
 struct Engine {
     service: OrderService,
 }
@@ -169,39 +130,15 @@ impl Engine {
         .unwrap();
         let carts = Arc::new(InMemoryCarts::new());
         for user in ["alice", "few", "many"] {
-            carts.set(cart(user));
+            carts.set(coffee_cart(user));
         }
         Engine {
             service: OrderService::builder(Arc::new(store), carts).build(),
         }
     }
 
-    fn request(user: &str) -> PlaceOrderRequest {
-        PlaceOrderRequest {
-            user_id: UserId::new(user).unwrap(),
-            delivery_address: address(),
-            payment_method: PaymentMethod::Card {
-                token: "tok_visa_4242".into(),
-                brand: "visa".into(),
-                last4: "4242".into(),
-                exp_month: 12,
-                exp_year: 2030,
-            },
-            shipping_method: None,
-            checkout_id: None,
-            discount_code: None,
-            metadata: None,
-        }
-    }
-
     fn place(&self, user: &str, key: String) {
-        let req = Self::request(user);
-        let caller = Caller::customer(&req.user_id);
-        let placed = self
-            .service
-            .place_order(&caller, &req, &IdempotencyKey::new(key).unwrap())
-            .unwrap();
-        assert!(placed.created);
+        place_new(&self.service, user, &key);
     }
 
     fn place_batch(&self, round: usize, n: usize) {
@@ -236,27 +173,20 @@ impl Engine {
     fn sample_documents(&self) -> Documents {
         let store = Arc::new(SqliteStore::open_in_memory().unwrap());
         let carts = Arc::new(InMemoryCarts::new());
-        carts.set(cart("alice"));
+        carts.set(coffee_cart("alice"));
         let service = OrderService::builder(store.clone(), carts).build();
-        let req = Self::request("alice");
-        let placed = service
-            .place_order(
-                &Caller::customer(&req.user_id),
-                &req,
-                &IdempotencyKey::new("sample").unwrap(),
-            )
-            .unwrap();
+        let order = place_new(&service, "alice", "sample");
         let event = service.pending_events(1).unwrap().remove(0);
         Documents {
-            doc: serde_json::to_string(&placed.order).unwrap(),
+            doc: serde_json::to_string(&order).unwrap(),
             payload: serde_json::to_string(&event.payload).unwrap(),
-            rollup: RollupDelta::placed(&placed.order),
+            rollup: RollupDelta::placed(&order),
             totals: [
-                placed.order.totals.subtotal.minor(),
-                placed.order.totals.shipping.minor(),
-                placed.order.totals.tax.minor(),
-                placed.order.totals.discount.minor(),
-                placed.order.totals.total.minor(),
+                order.totals.subtotal.minor(),
+                order.totals.shipping.minor(),
+                order.totals.tax.minor(),
+                order.totals.discount.minor(),
+                order.totals.total.minor(),
             ],
         }
     }
@@ -278,6 +208,8 @@ struct Raw<'a> {
 
 impl<'a> Raw<'a> {
     fn new(path: &Path, sync: Synchronous, docs: &'a Documents) -> Self {
+        // The store's schema, by opening (and dropping) a store on the file.
+        drop(SqliteStore::open(path, SqliteOptions::default()).unwrap());
         let conn = Connection::open(path).unwrap();
         conn.busy_timeout(Duration::from_millis(50)).unwrap();
         conn.pragma_update(None, "foreign_keys", true).unwrap();
@@ -294,9 +226,6 @@ impl<'a> Raw<'a> {
             },
         )
         .unwrap();
-        for migration in SCHEMA {
-            conn.execute_batch(migration).unwrap();
-        }
         Raw {
             conn,
             docs,
