@@ -44,16 +44,15 @@ pub struct Cli {
     #[arg(long = "redis-url", env = "ORDERLY_REDIS_URL", hide_env_values = true)]
     pub redis_url: Option<String>,
 
-    /// Threads that serve store reads (order, history, status, analytics, readiness). About
-    /// the store's read connections: SQLite has 4; on MySQL, raise it with the pool size when
-    /// the database is remote and reads wait on the network.
+    /// Threads that serve store reads (order, history, status, analytics, readiness).
+    /// Default on SQLite: one per CPU core, at most 4 (its read connections). Default on MySQL:
+    /// 4; reads there wait on the network, so raise it with the pool size for a remote database.
     #[arg(
         long = "read-threads",
         env = "ORDERLY_READ_THREADS",
-        default_value_t = crate::read_pool::DEFAULT_READ_THREADS,
         value_parser = clap::value_parser!(u16).range(1..=1024)
     )]
-    pub read_threads: u16,
+    pub read_threads: Option<u16>,
 
     /// SMTP server for order confirmation emails (plain SMTP, e.g. a local relay). With
     /// --kafka-brokers, the server also runs the email worker; `orderly-server notify` runs

@@ -8,6 +8,7 @@ use clap::Parser;
 use orderly::{CartSource, OrderService, Role, UserId};
 use orderly_server::cart_client::{HttpCartConfig, HttpCartSource};
 use orderly_server::config::{Cli, Command};
+use orderly_server::read_pool::default_read_threads;
 use orderly_server::relay::process as relay_process;
 use orderly_server::{AppState, Authenticator, NoCartService, logging, serve, shutdown};
 
@@ -103,7 +104,10 @@ fn run_server(cli: &Cli, auth: Authenticator) -> ExitCode {
         }
     };
     let service = OrderService::builder(store, carts).build();
-    let state = match AppState::with_read_threads(service, auth, cli.read_threads) {
+    let read_threads = cli
+        .read_threads
+        .unwrap_or_else(|| default_read_threads(service.store().backend()));
+    let state = match AppState::with_read_threads(service, auth, read_threads) {
         Ok(state) => state,
         Err(e) => {
             tracing::error!(error = %e, "cannot start the read threads");
@@ -122,7 +126,12 @@ fn run_server(cli: &Cli, auth: Authenticator) -> ExitCode {
     };
     let served = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(&cli.listen).await?;
-        tracing::info!(address = %listener.local_addr()?, store = state.service().store().backend(), "listening");
+        tracing::info!(
+            address = %listener.local_addr()?,
+            store = state.service().store().backend(),
+            read_threads = state.read_pool().threads(),
+            "listening"
+        );
         let (stopping, stopped) = tokio::sync::watch::channel(false);
         let relay = relay_process::spawn_in_server(cli, state.service());
         let notifier =

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use orderly::OrderService;
 
 use crate::auth::Authenticator;
-use crate::read_pool::{DEFAULT_READ_THREADS, ReadPool};
+use crate::read_pool::{ReadPool, default_read_threads};
 
 /// Cheap to clone: everything sits behind one `Arc`.
 #[derive(Debug, Clone)]
@@ -23,14 +23,17 @@ struct Inner {
 }
 
 impl AppState {
-    /// The state with [`DEFAULT_READ_THREADS`] read threads.
+    /// The state with the [`default_read_threads`] for the service's store.
     ///
     /// # Panics
     /// If the operating system refuses to start a thread; see [`AppState::with_read_threads`].
     pub fn new(service: OrderService, auth: Authenticator) -> Self {
         #[allow(clippy::expect_used)] // Only a machine out of threads fails here, at start-up.
-        Self::with_read_threads(service, auth, DEFAULT_READ_THREADS)
-            .expect("cannot start the read threads")
+        {
+            let threads = default_read_threads(service.store().backend());
+            Self::with_read_threads(service, auth, threads)
+        }
+        .expect("cannot start the read threads")
     }
 
     /// The state with `read_threads` threads for store reads (at least one).
