@@ -209,7 +209,7 @@ mod tests {
     fn finished_and_panicked_jobs_leave_no_thread_counted_as_running() {
         let pool = ReadPool::new(2).unwrap();
         let (tx, rx) = mpsc::channel();
-        for i in 0..100 {
+        for i in 1..=30 {
             let tx = tx.clone();
             pool.submit(move || {
                 assert_ne!(i % 10, 0, "every tenth job panics");
@@ -217,7 +217,7 @@ mod tests {
             });
         }
         drop(tx);
-        assert_eq!(rx.iter().count(), 90);
+        assert_eq!(rx.iter().count(), 27);
         // The last sender went with the last job; its thread decrements right after.
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
         while pool.shared.running.load(Ordering::Acquire) != 0 {

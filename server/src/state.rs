@@ -27,13 +27,10 @@ impl AppState {
     ///
     /// # Panics
     /// If the operating system refuses to start a thread; see [`AppState::with_read_threads`].
+    #[allow(clippy::expect_used)] // Only a machine out of threads fails here, at start-up.
     pub fn new(service: OrderService, auth: Authenticator) -> Self {
-        #[allow(clippy::expect_used)] // Only a machine out of threads fails here, at start-up.
-        {
-            let threads = default_read_threads(service.store().backend());
-            Self::with_read_threads(service, auth, threads)
-        }
-        .expect("cannot start the read threads")
+        let threads = default_read_threads(service.store().backend());
+        Self::with_read_threads(service, auth, threads).expect("cannot start the read threads")
     }
 
     /// The state with `read_threads` threads for store reads (at least one).
