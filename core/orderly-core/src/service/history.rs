@@ -43,9 +43,9 @@ impl OrderService {
     /// One order. A customer asking for someone else's order gets `NotFound`, as if it did
     /// not exist.
     pub fn order(&self, caller: &Caller, id: &OrderId) -> Result<Order> {
-        self.with_retry(|| self.store.order(id))?
-            .filter(|o| caller.is_staff() || caller.is_user(&o.user_id))
-            .ok_or_else(|| OrderlyError::not_found("order", id))
+        Ok(self
+            .order_document(caller, id)?
+            .decode(self.store.backend())?)
     }
 
     /// [`order`](Self::order) as stored, undecoded: the same rules, for callers that pass the
@@ -63,19 +63,16 @@ impl OrderService {
         user: &UserId,
         req: &HistoryRequest,
     ) -> Result<OrderPage> {
-        let (orders, next_cursor) = self.page(
-            caller,
-            user,
-            req,
-            |query| self.store.orders_for_user(query),
-            |o: &Order| HistoryPosition {
-                created_at: o.created_at,
-                order_id: o.id,
-            },
-        )?;
+        let page = self.order_documents_for_user(caller, user, req)?;
+        let backend = self.store.backend();
+        let orders = page
+            .documents
+            .iter()
+            .map(|doc| doc.decode(backend))
+            .collect::<StoreResult<_>>()?;
         Ok(OrderPage {
             orders,
-            next_cursor,
+            next_cursor: page.next_cursor,
         })
     }
 
@@ -86,28 +83,6 @@ impl OrderService {
         user: &UserId,
         req: &HistoryRequest,
     ) -> Result<DocumentPage> {
-        let (documents, next_cursor) = self.page(
-            caller,
-            user,
-            req,
-            |query| self.store.order_documents_for_user(query),
-            OrderDocument::position,
-        )?;
-        Ok(DocumentPage {
-            documents,
-            next_cursor,
-        })
-    }
-
-    /// One page of `fetch`'s rows for `user` and the cursor of the next page, if any.
-    fn page<T>(
-        &self,
-        caller: &Caller,
-        user: &UserId,
-        req: &HistoryRequest,
-        fetch: impl Fn(&HistoryQuery) -> StoreResult<Vec<T>>,
-        position: impl Fn(&T) -> HistoryPosition,
-    ) -> Result<(Vec<T>, Option<String>)> {
         self.authorize_user(caller, user)?;
         let limit = req.limit.unwrap_or(DEFAULT_PAGE_SIZE);
         if !(1..=MAX_PAGE_SIZE).contains(&limit) {
@@ -121,15 +96,18 @@ impl OrderService {
             status: req.status,
             limit: u32::try_from(limit + 1).unwrap_or(101),
         };
-        let mut rows = self.with_retry(|| fetch(&query))?;
-        let has_more = rows.len() > usize::try_from(limit).unwrap_or(usize::MAX);
-        rows.truncate(usize::try_from(limit).unwrap_or(0));
+        let mut documents = self.with_retry(|| self.store.order_documents_for_user(&query))?;
+        let has_more = documents.len() > usize::try_from(limit).unwrap_or(usize::MAX);
+        documents.truncate(usize::try_from(limit).unwrap_or(0));
         let next_cursor = if has_more {
-            rows.last().map(|row| encode_cursor(&position(row)))
+            documents.last().map(|doc| encode_cursor(&doc.position()))
         } else {
             None
         };
-        Ok((rows, next_cursor))
+        Ok(DocumentPage {
+            documents,
+            next_cursor,
+        })
     }
 }
 
