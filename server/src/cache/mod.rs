@@ -2,9 +2,10 @@
 //!
 //! `Store::order_document` (and the typed `Store::order` that decodes it) — behind
 //! `GET /order/{id}` and `GET /order/{id}/status` — reads Redis first and fills it on a miss.
-//! Entries are the stored documents themselves, so a hit is served without decoding. Every write through this server (`insert_order`, `apply_change`)
-//! puts the new version in Redis right after the store committed it, in the same call. A put
-//! never replaces a newer cached version with an older one (entries carry the order version).
+//! Entries are the stored documents themselves, so a hit is served without decoding. Every
+//! write through this server (`insert_order`, `apply_change`) puts the new version in Redis
+//! right after the store committed it, in the same call. A put never replaces a newer cached
+//! version with an older one (entries carry the order version).
 //!
 //! Redis down or slow (250 ms timeouts) never fails a request: reads are served from the store
 //! and a warning is logged. If a write could not be put into Redis, this server stops trusting

@@ -3,13 +3,13 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::http::header::{CONTENT_LOCATION, CONTENT_TYPE, HeaderValue, LOCATION};
-use axum::response::{IntoResponse as _, Response};
+use axum::http::header::{CONTENT_LOCATION, HeaderValue, LOCATION};
+use axum::response::Response;
 use orderly::{HistoryRequest, OrderlyError, UserId};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::versioning::{JSON, document_response, expected_version, order_response};
+use super::versioning::{document_response, expected_version, json_response, order_response};
 use crate::auth::Authenticated;
 use crate::blocking;
 use crate::dto::{OrderDto, OrderPageDto, PlaceOrderBody, parse_status};
@@ -182,5 +182,5 @@ pub async fn list_orders(
         service.order_documents_for_user(&caller, &user, &request)
     })
     .await?;
-    Ok(([(CONTENT_TYPE, JSON.clone())], OrderPageDto::json_of(page)).into_response())
+    Ok(json_response(OrderPageDto::json_of(page)))
 }

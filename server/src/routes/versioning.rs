@@ -7,10 +7,10 @@ use axum::response::{IntoResponse, Response};
 use orderly::{Caller, Order, OrderDocument, OrderId, OrderService, OrderlyError};
 
 use crate::dto::OrderDto;
+use crate::etag::{IfMatch, etag};
 
 /// What axum's `Json` sends, for bodies that are JSON already.
-pub static JSON: HeaderValue = HeaderValue::from_static("application/json");
-use crate::etag::{IfMatch, etag};
+static JSON: HeaderValue = HeaderValue::from_static("application/json");
 
 /// The version a change must apply to. One usable tag is pinned as is (the engine checks it
 /// atomically, after checking that the order exists); any other list is compared with the
@@ -51,8 +51,12 @@ pub fn order_response(status: StatusCode, order: Order) -> Response {
 /// A stored order as the body, passed on as stored (it is the API's JSON), with its ETag.
 pub fn document_response(document: OrderDocument) -> Response {
     let version = document.version;
-    let body = ([(CONTENT_TYPE, JSON.clone())], document.into_json());
-    with_etag(body.into_response(), version)
+    with_etag(json_response(document.into_json()), version)
+}
+
+/// A 200 whose body is `json`, already encoded, sent as axum's `Json` would send it.
+pub fn json_response(json: String) -> Response {
+    ([(CONTENT_TYPE, JSON.clone())], json).into_response()
 }
 
 fn with_etag(mut response: Response, version: u32) -> Response {
