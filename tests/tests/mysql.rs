@@ -1,7 +1,7 @@
 //! The conformance suite on MySQL/MariaDB, one fresh scratch database per case, plus the
 //! facade's `mysql://` URLs.
 //!
-//! The server comes from `ORDERLY_TEST_MYSQL_URL` (e.g. `mysql://root@127.0.0.1:3306/test`;
+//! The server comes from `ORDERLY_TEST_MYSQL_URL` (e.g. `mysql://orderly:orderly@127.0.0.1:3306/orderly_test`;
 //! the database it names only serves to connect, each case creates and drops its own). Without
 //! it the cases pass after saying they were skipped, except under CI, where they fail.
 

@@ -15,7 +15,7 @@
 //!
 //! Run: `cargo bench -p orderly-mysql --bench engine_vs_raw`, against
 //! `ORDERLY_BENCH_MYSQL_URL` or else `ORDERLY_TEST_MYSQL_URL` or else
-//! `mysql://root@127.0.0.1:3306/test` (scratch databases are created next to it and dropped).
+//! `mysql://orderly:orderly@127.0.0.1:3306/orderly_test` (scratch databases are created next to it and dropped).
 //! `ORDERLY_BENCH_HISTORY=n` changes the 100,000.
 
 #![allow(
@@ -50,7 +50,7 @@ fn main() {
     let server = ["ORDERLY_BENCH_MYSQL_URL", "ORDERLY_TEST_MYSQL_URL"]
         .iter()
         .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))
-        .unwrap_or_else(|| "mysql://root@127.0.0.1:3306/test".to_owned());
+        .unwrap_or_else(|| "mysql://orderly:orderly@127.0.0.1:3306/orderly_test".to_owned());
     let (rounds, batch, reads) = if quick {
         (1, 10, 10)
     } else {
