@@ -16,7 +16,8 @@
 //! ```
 //!
 //! Cases live in [`cases`], grouped by theme; [`fixtures`] builds carts, addresses, payment
-//! methods and a service on a `ManualClock` with `InMemoryCarts`.
+//! methods and a service on a `ManualClock` with `InMemoryCarts`; [`kafka`] starts real Apache
+//! Kafka brokers for the relay and email tests.
 
 #![allow(
     clippy::unwrap_used,
@@ -27,6 +28,7 @@
 
 pub mod cases;
 pub mod fixtures;
+pub mod kafka;
 
 /// Makes a fresh, empty store for one case.
 pub type StoreFactory = dyn Fn() -> std::sync::Arc<dyn orderly::Store> + Sync;
