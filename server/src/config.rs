@@ -97,6 +97,29 @@ pub struct Cli {
     )]
     pub kafka_topic: String,
 
+    /// A librdkafka property for the Kafka clients, KEY=VALUE; repeat the flag for several
+    /// (in the environment, separate them with `;`). For managed Kafka, e.g.
+    /// security.protocol=SASL_SSL, sasl.mechanism=SCRAM-SHA-512, sasl.username=...,
+    /// sasl.password=...; or compression.type=zstd. Values are never logged.
+    #[arg(
+        long = "kafka-option",
+        env = "ORDERLY_KAFKA_OPTIONS",
+        value_delimiter = ';',
+        value_parser = parse_kafka_option,
+        hide_env_values = true,
+        global = true
+    )]
+    pub kafka_options: Vec<(String, String)>,
+
+    /// Kafka consumer group of the confirmation email workers.
+    #[arg(
+        long = "kafka-group",
+        env = "ORDERLY_KAFKA_GROUP",
+        default_value = crate::notify::DEFAULT_GROUP,
+        global = true
+    )]
+    pub kafka_group: String,
+
     /// Secret that signs and verifies HS256 tokens (at least 32 bytes). Required.
     #[arg(
         long = "jwt-secret",
@@ -146,6 +169,16 @@ impl From<RoleArg> for Role {
     }
 }
 
+/// Parses a `KEY=VALUE` librdkafka property.
+pub fn parse_kafka_option(text: &str) -> Result<(String, String), String> {
+    match text.trim().split_once('=') {
+        Some((key, value)) if !key.trim().is_empty() => {
+            Ok((key.trim().to_owned(), value.trim().to_owned()))
+        }
+        _ => Err("expected KEY=VALUE, e.g. security.protocol=SASL_SSL".into()),
+    }
+}
+
 /// Parses `90s`, `30m`, `1h`, `7d` or a number of seconds; between 1 second and 366 days.
 pub fn parse_ttl(text: &str) -> Result<Duration, String> {
     let text = text.trim();
@@ -184,6 +217,29 @@ mod tests {
         assert_eq!(parse_ttl("45").unwrap(), Duration::from_secs(45));
         for bad in ["", "h", "1x", "-1h", "0s", "400d", "1.5h"] {
             assert!(parse_ttl(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn kafka_options_are_key_value_pairs() {
+        let cli = Cli::try_parse_from([
+            "orderly-server",
+            "--kafka-option",
+            "security.protocol=SASL_SSL",
+            "--kafka-option",
+            "sasl.password=a=b",
+        ])
+        .unwrap();
+        assert_eq!(
+            cli.kafka_options,
+            vec![
+                ("security.protocol".to_owned(), "SASL_SSL".to_owned()),
+                ("sasl.password".to_owned(), "a=b".to_owned()),
+            ]
+        );
+        assert_eq!(cli.kafka_group, "orderly-notify");
+        for bad in ["", "novalue", "=x"] {
+            assert!(parse_kafka_option(bad).is_err(), "{bad}");
         }
     }
 

@@ -170,3 +170,78 @@ async fn serves_with_minted_tokens_and_stops_gracefully_on_sigterm() {
         .unwrap();
     assert!(status.success(), "exit status {status:?}");
 }
+
+/// Starts the server with human-readable logs on a pipe; returns it with its first log lines
+/// up to and including the "listening" line.
+fn start_plain(database: &str) -> (Child, Vec<String>) {
+    let mut child = Command::new(BIN)
+        .args(["--listen", "127.0.0.1:0", "--database", database])
+        .env("ORDERLY_JWT_SECRET", SECRET)
+        .env_remove("ORDERLY_LOG_FORMAT")
+        .env_remove("NO_COLOR")
+        .env_remove("CART_SERVICE_URL")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut lines = Vec::new();
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let listening = line.contains("listening");
+            lines.push(line);
+            if listening {
+                let _ = tx.send(lines.clone());
+            }
+        }
+        let _ = tx.send(lines);
+    });
+    let lines = rx.recv_timeout(Duration::from_secs(30)).expect("log lines");
+    (child, lines)
+}
+
+#[test]
+fn logs_to_a_pipe_are_plain_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("orders.db").display());
+    let (mut child, lines) = start_plain(&db);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        lines.iter().any(|l| l.contains("listening")),
+        "the server started: {lines:?}"
+    );
+    for line in &lines {
+        assert!(!line.contains('\u{1b}'), "ANSI escape in {line:?}");
+    }
+}
+
+/// The default build serves MySQL: no feature flag needed for `--database mysql://...`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_default_build_serves_mysql() {
+    let Ok(server) = std::env::var("ORDERLY_TEST_MYSQL_URL") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "ORDERLY_TEST_MYSQL_URL is not set"
+        );
+        eprintln!("ORDERLY_TEST_MYSQL_URL is not set: skipped");
+        return;
+    };
+    let scratch = orderly_mysql::ScratchDatabase::create(&server).unwrap();
+    let (mut child, lines) = start_plain(scratch.url());
+    let listening = lines.iter().find(|l| l.contains("listening"));
+    let Some(address) = listening.and_then(|l| l.split("address=").nth(1)) else {
+        let _ = child.kill();
+        panic!("the server did not start on MySQL: {lines:?}");
+    };
+    let base = format!("http://{}", address.split_whitespace().next().unwrap_or(""));
+    let health = reqwest::get(format!("{base}/health")).await.unwrap().status();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(health, 200);
+    assert!(
+        listening.is_some_and(|l| l.contains("store=\"mysql\"") || l.contains("store=mysql")),
+        "{lines:?}"
+    );
+}

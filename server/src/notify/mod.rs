@@ -9,9 +9,12 @@
 //! expires after [`NotifyConfig::claim_ttl`], after which the email is tried again (the only
 //! case that can send twice: the server accepted it but the worker died before recording it).
 //!
-//! The worker reads every partition from its start on each (re)start; the claims make that
-//! safe. The recipient is the order's `metadata.email`, else its user id when that is an email
-//! address; orders without one are skipped (logged).
+//! The worker is a Kafka consumer in the group [`NotifyConfig::group_id`]: workers of one group
+//! share the topic's partitions, and a worker resumes from the group's committed offsets. An
+//! offset is committed only after its event was handled (sent, or found already sent), so a
+//! worker that dies re-reads at most what it had not finished; the claims make that safe. The
+//! recipient is the order's `metadata.email`, else its user id when that is an email address;
+//! orders without one are skipped (logged).
 
 pub mod email;
 pub mod process;
@@ -21,18 +24,26 @@ use std::time::Duration;
 use lettre::message::Mailbox;
 use lettre::{SmtpTransport, Transport};
 use orderly::{Order, OrderService, OrderlyError};
-use rskafka::BackoffConfig;
-use rskafka::client::ClientBuilder;
-use rskafka::client::partition::{PartitionClient, UnknownTopicHandling};
+use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
+use rdkafka::error::KafkaError;
+use rdkafka::message::Message;
+use rdkafka::types::RDKafkaErrorCode;
 use tokio::sync::watch;
 
-use crate::relay::Envelope;
+use crate::relay::{Envelope, client_config};
+
+/// The consumer group workers join unless configured otherwise.
+pub const DEFAULT_GROUP: &str = "orderly-notify";
 
 /// How the worker runs.
 #[derive(Debug, Clone)]
 pub struct NotifyConfig {
     pub brokers: Vec<String>,
     pub topic: String,
+    /// The Kafka consumer group: workers of one group share the work.
+    pub group_id: String,
+    /// Further librdkafka properties (TLS, SASL, ...), as for the relay.
+    pub kafka_options: Vec<(String, String)>,
     pub smtp_host: String,
     pub smtp_port: u16,
     pub from: Mailbox,
@@ -50,7 +61,7 @@ fn claim_name(order: &Order) -> String {
 #[derive(Debug, thiserror::Error)]
 enum NotifyError {
     #[error("kafka: {0}")]
-    Kafka(#[from] rskafka::client::error::Error),
+    Kafka(#[from] KafkaError),
     #[error("store: {0}")]
     Store(#[from] OrderlyError),
     #[error("smtp: {0}")]
@@ -81,61 +92,70 @@ pub async fn run(service: OrderService, config: NotifyConfig, mut stop: watch::R
     tracing::info!("confirmation email worker stopped");
 }
 
-/// Reads all partitions from the start until stopped; returns an error to be retried.
+/// Consumes the topic until stopped; returns an error to be retried (from the last committed
+/// offsets, by a new consumer).
 async fn consume(
     service: &OrderService,
     config: &NotifyConfig,
     stop: &mut watch::Receiver<bool>,
 ) -> Result<(), NotifyError> {
-    let client = ClientBuilder::new(config.brokers.clone())
-        .client_id("orderly-notify")
-        .backoff_config(BackoffConfig {
-            deadline: Some(Duration::from_secs(5)),
-            ..Default::default()
-        })
-        .build()
-        .await?;
-    let mut partitions: Vec<(PartitionClient, i64)> = Vec::new();
-    loop {
-        let topics = client.list_topics().await?;
-        if let Some(topic) = topics.into_iter().find(|t| t.name == config.topic) {
-            for id in topic.partitions {
-                partitions.push((
-                    client
-                        .partition_client(config.topic.clone(), id, UnknownTopicHandling::Retry)
-                        .await?,
-                    0,
-                ));
-            }
-            break;
-        }
-        // The relay creates the topic with its first event.
-        tokio::select! {
-            () = tokio::time::sleep(Duration::from_millis(500)) => {}
-            _ = stop.changed() => return Ok(()),
-        }
+    let defaults = [
+        ("group.id", config.group_id.clone()),
+        ("auto.offset.reset", "earliest".to_owned()),
+        // Offsets are stored by hand once an event was handled, then committed in the
+        // background (and on close).
+        ("enable.auto.offset.store", "false".to_owned()),
+        ("enable.auto.commit", "true".to_owned()),
+        ("auto.commit.interval.ms", "1000".to_owned()),
+    ];
+    let consumer: StreamConsumer = client_config(
+        &config.brokers,
+        "orderly-notify",
+        &defaults,
+        &config.kafka_options,
+    )
+    .create()?;
+    consumer.subscribe(&[&config.topic])?;
+    let outcome = handle_until_stopped(service, config, &consumer, stop).await;
+    // Commit what was handled, so a successor starts after it. `NoOffset`: nothing new.
+    match consumer.commit_consumer_state(CommitMode::Sync) {
+        Ok(()) | Err(KafkaError::ConsumerCommit(RDKafkaErrorCode::NoOffset)) => {}
+        Err(e) => tracing::debug!(error = %e, "final offset commit"),
     }
+    outcome
+}
+
+async fn handle_until_stopped(
+    service: &OrderService,
+    config: &NotifyConfig,
+    consumer: &StreamConsumer,
+    stop: &mut watch::Receiver<bool>,
+) -> Result<(), NotifyError> {
     loop {
         if *stop.borrow() {
             return Ok(());
         }
-        let mut idle = true;
-        for (partition, offset) in &mut partitions {
-            let (records, _) = partition.fetch_records(*offset, 1..5_000_000, 200).await?;
-            for record in records {
-                idle = false;
-                if let Some(order) = placed_order(record.record.value.as_deref()) {
-                    confirm(service, config, order).await?;
+        let message = tokio::select! {
+            message = consumer.recv() => message,
+            _ = stop.changed() => continue,
+        };
+        let message = match message {
+            Ok(message) => message,
+            Err(e) => {
+                // A topic the relay has not created yet, a broker that is restarting: the
+                // consumer recovers by itself; say so and keep polling.
+                tracing::debug!(error = %e, "kafka consumer");
+                tokio::select! {
+                    () = tokio::time::sleep(Duration::from_millis(500)) => {}
+                    _ = stop.changed() => {}
                 }
-                *offset = record.offset + 1;
+                continue;
             }
+        };
+        if let Some(order) = placed_order(message.payload()) {
+            confirm(service, config, order).await?;
         }
-        if idle {
-            tokio::select! {
-                () = tokio::time::sleep(Duration::from_millis(100)) => {}
-                _ = stop.changed() => {}
-            }
-        }
+        consumer.store_offset_from_message(&message)?;
     }
 }
 

@@ -42,6 +42,8 @@ pub fn config(cli: &Cli) -> Result<Option<NotifyConfig>, String> {
     Ok(Some(NotifyConfig {
         brokers,
         topic: cli.kafka_topic.clone(),
+        group_id: cli.kafka_group.clone(),
+        kafka_options: cli.kafka_options.clone(),
         smtp_host: host,
         smtp_port: cli.smtp_port,
         from,

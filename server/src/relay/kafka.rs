@@ -1,16 +1,21 @@
-//! Publishing to Kafka (any Kafka-API broker) with rskafka: the topic is created when missing,
-//! each order's events go to one partition chosen from its id, and a publish returns only once
-//! the broker has acknowledged every record.
+//! Publishing to Apache Kafka with librdkafka (`rdkafka`): the topic is created when missing,
+//! each order's events go to one partition chosen from its id by the Java client's partitioner
+//! (murmur2), and a publish returns only once the broker has acknowledged every record.
+//!
+//! The producer is idempotent (`enable.idempotence`, so `acks=all`): librdkafka's own retries
+//! neither duplicate nor reorder records within a partition, which is what keeps an order's
+//! events in sequence. TLS, SASL (PLAIN, SCRAM, OAUTHBEARER) and compression are librdkafka
+//! properties, passed through [`KafkaConfig::options`].
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use orderly::OutboxEvent;
-use rskafka::BackoffConfig;
-use rskafka::chrono::{TimeZone, Utc};
-use rskafka::client::partition::{Compression, PartitionClient, UnknownTopicHandling};
-use rskafka::client::{Client, ClientBuilder};
-use rskafka::record::Record;
+use rdkafka::ClientConfig;
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::{Header, OwnedHeaders};
+use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord, Producer};
 
 use super::envelope::Envelope;
 
@@ -18,18 +23,20 @@ use super::envelope::Envelope;
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
     #[error("kafka: {0}")]
-    Kafka(#[from] rskafka::client::error::Error),
+    Kafka(#[from] KafkaError),
     #[error("topic {0} has no partitions")]
     NoPartitions(String),
     #[error("cannot encode event: {0}")]
     Encode(#[from] serde_json::Error),
+    #[error("the producer went away before acknowledging a record")]
+    Cancelled,
 }
 
 impl PublishError {
     /// A stable machine-readable code for logs.
     pub fn code(&self) -> &'static str {
         match self {
-            PublishError::Kafka(_) => "kafka_unavailable",
+            PublishError::Kafka(_) | PublishError::Cancelled => "kafka_unavailable",
             PublishError::NoPartitions(_) => "kafka_topic_unusable",
             PublishError::Encode(_) => "event_unencodable",
         }
@@ -44,51 +51,71 @@ pub struct KafkaConfig {
     pub topic: String,
     /// Partitions of the topic when this relay creates it.
     pub partitions: i32,
-    /// How long one broker call may keep retrying inside the client before it fails.
+    /// How long one broker call, or the delivery of one record, may take before it fails.
     pub call_deadline: Duration,
+    /// Further librdkafka properties (`security.protocol`, `sasl.mechanism`,
+    /// `sasl.username`, `ssl.ca.location`, `compression.type`, ...); they override the
+    /// relay's defaults. Values are never logged.
+    pub options: Vec<(String, String)>,
+}
+
+/// The client configuration shared by the relay and the email worker: bootstrap brokers, a
+/// client id, then the user's options (which win).
+pub(crate) fn client_config(
+    brokers: &[String],
+    client_id: &str,
+    defaults: &[(&str, String)],
+    options: &[(String, String)],
+) -> ClientConfig {
+    let mut config = ClientConfig::new();
+    config
+        .set("bootstrap.servers", brokers.join(","))
+        .set("client.id", client_id);
+    for (key, value) in defaults {
+        config.set(*key, value);
+    }
+    for (key, value) in options {
+        config.set(key, value);
+    }
+    config
 }
 
 /// A connected producer for one topic.
 pub struct KafkaPublisher {
     topic: String,
-    partitions: Vec<PartitionClient>,
+    producer: FutureProducer,
 }
 
 impl std::fmt::Debug for KafkaPublisher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("KafkaPublisher")
             .field("topic", &self.topic)
-            .field("partitions", &self.partitions.len())
             .finish()
     }
 }
 
 impl KafkaPublisher {
-    /// Connects, creates the topic if it does not exist and opens a client per partition.
+    /// Connects, creating the topic if it does not exist.
     pub async fn connect(config: &KafkaConfig) -> Result<Self, PublishError> {
-        let backoff = BackoffConfig {
-            init_backoff: Duration::from_millis(50),
-            max_backoff: Duration::from_secs(1),
-            base: 2.0,
-            deadline: Some(config.call_deadline),
-        };
-        let client = ClientBuilder::new(config.brokers.clone())
-            .client_id("orderly-relay")
-            .backoff_config(backoff)
-            .build()
-            .await?;
-        let ids = ensure_topic(&client, config).await?;
-        let mut partitions = Vec::with_capacity(ids.len());
-        for id in ids {
-            partitions.push(
-                client
-                    .partition_client(config.topic.clone(), id, UnknownTopicHandling::Retry)
-                    .await?,
-            );
-        }
+        let millis = config.call_deadline.as_millis().max(1).to_string();
+        let defaults = [
+            ("enable.idempotence", "true".to_owned()),
+            ("acks", "all".to_owned()),
+            // The Java client's partitioner: a key lands on the same partition as it would
+            // from any JVM producer, so consumers can co-partition with other topics.
+            ("partitioner", "murmur2_random".to_owned()),
+            ("compression.type", "lz4".to_owned()),
+            ("linger.ms", "2".to_owned()),
+            ("message.timeout.ms", millis.clone()),
+            ("socket.timeout.ms", millis.clone()),
+            ("socket.connection.setup.timeout.ms", millis),
+        ];
+        let client = client_config(&config.brokers, "orderly-relay", &defaults, &config.options);
+        let producer: FutureProducer = client.create()?;
+        ensure_topic(&producer, &client, config).await?;
         Ok(KafkaPublisher {
             topic: config.topic.clone(),
-            partitions,
+            producer,
         })
     }
 
@@ -97,105 +124,111 @@ impl KafkaPublisher {
     }
 
     /// Publishes `events` (oldest first) and returns once the broker acknowledged all of them.
-    /// Each partition gets its events in one produce request, in their original order.
+    /// Records are queued in their original order, so an order's events reach its partition
+    /// in sequence.
     pub async fn publish(&self, events: &[OutboxEvent]) -> Result<(), PublishError> {
-        let count = self.partitions.len();
-        if count == 0 {
-            return Err(PublishError::NoPartitions(self.topic.clone()));
-        }
-        let mut batches: BTreeMap<usize, Vec<Record>> = BTreeMap::new();
+        let mut deliveries: Vec<DeliveryFuture> = Vec::with_capacity(events.len());
+        let mut failure = None;
         for event in events {
-            let key = event.order_id.to_string();
-            let index = partition_for(key.as_bytes(), count);
-            batches.entry(index).or_default().push(record(event, key)?);
+            match self.enqueue(event) {
+                Ok(delivery) => deliveries.push(delivery),
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            }
         }
-        for (index, records) in batches {
-            let Some(client) = self.partitions.get(index) else {
-                return Err(PublishError::NoPartitions(self.topic.clone()));
+        // Wait for everything queued even after a failure, so no record is still in flight
+        // when the caller retries the batch.
+        for delivery in deliveries {
+            let outcome = match delivery.await {
+                Ok(Ok(_)) => None,
+                Ok(Err((e, _))) => Some(PublishError::Kafka(e)),
+                Err(_) => Some(PublishError::Cancelled),
             };
-            client.produce(records, Compression::NoCompression).await?;
+            if failure.is_none() {
+                failure = outcome;
+            }
         }
-        Ok(())
+        failure.map_or(Ok(()), Err)
+    }
+
+    fn enqueue(&self, event: &OutboxEvent) -> Result<DeliveryFuture, PublishError> {
+        let key = event.order_id.to_string();
+        let value = serde_json::to_vec(&Envelope::from(event))?;
+        let event_id = event.event_id.to_string();
+        let headers = OwnedHeaders::new_with_capacity(2)
+            .insert(Header {
+                key: "event-id",
+                value: Some(event_id.as_str()),
+            })
+            .insert(Header {
+                key: "event-type",
+                value: Some(event.event_type.as_str()),
+            });
+        let record = FutureRecord::to(&self.topic)
+            .key(&key)
+            .payload(&value)
+            .headers(headers)
+            .timestamp(event.at.unix_millis());
+        self.producer
+            .send_result(record)
+            .map_err(|(e, _)| PublishError::Kafka(e))
     }
 }
 
-fn record(event: &OutboxEvent, key: String) -> Result<Record, PublishError> {
-    let value = serde_json::to_vec(&Envelope::from(event))?;
-    let headers = BTreeMap::from([
-        (
-            "event-id".to_owned(),
-            event.event_id.to_string().into_bytes(),
-        ),
-        (
-            "event-type".to_owned(),
-            event.event_type.as_str().as_bytes().to_vec(),
-        ),
-    ]);
-    let timestamp = Utc
-        .timestamp_millis_opt(event.at.unix_millis())
-        .single()
-        .unwrap_or_default();
-    Ok(Record {
-        key: Some(key.into_bytes()),
-        value: Some(value),
-        headers,
-        timestamp,
-    })
-}
-
-/// FNV-1a of the key: stable across processes and releases, so an order's events always land
-/// on the same partition while the partition count stays the same.
-pub fn partition_for(key: &[u8], partitions: usize) -> usize {
-    let hash = key.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3)
-    });
-    usize::try_from(hash % partitions.max(1) as u64).unwrap_or(0)
-}
-
-/// The topic's partition ids, creating the topic first if it is missing.
-async fn ensure_topic(client: &Client, config: &KafkaConfig) -> Result<Vec<i32>, PublishError> {
-    if let Some(ids) = partitions_of(client, &config.topic).await? {
-        return Ok(ids);
+/// Makes sure the topic exists, creating it with the configured partitions (and the
+/// cluster's default replication factor) when it does not.
+async fn ensure_topic(
+    producer: &FutureProducer,
+    client: &ClientConfig,
+    config: &KafkaConfig,
+) -> Result<(), PublishError> {
+    if partition_count(producer, config).await? > 0 {
+        return Ok(());
     }
-    let controller = client.controller_client()?;
-    let timeout = i32::try_from(config.call_deadline.as_millis()).unwrap_or(i32::MAX);
-    if let Err(e) = controller
-        .create_topic(config.topic.clone(), config.partitions.max(1), 1, timeout)
-        .await
-    {
-        // Another relay may have created it meanwhile; the listing below decides.
-        tracing::debug!(error = %e, topic = %config.topic, "create topic");
+    let admin: AdminClient<DefaultClientContext> = client.create()?;
+    let topic = NewTopic::new(
+        &config.topic,
+        config.partitions.max(1),
+        TopicReplication::Fixed(-1),
+    );
+    let options = AdminOptions::new().operation_timeout(Some(config.call_deadline));
+    for result in admin.create_topics([&topic], &options).await? {
+        match result {
+            Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
+            Err((_, code)) => return Err(PublishError::Kafka(KafkaError::AdminOp(code))),
+        }
     }
-    for _ in 0..20 {
-        if let Some(ids) = partitions_of(client, &config.topic).await? {
-            return Ok(ids);
+    // The topic is created atomically with all its partitions; wait until the broker we
+    // talk to knows it, so that no record waits on missing metadata.
+    for _ in 0..50 {
+        if partition_count(producer, config).await? > 0 {
+            return Ok(());
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     Err(PublishError::NoPartitions(config.topic.clone()))
 }
 
-async fn partitions_of(client: &Client, topic: &str) -> Result<Option<Vec<i32>>, PublishError> {
-    let topics = client.list_topics().await?;
-    Ok(topics
-        .into_iter()
-        .find(|t| t.name == topic)
-        .map(|t| t.partitions.into_iter().collect::<Vec<_>>())
-        .filter(|ids| !ids.is_empty()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn partitions_are_stable_and_in_range() {
-        let key = b"0190f3a4-0000-7000-8000-000000000001";
-        assert_eq!(partition_for(key, 6), partition_for(key, 6));
-        assert_eq!(partition_for(key, 1), 0);
-        let spread: std::collections::BTreeSet<_> = (0..100)
-            .map(|i| partition_for(format!("order-{i}").as_bytes(), 4))
-            .collect();
-        assert_eq!(spread.len(), 4);
-    }
+/// The topic's partition count as the cluster reports it: 0 when the topic does not exist.
+async fn partition_count(
+    producer: &FutureProducer,
+    config: &KafkaConfig,
+) -> Result<usize, PublishError> {
+    let producer = producer.clone();
+    let (topic, deadline) = (config.topic.clone(), config.call_deadline);
+    // librdkafka's metadata call blocks; keep it off the async workers.
+    let metadata = tokio::task::spawn_blocking(move || {
+        producer
+            .client()
+            .fetch_metadata(Some(&topic), deadline)
+            .map(|m| m.topics().first().map(|t| (t.error(), t.partitions().len())))
+    })
+    .await
+    .map_err(|_| PublishError::Cancelled)??;
+    Ok(match metadata {
+        Some((None, partitions)) => partitions,
+        _ => 0,
+    })
 }

@@ -23,7 +23,8 @@ use tokio::sync::watch;
 
 use backoff::Backoff;
 pub use envelope::Envelope;
-pub use kafka::{KafkaConfig, KafkaPublisher, PublishError, partition_for};
+pub(crate) use kafka::client_config;
+pub use kafka::{KafkaConfig, KafkaPublisher, PublishError};
 
 /// The topic events go to unless configured otherwise.
 pub const DEFAULT_TOPIC: &str = "orderly.order-events";
@@ -51,7 +52,8 @@ impl RelayConfig {
                 brokers,
                 topic: topic.into(),
                 partitions: 3,
-                call_deadline: Duration::from_secs(5),
+                call_deadline: Duration::from_secs(10),
+                options: Vec::new(),
             },
             batch_size: 500,
             lease_ttl: Duration::from_secs(30),

@@ -27,7 +27,11 @@ fn config(cli: &Cli) -> Option<RelayConfig> {
         .map(|b| b.trim().to_owned())
         .filter(|b| !b.is_empty())
         .collect();
-    (!brokers.is_empty()).then(|| RelayConfig::new(brokers, cli.kafka_topic.clone()))
+    (!brokers.is_empty()).then(|| {
+        let mut config = RelayConfig::new(brokers, cli.kafka_topic.clone());
+        config.kafka.options = cli.kafka_options.clone();
+        config
+    })
 }
 
 /// Starts the relay on the current runtime when `--kafka-brokers` is set.
