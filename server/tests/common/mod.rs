@@ -64,7 +64,7 @@ fn mysql_scratch(url: &str) -> Arc<dyn Store> {
 
 #[cfg(not(feature = "mysql"))]
 fn mysql_scratch(_url: &str) -> Arc<dyn Store> {
-    panic!("ORDERLY_TEST_DATABASE_URL is mysql://: run the tests with --features mysql")
+    panic!("ORDERLY_TEST_DATABASE_URL is mysql://: this build left the mysql feature out")
 }
 
 /// The app over a fresh store, with a token minter.
