@@ -21,11 +21,15 @@ install_packages() {
     fi
 }
 
-# ensure_build_tools: what building the workspace needs beyond Rust and a C compiler: OpenSSL's
-# headers and pkg-config, for librdkafka's TLS.
+# ensure_build_tools: what building and testing the workspace needs beyond Rust and a C
+# compiler: OpenSSL's headers and pkg-config (librdkafka's TLS), and strace (the durability test
+# watches the server's syncs and answers with it).
 ensure_build_tools() {
     if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists openssl; then
         install_packages "OpenSSL headers" PKG_CONFIG_PATH libssl-dev pkg-config || return 1
+    fi
+    if ! command -v strace >/dev/null 2>&1; then
+        install_packages strace PATH strace || return 1
     fi
 }
 

@@ -37,7 +37,7 @@ fn main() {
     let quick = !std::env::args().any(|a| a == "--bench");
     let sync = match std::env::var("ORDERLY_BENCH_SYNC").as_deref() {
         Ok("full") | Ok("FULL") => Synchronous::Full,
-        _ => Synchronous::Normal,
+        _ => Synchronous::MayLoseLastTransactions,
     };
     let (rounds, batch) = if quick { (1, 20) } else { (ROUNDS, BATCH) };
     let history_size: usize = if quick {

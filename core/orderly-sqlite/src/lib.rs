@@ -2,9 +2,13 @@
 //!
 //! Orderly's [`Store`](orderly_core::Store) on SQLite (rusqlite with SQLite bundled).
 //!
-//! - One writer connection behind a fair mutex (writers take turns in arrival order), every
-//!   write one `BEGIN IMMEDIATE` transaction, and a small pool of reader connections that WAL
-//!   lets run beside the writer.
+//! - **Durable by default**: a write returns only after the commit holding it is synced to
+//!   disk (`synchronous=FULL`), so no acknowledged order is lost to a power cut or a flat
+//!   battery. [`Synchronous::MayLoseLastTransactions`] trades that away for speed.
+//! - **Group commit**: one writer connection; concurrent writes share one `BEGIN IMMEDIATE`
+//!   transaction and one sync, each in its own savepoint (a failing write is rolled back alone),
+//!   and every writer is answered once that commit is synced. A small pool of reader
+//!   connections runs beside the writer under WAL.
 //! - Lock contention from other processes (`SQLITE_BUSY`, `SQLITE_LOCKED`) is retried a few
 //!   times with jittered backoff, then reported as `StoreErrorKind::Contention`.
 //! - The schema is versioned with `PRAGMA user_version`; pending migrations are applied in one
@@ -74,6 +78,7 @@ mod checkouts;
 mod codec;
 mod connection;
 mod error;
+mod group_commit;
 mod lease;
 mod migrations;
 mod options;
@@ -85,6 +90,7 @@ mod rollups;
 mod store;
 
 pub use migrations::SCHEMA_VERSION;
+pub use group_commit::GroupCommitStats;
 pub use options::{SqliteOptions, Synchronous};
 pub use store::SqliteStore;
 

@@ -2,22 +2,26 @@
 
 use std::time::Duration;
 
-/// SQLite's `synchronous` setting for the store's writes.
+/// When the store's commits reach the disk.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Synchronous {
-    /// Durable across application crashes; with WAL, a power loss may lose the last commits
-    /// but never corrupts the database. The default.
+    /// Every commit is synced to disk before any write it holds returns (SQLite's
+    /// `synchronous=FULL`): nothing acknowledged is lost, not even to a power cut. Group commit
+    /// shares each sync among the writes that arrive together. The default.
     #[default]
-    Normal,
-    /// Every commit is synced to disk before it returns: durable across power loss, slower.
     Full,
+    /// **May lose the last transactions on power loss**: commits are synced only at WAL
+    /// checkpoints (SQLite's `synchronous=NORMAL`). Survives the application crashing and never
+    /// corrupts the database, but a power cut or a flat battery can take back writes that were
+    /// already acknowledged.
+    MayLoseLastTransactions,
 }
 
 impl Synchronous {
     pub(crate) fn pragma_value(self) -> &'static str {
         match self {
-            Synchronous::Normal => "NORMAL",
             Synchronous::Full => "FULL",
+            Synchronous::MayLoseLastTransactions => "NORMAL",
         }
     }
 }
@@ -27,15 +31,17 @@ impl Synchronous {
 /// ```
 /// use orderly_sqlite::{SqliteOptions, Synchronous};
 ///
+/// // Durable by default; this device accepts losing its last writes on power loss.
 /// let options = SqliteOptions {
-///     synchronous: Synchronous::Full,
+///     synchronous: Synchronous::MayLoseLastTransactions,
 ///     ..SqliteOptions::default()
 /// };
+/// assert_eq!(SqliteOptions::default().synchronous, Synchronous::Full);
 /// assert_eq!(options.readers, 4);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SqliteOptions {
-    /// Durability of commits. Default [`Synchronous::Normal`].
+    /// Durability of commits. Default [`Synchronous::Full`].
     pub synchronous: Synchronous,
     /// Reader connections kept open beside the single writer (at least one). Default 4.
     pub readers: usize,
@@ -47,7 +53,7 @@ pub struct SqliteOptions {
 impl Default for SqliteOptions {
     fn default() -> Self {
         SqliteOptions {
-            synchronous: Synchronous::Normal,
+            synchronous: Synchronous::Full,
             readers: 4,
             busy_timeout: Duration::from_millis(50),
         }

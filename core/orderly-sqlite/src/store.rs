@@ -1,5 +1,6 @@
-//! `SqliteStore`: one writer connection behind a mutex (every write a `BEGIN IMMEDIATE`
-//! transaction) and a pool of readers that WAL lets run beside it.
+//! `SqliteStore`: one writer connection with group commit (concurrent writes share a
+//! `BEGIN IMMEDIATE` transaction and its sync, each in its own savepoint) and a pool of readers
+//! that WAL lets run beside it.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -12,11 +13,12 @@ use orderly_core::{
     Checkout, CheckoutId, Currency, EventId, IdempotencyKey, OrderDocument, OrderId, OutboxEvent,
     ProductSales, StatusCount, Timestamp, TopBy, UserId,
 };
-use parking_lot::{FairMutex, FairMutexGuard};
-use rusqlite::{Connection, Transaction, TransactionBehavior};
+use parking_lot::MappedFairMutexGuard;
+use rusqlite::Connection;
 
 use crate::codec::to_json;
 use crate::error::{BACKEND, OpError};
+use crate::group_commit::{Finish, GroupCommitStats, GroupWriter};
 use crate::options::SqliteOptions;
 use crate::pool::ReaderPool;
 use crate::{checkouts, connection, lease, migrations, orders, outbox, retry, rollups};
@@ -24,20 +26,15 @@ use crate::{checkouts, connection, lease, migrations, orders, outbox, retry, rol
 /// An Orderly [`Store`] on SQLite. Cheap to share behind an `Arc`; every method is one
 /// transaction.
 pub struct SqliteStore {
-    // Fair: under load, writers take the connection in arrival order instead of a lucky
-    // thread barging ahead again and again, which is what sets the tail latency.
-    writer: FairMutex<Connection>,
+    writer: GroupWriter,
     /// `None` for an in-memory database, whose single connection also serves reads.
     readers: Option<ReaderPool>,
     path: Option<PathBuf>,
 }
 
-/// How a write transaction ends.
-enum Finish<T> {
-    Commit(T),
-    /// Nothing the transaction did is kept (it found that it must not write).
-    Rollback(T),
-}
+/// Writes one commit may carry: enough to share a sync among every connection of a busy
+/// server, few enough that the first writer of a batch is not kept waiting long.
+const MAX_BATCH: usize = 256;
 
 impl SqliteStore {
     /// Opens (creating if needed) a database file, switches it to WAL and applies pending
@@ -54,7 +51,7 @@ impl SqliteStore {
             .map(|_| connection::open_reader(path, &options))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(SqliteStore {
-            writer: FairMutex::new(writer),
+            writer: GroupWriter::new(writer, MAX_BATCH),
             readers: Some(ReaderPool::new(first, rest)),
             path: Some(path.to_owned()),
         })
@@ -66,7 +63,8 @@ impl SqliteStore {
         let mut conn = connection::open_memory()?;
         migrations::migrate(&mut conn)?;
         Ok(SqliteStore {
-            writer: FairMutex::new(conn),
+            // No sync to share, and reads use this connection: every write commits alone.
+            writer: GroupWriter::new(conn, 1),
             readers: None,
             path: None,
         })
@@ -82,10 +80,15 @@ impl SqliteStore {
         self.read(migrations::schema_version)
     }
 
-    pub(crate) fn writer(&self) -> FairMutexGuard<'_, Connection> {
-        // No poisoning: a panic mid-transaction rolled the transaction back as it unwound, so
-        // the connection is usable.
-        self.writer.lock()
+    /// How group commit has batched this store's writes so far.
+    pub fn group_commit_stats(&self) -> GroupCommitStats {
+        self.writer.stats()
+    }
+
+    pub(crate) fn writer(&self) -> MappedFairMutexGuard<'_, Connection> {
+        // No poisoning: a write that panicked rolled its savepoint back as it unwound, so the
+        // connection is usable.
+        self.writer.connection()
     }
 
     fn read<T>(&self, mut op: impl FnMut(&Connection) -> Result<T, OpError>) -> StoreResult<T> {
@@ -98,24 +101,9 @@ impl SqliteStore {
 
     fn write<T>(
         &self,
-        mut op: impl FnMut(&Transaction<'_>) -> Result<Finish<T>, OpError>,
+        op: impl FnMut(&Connection) -> Result<Finish<T>, OpError>,
     ) -> StoreResult<T> {
-        let mut conn = self.writer();
-        retry::on_busy(|| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            // An error drops `tx`, which rolls everything back.
-            match op(&tx)? {
-                Finish::Commit(value) => {
-                    tx.commit()?;
-                    Ok(value)
-                }
-                Finish::Rollback(value) => {
-                    tx.rollback()?;
-                    Ok(value)
-                }
-            }
-        })
-        .map_err(OpError::into_store_error)
+        self.writer.write(op)
     }
 }
 

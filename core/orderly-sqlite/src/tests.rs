@@ -192,6 +192,26 @@ fn a_failed_migration_leaves_nothing_behind() {
 }
 
 #[test]
+fn the_default_syncs_every_commit_and_the_fast_setting_says_its_risk() {
+    let dir = tempfile::tempdir().unwrap();
+    let synchronous = |options: SqliteOptions, name: &str| -> i64 {
+        let store = SqliteStore::open(dir.path().join(name), options).unwrap();
+        let level = store
+            .writer()
+            .query_row("PRAGMA synchronous", [], |r| r.get(0))
+            .unwrap();
+        level
+    };
+    // SQLite's levels: 1 = NORMAL, 2 = FULL.
+    assert_eq!(synchronous(SqliteOptions::default(), "default.db"), 2);
+    let fast = SqliteOptions {
+        synchronous: Synchronous::MayLoseLastTransactions,
+        ..SqliteOptions::default()
+    };
+    assert_eq!(synchronous(fast, "fast.db"), 1);
+}
+
+#[test]
 fn files_use_wal_and_foreign_keys() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("wal.db");

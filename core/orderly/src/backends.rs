@@ -21,7 +21,7 @@ pub(crate) fn sqlite(rest: &str) -> Result<Arc<dyn Store>, OpenError> {
             let options = SqliteOptions {
                 synchronous: match url.synchronous_full {
                     Some(true) => Synchronous::Full,
-                    Some(false) => Synchronous::Normal,
+                    Some(false) => Synchronous::MayLoseLastTransactions,
                     None => defaults.synchronous,
                 },
                 readers: url.readers.unwrap_or(defaults.readers),

@@ -1,5 +1,7 @@
 //! `sqlite:` URLs: `sqlite://relative/path.db`, `sqlite:///absolute/path.db` and
-//! `sqlite::memory:`, each optionally followed by `?synchronous=normal|full&readers=N`.
+//! `sqlite::memory:`, each optionally followed by
+//! `?synchronous=full|may_lose_last_transactions&readers=N`. `full`, the default, syncs every
+//! commit before acknowledging it; `may_lose_last_transactions` says what it risks.
 
 use std::path::PathBuf;
 
@@ -16,7 +18,7 @@ pub(crate) enum Location {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct SqliteUrl {
     pub location: Location,
-    /// `true` for `synchronous=full`.
+    /// `true` for `synchronous=full`, `false` for `synchronous=may_lose_last_transactions`.
     pub synchronous_full: Option<bool>,
     pub readers: Option<usize>,
 }
@@ -60,9 +62,21 @@ pub(crate) fn parse(rest: &str) -> Result<SqliteUrl, OpenError> {
         match key {
             "synchronous" => {
                 url.synchronous_full = Some(match value.to_ascii_lowercase().as_str() {
-                    "normal" => false,
                     "full" => true,
-                    _ => return Err(invalid("synchronous must be normal or full")),
+                    "may_lose_last_transactions" => false,
+                    // The old name hid the risk; say what it is instead of taking it silently.
+                    "normal" => {
+                        return Err(invalid(
+                            "synchronous=normal may lose the last transactions on power loss; \
+                             write synchronous=may_lose_last_transactions to accept that, or \
+                             leave it out for durable commits",
+                        ));
+                    }
+                    _ => {
+                        return Err(invalid(
+                            "synchronous must be full (the default) or may_lose_last_transactions",
+                        ));
+                    }
                 });
             }
             "readers" => {
@@ -130,7 +144,7 @@ mod tests {
     fn parameters() {
         let u = parse(":memory:?synchronous=full").unwrap();
         assert_eq!(u.synchronous_full, Some(true));
-        let u = parse("//o.db?synchronous=NORMAL&readers=8").unwrap();
+        let u = parse("//o.db?synchronous=May_Lose_Last_Transactions&readers=8").unwrap();
         assert_eq!((u.synchronous_full, u.readers), (Some(false), Some(8)));
         assert_eq!(parse("//o.db?").unwrap().synchronous_full, None);
     }
@@ -143,6 +157,7 @@ mod tests {
             "orders.db",
             "/orders.db",
             "//o.db?synchronous=off",
+            "//o.db?synchronous=normal",
             "//o.db?readers=0",
             "//o.db?readers=many",
             "//o.db?cache=shared",
