@@ -13,8 +13,11 @@
 //! | `sqlite::memory:` | private in-memory SQLite | `sqlite` (default) |
 //! | `mysql://user:pass@host:3306/db` | MySQL / MariaDB | `mysql` |
 //!
-//! SQLite URLs take `?synchronous=full` (sync every commit to disk; the default is `normal`)
-//! and `?readers=N` (reader connections beside the writer, default 4).
+//! SQLite files are durable by default: a write returns only once the commit holding it is
+//! synced to disk, and concurrent writes share commits (group commit).
+//! `?synchronous=may_lose_last_transactions` trades that for speed: it **may lose the last
+//! transactions on power loss** (never on an application crash). `?readers=N` sets the reader
+//! connections beside the writer (default 4).
 //!
 //! ## Quick start
 //!
