@@ -72,6 +72,27 @@ fn cart_source(cli: &Cli) -> Result<Arc<dyn CartSource>, String> {
     }
 }
 
+/// Logs each database setting that lets an acknowledged order be lost (`GET /ready` lists them
+/// too). Not a reason to refuse to start: the operator decides.
+fn warn_if_not_durable(service: &OrderService) {
+    match service.durability_warnings() {
+        Ok(warnings) => {
+            for warning in warnings {
+                tracing::warn!(
+                    code = "durability_weaker_than_required",
+                    store = service.store().backend(),
+                    "{warning}"
+                );
+            }
+        }
+        Err(e) => tracing::warn!(
+            error = %e,
+            code = e.code(),
+            "cannot read the database's durability settings"
+        ),
+    }
+}
+
 fn run_server(cli: &Cli, auth: Authenticator) -> ExitCode {
     // Everything that blocks (opening the store, building the Cart Service client) happens
     // before the runtime starts.
@@ -104,6 +125,7 @@ fn run_server(cli: &Cli, auth: Authenticator) -> ExitCode {
         }
     };
     let service = OrderService::builder(store, carts).build();
+    warn_if_not_durable(&service);
     let read_threads = cli
         .read_threads
         .unwrap_or_else(|| default_read_threads(service.store().backend()));

@@ -236,10 +236,26 @@ async fn the_default_build_serves_mysql() {
         panic!("the server did not start on MySQL: {lines:?}");
     };
     let base = format!("http://{}", address.split_whitespace().next().unwrap_or(""));
-    let health = reqwest::get(format!("{base}/health")).await.unwrap().status();
+    let health = reqwest::get(format!("{base}/health"))
+        .await
+        .unwrap()
+        .status();
+    // `/ready` reads the server's durability settings through the store: a list, whatever the
+    // local server's settings are.
+    let ready = reqwest::Client::new()
+        .get(format!("{base}/ready"))
+        .bearer_auth(token("alice", "customer"))
+        .send()
+        .await
+        .unwrap();
+    let ready_status = ready.status();
+    let ready: serde_json::Value = ready.json().await.unwrap();
     let _ = child.kill();
     let _ = child.wait();
     assert_eq!(health, 200);
+    assert_eq!(ready_status, 200, "{ready}");
+    assert_eq!(ready["store"], "mysql", "{ready}");
+    assert!(ready["warnings"].is_array(), "{ready}");
     assert!(
         listening.is_some_and(|l| l.contains("store=\"mysql\"") || l.contains("store=mysql")),
         "{lines:?}"

@@ -9,8 +9,35 @@
 
 mod common;
 
+use std::sync::Arc;
+
 use common::{Harness, address, call, card, place, standard_cart};
+use orderly::store::StoreResult;
+use orderly::{InMemoryCarts, Store, StoreDecorator, StoreError, StoreErrorKind};
 use serde_json::json;
+
+/// The test's store, answering `durability_warnings` with `answer` (its database "is set up"
+/// weaker than durable, or cannot say).
+#[derive(Debug)]
+struct Settings {
+    inner: Arc<dyn Store>,
+    answer: fn() -> StoreResult<Vec<String>>,
+}
+
+impl StoreDecorator for Settings {
+    fn inner(&self) -> &dyn Store {
+        self.inner.as_ref()
+    }
+    fn durability_warnings(&self) -> StoreResult<Vec<String>> {
+        (self.answer)()
+    }
+}
+
+fn settings(answer: fn() -> StoreResult<Vec<String>>) -> Harness {
+    Harness::wrapping(Arc::new(InMemoryCarts::new()), |inner| {
+        Arc::new(Settings { inner, answer })
+    })
+}
 
 #[tokio::test]
 async fn health_needs_no_token_and_ready_reports_the_store() {
@@ -29,6 +56,54 @@ async fn health_needs_no_token_and_ready_reports_the_store() {
     r.expect(200, "");
     assert_eq!(r.body["status"], "ready");
     assert!(r.body["store"].is_string());
+    // Always present; the test store is set up durably.
+    assert!(r.body["warnings"].is_array(), "{}", r.text);
+    if r.body["store"] == "sqlite" {
+        assert_eq!(r.body["warnings"], json!([]));
+    }
+}
+
+#[tokio::test]
+async fn ready_lists_the_databases_durability_warnings_and_stays_ready() {
+    let h = settings(|| {
+        Ok(vec![
+            "InnoDB flushes its log only once a second (innodb_flush_log_at_trx_commit=2): a \
+             crash of the database server's machine can lose up to a second of acknowledged \
+             orders; set it to 1"
+                .to_owned(),
+            "The binary log is on but left to the operating system to sync (sync_binlog=0)"
+                .to_owned(),
+        ])
+    });
+    let r = h
+        .send(call("GET", "/ready").token(&h.customer("alice")))
+        .await;
+    r.expect(200, "");
+    assert_eq!(r.body["status"], "ready");
+    let warnings = r.body["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 2, "{}", r.text);
+    assert!(
+        warnings[0]
+            .as_str()
+            .unwrap()
+            .contains("innodb_flush_log_at_trx_commit=2")
+    );
+    assert!(warnings[1].as_str().unwrap().contains("sync_binlog=0"));
+}
+
+#[tokio::test]
+async fn ready_is_503_when_the_durability_settings_cannot_be_read_for_a_lost_connection() {
+    let h = settings(|| {
+        Err(StoreError::new(
+            StoreErrorKind::Connection,
+            "test",
+            "connection lost (injected)",
+        ))
+    });
+    let r = h
+        .send(call("GET", "/ready").token(&h.customer("alice")))
+        .await;
+    r.expect(503, "storage_unavailable");
 }
 
 #[tokio::test]

@@ -156,6 +156,63 @@ async fn the_document_covers_the_contract() {
     }
 }
 
+/// `GET /ready` documents its `warnings` (always present, strings) and an answer with warnings
+/// matches the document.
+#[tokio::test]
+async fn ready_documents_its_durability_warnings() {
+    #[derive(Debug)]
+    struct Weak(std::sync::Arc<dyn orderly::Store>);
+    impl orderly::StoreDecorator for Weak {
+        fn inner(&self) -> &dyn orderly::Store {
+            self.0.as_ref()
+        }
+        fn durability_warnings(&self) -> orderly::store::StoreResult<Vec<String>> {
+            Ok(vec![
+                "InnoDB flushes its log only once a second (innodb_flush_log_at_trx_commit=2)"
+                    .to_owned(),
+            ])
+        }
+    }
+    let h = Harness::wrapping(
+        std::sync::Arc::new(orderly::InMemoryCarts::new()),
+        |inner| std::sync::Arc::new(Weak(inner)),
+    );
+    let doc = document(&h).await;
+    let ready = &doc["components"]["schemas"]["Ready"];
+    assert!(
+        ready["required"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("warnings")),
+        "{ready}"
+    );
+    assert_eq!(ready["properties"]["warnings"]["type"], "array", "{ready}");
+    assert_eq!(
+        ready["properties"]["warnings"]["items"]["type"], "string",
+        "{ready}"
+    );
+    assert!(
+        ready["properties"]["warnings"]["description"]
+            .as_str()
+            .is_some_and(|d| d.contains("innodb_flush_log_at_trx_commit")),
+        "{ready}"
+    );
+
+    let reply = h
+        .send(call("GET", "/ready").token(&h.customer("alice")))
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.body["warnings"].as_array().map(Vec::len), Some(1));
+    conforms(&doc, "GET", "/ready", &reply);
+    // The checker would catch a missing or malformed list.
+    let schema = json!({"$ref": "#/components/schemas/Ready"});
+    let mut wrong = reply.body.clone();
+    wrong["warnings"] = json!([5]);
+    assert!(!validator(&doc, &schema).is_valid(&wrong));
+    wrong.as_object_mut().unwrap().remove("warnings");
+    assert!(!validator(&doc, &schema).is_valid(&wrong));
+}
+
 #[tokio::test]
 async fn live_responses_match_the_document() {
     let (h, carts) = Harness::in_memory();

@@ -16,6 +16,10 @@
 //!   loser). Deadlocks, lock-wait timeouts and lost connections are retried whole with bounded,
 //!   jittered backoff; a retry after a lost commit finds its own order or event and reports
 //!   success rather than writing twice.
+//! * A commit is durable when the server is set up for it: `innodb_flush_log_at_trx_commit=1`
+//!   and, with the binary log on, `sync_binlog=1` (InnoDB then groups concurrent commits into
+//!   one sync by itself). [`Store::durability_warnings`](orderly_core::Store::durability_warnings)
+//!   says in words when the server is set weaker.
 //! * Every statement is parameterised: ids and text that look like SQL, 4-byte UTF-8 and
 //!   maximal lengths are stored and returned exactly (idempotency keys and product ids are
 //!   compared byte for byte, trailing spaces included).
@@ -92,6 +96,7 @@
 mod checkouts;
 mod codec;
 mod config;
+mod durability;
 mod error;
 mod lease;
 pub mod migrate;

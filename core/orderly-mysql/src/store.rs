@@ -20,7 +20,7 @@ use crate::error::{BACKEND, DbResult};
 use crate::pool::ConnectionPool;
 use crate::retry::retrying;
 use crate::scratch::ScratchDatabase;
-use crate::{checkouts, lease, migrate, orders, outbox, rollups};
+use crate::{checkouts, durability, lease, migrate, orders, outbox, rollups};
 
 /// Orderly's `Store` on MySQL, MariaDB and MySQL-protocol distributed SQL. Cheap to clone:
 /// clones share the pool.
@@ -107,6 +107,12 @@ impl Store for MysqlStore {
 
     fn ping(&self) -> StoreResult<()> {
         self.run(|conn| conn.query_drop("SELECT 1").db())
+    }
+
+    /// `innodb_flush_log_at_trx_commit` other than 1 (or MariaDB's 3), and `sync_binlog` other
+    /// than 1 while the binary log is on; see the README's "Durability" section.
+    fn durability_warnings(&self) -> StoreResult<Vec<String>> {
+        self.run(durability::warnings_of)
     }
 
     fn save_checkout(&self, checkout: &Checkout) -> StoreResult<()> {

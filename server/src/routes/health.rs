@@ -1,4 +1,5 @@
-//! `GET /health` (no token) and `GET /ready` (the store answers).
+//! `GET /health` (no token) and `GET /ready` (the store answers, and whether its database is
+//! set up durably).
 
 use axum::Json;
 use axum::extract::State;
@@ -20,14 +21,17 @@ pub async fn health() -> Json<Health> {
     Json(Health { status: "ok" })
 }
 
-/// The store answers (any authenticated caller).
+/// The store answers (any authenticated caller). The answer also lists the database settings
+/// that let an acknowledged order be lost (`warnings`, empty when durable); the server is
+/// ready either way.
 #[utoipa::path(
     get,
     path = "/ready",
     tag = "health",
     security(("bearerAuth" = [])),
     responses(
-        (status = 200, description = "The store answers", body = Ready),
+        (status = 200, description = "The store answers; `warnings` lists database settings \
+            weaker than durable (empty when none)", body = Ready),
         (status = 503, description = "The store does not answer"),
     )
 )]
@@ -36,9 +40,14 @@ pub async fn ready(
     State(state): State<AppState>,
 ) -> Result<Json<Ready>, Problem> {
     let store = state.service().store().backend();
-    blocking::read(&state, |service| service.ready()).await?;
+    let warnings = blocking::read(&state, |service| {
+        service.ready()?;
+        service.durability_warnings()
+    })
+    .await?;
     Ok(Json(Ready {
         status: "ready",
         store,
+        warnings,
     }))
 }

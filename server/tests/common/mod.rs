@@ -85,8 +85,25 @@ impl Harness {
         carts: Arc<dyn CartSource>,
         configure: impl FnOnce(OrderServiceBuilder) -> OrderServiceBuilder,
     ) -> Harness {
+        Harness::assemble(carts, |store| store, configure)
+    }
+
+    /// A harness whose engine runs on the fresh store as `wrap` decorates it (a store that
+    /// reports other database settings, injects faults, ...).
+    pub fn wrapping(
+        carts: Arc<dyn CartSource>,
+        wrap: impl FnOnce(Arc<dyn Store>) -> Arc<dyn Store>,
+    ) -> Harness {
+        Harness::assemble(carts, wrap, |builder| builder)
+    }
+
+    fn assemble(
+        carts: Arc<dyn CartSource>,
+        wrap: impl FnOnce(Arc<dyn Store>) -> Arc<dyn Store>,
+        configure: impl FnOnce(OrderServiceBuilder) -> OrderServiceBuilder,
+    ) -> Harness {
         let store = fresh_store();
-        let service = configure(OrderService::builder(store.store.clone(), carts)).build();
+        let service = configure(OrderService::builder(wrap(store.store.clone()), carts)).build();
         let auth = Authenticator::new(SECRET).unwrap();
         let state = AppState::new(service, auth.clone());
         Harness {

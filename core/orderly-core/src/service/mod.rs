@@ -122,6 +122,14 @@ impl OrderService {
         self.store.ping().map_err(OrderlyError::from)
     }
 
+    /// Settings of the store's database that let an acknowledged order be lost, one sentence
+    /// each; empty when the store is durable (see [`Store::durability_warnings`]). The service
+    /// still works when there are warnings: front ends log them and show them in readiness
+    /// answers.
+    pub fn durability_warnings(&self) -> Result<Vec<String>> {
+        self.store.durability_warnings().map_err(OrderlyError::from)
+    }
+
     /// The user's cart, validated and totalled. A user with no cart gets an empty cart in the
     /// policy's default currency.
     pub fn cart(&self, caller: &Caller, user: &UserId) -> Result<Cart> {

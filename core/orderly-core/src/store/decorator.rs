@@ -51,6 +51,9 @@ pub trait StoreDecorator: Send + Sync + fmt::Debug {
     fn ping(&self) -> StoreResult<()> {
         self.inner().ping()
     }
+    fn durability_warnings(&self) -> StoreResult<Vec<String>> {
+        self.inner().durability_warnings()
+    }
     fn save_checkout(&self, checkout: &Checkout) -> StoreResult<()> {
         self.inner().save_checkout(checkout)
     }
@@ -116,6 +119,9 @@ impl<D: StoreDecorator> Store for D {
     }
     fn ping(&self) -> StoreResult<()> {
         StoreDecorator::ping(self)
+    }
+    fn durability_warnings(&self) -> StoreResult<Vec<String>> {
+        StoreDecorator::durability_warnings(self)
     }
     fn save_checkout(&self, checkout: &Checkout) -> StoreResult<()> {
         StoreDecorator::save_checkout(self, checkout)

@@ -99,6 +99,18 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// Answers when the store can serve requests.
     fn ping(&self) -> StoreResult<()>;
 
+    /// Settings of the underlying database that let an acknowledged write be lost, one
+    /// sentence each saying what can be lost and what to set instead; empty when durable.
+    /// Advice, not a failure: a store that reports warnings still serves requests (servers
+    /// log them at startup and show them in readiness answers). A setting the database does
+    /// not have, or whose value the store does not recognise, gives no warning.
+    ///
+    /// The default reports nothing, for stores whose durability does not depend on settings
+    /// outside the store's own control.
+    fn durability_warnings(&self) -> StoreResult<Vec<String>> {
+        Ok(Vec::new())
+    }
+
     fn save_checkout(&self, checkout: &Checkout) -> StoreResult<()>;
     fn checkout(&self, id: &CheckoutId) -> StoreResult<Option<Checkout>>;
 

@@ -1,0 +1,173 @@
+//! `durability_warnings` reaches callers unchanged: a store that says nothing reports no
+//! warnings, decorators forward the inner store's, and `OrderService` passes them (and the
+//! store's errors) on.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::Arc;
+
+use orderly_core::analytics::{ProductSales, StatusCount, TopBy};
+use orderly_core::store::{
+    ChangeOutcome, HistoryQuery, IdempotencyRecord, InsertOutcome, NewOrder, OrderChange, SalesRow,
+    StoreResult,
+};
+use orderly_core::{
+    Checkout, CheckoutId, Currency, EventId, IdempotencyKey, InMemoryCarts, OrderDocument, OrderId,
+    OrderService, OutboxEvent, Store, StoreDecorator, StoreError, StoreErrorKind, Timestamp,
+    UserId,
+};
+
+/// The methods these tests never call, for the stores below.
+macro_rules! unused_methods {
+    () => {
+        fn save_checkout(&self, _: &Checkout) -> StoreResult<()> {
+            unused()
+        }
+        fn checkout(&self, _: &CheckoutId) -> StoreResult<Option<Checkout>> {
+            unused()
+        }
+        fn idempotency_record(
+            &self,
+            _: &UserId,
+            _: &IdempotencyKey,
+        ) -> StoreResult<Option<IdempotencyRecord>> {
+            unused()
+        }
+        fn insert_order(&self, _: &NewOrder) -> StoreResult<InsertOutcome> {
+            unused()
+        }
+        fn order_document(&self, _: &OrderId) -> StoreResult<Option<OrderDocument>> {
+            unused()
+        }
+        fn order_documents_for_user(&self, _: &HistoryQuery) -> StoreResult<Vec<OrderDocument>> {
+            unused()
+        }
+        fn apply_change(&self, _: &OrderChange) -> StoreResult<ChangeOutcome> {
+            unused()
+        }
+        fn pending_events(&self, _: u32) -> StoreResult<Vec<OutboxEvent>> {
+            unused()
+        }
+        fn mark_delivered(&self, _: &[EventId], _: Timestamp) -> StoreResult<u64> {
+            unused()
+        }
+        fn acquire_lease(&self, _: &str, _: &str, _: Timestamp, _: i64) -> StoreResult<bool> {
+            unused()
+        }
+        fn release_lease(&self, _: &str, _: &str) -> StoreResult<()> {
+            unused()
+        }
+        fn sales(&self, _: i64, _: i64) -> StoreResult<Vec<SalesRow>> {
+            unused()
+        }
+        fn top_products(&self, _: Currency, _: TopBy, _: u32) -> StoreResult<Vec<ProductSales>> {
+            unused()
+        }
+        fn status_counts(&self) -> StoreResult<Vec<StatusCount>> {
+            unused()
+        }
+    };
+}
+
+fn unused<T>() -> StoreResult<T> {
+    Err(StoreError::new(
+        StoreErrorKind::Other,
+        "test",
+        "not used by these tests",
+    ))
+}
+
+/// A store that keeps the trait's provided `durability_warnings`.
+#[derive(Debug)]
+struct Plain;
+
+impl Store for Plain {
+    fn backend(&self) -> &'static str {
+        "plain"
+    }
+    fn ping(&self) -> StoreResult<()> {
+        Ok(())
+    }
+    unused_methods!();
+}
+
+/// A store whose database is set up weaker than durable (or cannot say).
+#[derive(Debug)]
+struct Reporting {
+    answer: StoreResult<Vec<String>>,
+}
+
+impl Store for Reporting {
+    fn backend(&self) -> &'static str {
+        "reporting"
+    }
+    fn ping(&self) -> StoreResult<()> {
+        Ok(())
+    }
+    fn durability_warnings(&self) -> StoreResult<Vec<String>> {
+        self.answer.clone()
+    }
+    unused_methods!();
+}
+
+/// Changes nothing: everything forwards.
+#[derive(Debug)]
+struct Passthrough<S> {
+    inner: S,
+}
+
+impl<S: Store> StoreDecorator for Passthrough<S> {
+    fn inner(&self) -> &dyn Store {
+        &self.inner
+    }
+}
+
+fn service(store: impl Store + 'static) -> OrderService {
+    OrderService::builder(Arc::new(store), Arc::new(InMemoryCarts::new())).build()
+}
+
+fn weak() -> Vec<String> {
+    vec![
+        "the log is flushed once a second".to_owned(),
+        "the binary log is not synced".to_owned(),
+    ]
+}
+
+#[test]
+fn a_store_that_reports_nothing_has_no_warnings() {
+    assert!(Plain.durability_warnings().unwrap().is_empty());
+    let store = Passthrough { inner: Plain };
+    assert!(Store::durability_warnings(&store).unwrap().is_empty());
+    let service = service(store);
+    service.ready().unwrap();
+    assert!(service.durability_warnings().unwrap().is_empty());
+}
+
+#[test]
+fn decorators_and_the_service_pass_the_stores_warnings_on() {
+    let store = Passthrough {
+        inner: Passthrough {
+            inner: Reporting { answer: Ok(weak()) },
+        },
+    };
+    assert_eq!(Store::durability_warnings(&store).unwrap(), weak());
+    let service = service(store);
+    // Still ready: warnings are advice, not a failure.
+    service.ready().unwrap();
+    assert_eq!(service.durability_warnings().unwrap(), weak());
+}
+
+#[test]
+fn a_store_that_cannot_read_its_settings_fails_the_call() {
+    let service = service(Passthrough {
+        inner: Reporting {
+            answer: Err(StoreError::new(
+                StoreErrorKind::Connection,
+                "reporting",
+                "connection lost",
+            )),
+        },
+    });
+    let error = service.durability_warnings().unwrap_err();
+    assert_eq!(error.code(), "storage_unavailable");
+}
