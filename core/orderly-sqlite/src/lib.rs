@@ -89,8 +89,8 @@ mod retry;
 mod rollups;
 mod store;
 
-pub use migrations::SCHEMA_VERSION;
 pub use group_commit::GroupCommitStats;
+pub use migrations::SCHEMA_VERSION;
 pub use options::{SqliteOptions, Synchronous};
 pub use store::SqliteStore;
 

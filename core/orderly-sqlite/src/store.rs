@@ -19,7 +19,7 @@ use rusqlite::Connection;
 use crate::codec::to_json;
 use crate::error::{BACKEND, OpError};
 use crate::group_commit::{Finish, GroupCommitStats, GroupWriter};
-use crate::options::SqliteOptions;
+use crate::options::{SqliteOptions, Synchronous};
 use crate::pool::ReaderPool;
 use crate::{checkouts, connection, lease, migrations, orders, outbox, retry, rollups};
 
@@ -30,6 +30,7 @@ pub struct SqliteStore {
     /// `None` for an in-memory database, whose single connection also serves reads.
     readers: Option<ReaderPool>,
     path: Option<PathBuf>,
+    synchronous: Synchronous,
 }
 
 /// Writes one commit may carry: enough to share a sync among every connection of a busy
@@ -54,6 +55,7 @@ impl SqliteStore {
             writer: GroupWriter::new(writer, MAX_BATCH),
             readers: Some(ReaderPool::new(first, rest)),
             path: Some(path.to_owned()),
+            synchronous: options.synchronous,
         })
     }
 
@@ -67,6 +69,7 @@ impl SqliteStore {
             writer: GroupWriter::new(conn, 1),
             readers: None,
             path: None,
+            synchronous: Synchronous::Full,
         })
     }
 
@@ -122,6 +125,18 @@ impl fmt::Debug for SqliteStore {
 impl Store for SqliteStore {
     fn backend(&self) -> &'static str {
         BACKEND
+    }
+
+    fn durability_warnings(&self) -> StoreResult<Vec<String>> {
+        Ok(match (self.synchronous, &self.path) {
+            (Synchronous::MayLoseLastTransactions, Some(path)) => vec![format!(
+                "{} is opened with synchronous=may_lose_last_transactions: it may lose the last \
+                 transactions on power loss, including orders already acknowledged; leave the \
+                 parameter out for durable commits",
+                path.display()
+            )],
+            _ => Vec::new(),
+        })
     }
 
     fn ping(&self) -> StoreResult<()> {

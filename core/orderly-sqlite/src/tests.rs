@@ -198,9 +198,8 @@ fn the_default_syncs_every_commit_and_the_fast_setting_says_its_risk() {
         let store = SqliteStore::open(dir.path().join(name), options).unwrap();
         let level = store
             .writer()
-            .query_row("PRAGMA synchronous", [], |r| r.get(0))
-            .unwrap();
-        level
+            .query_row("PRAGMA synchronous", [], |r| r.get(0));
+        level.unwrap()
     };
     // SQLite's levels: 1 = NORMAL, 2 = FULL.
     assert_eq!(synchronous(SqliteOptions::default(), "default.db"), 2);
@@ -208,7 +207,14 @@ fn the_default_syncs_every_commit_and_the_fast_setting_says_its_risk() {
         synchronous: Synchronous::MayLoseLastTransactions,
         ..SqliteOptions::default()
     };
-    assert_eq!(synchronous(fast, "fast.db"), 1);
+    assert_eq!(synchronous(fast.clone(), "fast.db"), 1);
+    // The risk is reported where operators look (startup log, /ready).
+    let durable = SqliteStore::open(dir.path().join("durable.db"), SqliteOptions::default());
+    assert!(durable.unwrap().durability_warnings().unwrap().is_empty());
+    let risky = SqliteStore::open(dir.path().join("risky.db"), fast).unwrap();
+    let warnings = risky.durability_warnings().unwrap();
+    assert_eq!(warnings.len(), 1);
+    assert!(warnings[0].contains("may lose the last transactions on power loss"));
 }
 
 #[test]

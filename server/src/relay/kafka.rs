@@ -223,7 +223,11 @@ async fn partition_count(
         producer
             .client()
             .fetch_metadata(Some(&topic), deadline)
-            .map(|m| m.topics().first().map(|t| (t.error(), t.partitions().len())))
+            .map(|m| {
+                m.topics()
+                    .first()
+                    .map(|t| (t.error(), t.partitions().len()))
+            })
     })
     .await
     .map_err(|_| PublishError::Cancelled)??;
