@@ -1,7 +1,8 @@
 //! Load benchmark of the REST server: the real `orderly-server` binary on SQLite, reading carts
 //! from the example Cart Service, driven over loopback HTTP.
 //!
-//! For each SQLite durability (`synchronous=normal`, then `full`) it starts a fresh server and
+//! For each SQLite durability (`synchronous=may_lose_last_transactions`, then the durable default
+//! `full`) it starts a fresh server and
 //! measures, at 1, 8 and 64 keep-alive connections: `GET /health` (the ceiling of the HTTP
 //! stack on this machine), `POST /order` (a unique `Idempotency-Key` each, the cart read from
 //! the Cart Service) and `GET /order/{id}` (orders placed in that run). It reports throughput,
@@ -10,6 +11,9 @@
 //! ```text
 //! cargo bench -p orderly-server --bench load -- --seconds 3 --sync both
 //! ```
+//!
+//! `--baseline-bin PATH` measures an earlier build first (with `synchronous=normal` and
+//! `full`), so that this build's durable figures are compared with it in the same run.
 //!
 //! The load generator, the Cart Service and the server share the machine's cores, so the
 //! figures are a floor for the server alone.
@@ -26,9 +30,9 @@ use std::sync::{Arc, Mutex};
 use orderly_example_cart_service::{Cart, CartItem, CartState, RunningCartService, ServiceOptions};
 
 use drive::{Customer, Endpoint, Target, run_point};
-use options::{Durability, Options};
+use options::{Options, ServerSpec};
 use report::{Point, Run};
-use server::{ServerProcess, customer_token};
+use server::{SERVER_BIN, ServerProcess, customer_token};
 
 fn main() -> ExitCode {
     let options = match Options::parse(std::env::args().skip(1)) {
@@ -81,11 +85,12 @@ fn run(options: &Options) -> Result<Vec<Run>, String> {
         .collect::<Result<Vec<_>, _>>()?;
 
     let mut runs = Vec::new();
-    for &durability in &options.durabilities {
-        eprintln!("== synchronous={}", durability.as_str());
+    for (index, spec) in options.specs(SERVER_BIN).into_iter().enumerate() {
+        eprintln!("== {}", spec.label());
         runs.push(run_one(
             options,
-            durability,
+            index,
+            spec,
             &cart_service,
             &users,
             &tokens,
@@ -96,17 +101,14 @@ fn run(options: &Options) -> Result<Vec<Run>, String> {
 
 fn run_one(
     options: &Options,
-    durability: Durability,
+    index: usize,
+    spec: ServerSpec,
     cart_service: &RunningCartService,
     users: &[String],
     tokens: &[String],
 ) -> Result<Run, String> {
-    let dir = std::env::temp_dir().join(format!(
-        "orderly-load-{}-{}",
-        std::process::id(),
-        durability.as_str()
-    ));
-    let server = ServerProcess::start(&dir, durability, &cart_service.url(), &options.server_log)?;
+    let dir = std::env::temp_dir().join(format!("orderly-load-{}-{index}", std::process::id()));
+    let server = ServerProcess::start(&dir, &spec, &cart_service.url(), &options.server_log)?;
     let target = Arc::new(Target {
         base: server.base.clone(),
         customers: users
@@ -120,7 +122,7 @@ fn run_one(
                 })
             })
             .collect(),
-        run_id: format!("load-{}-{}", std::process::id(), durability.as_str()),
+        run_id: format!("load-{}-{index}", std::process::id()),
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -168,7 +170,7 @@ fn run_one(
         let _ = std::fs::remove_dir_all(&dir);
     }
     Ok(Run {
-        durability,
+        spec,
         points,
         peak_rss_kib: memory.map(|(hwm, _)| hwm),
         final_rss_kib: memory.map(|(_, rss)| rss),

@@ -1,20 +1,44 @@
 //! Command-line options of the load tool (after `cargo bench ... --`).
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// SQLite's `synchronous` setting for the server's database file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Durability {
-    Normal,
+    /// `may_lose_last_transactions`: no sync at commit (SQLite's NORMAL).
+    Fast,
+    /// The durable default: every commit synced.
     Full,
 }
 
 impl Durability {
+    /// The URL parameter's value.
     pub fn as_str(self) -> &'static str {
         match self {
-            Durability::Normal => "normal",
+            Durability::Fast => "may_lose_last_transactions",
             Durability::Full => "full",
         }
+    }
+}
+
+/// One server to measure: a binary and the `synchronous` value of its database URL.
+#[derive(Debug, Clone)]
+pub struct ServerSpec {
+    pub binary: PathBuf,
+    pub synchronous: &'static str,
+    /// An earlier build, measured in the same run as the baseline.
+    pub baseline: bool,
+}
+
+impl ServerSpec {
+    pub fn label(&self) -> String {
+        let build = if self.baseline {
+            "baseline build"
+        } else {
+            "this build"
+        };
+        format!("{build}, synchronous={}", self.synchronous)
     }
 }
 
@@ -25,6 +49,9 @@ pub struct Options {
     /// Unmeasured time before each point.
     pub warmup: Duration,
     pub durabilities: Vec<Durability>,
+    /// An earlier `orderly-server` binary (one commit per transaction), run first with
+    /// `synchronous=normal` and `full` as the same-run baseline.
+    pub baseline_bin: Option<PathBuf>,
     pub connections: Vec<usize>,
     /// Exit non-zero when a target is missed.
     pub strict: bool,
@@ -36,7 +63,10 @@ pub const USAGE: &str = "\
 usage: cargo bench -p orderly-server --bench load -- [options]
   --seconds N          measured seconds per point (default 3)
   --warmup-ms N        unmeasured warm-up per point (default 300)
-  --sync normal|full|both   SQLite durability of the server's database (default both)
+  --sync fast|full|both   SQLite durability of this build's database (default both; fast is
+                       synchronous=may_lose_last_transactions)
+  --baseline-bin PATH  an earlier orderly-server build, measured first with synchronous=normal
+                       and full, against which this build's durable figures are compared
   --connections 1,8,64 connection counts (default 1,8,64)
   --server-log LEVEL   RUST_LOG of the server (default warn)
   --strict             exit 1 when a target is missed";
@@ -46,7 +76,8 @@ impl Options {
         let mut options = Options {
             seconds: Duration::from_secs(3),
             warmup: Duration::from_millis(300),
-            durabilities: vec![Durability::Normal, Durability::Full],
+            durabilities: vec![Durability::Fast, Durability::Full],
+            baseline_bin: None,
             connections: vec![1, 8, 64],
             strict: false,
             server_log: "warn".into(),
@@ -74,10 +105,10 @@ impl Options {
                 }
                 "--sync" => {
                     options.durabilities = match value("--sync")?.as_str() {
-                        "normal" => vec![Durability::Normal],
+                        "fast" => vec![Durability::Fast],
                         "full" => vec![Durability::Full],
-                        "both" => vec![Durability::Normal, Durability::Full],
-                        other => return Err(format!("--sync {other}: use normal, full or both")),
+                        "both" => vec![Durability::Fast, Durability::Full],
+                        other => return Err(format!("--sync {other}: use fast, full or both")),
                     }
                 }
                 "--connections" => {
@@ -92,12 +123,35 @@ impl Options {
                     }
                 }
                 "--server-log" => options.server_log = value("--server-log")?,
+                "--baseline-bin" => options.baseline_bin = Some(value("--baseline-bin")?.into()),
                 "--strict" => options.strict = true,
                 "-h" | "--help" => return Err(USAGE.into()),
                 other => return Err(format!("unknown option {other}\n{USAGE}")),
             }
         }
         Ok(options)
+    }
+
+    /// The servers to measure, in order: the baseline's (if any), then this build's.
+    pub fn specs(&self, this_build: &str) -> Vec<ServerSpec> {
+        let mut specs = Vec::new();
+        if let Some(binary) = &self.baseline_bin {
+            for synchronous in ["normal", "full"] {
+                specs.push(ServerSpec {
+                    binary: binary.clone(),
+                    synchronous,
+                    baseline: true,
+                });
+            }
+        }
+        for durability in &self.durabilities {
+            specs.push(ServerSpec {
+                binary: this_build.into(),
+                synchronous: durability.as_str(),
+                baseline: false,
+            });
+        }
+        specs
     }
 
     pub fn max_connections(&self) -> usize {

@@ -1,7 +1,7 @@
 //! The results table and the targets.
 
 use crate::drive::Endpoint;
-use crate::options::{Durability, Options};
+use crate::options::{Options, ServerSpec};
 use crate::stats::Summary;
 
 pub const ORDERS_PER_SECOND_TARGET: f64 = 1_400.0;
@@ -18,10 +18,10 @@ pub struct Point {
     pub summary: Summary,
 }
 
-/// One server's run at one durability.
+/// One server's run.
 #[derive(Debug)]
 pub struct Run {
-    pub durability: Durability,
+    pub spec: ServerSpec,
     pub points: Vec<Point>,
     pub peak_rss_kib: Option<u64>,
     pub final_rss_kib: Option<u64>,
@@ -53,9 +53,9 @@ pub fn print(options: &Options, runs: &[Run], load_before: Option<String>) -> bo
     }
     let mut all_met = true;
     for run in runs {
-        let sync = run.durability.as_str().to_uppercase();
+        let label = run.spec.label();
         println!();
-        println!("SQLite synchronous={sync}");
+        println!("{label}");
         println!(
             "  {:<16} {:>5} {:>9} {:>10} {:>9} {:>9} {:>7}",
             "endpoint", "conns", "requests", "req/s", "p50 ms", "p99 ms", "errors"
@@ -88,7 +88,7 @@ pub fn print(options: &Options, runs: &[Run], load_before: Option<String>) -> bo
             println!("  the server did not stop within 10 s of SIGTERM");
         }
 
-        println!("  targets (synchronous={sync}):");
+        println!("  targets ({label}):");
         let mut check = |met: bool, what: String| {
             all_met &= met;
             println!("    [{}] {what}", if met { "met" } else { "MISSED" });
@@ -142,6 +142,57 @@ pub fn print(options: &Options, runs: &[Run], load_before: Option<String>) -> bo
             ),
             None => println!("    [skipped] peak RSS needs /proc"),
         }
+    }
+    all_met &= compare_with_baseline(runs);
+    all_met
+}
+
+/// This build's durable `POST /order` against the baseline build in the same run: at 64
+/// connections at least its non-durable throughput, at 1 connection at least its one synced
+/// commit per order. `true` when met (or without a baseline).
+fn compare_with_baseline(runs: &[Run]) -> bool {
+    let find = |baseline: bool, synchronous: &str| {
+        runs.iter()
+            .find(|r| r.spec.baseline == baseline && r.spec.synchronous == synchronous)
+    };
+    let (Some(durable), Some(fast_before), Some(synced_before)) = (
+        find(false, "full"),
+        find(true, "normal"),
+        find(true, "full"),
+    ) else {
+        return true;
+    };
+    println!();
+    println!("this build, durable, against the baseline build in the same run:");
+    let mut all_met = true;
+    for (connections, before, what) in [
+        (
+            TARGET_CONNECTIONS,
+            fast_before,
+            "its non-durable (synchronous=normal)",
+        ),
+        (
+            1,
+            synced_before,
+            "its one synced commit per order (synchronous=full)",
+        ),
+    ] {
+        let (Some(now), Some(then)) = (
+            durable.point(Endpoint::PlaceOrder, connections),
+            before.point(Endpoint::PlaceOrder, connections),
+        ) else {
+            println!("    [skipped] needs {connections}-connection points");
+            continue;
+        };
+        let ratio = now.per_second / then.per_second;
+        let met = ratio >= 1.0;
+        all_met &= met;
+        println!(
+            "    [{}] POST /order at {connections} connections >= 1.0x {what}: {:.0}/s vs {:.0}/s = {ratio:.2}x",
+            if met { "met" } else { "MISSED" },
+            now.per_second,
+            then.per_second
+        );
     }
     all_met
 }

@@ -7,12 +7,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::options::Durability;
+use crate::options::ServerSpec;
 
 /// Signs the tokens; only for this run.
 pub const JWT_SECRET: &str = "load-test-secret-of-at-least-thirty-two-bytes";
 
-const SERVER_BIN: &str = env!("CARGO_BIN_EXE_orderly-server");
+pub const SERVER_BIN: &str = env!("CARGO_BIN_EXE_orderly-server");
 
 /// A running server; killed when dropped.
 #[derive(Debug)]
@@ -23,11 +23,11 @@ pub struct ServerProcess {
 }
 
 impl ServerProcess {
-    /// Starts the server on SQLite in `dir` with the given durability, reading carts from
-    /// `cart_url`, and waits until `GET /health` answers 200.
+    /// Starts the server `spec` names on SQLite in `dir`, reading carts from `cart_url`, and
+    /// waits until `GET /health` answers 200.
     pub fn start(
         dir: &Path,
-        durability: Durability,
+        spec: &ServerSpec,
         cart_url: &str,
         log_level: &str,
     ) -> Result<ServerProcess, String> {
@@ -38,14 +38,14 @@ impl ServerProcess {
         let database = format!(
             "sqlite://{}?synchronous={}",
             absolute_url_path(&db),
-            durability.as_str()
+            spec.synchronous
         );
         let log = dir.join("server.log");
         let log_file = File::create(&log).map_err(|e| format!("cannot create the log: {e}"))?;
         let log_err = log_file
             .try_clone()
             .map_err(|e| format!("cannot share the log: {e}"))?;
-        let child = Command::new(SERVER_BIN)
+        let child = Command::new(&spec.binary)
             .args(["--listen", &format!("127.0.0.1:{port}")])
             .args(["--database", &database])
             .args(["--cart-url", cart_url])
@@ -55,7 +55,7 @@ impl ServerProcess {
             .stdout(log_file)
             .stderr(log_err)
             .spawn()
-            .map_err(|e| format!("cannot start {SERVER_BIN}: {e}"))?;
+            .map_err(|e| format!("cannot start {}: {e}", spec.binary.display()))?;
         let mut server = ServerProcess {
             child,
             base: format!("http://127.0.0.1:{port}"),
