@@ -65,7 +65,11 @@ struct Writer {
 
 struct Batch {
     epoch: u64,
+    /// Writes in the batch.
     members: usize,
+    /// Members that left the connection to wait for the commit: exactly the readers of its
+    /// outcome (a member that unwound mid-write never waits, so it is not counted).
+    waiters: usize,
 }
 
 /// A committed (or failed) batch whose waiting members have not all read the outcome yet.
@@ -122,36 +126,39 @@ impl GroupWriter {
             Err(broken) => {
                 // The savepoint machinery itself failed: the batch cannot be trusted.
                 let failure = broken.into_store_error();
-                let members = writer.abort();
+                let waiters = writer.abort();
                 drop(writer);
-                self.publish(epoch, members, Err(failure.clone()));
+                self.publish(epoch, waiters, Err(failure.clone()));
                 return Err(failure);
             }
         };
         let members = writer.batch.as_ref().map_or(1, |b| b.members);
         if self.queued.load(Ordering::SeqCst) == 0 || members >= self.max_batch {
-            let (members, outcome) = writer.commit();
+            let (members, waiters, outcome) = writer.commit();
             drop(writer);
             self.record(members);
-            self.publish(epoch, members, outcome.clone());
+            self.publish(epoch, waiters, outcome.clone());
             outcome?;
         } else {
+            if let Some(batch) = writer.batch.as_mut() {
+                batch.waiters += 1;
+            }
             drop(writer);
             self.wait_for(epoch)?;
         }
         own.map_err(OpError::into_store_error)
     }
 
-    /// Makes a batch's outcome readable by its waiting members (all but the publisher).
-    fn publish(&self, epoch: u64, members: usize, outcome: Result<(), StoreError>) {
-        if members <= 1 {
+    /// Makes a batch's outcome readable by the members waiting for it.
+    fn publish(&self, epoch: u64, waiters: usize, outcome: Result<(), StoreError>) {
+        if waiters == 0 {
             return;
         }
         self.finished.lock().insert(
             epoch,
             Finished {
                 outcome,
-                unread: members - 1,
+                unread: waiters,
             },
         );
         self.committed.notify_all();
@@ -181,17 +188,18 @@ impl GroupWriter {
     }
 
     /// Commits `epoch` if it is still open with nobody at the connection: its last member
-    /// unwound before committing. Normal batches are committed by their last member.
+    /// unwound before committing, or a writer counted as queued has not reached the connection
+    /// yet. Normal batches are committed by their last member.
     fn commit_if_orphaned(&self, epoch: u64) {
         let Some(mut writer) = self.writer.try_lock() else {
             return;
         };
         if writer.batch.as_ref().is_some_and(|b| b.epoch == epoch) {
-            let (members, outcome) = writer.commit();
+            let (members, waiters, outcome) = writer.commit();
             drop(writer);
             self.record(members);
-            // The member that unwound never reads it; every other one waits for it.
-            self.publish(epoch, members, outcome);
+            // This caller is one of the waiters: it reads the outcome like the others.
+            self.publish(epoch, waiters, outcome);
         }
     }
 
@@ -212,6 +220,7 @@ impl Writer {
             self.batch = Some(Batch {
                 epoch: self.next_epoch,
                 members: 0,
+                waiters: 0,
             });
             self.next_epoch += 1;
         }
@@ -223,22 +232,23 @@ impl Writer {
         Ok(batch.epoch)
     }
 
-    /// Commits the open batch; returns how many writes it held and the outcome.
-    fn commit(&mut self) -> (usize, Result<(), StoreError>) {
-        let members = self.batch.take().map_or(0, |b| b.members);
+    /// Commits the open batch; returns how many writes it held, how many members wait for the
+    /// outcome, and the outcome.
+    fn commit(&mut self) -> (usize, usize, Result<(), StoreError>) {
+        let (members, waiters) = self.batch.take().map_or((0, 0), |b| (b.members, b.waiters));
         let outcome = self.conn.execute_batch("COMMIT").map_err(|e| {
             // A failed COMMIT may leave the transaction open: end it, keeping nothing.
             let _ = self.conn.execute_batch("ROLLBACK");
             OpError::Sql(e).into_store_error()
         });
-        (members, outcome)
+        (members, waiters, outcome)
     }
 
-    /// Rolls the open batch back; returns how many writes it held.
+    /// Rolls the open batch back; returns how many members wait for its outcome.
     fn abort(&mut self) -> usize {
-        let members = self.batch.take().map_or(0, |b| b.members);
+        let waiters = self.batch.take().map_or(0, |b| b.waiters);
         let _ = self.conn.execute_batch("ROLLBACK");
-        members
+        waiters
     }
 }
 

@@ -211,3 +211,23 @@ fn a_write_that_panics_leaves_nothing_behind() {
     assert_eq!(request(&writer, 1, Plan::Insert(1)), Ok(1));
     assert_eq!(rows(&path), BTreeMap::from([(1, 1)]));
 }
+
+#[test]
+fn a_writer_counted_as_queued_that_never_arrives_does_not_strand_the_batch() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("late.db");
+    let writer = open(&path, 8);
+    // A writer announced itself (as between its count and its lock) and was descheduled.
+    writer
+        .queued
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    // Whoever is left waiting commits the batch itself and is answered.
+    assert_eq!(request(&writer, 1, Plan::Insert(1)), Ok(1));
+    let (first, second) = std::thread::scope(|s| {
+        let a = s.spawn(|| request(&writer, 2, Plan::Insert(2)));
+        let b = s.spawn(|| request(&writer, 3, Plan::Insert(3)));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    assert_eq!((first, second), (Ok(2), Ok(3)));
+    assert_eq!(rows(&path).len(), 3);
+}
