@@ -50,9 +50,10 @@ free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
+# kafka_java ARGS: runs a Kafka class (KAFKA_EXEC=exec replaces the shell with the JVM).
 kafka_java() {
     # shellcheck disable=SC2086 # KAFKA_JVM_OPTS is a list of options
-    java ${KAFKA_JVM_OPTS:--Xms64m -Xmx512m -XX:+UseSerialGC} \
+    ${KAFKA_EXEC:-} java ${KAFKA_JVM_OPTS:--Xms64m -Xmx512m -XX:+UseSerialGC} \
         -Dlog4j2.configurationFile="$KAFKA_SCRIPTS_DIR/log4j2.properties" \
         -cp "$ORDERLY_KAFKA_LIB/*" "$@"
 }
@@ -104,12 +105,13 @@ kafka_start() {
     if [ ! -f "$dir/data/meta.properties" ]; then
         local cluster
         cluster="$(python3 -c 'import base64, uuid; print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')"
-        kafka_java kafka.tools.StorageTool format -t "$cluster" -c "$dir/server.properties" \
+        kafka_java kafka.tools.StorageTool format --cluster-id="$cluster" -c "$dir/server.properties" \
             >"$dir/format.log" 2>&1 || { cat "$dir/format.log" >&2; return 1; }
     fi
     local log="$dir/broker.log" before=0
     [ -f "$log" ] && before="$(wc -l <"$log")"
-    kafka_java -Dkafka.logs.file="$log" kafka.Kafka "$dir/server.properties" \
+    # `exec` in a subshell, so that the pid recorded is the JVM's own (kill and stop reach it).
+    (KAFKA_EXEC=exec kafka_java -Dkafka.logs.file="$log" kafka.Kafka "$dir/server.properties") \
         >>"$dir/stdout.log" 2>&1 </dev/null &
     echo $! >"$dir/pid"
     local pid

@@ -1,8 +1,12 @@
-//! Order confirmation emails end to end: events relayed into a real Kafka-API broker (tansu),
-//! delivered twice and read by two workers at once, sent to a real SMTP server on loopback
-//! (aiosmtpd, writing a maildir); exactly one message per order, with its content.
+//! Order confirmation emails end to end: events relayed into a real Apache Kafka broker
+//! (`orderly_tests::kafka`), published twice, read whole by two workers in different consumer
+//! groups (so each sees every event, twice), sent to a real SMTP server on loopback (aiosmtpd,
+//! writing a maildir): exactly one message per order, with its content.
 //!
-//! Needs tansu (`$ORDERLY_TANSU_BIN` or PATH) and a Python with aiosmtpd
+//! The check runs once both groups have committed the end of every partition (each worker read
+//! everything) and the workers have stopped, so no email can still be on its way.
+//!
+//! Needs Kafka's jars (`source scripts/kafka.sh && ensure_kafka`) and a Python with aiosmtpd
 //! (`$ORDERLY_AIOSMTPD_PYTHON`, else the repository's `.venv`). Without them the test fails
 //! when `CI` is set and is skipped otherwise.
 
@@ -22,9 +26,16 @@ use orderly::{OrderStatus, StatusUpdate};
 use orderly_server::notify::{self, NotifyConfig};
 use orderly_server::relay::{self, KafkaPublisher, RelayConfig};
 use orderly_tests::fixtures::{Env, admin};
+use orderly_tests::kafka::Broker;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 use tokio::sync::watch;
 
 const TOPIC: &str = "orderly.order-events";
+/// The deadline of every wait: generous, since a loaded machine is slow, never wrong.
+const PATIENCE: Duration = Duration::from_secs(180);
+/// The workers' consumer groups: one each, so that both read every event.
+const GROUPS: [&str; 2] = ["notify-a", "notify-b"];
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -39,17 +50,6 @@ fn skip_or_fail(what: &str) {
         panic!("{what} not found");
     }
     eprintln!("{what} not found: email test skipped");
-}
-
-fn tansu() -> Option<PathBuf> {
-    if let Some(bin) = std::env::var_os("ORDERLY_TANSU_BIN").filter(|b| !b.is_empty()) {
-        return Some(PathBuf::from(bin));
-    }
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join("tansu"))
-            .find(|p| p.is_file())
-    })
 }
 
 fn smtp_python() -> Option<PathBuf> {
@@ -75,32 +75,11 @@ impl Drop for Process {
 }
 
 fn wait_listening(port: u16, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let deadline = Instant::now() + PATIENCE;
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(Instant::now() < deadline, "{what} did not listen in time");
         std::thread::sleep(Duration::from_millis(50));
     }
-}
-
-fn start_broker(bin: &Path, port: u16) -> Process {
-    let url = format!("tcp://127.0.0.1:{port}");
-    let child = Command::new(bin)
-        .args([
-            "broker",
-            "--listener-url",
-            &url,
-            "--advertised-listener-url",
-            &url,
-            "--storage-engine",
-            "memory://tansu/",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let process = Process(child);
-    wait_listening(port, "tansu");
-    process
 }
 
 fn start_smtp(python: &Path, port: u16, maildir: &Path) -> Process {
@@ -154,16 +133,68 @@ fn unfold(message: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// Whether consumer group `group` has committed the end of every partition of `topic`, that
+/// is, its worker read every record; `None` while the broker cannot say yet.
+fn caught_up(address: &str, topic: &str, group: &str) -> Option<bool> {
+    let timeout = Duration::from_secs(10);
+    // Only asks for the group's offsets: without subscribing, it does not join the group.
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", address)
+        .set("group.id", group)
+        .set("enable.auto.commit", "false")
+        .create()
+        .ok()?;
+    let metadata = consumer.fetch_metadata(Some(topic), timeout).ok()?;
+    let listed = metadata.topics().first()?;
+    if listed.error().is_some() || listed.partitions().is_empty() {
+        return None;
+    }
+    let mut partitions = TopicPartitionList::new();
+    for p in listed.partitions() {
+        partitions.add_partition(topic, p.id());
+    }
+    let committed = consumer.committed_offsets(partitions, timeout).ok()?;
+    for element in committed.elements() {
+        let (low, high) = consumer
+            .fetch_watermarks(topic, element.partition(), timeout)
+            .ok()?;
+        if low < high && element.offset() != Offset::Offset(high) {
+            return Some(false);
+        }
+    }
+    Some(true)
+}
+
+/// Waits until every group in `GROUPS` has read the whole topic.
+async fn wait_read_by_all_groups(broker: &Broker) {
+    let deadline = Instant::now() + PATIENCE;
+    for group in GROUPS {
+        loop {
+            let address = broker.address();
+            let done = tokio::task::spawn_blocking(move || caught_up(&address, TOPIC, group))
+                .await
+                .unwrap();
+            if done == Some(true) {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "group {group} did not read every event"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn one_confirmation_per_order_even_when_events_arrive_twice() {
-    let Some(bin) = tansu() else {
-        return skip_or_fail("tansu");
-    };
     let Some(python) = smtp_python() else {
         return skip_or_fail("aiosmtpd");
     };
-    let (kafka_port, smtp_port) = (free_port(), free_port());
-    let _broker = start_broker(&bin, kafka_port);
+    let Some(broker) = Broker::start_or_skip() else {
+        return;
+    };
+    let smtp_port = free_port();
     let mail = tempfile::tempdir().unwrap();
     let maildir = mail.path().join("maildir");
     let _smtp = start_smtp(&python, smtp_port, &maildir);
@@ -193,7 +224,7 @@ async fn one_confirmation_per_order_even_when_events_arrive_twice() {
         .unwrap();
 
     // Every event published, then the same events again: a duplicate delivery.
-    let brokers = vec![format!("127.0.0.1:{kafka_port}")];
+    let brokers = vec![broker.address()];
     let events = env.service.pending_events(100).unwrap();
     let config = RelayConfig::new(brokers.clone(), TOPIC);
     assert_eq!(relay::drain(&env.service, &config).await.unwrap(), 4);
@@ -204,13 +235,15 @@ async fn one_confirmation_per_order_even_when_events_arrive_twice() {
         .await
         .unwrap();
 
-    // Two workers read everything, twice each.
+    // Two workers in groups of their own: each reads every event, both copies.
     let (stop, stopped) = watch::channel(false);
     let mut workers = Vec::new();
-    for _ in 0..2 {
+    for group in GROUPS {
         let config = NotifyConfig {
             brokers: brokers.clone(),
             topic: TOPIC.into(),
+            group_id: group.into(),
+            kafka_options: Vec::new(),
             smtp_host: "127.0.0.1".into(),
             smtp_port,
             from: "Orderly <orders@example.com>".parse().unwrap(),
@@ -222,15 +255,19 @@ async fn one_confirmation_per_order_even_when_events_arrive_twice() {
             stopped.clone(),
         )));
     }
-    let deadline = Instant::now() + Duration::from_secs(60);
+    wait_read_by_all_groups(&broker).await;
+    let deadline = Instant::now() + PATIENCE;
     while delivered(&maildir).len() < 2 {
         assert!(Instant::now() < deadline, "confirmations did not arrive");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    // Once stopped, no worker can send anything more: what the maildir holds is final.
     let _ = stop.send(true);
     for w in workers {
-        let _ = tokio::time::timeout(Duration::from_secs(10), w).await;
+        tokio::time::timeout(Duration::from_secs(30), w)
+            .await
+            .expect("the worker stops")
+            .unwrap();
     }
 
     let messages: Vec<String> = delivered(&maildir).iter().map(|m| unfold(m)).collect();

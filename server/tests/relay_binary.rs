@@ -1,6 +1,12 @@
-//! `orderly-server relay` as a process: publishes what is pending to a real Kafka-API broker
-//! (tansu), needs no JWT secret, and on SIGTERM stops cleanly and gives its lease back.
-//! Skipped without tansu unless `CI` is set (see relay.rs).
+//! `orderly-server` as a process against a real Apache Kafka broker (`orderly_tests::kafka`):
+//! `orderly-server relay` publishes what is pending, needs no JWT secret, and on SIGTERM stops
+//! cleanly and gives its lease back; the full server runs the relay when brokers are
+//! configured, and while the broker is down it still takes orders over HTTP, whose events
+//! arrive once the broker is up.
+//!
+//! Topics are read back from their beginning by a fresh consumer once the store says nothing
+//! is pending. Needs Kafka's jars (`source scripts/kafka.sh && ensure_kafka`); without them
+//! the tests fail when `CI` is set and are skipped otherwise.
 
 #![allow(
     clippy::unwrap_used,
@@ -9,146 +15,236 @@
     clippy::indexing_slicing
 )]
 
-use std::collections::HashSet;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use std::collections::{BTreeSet, HashSet};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use orderly::Timestamp;
-use orderly_server::relay::{Envelope, LEASE_NAME};
+use common::{Reply, call, order_body};
+use orderly::{Role, Store, Timestamp};
+use orderly_example_cart_service::{Cart, CartItem, CartState, RunningCartService, ServiceOptions};
+use orderly_server::Authenticator;
+use orderly_server::relay::{DEFAULT_TOPIC, Envelope, LEASE_NAME};
 use orderly_tests::fixtures::Env;
-use rskafka::client::ClientBuilder;
-use rskafka::client::partition::UnknownTopicHandling;
+use orderly_tests::kafka::Broker;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::error::KafkaError;
+use rdkafka::message::Message;
+use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 
-fn tansu() -> Option<PathBuf> {
-    if let Some(bin) = std::env::var_os("ORDERLY_TANSU_BIN").filter(|b| !b.is_empty()) {
-        return Some(PathBuf::from(bin));
-    }
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join("tansu"))
-            .find(|p| p.is_file())
-    })
-}
+const BIN: &str = env!("CARGO_BIN_EXE_orderly-server");
+/// The deadline of every wait: generous, since a loaded machine is slow, never wrong.
+const PATIENCE: Duration = Duration::from_secs(180);
 
-struct Killed(Child);
+/// A child process, killed when dropped (a failing test leaves nothing running).
+struct Process(Child);
 
-impl Drop for Killed {
+impl Drop for Process {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_relay_subcommand_publishes_and_stops_on_sigterm() {
-    let Some(bin) = tansu() else {
-        assert!(std::env::var_os("CI").is_none(), "tansu not found");
-        eprintln!("tansu not found: skipped");
-        return;
-    };
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let url = format!("tcp://127.0.0.1:{port}");
-    let _broker = Killed(
-        Command::new(bin)
-            .args([
-                "broker",
-                "--listener-url",
-                &url,
-                "--advertised-listener-url",
-                &url,
-                "--storage-engine",
-                "memory://tansu/",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        std::thread::sleep(Duration::from_millis(50));
+impl Process {
+    fn assert_running(&mut self) {
+        assert!(self.0.try_wait().unwrap().is_none(), "the process exited");
     }
 
+    /// Sends SIGTERM and waits for the process to exit.
+    async fn terminate(&mut self) -> ExitStatus {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(exit) = self.0.try_wait().unwrap() {
+                return exit;
+            }
+            assert!(Instant::now() < deadline, "the process did not stop");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// `orderly-server` without the settings of the environment the tests run in.
+fn orderly_server() -> Command {
+    let mut command = Command::new(BIN);
+    for var in [
+        "ORDERLY_JWT_SECRET",
+        "ORDERLY_KAFKA_BROKERS",
+        "ORDERLY_KAFKA_TOPIC",
+        "ORDERLY_SMTP_HOST",
+        "ORDERLY_REDIS_URL",
+        "CART_SERVICE_URL",
+    ] {
+        command.env_remove(var);
+    }
+    command.stdin(Stdio::null()).stdout(Stdio::null());
+    command
+}
+
+/// Starts the server on a free port with `args` and returns it with its base URL, read from
+/// its JSON log. Its log is drained to the end (and echoed to the test's output).
+fn start_server(db: &str, args: &[&str]) -> (Process, String) {
+    let mut child = orderly_server()
+        .args(["--listen", "127.0.0.1:0", "--database", db, "--jwt-secret"])
+        .arg(std::str::from_utf8(common::SECRET).unwrap())
+        .args(args)
+        .env("ORDERLY_LOG_FORMAT", "json")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let process = Process(child);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            eprintln!("server: {line}");
+            let Ok(entry) = serde_json::from_str::<serde_json::Value>(&line) else {
+                continue;
+            };
+            if entry["fields"]["message"] == "listening" {
+                let address = entry["fields"]["address"].as_str().unwrap_or_default();
+                let _ = tx.send(address.to_owned());
+            }
+        }
+    });
+    let address = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the server listens");
+    (process, format!("http://{address}"))
+}
+
+/// Checks that nothing accepts connections at the broker's address any more: a broker that
+/// was only thought to be down would make what follows meaningless.
+fn assert_down(broker: &Broker) {
+    let address = broker.address();
+    assert!(
+        std::net::TcpStream::connect(&address).is_err(),
+        "the broker at {address} still accepts connections"
+    );
+}
+
+fn sqlite_env() -> (Env, String, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("orders.db").display());
     let store = orderly::open_store(&db).unwrap();
-    let env = Env::new(&move || store.clone());
-    for i in 0..3 {
-        env.place_simple("alice", &format!("k{i}"));
+    (Env::new(&move || store.clone()), db, dir)
+}
+
+/// Waits until `store` has nothing pending while `process` (the relay) keeps running.
+async fn wait_delivered(store: &dyn Store, process: &mut Process) {
+    let deadline = Instant::now() + PATIENCE;
+    while !store.pending_events(1).unwrap().is_empty() {
+        assert!(Instant::now() < deadline, "the relay did not deliver");
+        process.assert_running();
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let expected: HashSet<String> = env
-        .service
+}
+
+/// Every (key, envelope) on `topic`, read from its beginning by a fresh consumer.
+async fn read_topic(broker: &Broker, topic: &str) -> Vec<(String, Envelope)> {
+    let (address, topic) = (broker.address(), topic.to_owned());
+    tokio::task::spawn_blocking(move || read_all(&address, &topic))
+        .await
+        .unwrap()
+}
+
+/// Reads `topic` with a consumer assigned every partition from its beginning until each
+/// partition reported its end.
+fn read_all(address: &str, topic: &str) -> Vec<(String, Envelope)> {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", address)
+        .set("group.id", format!("orderly-test-{}", uuid::Uuid::now_v7()))
+        .set("enable.auto.commit", "false")
+        .set("enable.partition.eof", "true")
+        .create()
+        .expect("a Kafka consumer");
+    let metadata = consumer
+        .fetch_metadata(Some(topic), PATIENCE)
+        .expect("topic metadata");
+    let listed = &metadata.topics()[0];
+    assert!(listed.error().is_none(), "{topic}: {:?}", listed.error());
+    let mut assignment = TopicPartitionList::new();
+    for partition in listed.partitions() {
+        assignment
+            .add_partition_offset(topic, partition.id(), Offset::Beginning)
+            .unwrap();
+    }
+    consumer.assign(&assignment).unwrap();
+    let mut unfinished: BTreeSet<i32> = listed.partitions().iter().map(|p| p.id()).collect();
+    let mut records = Vec::new();
+    let deadline = Instant::now() + PATIENCE;
+    while !unfinished.is_empty() {
+        assert!(Instant::now() < deadline, "{topic} not read to its end");
+        match consumer.poll(Duration::from_millis(200)) {
+            None => {}
+            Some(Ok(m)) => records.push((
+                String::from_utf8(m.key().unwrap().to_vec()).unwrap(),
+                serde_json::from_slice(m.payload().unwrap()).expect("an Envelope"),
+            )),
+            Some(Err(KafkaError::PartitionEOF(partition))) => {
+                unfinished.remove(&partition);
+            }
+            // Transient (a connection being set up, say): the client retries by itself.
+            Some(Err(e)) => eprintln!("reading {topic}: {e}"),
+        }
+    }
+    records
+}
+
+/// The `order.placed` events on `topic`, by event id; each record keyed by its order id.
+async fn placed_events(broker: &Broker, topic: &str) -> HashSet<String> {
+    let records = read_topic(broker, topic).await;
+    for (key, envelope) in &records {
+        assert_eq!(key, &envelope.order_id, "keyed by order id");
+        assert_eq!(envelope.event_type, "order.placed");
+    }
+    records.into_iter().map(|(_, e)| e.event_id).collect()
+}
+
+/// The ids of the events `env`'s store has pending.
+fn pending_ids(env: &Env) -> HashSet<String> {
+    env.service
         .pending_events(100)
         .unwrap()
         .iter()
         .map(|e| e.event_id.to_string())
-        .collect();
+        .collect()
+}
 
-    let mut relay = Command::new(env!("CARGO_BIN_EXE_orderly-server"))
-        .args([
-            "relay",
-            "--database",
-            &db,
-            "--kafka-brokers",
-            &format!("127.0.0.1:{port}"),
-            "--kafka-topic",
-            "binary.order-events",
-        ])
-        .env_remove("ORDERLY_JWT_SECRET")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !env.service.pending_events(10).unwrap().is_empty() {
-        assert!(Instant::now() < deadline, "the relay did not deliver");
-        assert!(relay.try_wait().unwrap().is_none(), "the relay exited");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-
-    let client = ClientBuilder::new(vec![format!("127.0.0.1:{port}")])
-        .build()
-        .await
-        .unwrap();
-    let topic = client
-        .list_topics()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|t| t.name == "binary.order-events")
-        .expect("topic created");
-    let mut seen = HashSet::new();
-    for id in topic.partitions {
-        let p = client
-            .partition_client("binary.order-events", id, UnknownTopicHandling::Retry)
-            .await
-            .unwrap();
-        let (records, _) = p.fetch_records(0, 1..1_000_000, 100).await.unwrap();
-        for r in records {
-            let e: Envelope = serde_json::from_slice(&r.record.value.unwrap()).unwrap();
-            assert_eq!(e.event_type, "order.placed");
-            seen.insert(e.event_id);
-        }
-    }
-    assert_eq!(seen, expected);
-
-    let status = Command::new("kill")
-        .args(["-TERM", &relay.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let exit = loop {
-        if let Some(exit) = relay.try_wait().unwrap() {
-            break exit;
-        }
-        assert!(Instant::now() < deadline, "the relay did not stop");
-        tokio::time::sleep(Duration::from_millis(50)).await;
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_relay_subcommand_publishes_and_stops_on_sigterm() {
+    let Some(broker) = Broker::start_or_skip() else {
+        return;
     };
+    let (env, db, _dir) = sqlite_env();
+    for i in 0..3 {
+        env.place_simple("alice", &format!("k{i}"));
+    }
+    let expected = pending_ids(&env);
+
+    let mut relay = Process(
+        orderly_server()
+            .args(["relay", "--database", &db, "--kafka-brokers"])
+            .arg(broker.address())
+            .args(["--kafka-topic", "binary.order-events"])
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_delivered(env.store.as_ref(), &mut relay).await;
+    assert_eq!(
+        placed_events(&broker, "binary.order-events").await,
+        expected
+    );
+
+    let exit = relay.terminate().await;
     assert!(exit.success(), "{exit:?}");
     // The lease was given back: another owner takes it at once.
     // (Had it not been, it would be held for another 30 s of real time.)
@@ -166,82 +262,84 @@ async fn the_relay_subcommand_publishes_and_stops_on_sigterm() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_server_runs_the_relay_when_brokers_are_configured() {
-    let Some(bin) = tansu() else {
-        assert!(std::env::var_os("CI").is_none(), "tansu not found");
-        eprintln!("tansu not found: skipped");
+    let Some(broker) = Broker::start_or_skip() else {
         return;
     };
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let url = format!("tcp://127.0.0.1:{port}");
-    let _broker = Killed(
-        Command::new(bin)
-            .args([
-                "broker",
-                "--listener-url",
-                &url,
-                "--advertised-listener-url",
-                &url,
-                "--storage-engine",
-                "memory://tansu/",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let db = format!("sqlite://{}", dir.path().join("orders.db").display());
-    let store = orderly::open_store(&db).unwrap();
-    let env = Env::new(&move || store.clone());
+    let (env, db, _dir) = sqlite_env();
     env.place_simple("alice", "k");
-    assert_eq!(env.service.pending_events(10).unwrap().len(), 1);
+    let expected = pending_ids(&env);
+    assert_eq!(expected.len(), 1);
 
-    let listen = std::net::TcpListener::bind("127.0.0.1:0")
+    let (mut server, _) = start_server(&db, &["--kafka-brokers", &broker.address()]);
+    wait_delivered(env.store.as_ref(), &mut server).await;
+    assert_eq!(placed_events(&broker, DEFAULT_TOPIC).await, expected);
+    let exit = server.terminate().await;
+    assert!(exit.success(), "{exit:?}");
+}
+
+/// Places an order over HTTP for `user` (whose cart is set) and returns its id.
+async fn place_over_http(client: &reqwest::Client, base: &str, user: &str) -> String {
+    let token = Authenticator::new(common::SECRET)
         .unwrap()
-        .local_addr()
+        .issue(user, Role::Customer, Duration::from_secs(3600))
         .unwrap();
-    let mut server = Command::new(env!("CARGO_BIN_EXE_orderly-server"))
-        .args([
-            "--listen",
-            &listen.to_string(),
-            "--database",
-            &db,
-            "--jwt-secret",
-            "a-secret-of-at-least-thirty-two-bytes!",
-            "--kafka-brokers",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !env.service.pending_events(10).unwrap().is_empty() {
-        assert!(
-            Instant::now() < deadline,
-            "the server's relay did not deliver"
-        );
-        assert!(server.try_wait().unwrap().is_none(), "the server exited");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
-        .status()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let exit = loop {
-        if let Some(exit) = server.try_wait().unwrap() {
-            break exit;
-        }
-        assert!(Instant::now() < deadline, "the server did not stop");
-        tokio::time::sleep(Duration::from_millis(50)).await;
+    let request = call("POST", "/order")
+        .token(&token)
+        .key(&format!("{user}-order"))
+        .json(&order_body(user))
+        .into_reqwest(client, base);
+    let reply = Reply::from_reqwest(request.send().await.unwrap()).await;
+    reply.expect(201, "");
+    reply.body["orderId"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_takes_orders_while_the_broker_is_down_and_publishes_them_once_it_is_up() {
+    let Some(mut broker) = Broker::start_or_skip() else {
+        return;
     };
+    // Started once for an address and a log of its own, then stopped: at that address
+    // nothing listens until the restart below.
+    tokio::task::block_in_place(|| broker.stop());
+    assert_down(&broker);
+    let users = ["alice", "bob", "carol"];
+    let carts = CartState::new(ServiceOptions::default());
+    for user in users {
+        let items = vec![CartItem::new("sku-1", "Beans", 3, "2.50")];
+        carts.put_cart(Cart::new(user, "USD", items)).unwrap();
+    }
+    let cart_service = RunningCartService::start(carts).unwrap();
+    let (env, db, _dir) = sqlite_env();
+    let (mut server, base) = start_server(
+        &db,
+        &[
+            "--kafka-brokers",
+            &broker.address(),
+            "--cart-url",
+            &cart_service.url(),
+        ],
+    );
+
+    let client = reqwest::Client::new();
+    let mut orders = BTreeSet::new();
+    for user in users {
+        orders.insert(place_over_http(&client, &base, user).await);
+    }
+    server.assert_running();
+    let waiting: BTreeSet<String> = env
+        .service
+        .pending_events(100)
+        .unwrap()
+        .iter()
+        .map(|e| e.order_id.to_string())
+        .collect();
+    assert_eq!(waiting, orders, "every order's event waits for the broker");
+    let expected = pending_ids(&env);
+
+    tokio::task::block_in_place(|| broker.restart());
+    wait_delivered(env.store.as_ref(), &mut server).await;
+    // A set: a publish that timed out around the restart may have been repeated.
+    assert_eq!(placed_events(&broker, DEFAULT_TOPIC).await, expected);
+    let exit = server.terminate().await;
     assert!(exit.success(), "{exit:?}");
 }

@@ -1,7 +1,8 @@
 //! Events and cache benchmark, in one run:
 //!
-//! 1. Outbox relay throughput: events per second from a SQLite outbox into a Kafka-API broker
-//!    (tansu on loopback, `$ORDERLY_TANSU_BIN` or PATH), acknowledged and marked delivered.
+//! 1. Outbox relay throughput: events per second from a SQLite outbox into Apache Kafka (one
+//!    KRaft broker on loopback, `orderly_tests::kafka::Broker`), acknowledged and marked
+//!    delivered. Skipped when Kafka is not installed (`source scripts/kafka.sh && ensure_kafka`).
 //! 2. `GET /order/{id}` through the app in-process, on SQLite, without and with the Redis
 //!    cache (`$ORDERLY_BENCH_REDIS_URL`, default redis://127.0.0.1:6379), at 1 and 8
 //!    concurrent callers: requests per second and p50/p99 latency.
@@ -22,8 +23,6 @@
     clippy::indexing_slicing
 )]
 
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -34,24 +33,14 @@ use orderly::{
     StatusUpdate, Store, UserId,
 };
 use orderly_server::cache::CachingStore;
-use orderly_server::relay::{self, RelayConfig};
+use orderly_server::relay::{self, KafkaPublisher, RelayConfig};
 use orderly_server::{AppState, Authenticator, app};
 use orderly_tests::fixtures::{cart, request};
+use orderly_tests::kafka::{self, Broker};
 use tower::ServiceExt as _;
 
 const ORDERS: usize = 2_000;
 const GETS_PER_CALLER: usize = 2_000;
-
-fn tansu() -> Option<PathBuf> {
-    if let Some(bin) = std::env::var_os("ORDERLY_TANSU_BIN").filter(|b| !b.is_empty()) {
-        return Some(PathBuf::from(bin));
-    }
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join("tansu"))
-            .find(|p| p.is_file())
-    })
-}
 
 /// A file store with `ORDERS` orders (and as many status changes) in it.
 fn populated(dir: &std::path::Path) -> (Arc<dyn Store>, OrderService, Vec<orderly::OrderId>) {
@@ -89,47 +78,27 @@ fn populated(dir: &std::path::Path) -> (Arc<dyn Store>, OrderService, Vec<orderl
 }
 
 async fn relay_throughput(service: &OrderService) {
-    let Some(bin) = tansu() else {
-        println!("relay: skipped (no tansu: set ORDERLY_TANSU_BIN)");
+    if !kafka::installed() {
+        println!(
+            "relay: skipped (Apache Kafka not installed: source scripts/kafka.sh && ensure_kafka)"
+        );
         return;
-    };
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let url = format!("tcp://127.0.0.1:{port}");
-    let mut broker = Command::new(bin)
-        .args([
-            "broker",
-            "--listener-url",
-            &url,
-            "--advertised-listener-url",
-            &url,
-            "--storage-engine",
-            "memory://tansu/",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        std::thread::sleep(Duration::from_millis(50));
     }
+    let broker = Broker::start();
     let pending = service.pending_events(10_000).unwrap().len();
-    let config = RelayConfig::new(vec![format!("127.0.0.1:{port}")], "bench.order-events");
+    let config = RelayConfig::new(vec![broker.address()], "bench.order-events");
+    // The topic exists beforehand, as it does in production: its creation is not relaying.
+    KafkaPublisher::connect(&config.kafka).await.unwrap();
     let started = Instant::now();
     let published = relay::drain(service, &config).await.unwrap();
     let secs = started.elapsed().as_secs_f64();
     assert_eq!(published, pending);
     assert!(service.pending_events(1).unwrap().is_empty());
     println!(
-        "relay: {published} events in {secs:.2} s = {:.0} events/s into Kafka (batches of {}, acked, then marked delivered)",
+        "relay: {published} events in {secs:.2} s = {:.0} events/s into Apache Kafka (batches of {}, acked, then marked delivered)",
         published as f64 / secs,
         config.batch_size
     );
-    let _ = broker.kill();
-    let _ = broker.wait();
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {

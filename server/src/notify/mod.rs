@@ -117,11 +117,16 @@ async fn consume(
     .create()?;
     consumer.subscribe(&[&config.topic])?;
     let outcome = handle_until_stopped(service, config, &consumer, stop).await;
-    // Commit what was handled, so a successor starts after it. `NoOffset`: nothing new.
-    match consumer.commit_consumer_state(CommitMode::Sync) {
-        Ok(()) | Err(KafkaError::ConsumerCommit(RDKafkaErrorCode::NoOffset)) => {}
-        Err(e) => tracing::debug!(error = %e, "final offset commit"),
-    }
+    // Commit what was handled, so a successor starts after it, then leave the group; both
+    // block, so off the async workers. `NoOffset`: nothing new to commit.
+    let closed = tokio::task::spawn_blocking(move || {
+        match consumer.commit_consumer_state(CommitMode::Sync) {
+            Ok(()) | Err(KafkaError::ConsumerCommit(RDKafkaErrorCode::NoOffset)) => {}
+            Err(e) => tracing::debug!(error = %e, "final offset commit"),
+        }
+        drop(consumer);
+    });
+    let _ = closed.await;
     outcome
 }
 
@@ -137,7 +142,13 @@ async fn handle_until_stopped(
         }
         let message = tokio::select! {
             message = consumer.recv() => message,
-            _ = stop.changed() => continue,
+            changed = stop.changed() => {
+                // A dropped sender means stop as well.
+                if changed.is_err() {
+                    return Ok(());
+                }
+                continue;
+            }
         };
         let message = match message {
             Ok(message) => message,
@@ -147,7 +158,7 @@ async fn handle_until_stopped(
                 tracing::debug!(error = %e, "kafka consumer");
                 tokio::select! {
                     () = tokio::time::sleep(Duration::from_millis(500)) => {}
-                    _ = stop.changed() => {}
+                    changed = stop.changed() => if changed.is_err() { return Ok(()) },
                 }
                 continue;
             }

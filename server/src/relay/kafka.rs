@@ -106,6 +106,9 @@ impl KafkaPublisher {
             ("partitioner", "murmur2_random".to_owned()),
             ("compression.type", "lz4".to_owned()),
             ("linger.ms", "2".to_owned()),
+            // The relay creates the topic with its configured partitions; a metadata request
+            // must not create it first with the broker's defaults.
+            ("allow.auto.create.topics", "false".to_owned()),
             ("message.timeout.ms", millis.clone()),
             ("socket.timeout.ms", millis.clone()),
             ("socket.connection.setup.timeout.ms", millis),
