@@ -21,7 +21,10 @@
     clippy::indexing_slicing
 )]
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+#[path = "support/topic.rs"]
+mod topic;
+
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -34,16 +37,11 @@ use orderly::{
 use orderly_server::relay::{self, Envelope, RelayConfig};
 use orderly_tests::fixtures::{Env, admin, customer};
 use orderly_tests::kafka::Broker;
-use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::error::KafkaError;
-use rdkafka::message::{BorrowedMessage, Headers, Message};
-use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+use topic::{PATIENCE, Record, assert_down, read_topic};
 
 const TOPIC: &str = "orderly.order-events";
-/// The deadline of every wait: generous, since a loaded machine is slow, never wrong.
-const PATIENCE: Duration = Duration::from_secs(180);
 /// The relays' lease; it runs on the tests' manual clock, so it only expires when a test
 /// advances the clock past it.
 const LEASE_TTL: Duration = Duration::from_secs(30);
@@ -129,16 +127,6 @@ fn make_history(env: &Env, prefix: &str, n: usize) -> Vec<Order> {
     orders
 }
 
-/// Checks that nothing accepts connections at the broker's address any more: a broker that
-/// was only thought to be down would make what follows meaningless.
-fn assert_down(broker: &Broker) {
-    let address = broker.address();
-    assert!(
-        std::net::TcpStream::connect(&address).is_err(),
-        "the broker at {address} still accepts connections"
-    );
-}
-
 /// Waits until the store has nothing pending: every event published, acknowledged by the
 /// broker and marked delivered.
 async fn wait_delivered(env: &Env) {
@@ -146,99 +134,6 @@ async fn wait_delivered(env: &Env) {
     while !env.service.pending_events(1).unwrap().is_empty() {
         assert!(Instant::now() < deadline, "events still pending");
         tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// One record read back from the topic.
-#[derive(Debug, Clone)]
-struct Record {
-    partition: i32,
-    offset: i64,
-    key: String,
-    /// The `event-id` and `event-type` headers.
-    headers: (String, String),
-    envelope: Envelope,
-}
-
-/// Every record on the topic, read from its beginning by a fresh consumer.
-async fn read_topic(broker: &Broker) -> Vec<Record> {
-    let address = broker.address();
-    tokio::task::spawn_blocking(move || read_all(&address, TOPIC))
-        .await
-        .unwrap()
-}
-
-/// Reads `topic` with a consumer assigned every partition from its beginning (no group
-/// membership, nothing committed) until each partition reported its end; sorted by partition,
-/// then offset.
-fn read_all(address: &str, topic: &str) -> Vec<Record> {
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", address)
-        .set("group.id", format!("orderly-test-{}", uuid::Uuid::now_v7()))
-        .set("enable.auto.commit", "false")
-        .set("enable.partition.eof", "true")
-        .create()
-        .expect("a Kafka consumer");
-    let partitions = partitions_of(&consumer, topic);
-    let mut assignment = TopicPartitionList::new();
-    for partition in &partitions {
-        assignment
-            .add_partition_offset(topic, *partition, Offset::Beginning)
-            .unwrap();
-    }
-    consumer.assign(&assignment).unwrap();
-    let mut unfinished: BTreeSet<i32> = partitions.into_iter().collect();
-    let mut records = Vec::new();
-    let deadline = Instant::now() + PATIENCE;
-    while !unfinished.is_empty() {
-        assert!(
-            Instant::now() < deadline,
-            "partitions {unfinished:?} of {topic} not read to their end"
-        );
-        match consumer.poll(Duration::from_millis(200)) {
-            None => {}
-            Some(Ok(message)) => records.push(record(&message)),
-            Some(Err(KafkaError::PartitionEOF(partition))) => {
-                unfinished.remove(&partition);
-            }
-            // Transient (a connection being set up, say): the client retries by itself.
-            Some(Err(e)) => eprintln!("reading {topic}: {e}"),
-        }
-    }
-    records.sort_by_key(|r| (r.partition, r.offset));
-    records
-}
-
-fn partitions_of(consumer: &BaseConsumer, topic: &str) -> Vec<i32> {
-    let metadata = consumer
-        .fetch_metadata(Some(topic), PATIENCE)
-        .expect("topic metadata");
-    let listed = metadata
-        .topics()
-        .iter()
-        .find(|t| t.name() == topic)
-        .expect("the topic is listed");
-    assert!(listed.error().is_none(), "{topic}: {:?}", listed.error());
-    listed.partitions().iter().map(|p| p.id()).collect()
-}
-
-fn record(message: &BorrowedMessage<'_>) -> Record {
-    let text =
-        |bytes: Option<&[u8]>| String::from_utf8(bytes.unwrap_or_default().to_vec()).unwrap();
-    let header = |name: &str| {
-        message
-            .headers()
-            .and_then(|headers| headers.iter().find(|h| h.key == name))
-            .map(|h| text(h.value))
-            .unwrap_or_default()
-    };
-    Record {
-        partition: message.partition(),
-        offset: message.offset(),
-        key: text(message.key()),
-        headers: (header("event-id"), header("event-type")),
-        envelope: serde_json::from_slice(message.payload().unwrap_or_default())
-            .expect("the value is an Envelope"),
     }
 }
 
@@ -353,7 +248,7 @@ async fn events_arrive_with_their_types_in_each_orders_sequence() {
 
     let expected = Expected::new(&env, &orders, &known);
     assert_eq!(expected.events(), 40 + 10);
-    let records = read_topic(&broker).await;
+    let records = read_topic(&broker, TOPIC).await;
     assert_eq!(
         check_topic(&records, &expected),
         0,
@@ -375,7 +270,7 @@ async fn the_brokers_own_console_consumer_reads_every_event_in_sequence() {
     running.stop().await;
 
     // How many records there are, so that the console consumer stops once it read them all.
-    let count = read_topic(&broker).await.len();
+    let count = read_topic(&broker, TOPIC).await.len();
     assert_eq!(count, events.len());
     let read = tokio::task::block_in_place(|| {
         broker.console_consume(TOPIC, count, Duration::from_secs(60))
@@ -410,7 +305,7 @@ async fn a_broker_killed_and_restarted_keeps_what_it_acknowledged_and_loses_noth
     let mut running = Running::new();
     running.relay(&env.service, relay_config(&broker, "relay-1"));
     wait_delivered(&env).await;
-    let acknowledged = read_topic(&broker).await;
+    let acknowledged = read_topic(&broker, TOPIC).await;
     check_topic(&acknowledged, &Expected::new(&env, &orders, &known));
 
     tokio::task::block_in_place(|| broker.kill());
@@ -429,7 +324,7 @@ async fn a_broker_killed_and_restarted_keeps_what_it_acknowledged_and_loses_noth
     tokio::task::block_in_place(|| broker.restart());
     wait_delivered(&env).await;
     running.stop().await;
-    let records = read_topic(&broker).await;
+    let records = read_topic(&broker, TOPIC).await;
     // The log survived the kill: every record acknowledged before it is still in its place.
     let now: HashSet<(i32, i64, &str)> = records
         .iter()
@@ -520,7 +415,7 @@ async fn a_relay_killed_between_publish_and_mark_duplicates_but_loses_nothing() 
     running.relay(&env.service, relay_config(&broker, "successor"));
     wait_delivered(&env).await;
     running.stop().await;
-    let records = read_topic(&broker).await;
+    let records = read_topic(&broker, TOPIC).await;
     let duplicates = check_topic(&records, &Expected::new(&env, &orders, &known));
     assert!(
         duplicates >= 1,
@@ -547,7 +442,7 @@ async fn two_relays_on_one_store_publish_each_event_once() {
         wait_delivered(&env).await;
     }
     running.stop().await;
-    let records = read_topic(&broker).await;
+    let records = read_topic(&broker, TOPIC).await;
     let expected = Expected::new(&env, &orders, &[]);
     assert_eq!(expected.events(), 3 * (8 + 4 + 2));
     assert_eq!(

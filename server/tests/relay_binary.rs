@@ -16,6 +16,8 @@
 )]
 
 mod common;
+#[path = "support/topic.rs"]
+mod topic;
 
 use std::collections::{BTreeSet, HashSet};
 use std::io::{BufRead, BufReader};
@@ -26,17 +28,12 @@ use common::{Reply, call, order_body};
 use orderly::{Role, Store, Timestamp};
 use orderly_example_cart_service::{Cart, CartItem, CartState, RunningCartService, ServiceOptions};
 use orderly_server::Authenticator;
-use orderly_server::relay::{DEFAULT_TOPIC, Envelope, LEASE_NAME};
+use orderly_server::relay::{DEFAULT_TOPIC, LEASE_NAME};
 use orderly_tests::fixtures::Env;
 use orderly_tests::kafka::Broker;
-use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::error::KafkaError;
-use rdkafka::message::Message;
-use rdkafka::{ClientConfig, Offset, TopicPartitionList};
+use topic::{PATIENCE, assert_down, read_topic};
 
 const BIN: &str = env!("CARGO_BIN_EXE_orderly-server");
-/// The deadline of every wait: generous, since a loaded machine is slow, never wrong.
-const PATIENCE: Duration = Duration::from_secs(180);
 
 /// A child process, killed when dropped (a failing test leaves nothing running).
 struct Process(Child);
@@ -120,16 +117,6 @@ fn start_server(db: &str, args: &[&str]) -> (Process, String) {
     (process, format!("http://{address}"))
 }
 
-/// Checks that nothing accepts connections at the broker's address any more: a broker that
-/// was only thought to be down would make what follows meaningless.
-fn assert_down(broker: &Broker) {
-    let address = broker.address();
-    assert!(
-        std::net::TcpStream::connect(&address).is_err(),
-        "the broker at {address} still accepts connections"
-    );
-}
-
 fn sqlite_env() -> (Env, String, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("orders.db").display());
@@ -147,65 +134,16 @@ async fn wait_delivered(store: &dyn Store, process: &mut Process) {
     }
 }
 
-/// Every (key, envelope) on `topic`, read from its beginning by a fresh consumer.
-async fn read_topic(broker: &Broker, topic: &str) -> Vec<(String, Envelope)> {
-    let (address, topic) = (broker.address(), topic.to_owned());
-    tokio::task::spawn_blocking(move || read_all(&address, &topic))
-        .await
-        .unwrap()
-}
-
-/// Reads `topic` with a consumer assigned every partition from its beginning until each
-/// partition reported its end.
-fn read_all(address: &str, topic: &str) -> Vec<(String, Envelope)> {
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", address)
-        .set("group.id", format!("orderly-test-{}", uuid::Uuid::now_v7()))
-        .set("enable.auto.commit", "false")
-        .set("enable.partition.eof", "true")
-        .create()
-        .expect("a Kafka consumer");
-    let metadata = consumer
-        .fetch_metadata(Some(topic), PATIENCE)
-        .expect("topic metadata");
-    let listed = &metadata.topics()[0];
-    assert!(listed.error().is_none(), "{topic}: {:?}", listed.error());
-    let mut assignment = TopicPartitionList::new();
-    for partition in listed.partitions() {
-        assignment
-            .add_partition_offset(topic, partition.id(), Offset::Beginning)
-            .unwrap();
-    }
-    consumer.assign(&assignment).unwrap();
-    let mut unfinished: BTreeSet<i32> = listed.partitions().iter().map(|p| p.id()).collect();
-    let mut records = Vec::new();
-    let deadline = Instant::now() + PATIENCE;
-    while !unfinished.is_empty() {
-        assert!(Instant::now() < deadline, "{topic} not read to its end");
-        match consumer.poll(Duration::from_millis(200)) {
-            None => {}
-            Some(Ok(m)) => records.push((
-                String::from_utf8(m.key().unwrap().to_vec()).unwrap(),
-                serde_json::from_slice(m.payload().unwrap()).expect("an Envelope"),
-            )),
-            Some(Err(KafkaError::PartitionEOF(partition))) => {
-                unfinished.remove(&partition);
-            }
-            // Transient (a connection being set up, say): the client retries by itself.
-            Some(Err(e)) => eprintln!("reading {topic}: {e}"),
-        }
-    }
-    records
-}
-
 /// The `order.placed` events on `topic`, by event id; each record keyed by its order id.
 async fn placed_events(broker: &Broker, topic: &str) -> HashSet<String> {
     let records = read_topic(broker, topic).await;
-    for (key, envelope) in &records {
-        assert_eq!(key, &envelope.order_id, "keyed by order id");
-        assert_eq!(envelope.event_type, "order.placed");
+    for record in &records {
+        assert_eq!(record.key, record.envelope.order_id, "keyed by order id");
+        assert_eq!(record.envelope.event_type, "order.placed");
+        let headers = (record.envelope.event_id.clone(), "order.placed".to_owned());
+        assert_eq!(record.headers, headers, "event-id and event-type headers");
     }
-    records.into_iter().map(|(_, e)| e.event_id).collect()
+    records.into_iter().map(|r| r.envelope.event_id).collect()
 }
 
 /// The ids of the events `env`'s store has pending.
