@@ -53,6 +53,30 @@ mod sqlite {
     }
 
     #[test]
+    fn file_urls_are_durable_unless_they_say_what_they_risk() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = |name: &str, query: &str| {
+            format!("sqlite://{}{query}", dir.path().join(name).display())
+        };
+        let durable = open_store(&url("durable.db", "")).unwrap();
+        assert!(durable.durability_warnings().unwrap().is_empty());
+        let fast = open_store(&url("fast.db", "?synchronous=may_lose_last_transactions")).unwrap();
+        let warnings = fast.durability_warnings().unwrap();
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains("may lose the last transactions on power loss")),
+            "{warnings:?}"
+        );
+        let err = open_store(&url("old.db", "?synchronous=normal")).unwrap_err();
+        assert_eq!(err.code(), "invalid_database_url");
+        assert!(
+            err.to_string().contains("may_lose_last_transactions"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn bad_sqlite_urls_and_unopenable_files_fail_clearly() {
         let err = open_store("sqlite::memory:?synchronous=sometimes").unwrap_err();
         assert_eq!(err.code(), "invalid_database_url");
