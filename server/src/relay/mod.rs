@@ -1,7 +1,8 @@
 //! The outbox relay: publishes undelivered outbox events to a Kafka topic, in order.
 //!
-//! Each round the relay takes (or renews) the store lease [`LEASE_NAME`], so that of several
-//! relays on one database only one publishes at a time; reads the oldest pending events;
+//! Each round with events pending, the relay takes (or renews) the store lease [`LEASE_NAME`],
+//! so that of several relays on one database only one publishes at a time (an idle relay
+//! writes nothing: it only looks); reads the oldest pending events;
 //! publishes them, keyed by order id (all events of an order go to one partition, in
 //! sequence); and marks them delivered only after the broker acknowledged every one of them.
 //! While the broker or the store is down it backs off (jittered, capped) and tries again.
@@ -151,6 +152,12 @@ async fn round(
     publisher: &mut Option<KafkaPublisher>,
 ) -> Result<Round, RelayError> {
     let started = Instant::now();
+    // Look before taking the lease: taking it is a synced write, and an idle relay polling
+    // every `idle_poll` should write nothing. The batch is read again once the lease is held,
+    // so a relay never publishes what another one marked meanwhile.
+    if blocking(service, |s| s.pending_events(1)).await?.is_empty() {
+        return Ok(Round::Idle);
+    }
     let (owner, ttl) = (config.owner.clone(), config.lease_ttl);
     if !blocking(service, move |s| s.acquire_lease(LEASE_NAME, &owner, ttl)).await? {
         return Ok(Round::Standby);
@@ -189,5 +196,66 @@ where
     match tokio::task::spawn_blocking(move || call(&service)).await {
         Ok(result) => result.map_err(RelayError::from),
         Err(join) => Err(RelayError::Task(join.to_string())),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    use orderly::store::StoreResult;
+    use orderly::{Store, StoreDecorator, Timestamp};
+    use orderly_tests::fixtures::Env;
+
+    use super::*;
+
+    /// Counts the lease writes that reach the store.
+    #[derive(Debug)]
+    struct CountingLeases {
+        inner: Arc<dyn Store>,
+        acquired: Arc<AtomicUsize>,
+    }
+
+    impl StoreDecorator for CountingLeases {
+        fn inner(&self) -> &dyn Store {
+            self.inner.as_ref()
+        }
+        fn acquire_lease(
+            &self,
+            name: &str,
+            owner: &str,
+            now: Timestamp,
+            ttl_ms: i64,
+        ) -> StoreResult<bool> {
+            self.acquired.fetch_add(1, Ordering::SeqCst);
+            self.inner.acquire_lease(name, owner, now, ttl_ms)
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_idle_relay_takes_no_lease_and_writes_nothing() {
+        let acquired = Arc::new(AtomicUsize::new(0));
+        let made = Mutex::new(Some(acquired.clone()));
+        let env = Env::new(&move || -> Arc<dyn Store> {
+            Arc::new(CountingLeases {
+                inner: orderly::open_store("sqlite::memory:").unwrap(),
+                acquired: made.lock().unwrap().take().unwrap_or_default(),
+            })
+        });
+        // No broker listens there: an idle relay never needs one.
+        let mut config = RelayConfig::new(vec!["127.0.0.1:9".into()], DEFAULT_TOPIC);
+        config.idle_poll = Duration::from_millis(10);
+        let (stop, stopped) = watch::channel(false);
+        let relay = tokio::spawn(run(env.service.clone(), config, stopped));
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        stop.send(true).unwrap();
+        relay.await.unwrap();
+        assert_eq!(
+            acquired.load(Ordering::SeqCst),
+            0,
+            "lease writes while idle"
+        );
     }
 }
