@@ -17,6 +17,8 @@
     clippy::indexing_slicing
 )]
 
+mod common;
+
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -25,53 +27,18 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use common::{SECRET, order_body};
 use orderly::store::HistoryQuery;
-use orderly::{EventType, IdempotencyKey, UserId};
+use orderly::{EventType, IdempotencyKey, Role, UserId};
 use orderly_example_cart_service::{Cart, CartItem, CartState, RunningCartService, ServiceOptions};
-use serde_json::{Value, json};
+use orderly_server::Authenticator;
+use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_orderly-server");
-const SECRET: &str = "durability-test-secret-durability-test";
 
 // ---------------------------------------------------------------------------------------------
 // Shared helpers
 // ---------------------------------------------------------------------------------------------
-
-fn customer_token(sub: &str) -> String {
-    let out = Command::new(BIN)
-        .args(["token", "--sub", sub, "--role", "customer", "--ttl", "10m"])
-        .env("ORDERLY_JWT_SECRET", SECRET)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
-}
-
-fn order_body(user: &str) -> Value {
-    json!({
-        "userId": user,
-        "deliveryAddress": {
-            "name": "Alice Martin",
-            "line1": "350 Fifth Avenue",
-            "city": "New York",
-            "region": "NY",
-            "postalCode": "10118",
-            "country": "US"
-        },
-        "paymentMethod": {
-            "type": "card",
-            "token": "tok_visa_4242",
-            "brand": "visa",
-            "last4": "4242",
-            "expMonth": 12,
-            "expYear": 2099
-        }
-    })
-}
 
 /// A Cart Service (in this process) with the same small cart for every user.
 fn carts_for(users: &[String]) -> RunningCartService {
@@ -93,7 +60,10 @@ fn make_users(prefix: &str, n: usize) -> Vec<(String, String)> {
     (0..n)
         .map(|i| {
             let user = format!("{prefix}{i}");
-            let token = customer_token(&user);
+            let token = Authenticator::new(SECRET)
+                .unwrap()
+                .issue(&user, Role::Customer, Duration::from_secs(600))
+                .unwrap();
             (user, token)
         })
         .collect()
@@ -121,7 +91,7 @@ fn spawn_server(mut cmd: Command) -> (Child, String) {
             cmd.env_remove(name.as_ref());
         }
     }
-    cmd.env("ORDERLY_JWT_SECRET", SECRET)
+    cmd.env("ORDERLY_JWT_SECRET", std::str::from_utf8(SECRET).unwrap())
         .env("ORDERLY_LOG_FORMAT", "json")
         .stdout(Stdio::null())
         .stderr(Stdio::piped());

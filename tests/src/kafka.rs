@@ -124,12 +124,20 @@ impl Broker {
             .collect()
     }
 
-    fn run(&self, verb: &str) -> Vec<u8> {
-        let output = Command::new("bash")
+    /// `kafka.sh VERB DIR` for this broker.
+    fn script_command(&self, verb: &str) -> Command {
+        let mut command = Command::new("bash");
+        command
             .arg(script())
             .arg(verb)
             .arg(self.dir.path())
-            .stdin(Stdio::null())
+            .stdin(Stdio::null());
+        command
+    }
+
+    fn run(&self, verb: &str) -> Vec<u8> {
+        let output = self
+            .script_command(verb)
             .stderr(Stdio::inherit())
             .output()
             .expect("run scripts/kafka.sh");
@@ -144,11 +152,8 @@ impl Broker {
 
 impl Drop for Broker {
     fn drop(&mut self) {
-        let _ = Command::new("bash")
-            .arg(script())
-            .arg("kill")
-            .arg(self.dir.path())
-            .stdin(Stdio::null())
+        let _ = self
+            .script_command("kill")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status();
