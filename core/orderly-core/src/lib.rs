@@ -36,6 +36,7 @@ pub mod ids;
 pub mod model;
 pub mod money;
 pub mod pricing;
+pub mod retry;
 pub mod service;
 pub mod status;
 pub mod store;
@@ -57,6 +58,7 @@ pub use model::{
 };
 pub use money::{Currency, Money, MoneyError};
 pub use pricing::{PricingPolicy, RoundingMode};
+pub use retry::{Retry, RetryPolicy};
 pub use service::{
     CheckoutRequest, DocumentPage, HistoryRequest, OrderPage, OrderService, PlaceOrderRequest,
     Placement, ServiceConfig, StatusUpdate, StatusView,

@@ -78,7 +78,7 @@ impl OrderService {
         // Optimistic concurrency: compute the change from what we read and apply it only if
         // the order is still at that version; otherwise read again (unless the caller pinned
         // a version, in which case that is their conflict to resolve).
-        let attempts = self.config.store_attempts.max(1) * 4;
+        let attempts = self.config.store_retry.max_attempts.max(1) * 4;
         for _ in 0..attempts {
             let current = self.order(caller, id)?;
             if let Some(expected) = expected_version
