@@ -85,7 +85,6 @@ mod options;
 mod orders;
 mod outbox;
 mod pool;
-mod retry;
 mod rollups;
 mod store;
 
