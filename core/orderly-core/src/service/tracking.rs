@@ -45,6 +45,13 @@ impl OrderService {
         self.change_status(caller, id, OrderStatus::Cancelled, reason, expected_version)
     }
 
+    /// Whether `caller` may change order statuses at all (only staff may). Front ends that
+    /// evaluate a precondition before [`update_status`](Self::update_status) ask this first,
+    /// so that a caller who may not act is refused the same way whatever the precondition.
+    pub fn authorize_status_update(&self, caller: &Caller) -> Result<()> {
+        self.require_staff(caller, "update order status")
+    }
+
     /// Moves an order along the status machine. Only staff may. With `expected_version`, the
     /// update applies only if the order is still at that version (`VersionConflict` if not).
     pub fn update_status(
@@ -54,7 +61,7 @@ impl OrderService {
         to: OrderStatus,
         update: &StatusUpdate,
     ) -> Result<Order> {
-        self.require_staff(caller, "update order status")?;
+        self.authorize_status_update(caller)?;
         self.change_status(
             caller,
             id,
