@@ -37,14 +37,18 @@
 //! The binary: `orderly-server --jwt-secret ... --cart-url http://127.0.0.1:8081`, and
 //! `orderly-server token --sub alice --role customer --ttl 1h` for a token.
 
+pub mod admission;
 pub mod auth;
 pub mod blocking;
 pub mod cache;
 pub mod cart_client;
 pub mod config;
+pub mod connections;
 pub mod dto;
 pub mod etag;
 pub mod extract;
+pub mod fd_limit;
+pub mod limits;
 pub mod logging;
 pub mod no_cart_service;
 pub mod notify;
@@ -56,6 +60,7 @@ pub mod request_id;
 pub mod routes;
 pub mod shutdown;
 pub mod state;
+pub mod timeout;
 
 pub use auth::{Authenticated, Authenticator};
 pub use no_cart_service::NoCartService;
@@ -63,14 +68,14 @@ pub use problem::Problem;
 pub use routes::app;
 pub use state::AppState;
 
-/// Serves the API on `listener` until `shutdown` resolves, then stops accepting connections
-/// and returns once every in-flight request has been answered.
+/// Serves the API on `listener` under the state's connection limits until `shutdown`
+/// resolves, then stops accepting connections and returns once every in-flight request has
+/// been answered.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let limits = state.limits().connections;
+    connections::serve(listener, app(state), limits, shutdown).await
 }

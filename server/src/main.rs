@@ -129,7 +129,20 @@ fn run_server(cli: &Cli, auth: Authenticator) -> ExitCode {
     let read_threads = cli
         .read_threads
         .unwrap_or_else(|| default_read_threads(service.store().backend()));
-    let state = match AppState::with_read_threads(service, auth, read_threads) {
+    let limits = cli.limits();
+    let open_files = orderly_server::fd_limit::raise_open_files_limit();
+    if let Some(open_files) = open_files {
+        // Connections need a descriptor each, and the store, the logs and outgoing clients some.
+        let connections = u64::try_from(limits.connections.max_connections).unwrap_or(u64::MAX);
+        if connections.saturating_add(256) > open_files {
+            tracing::warn!(
+                max_connections = connections,
+                open_files,
+                "--max-connections is close to the open files limit; accepting may fail under load"
+            );
+        }
+    }
+    let state = match AppState::configured(service, auth, read_threads, limits) {
         Ok(state) => state,
         Err(e) => {
             tracing::error!(error = %e, "cannot start the read threads");
@@ -152,6 +165,8 @@ fn run_server(cli: &Cli, auth: Authenticator) -> ExitCode {
             address = %listener.local_addr()?,
             store = state.service().store().backend(),
             read_threads = state.read_pool().threads(),
+            store_pool = state.store_pool().size(),
+            max_connections = limits.connections.max_connections,
             "listening"
         );
         let (stopping, stopped) = tokio::sync::watch::channel(false);

@@ -1,11 +1,13 @@
-//! What every handler shares: the engine, the token verifier, the read threads and the
-//! OpenAPI document.
+//! What every handler shares: the engine, the token verifier, the read threads, the store
+//! pool, the server's limits and the OpenAPI document.
 
 use std::sync::Arc;
 
 use orderly::OrderService;
 
+use crate::admission::StorePool;
 use crate::auth::Authenticator;
+use crate::limits::ServerLimits;
 use crate::read_pool::{ReadPool, default_read_threads};
 
 /// Cheap to clone: everything sits behind one `Arc`.
@@ -19,11 +21,14 @@ struct Inner {
     service: OrderService,
     auth: Authenticator,
     reads: ReadPool,
+    writes: StorePool,
+    limits: ServerLimits,
     openapi: String,
 }
 
 impl AppState {
-    /// The state with the [`default_read_threads`] for the service's store.
+    /// The state with the [`default_read_threads`] for the service's store and the default
+    /// [`ServerLimits`].
     ///
     /// # Panics
     /// If the operating system refuses to start a thread; see [`AppState::with_read_threads`].
@@ -33,17 +38,30 @@ impl AppState {
         Self::with_read_threads(service, auth, threads).expect("cannot start the read threads")
     }
 
-    /// The state with `read_threads` threads for store reads (at least one).
+    /// The state with `read_threads` threads for store reads (at least one) and the default
+    /// [`ServerLimits`].
     pub fn with_read_threads(
         service: OrderService,
         auth: Authenticator,
         read_threads: u16,
     ) -> std::io::Result<Self> {
+        Self::configured(service, auth, read_threads, ServerLimits::default())
+    }
+
+    /// The state with `read_threads` read threads and `limits`.
+    pub fn configured(
+        service: OrderService,
+        auth: Authenticator,
+        read_threads: u16,
+        limits: ServerLimits,
+    ) -> std::io::Result<Self> {
         Ok(AppState {
             inner: Arc::new(Inner {
                 service,
                 auth,
-                reads: ReadPool::new(read_threads)?,
+                reads: ReadPool::new(read_threads, limits.store_queue)?,
+                writes: StorePool::new(limits.store_pool_size, limits.store_queue),
+                limits,
                 openapi: crate::openapi::document_json(),
             }),
         })
@@ -56,6 +74,15 @@ impl AppState {
 
     pub fn read_pool(&self) -> &ReadPool {
         &self.inner.reads
+    }
+
+    /// The bounded pool for engine calls that write.
+    pub fn store_pool(&self) -> &StorePool {
+        &self.inner.writes
+    }
+
+    pub fn limits(&self) -> &ServerLimits {
+        &self.inner.limits
     }
 
     pub fn auth(&self) -> &Authenticator {
