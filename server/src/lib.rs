@@ -42,6 +42,7 @@ pub mod auth;
 pub mod blocking;
 pub mod cache;
 pub mod cart_client;
+pub mod carts;
 pub mod config;
 pub mod connections;
 pub mod dto;

@@ -7,13 +7,15 @@ use orderly::OrderService;
 
 use crate::admission::StorePool;
 use crate::auth::Authenticator;
+use crate::cart_client::HttpCartSource;
 use crate::limits::ServerLimits;
 use crate::read_pool::{ReadPool, default_read_threads};
 
-/// Cheap to clone: everything sits behind one `Arc`.
+/// Cheap to clone: everything sits behind an `Arc`.
 #[derive(Debug, Clone)]
 pub struct AppState {
     inner: Arc<Inner>,
+    cart_service: Option<Arc<HttpCartSource>>,
 }
 
 #[derive(Debug)]
@@ -64,7 +66,20 @@ impl AppState {
                 limits,
                 openapi: crate::openapi::document_json(),
             }),
+            cart_service: None,
         })
+    }
+
+    /// This state reading carts from the Cart Service through `client`, asynchronously, before
+    /// each engine call that may need one (see [`carts`](crate::carts)).
+    pub fn with_cart_service(mut self, client: HttpCartSource) -> Self {
+        self.cart_service = Some(Arc::new(client));
+        self
+    }
+
+    /// The Cart Service client, when one is configured.
+    pub fn cart_service(&self) -> Option<&HttpCartSource> {
+        self.cart_service.as_deref()
     }
 
     /// The engine. Its calls block: run them through `blocking::run` or `blocking::read`.

@@ -46,7 +46,7 @@ fn harness(config: HttpCartConfig) -> Harness {
     let config = config
         .with_request_timeout(Duration::from_millis(300))
         .with_retry_budget(Duration::from_millis(800));
-    Harness::new(Arc::new(HttpCartSource::new(config).unwrap()))
+    Harness::with_cart_service(HttpCartSource::new(config).unwrap())
 }
 
 fn faults(f: Faults) -> Faults {

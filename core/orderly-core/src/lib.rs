@@ -43,7 +43,7 @@ pub mod store;
 pub mod validation;
 
 pub use analytics::{ProductSales, SalesSummary, StatusCount, TopBy};
-pub use cart_source::{CartSource, CartSourceError, InMemoryCarts};
+pub use cart_source::{CartSource, CartSourceError, FetchedCart, InMemoryCarts};
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use document::OrderDocument;
 pub use error::{ErrorKind, OrderlyError, Result, StoreError, StoreErrorKind, ValidationError};

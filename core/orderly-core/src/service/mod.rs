@@ -108,6 +108,23 @@ impl OrderService {
         }
     }
 
+    /// This engine reading carts from `carts` instead: a cheap copy sharing the store, policy,
+    /// clock and ids. Front ends that fetch carts asynchronously call the engine through one
+    /// of these with a [`FetchedCart`](crate::FetchedCart).
+    pub fn with_carts(&self, carts: Arc<dyn CartSource>) -> OrderService {
+        OrderService {
+            carts,
+            ..self.clone()
+        }
+    }
+
+    /// Whether `caller` may act for `user` (themselves, or anyone for staff). Every call that
+    /// names a user checks this itself; front ends ask it only to skip work, such as fetching
+    /// a cart, for a request the engine will refuse.
+    pub fn may_act_for(&self, caller: &Caller, user: &UserId) -> Result<()> {
+        self.authorize_user(caller, user)
+    }
+
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
     }
