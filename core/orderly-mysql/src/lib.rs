@@ -93,7 +93,7 @@
 //! 1 to 16 connections, no connection reset between uses (it would drop the prepared-statement
 //! cache), no ping on every checkout (the store pings connections that sat idle for over a
 //! second instead), 10 s connect timeout. Each connection runs in READ COMMITTED with strict SQL mode
-//! and a 10 s lock-wait timeout.
+//! and a 1 s lock-wait timeout.
 
 mod checkouts;
 mod codec;

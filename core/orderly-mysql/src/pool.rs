@@ -5,7 +5,7 @@
 //! Instead, a connection is pinged only when it has sat unused for a while (the server or a
 //! proxy may have closed it meanwhile) or has never been used by the store; one that was in use
 //! a moment ago goes straight to work. A connection that fails anyway surfaces as a
-//! `Connection` error, is discarded, and the store retries on another one.
+//! `Connection` error and is discarded; the engine's retry runs the call again on another one.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
