@@ -94,7 +94,7 @@ async fn thousands_of_unfinished_heads_neither_starve_the_server_nor_stay_open()
         count >= 400,
         "the open files limit ({open_files}) leaves room for only {count} connections"
     );
-    let header_read_timeout = Duration::from_secs(3);
+    let header_read_timeout = Duration::from_secs(5);
     let running = start(ConnectionLimits {
         max_connections: count + 100,
         header_read_timeout,
@@ -137,7 +137,7 @@ async fn thousands_of_unfinished_heads_neither_starve_the_server_nor_stay_open()
         .unwrap();
     assert_eq!(placed.status(), 201, "{:?}", placed.text().await);
     let answered_in = asked.elapsed();
-    assert!(answered_in < Duration::from_secs(1), "{answered_in:?}");
+    assert!(answered_in < Duration::from_secs(2), "{answered_in:?}");
 
     // Nothing was closed early: the first connection is still open.
     let first = streams.first_mut().unwrap();

@@ -280,8 +280,10 @@ mod tests {
         );
         assert!(out.is_err());
         assert!((2..=9).contains(&calls), "{calls}");
+        // Every pause ended with room for an attempt before the deadline; only the thread's
+        // own lateness in waking can add to it.
         assert!(
-            started.elapsed() < 60 * MS + 20 * MS,
+            started.elapsed() < 60 * MS + 100 * MS,
             "{:?}",
             started.elapsed()
         );
