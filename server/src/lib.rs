@@ -8,6 +8,11 @@
 //! gets an id that appears in the logs and is forwarded to the Cart Service; SIGTERM and
 //! Ctrl-C stop the server once in-flight requests are answered.
 //!
+//! Its load is bounded ([`limits::ServerLimits`]): carts are fetched asynchronously before the
+//! engine call ([`carts`]), engine calls run on a bounded pool that sheds what it cannot queue
+//! with 503 `overloaded` ([`blocking`]), every request has a timeout ([`timeout`]), and
+//! connections are capped, with header-read and idle timeouts ([`connections`]).
+//!
 //! ## Quick start
 //!
 //! ```
