@@ -6,6 +6,9 @@ use std::time::Duration;
 use clap::{Parser, Subcommand, ValueEnum};
 use orderly::Role;
 
+use crate::connections::ConnectionLimits;
+use crate::limits::ServerLimits;
+
 /// Orderly's REST server.
 #[derive(Debug, Clone, Parser)]
 #[command(name = "orderly-server", version, about, long_about = None)]
@@ -53,6 +56,66 @@ pub struct Cli {
         value_parser = clap::value_parser!(u16).range(1..=1024)
     )]
     pub read_threads: Option<u16>,
+
+    /// Connections open at once; past it new connections wait in the kernel's backlog until
+    /// one closes. Keep it below the open files limit (the server raises its soft limit to the
+    /// hard one at start-up).
+    #[arg(
+        long = "max-connections",
+        env = "ORDERLY_MAX_CONNECTIONS",
+        default_value_t = 10_000,
+        value_parser = clap::value_parser!(u32).range(1..=1_000_000)
+    )]
+    pub max_connections: u32,
+
+    /// Time a client has to send a request's head (also how long a keep-alive connection may
+    /// wait for its next request): 500ms, 10s, 1m.
+    #[arg(
+        long = "header-read-timeout",
+        env = "ORDERLY_HEADER_READ_TIMEOUT",
+        default_value = "10s",
+        value_parser = parse_timeout
+    )]
+    pub header_read_timeout: Duration,
+
+    /// Time a connection may pass without a byte read or written (a client that stalls
+    /// sending its body or reading its answer). Keep it above --request-timeout.
+    #[arg(
+        long = "idle-timeout",
+        env = "ORDERLY_IDLE_TIMEOUT",
+        default_value = "60s",
+        value_parser = parse_timeout
+    )]
+    pub idle_timeout: Duration,
+
+    /// Time a request may take before the client gets 503 `request_timeout`.
+    #[arg(
+        long = "request-timeout",
+        env = "ORDERLY_REQUEST_TIMEOUT",
+        default_value = "30s",
+        value_parser = parse_timeout
+    )]
+    pub request_timeout: Duration,
+
+    /// Engine calls that write running at once (each holds a thread and, on MySQL, a pooled
+    /// connection while it runs).
+    #[arg(
+        long = "store-pool-size",
+        env = "ORDERLY_STORE_POOL_SIZE",
+        default_value_t = 32,
+        value_parser = clap::value_parser!(u32).range(1..=4096)
+    )]
+    pub store_pool_size: u32,
+
+    /// Store calls that may wait for a thread, reads and writes each; one more is shed with
+    /// 503 `overloaded` and `Retry-After: 1`.
+    #[arg(
+        long = "store-queue",
+        env = "ORDERLY_STORE_QUEUE",
+        default_value_t = 256,
+        value_parser = clap::value_parser!(u32).range(0..=1_000_000)
+    )]
+    pub store_queue: u32,
 
     /// SMTP server for order confirmation emails (plain SMTP, e.g. a local relay). With
     /// --kafka-brokers, the server also runs the email worker; `orderly-server notify` runs
@@ -179,6 +242,44 @@ pub fn parse_kafka_option(text: &str) -> Result<(String, String), String> {
     }
 }
 
+impl Cli {
+    /// The server's limits as the flags set them.
+    pub fn limits(&self) -> ServerLimits {
+        ServerLimits {
+            connections: ConnectionLimits {
+                max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
+                header_read_timeout: self.header_read_timeout,
+                idle_timeout: self.idle_timeout,
+            },
+            request_timeout: self.request_timeout,
+            store_pool_size: usize::try_from(self.store_pool_size).unwrap_or(usize::MAX),
+            store_queue: usize::try_from(self.store_queue).unwrap_or(usize::MAX),
+        }
+    }
+}
+
+/// Parses `250ms`, `10s`, `2m` or a number of seconds; between 1 ms and one hour.
+pub fn parse_timeout(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, millis_per_unit) = if let Some(n) = text.strip_suffix("ms") {
+        (n, 1)
+    } else if let Some(n) = text.strip_suffix('s') {
+        (n, 1000)
+    } else if let Some(n) = text.strip_suffix('m') {
+        (n, 60_000)
+    } else {
+        (text, 1000)
+    };
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration like 250ms, 10s or 2m"))?;
+    let millis = n.saturating_mul(millis_per_unit);
+    if !(1..=3_600_000).contains(&millis) {
+        return Err("a timeout must be between 1 ms and 1 hour".into());
+    }
+    Ok(Duration::from_millis(millis))
+}
+
 /// Parses `90s`, `30m`, `1h`, `7d` or a number of seconds; between 1 second and 366 days.
 pub fn parse_ttl(text: &str) -> Result<Duration, String> {
     let text = text.trim();
@@ -218,6 +319,49 @@ mod tests {
         for bad in ["", "h", "1x", "-1h", "0s", "400d", "1.5h"] {
             assert!(parse_ttl(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn timeouts() {
+        assert_eq!(parse_timeout("250ms").unwrap(), Duration::from_millis(250));
+        assert_eq!(parse_timeout("10s").unwrap(), Duration::from_secs(10));
+        assert_eq!(parse_timeout("2m").unwrap(), Duration::from_secs(120));
+        assert_eq!(parse_timeout("5").unwrap(), Duration::from_secs(5));
+        for bad in ["", "ms", "0s", "0ms", "-1s", "1.5s", "2h", "61m"] {
+            assert!(parse_timeout(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn limits_default_to_the_documented_values_and_follow_the_flags() {
+        let cli = Cli::try_parse_from(["orderly-server"]).unwrap();
+        assert_eq!(cli.limits(), ServerLimits::default());
+        let cli = Cli::try_parse_from([
+            "orderly-server",
+            "--max-connections",
+            "50",
+            "--header-read-timeout",
+            "2s",
+            "--idle-timeout",
+            "90s",
+            "--request-timeout",
+            "500ms",
+            "--store-pool-size",
+            "4",
+            "--store-queue",
+            "0",
+        ])
+        .unwrap();
+        let limits = cli.limits();
+        assert_eq!(limits.connections.max_connections, 50);
+        assert_eq!(
+            limits.connections.header_read_timeout,
+            Duration::from_secs(2)
+        );
+        assert_eq!(limits.connections.idle_timeout, Duration::from_secs(90));
+        assert_eq!(limits.request_timeout, Duration::from_millis(500));
+        assert_eq!((limits.store_pool_size, limits.store_queue), (4, 0));
+        assert!(Cli::try_parse_from(["orderly-server", "--max-connections", "0"]).is_err());
     }
 
     #[test]

@@ -8,6 +8,11 @@
 //! gets an id that appears in the logs and is forwarded to the Cart Service; SIGTERM and
 //! Ctrl-C stop the server once in-flight requests are answered.
 //!
+//! Its load is bounded ([`limits::ServerLimits`]): carts are fetched asynchronously before the
+//! engine call ([`carts`]), engine calls run on a bounded pool that sheds what it cannot queue
+//! with 503 `overloaded` ([`blocking`]), every request has a timeout ([`timeout`]), and
+//! connections are capped, with header-read and idle timeouts ([`connections`]).
+//!
 //! ## Quick start
 //!
 //! ```
@@ -37,14 +42,19 @@
 //! The binary: `orderly-server --jwt-secret ... --cart-url http://127.0.0.1:8081`, and
 //! `orderly-server token --sub alice --role customer --ttl 1h` for a token.
 
+pub mod admission;
 pub mod auth;
 pub mod blocking;
 pub mod cache;
 pub mod cart_client;
+pub mod carts;
 pub mod config;
+pub mod connections;
 pub mod dto;
 pub mod etag;
 pub mod extract;
+pub mod fd_limit;
+pub mod limits;
 pub mod logging;
 pub mod no_cart_service;
 pub mod notify;
@@ -56,6 +66,7 @@ pub mod request_id;
 pub mod routes;
 pub mod shutdown;
 pub mod state;
+pub mod timeout;
 
 pub use auth::{Authenticated, Authenticator};
 pub use no_cart_service::NoCartService;
@@ -63,14 +74,14 @@ pub use problem::Problem;
 pub use routes::app;
 pub use state::AppState;
 
-/// Serves the API on `listener` until `shutdown` resolves, then stops accepting connections
-/// and returns once every in-flight request has been answered.
+/// Serves the API on `listener` under the state's connection limits until `shutdown`
+/// resolves, then stops accepting connections and returns once every in-flight request has
+/// been answered.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let limits = state.limits().connections;
+    connections::serve(listener, app(state), limits, shutdown).await
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
-use orderly::{CartSource, OrderService, Role, UserId};
+use orderly::{OrderService, Role, UserId};
 use orderly_server::cart_client::{HttpCartConfig, HttpCartSource};
 use orderly_server::config::{Cli, Command};
 use orderly_server::read_pool::default_read_threads;
@@ -55,19 +55,20 @@ fn print_token(auth: &Authenticator, sub: &str, role: Role, ttl: Duration) -> Ex
     }
 }
 
-fn cart_source(cli: &Cli) -> Result<Arc<dyn CartSource>, String> {
+fn cart_service(cli: &Cli) -> Result<Option<HttpCartSource>, String> {
     match &cli.cart_url {
         None => {
             tracing::warn!("no Cart Service configured: cart endpoints will answer 503");
-            Ok(Arc::new(NoCartService))
+            Ok(None)
         }
         Some(url) => {
             let mut config = HttpCartConfig::new(url.as_str());
             if let Some(token) = &cli.cart_token {
                 config = config.with_bearer_token(token.as_str());
             }
-            let client = HttpCartSource::new(config).map_err(|e| e.to_string())?;
-            Ok(Arc::new(client))
+            HttpCartSource::new(config)
+                .map(Some)
+                .map_err(|e| e.to_string())
         }
     }
 }
@@ -117,20 +118,38 @@ fn run_server(cli: &Cli, auth: Authenticator) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let carts = match cart_source(cli) {
-        Ok(carts) => carts,
+    let cart_service = match cart_service(cli) {
+        Ok(client) => client,
         Err(e) => {
             tracing::error!(error = %e, "cannot set up the Cart Service client");
             return ExitCode::FAILURE;
         }
     };
-    let service = OrderService::builder(store, carts).build();
+    // Carts are fetched asynchronously before each engine call (see `carts`); the engine's own
+    // source answers only when no Cart Service is configured.
+    let service = OrderService::builder(store, Arc::new(NoCartService)).build();
     warn_if_not_durable(&service);
     let read_threads = cli
         .read_threads
         .unwrap_or_else(|| default_read_threads(service.store().backend()));
-    let state = match AppState::with_read_threads(service, auth, read_threads) {
-        Ok(state) => state,
+    let limits = cli.limits();
+    let open_files = orderly_server::fd_limit::raise_open_files_limit();
+    if let Some(open_files) = open_files {
+        // Connections need a descriptor each, and the store, the logs and outgoing clients some.
+        let connections = u64::try_from(limits.connections.max_connections).unwrap_or(u64::MAX);
+        if connections.saturating_add(256) > open_files {
+            tracing::warn!(
+                max_connections = connections,
+                open_files,
+                "--max-connections is close to the open files limit; accepting may fail under load"
+            );
+        }
+    }
+    let state = match AppState::configured(service, auth, read_threads, limits) {
+        Ok(state) => match cart_service {
+            Some(client) => state.with_cart_service(client),
+            None => state,
+        },
         Err(e) => {
             tracing::error!(error = %e, "cannot start the read threads");
             return ExitCode::FAILURE;
@@ -152,6 +171,8 @@ fn run_server(cli: &Cli, auth: Authenticator) -> ExitCode {
             address = %listener.local_addr()?,
             store = state.service().store().backend(),
             read_threads = state.read_pool().threads(),
+            store_pool = state.store_pool().size(),
+            max_connections = limits.connections.max_connections,
             "listening"
         );
         let (stopping, stopped) = tokio::sync::watch::channel(false);

@@ -118,6 +118,30 @@ impl Problem {
         Problem::new(StatusCode::NOT_FOUND, "not_found", detail)
     }
 
+    /// The server has more work waiting than it takes on: 503 `overloaded`, retry in a second.
+    pub fn overloaded(detail: impl std::fmt::Display) -> Self {
+        tracing::warn!(reason = %detail, "shedding load");
+        Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "overloaded",
+            "the server is busy; retry shortly",
+        )
+        .with_header(RETRY_AFTER, HeaderValue::from_static("1"))
+    }
+
+    /// The request took longer than the server gives one: 503 `request_timeout`.
+    pub fn timed_out(limit: std::time::Duration) -> Self {
+        Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "request_timeout",
+            format!(
+                "the request was not answered within {} ms; retry shortly",
+                limit.as_millis()
+            ),
+        )
+        .with_header(RETRY_AFTER, HeaderValue::from_static("1"))
+    }
+
     fn body(&self) -> ProblemBody {
         ProblemBody {
             problem_type: format!("{TYPE_PREFIX}{}", self.code),

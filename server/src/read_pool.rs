@@ -45,6 +45,14 @@ type Job = Box<dyn FnOnce() + Send + 'static>;
 pub struct ReadPool {
     shared: Arc<Shared>,
     threads: usize,
+    max_queued: usize,
+}
+
+/// The queue is full: the job was not taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{queued} store reads are waiting for a read thread")]
+pub struct Saturated {
+    pub queued: usize,
 }
 
 #[derive(Debug, Default)]
@@ -83,8 +91,8 @@ impl Shared {
 }
 
 impl ReadPool {
-    /// Starts `threads` threads (at least one).
-    pub fn new(threads: u16) -> std::io::Result<Self> {
+    /// Starts `threads` threads (at least one) whose queue holds at most `max_queued` jobs.
+    pub fn new(threads: u16, max_queued: usize) -> std::io::Result<Self> {
         let threads = usize::from(threads.max(1));
         let shared = Arc::new(Shared::default());
         for i in 0..threads {
@@ -93,7 +101,11 @@ impl ReadPool {
                 .name(format!("orderly-read-{i}"))
                 .spawn(move || work(&shared))?;
         }
-        Ok(ReadPool { shared, threads })
+        Ok(ReadPool {
+            shared,
+            threads,
+            max_queued,
+        })
     }
 
     pub fn threads(&self) -> usize {
@@ -101,9 +113,17 @@ impl ReadPool {
     }
 
     /// Queues `job`; one of the threads runs it. A job that panics does not take its thread
-    /// down (whoever waits for its result sees it never come).
-    pub fn submit(&self, job: impl FnOnce() + Send + 'static) {
+    /// down (whoever waits for its result sees it never come). With `max_queued` jobs waiting
+    /// already, the job is refused: a queue that grows without bound only turns overload into
+    /// timeouts for everyone.
+    pub fn submit(&self, job: impl FnOnce() + Send + 'static) -> Result<(), Saturated> {
         let mut queue = self.shared.lock();
+        // Jobs that an idle thread is about to take are not waiting.
+        if queue.jobs.len() >= self.max_queued.saturating_add(queue.idle) {
+            return Err(Saturated {
+                queued: queue.jobs.len(),
+            });
+        }
         queue.jobs.push_back(Box::new(job));
         self.shared.queued.fetch_add(1, Ordering::Release);
         let someone_sleeps = queue.idle > 0;
@@ -111,6 +131,7 @@ impl ReadPool {
         if someone_sleeps {
             self.shared.job_arrived.notify_one();
         }
+        Ok(())
     }
 }
 
@@ -184,11 +205,11 @@ mod tests {
 
     #[test]
     fn every_job_runs_once_across_the_threads() {
-        let pool = ReadPool::new(3).unwrap();
+        let pool = ReadPool::new(3, usize::MAX).unwrap();
         let (tx, rx) = mpsc::channel();
         for i in 0..1000 {
             let tx = tx.clone();
-            pool.submit(move || tx.send(i).unwrap());
+            pool.submit(move || tx.send(i).unwrap()).unwrap();
         }
         let mut seen: Vec<i32> = (0..1000)
             .map(|_| rx.recv_timeout(Duration::from_secs(10)).unwrap())
@@ -207,14 +228,15 @@ mod tests {
 
     #[test]
     fn finished_and_panicked_jobs_leave_no_thread_counted_as_running() {
-        let pool = ReadPool::new(2).unwrap();
+        let pool = ReadPool::new(2, usize::MAX).unwrap();
         let (tx, rx) = mpsc::channel();
         for i in 1..=30 {
             let tx = tx.clone();
             pool.submit(move || {
                 assert_ne!(i % 10, 0, "every tenth job panics");
                 tx.send(i).unwrap();
-            });
+            })
+            .unwrap();
         }
         drop(tx);
         assert_eq!(rx.iter().count(), 27);
@@ -228,32 +250,58 @@ mod tests {
 
     #[test]
     fn a_panicking_job_leaves_its_thread_serving() {
-        let pool = ReadPool::new(1).unwrap();
+        let pool = ReadPool::new(1, usize::MAX).unwrap();
         let (tx, rx) = mpsc::channel();
         let dropped = tx.clone();
         pool.submit(move || {
             let _keep = dropped;
             panic!("boom");
-        });
-        pool.submit(move || tx.send("after").unwrap());
+        })
+        .unwrap();
+        pool.submit(move || tx.send("after").unwrap()).unwrap();
         assert_eq!(rx.recv_timeout(Duration::from_secs(10)).unwrap(), "after");
         assert_eq!(pool.threads(), 1);
     }
 
     #[test]
     fn dropping_the_pool_runs_what_was_queued_and_stops_the_threads() {
-        let pool = ReadPool::new(2).unwrap();
+        let pool = ReadPool::new(2, usize::MAX).unwrap();
         let (tx, rx) = mpsc::channel();
         for i in 0..50 {
             let tx = tx.clone();
             pool.submit(move || {
                 std::thread::sleep(Duration::from_micros(100));
                 tx.send(i).unwrap();
-            });
+            })
+            .unwrap();
         }
         drop(tx);
         drop(pool);
         // Every job ran, then every sender (held by the jobs) was dropped: the channel ends.
         assert_eq!(rx.iter().count(), 50);
+    }
+
+    #[test]
+    fn a_full_queue_refuses_jobs_instead_of_growing() {
+        let pool = ReadPool::new(1, 2).unwrap();
+        let (started, wait) = mpsc::channel();
+        let (release, hold) = mpsc::channel::<()>();
+        pool.submit(move || {
+            started.send(()).unwrap();
+            hold.recv().unwrap();
+        })
+        .unwrap();
+        wait.recv_timeout(Duration::from_secs(10)).unwrap();
+        // The thread is busy: two jobs may wait, a third is refused.
+        let (tx, rx) = mpsc::channel();
+        for i in 0..2 {
+            let tx = tx.clone();
+            pool.submit(move || tx.send(i).unwrap()).unwrap();
+        }
+        assert_eq!(pool.submit(|| {}), Err(Saturated { queued: 2 }));
+        release.send(()).unwrap();
+        assert_eq!(rx.recv_timeout(Duration::from_secs(10)).unwrap(), 0);
+        assert_eq!(rx.recv_timeout(Duration::from_secs(10)).unwrap(), 1);
+        pool.submit(|| {}).unwrap();
     }
 }

@@ -1,17 +1,21 @@
-//! What every handler shares: the engine, the token verifier, the read threads and the
-//! OpenAPI document.
+//! What every handler shares: the engine, the token verifier, the read threads, the store
+//! pool, the server's limits and the OpenAPI document.
 
 use std::sync::Arc;
 
 use orderly::OrderService;
 
+use crate::admission::StorePool;
 use crate::auth::Authenticator;
+use crate::cart_client::HttpCartSource;
+use crate::limits::ServerLimits;
 use crate::read_pool::{ReadPool, default_read_threads};
 
-/// Cheap to clone: everything sits behind one `Arc`.
+/// Cheap to clone: everything sits behind an `Arc`.
 #[derive(Debug, Clone)]
 pub struct AppState {
     inner: Arc<Inner>,
+    cart_service: Option<Arc<HttpCartSource>>,
 }
 
 #[derive(Debug)]
@@ -19,11 +23,14 @@ struct Inner {
     service: OrderService,
     auth: Authenticator,
     reads: ReadPool,
+    writes: StorePool,
+    limits: ServerLimits,
     openapi: String,
 }
 
 impl AppState {
-    /// The state with the [`default_read_threads`] for the service's store.
+    /// The state with the [`default_read_threads`] for the service's store and the default
+    /// [`ServerLimits`].
     ///
     /// # Panics
     /// If the operating system refuses to start a thread; see [`AppState::with_read_threads`].
@@ -33,20 +40,46 @@ impl AppState {
         Self::with_read_threads(service, auth, threads).expect("cannot start the read threads")
     }
 
-    /// The state with `read_threads` threads for store reads (at least one).
+    /// The state with `read_threads` threads for store reads (at least one) and the default
+    /// [`ServerLimits`].
     pub fn with_read_threads(
         service: OrderService,
         auth: Authenticator,
         read_threads: u16,
     ) -> std::io::Result<Self> {
+        Self::configured(service, auth, read_threads, ServerLimits::default())
+    }
+
+    /// The state with `read_threads` read threads and `limits`.
+    pub fn configured(
+        service: OrderService,
+        auth: Authenticator,
+        read_threads: u16,
+        limits: ServerLimits,
+    ) -> std::io::Result<Self> {
         Ok(AppState {
             inner: Arc::new(Inner {
                 service,
                 auth,
-                reads: ReadPool::new(read_threads)?,
+                reads: ReadPool::new(read_threads, limits.store_queue)?,
+                writes: StorePool::new(limits.store_pool_size, limits.store_queue),
+                limits,
                 openapi: crate::openapi::document_json(),
             }),
+            cart_service: None,
         })
+    }
+
+    /// This state reading carts from the Cart Service through `client`, asynchronously, before
+    /// each engine call that may need one (see [`carts`](crate::carts)).
+    pub fn with_cart_service(mut self, client: HttpCartSource) -> Self {
+        self.cart_service = Some(Arc::new(client));
+        self
+    }
+
+    /// The Cart Service client, when one is configured.
+    pub fn cart_service(&self) -> Option<&HttpCartSource> {
+        self.cart_service.as_deref()
     }
 
     /// The engine. Its calls block: run them through `blocking::run` or `blocking::read`.
@@ -56,6 +89,15 @@ impl AppState {
 
     pub fn read_pool(&self) -> &ReadPool {
         &self.inner.reads
+    }
+
+    /// The bounded pool for engine calls that write.
+    pub fn store_pool(&self) -> &StorePool {
+        &self.inner.writes
+    }
+
+    pub fn limits(&self) -> &ServerLimits {
+        &self.inner.limits
     }
 
     pub fn auth(&self) -> &Authenticator {

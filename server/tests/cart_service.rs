@@ -46,7 +46,7 @@ fn harness(config: HttpCartConfig) -> Harness {
     let config = config
         .with_request_timeout(Duration::from_millis(300))
         .with_retry_budget(Duration::from_millis(800));
-    Harness::new(Arc::new(HttpCartSource::new(config).unwrap()))
+    Harness::with_cart_service(HttpCartSource::new(config).unwrap())
 }
 
 fn faults(f: Faults) -> Faults {
@@ -278,4 +278,51 @@ async fn without_a_cart_service_cart_endpoints_are_503() {
     h.send(call("GET", "/orders/alice").token(&alice))
         .await
         .expect(200, "");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_the_engine_refuses_reads_no_cart_and_a_replay_needs_no_cart_service() {
+    let svc = service(ServiceOptions::default());
+    let url = svc.url();
+    let h = harness(HttpCartConfig::new(url));
+    let alice = h.customer("alice");
+    let mallory = h.customer("mallory");
+
+    // Another user's cart, checkout or order: refused by the engine, with no read of the cart.
+    h.send(call("GET", "/cart/alice").token(&mallory))
+        .await
+        .expect(403, "forbidden");
+    h.send(
+        call("POST", "/order")
+            .token(&mallory)
+            .key("k")
+            .json(&order_body("alice")),
+    )
+    .await
+    .expect(403, "forbidden");
+    let reads = |svc: &RunningCartService| {
+        svc.state()
+            .requests()
+            .iter()
+            .filter(|q| q.path.starts_with("/carts/"))
+            .count()
+    };
+    assert_eq!(reads(&svc), 0);
+
+    let place = || {
+        call("POST", "/order")
+            .token(&alice)
+            .key("k")
+            .json(&order_body("alice"))
+    };
+    let placed = h.send(place()).await;
+    placed.expect(201, "");
+    assert_eq!(reads(&svc), 1);
+
+    // The Cart Service goes down: the same request again is the same order, since placing it
+    // again needs no cart (the failed fetch is never consulted).
+    svc.stop();
+    let replay = h.send(place()).await;
+    replay.expect(200, "");
+    assert_eq!(replay.body["orderId"], placed.body["orderId"]);
 }

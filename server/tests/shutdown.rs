@@ -10,7 +10,6 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use common::{Harness, Reply, TestServer, call};
@@ -39,7 +38,7 @@ async fn in_flight_requests_complete_after_shutdown_begins() {
     let config = HttpCartConfig::new(carts.url())
         .with_request_timeout(Duration::from_secs(5))
         .with_retry_budget(Duration::from_secs(5));
-    let h = Harness::new(Arc::new(HttpCartSource::new(config).unwrap()));
+    let h = Harness::with_cart_service(HttpCartSource::new(config).unwrap());
     let mut server = TestServer::start(h.state.clone()).await;
     let client = reqwest::Client::new();
 

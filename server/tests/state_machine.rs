@@ -199,3 +199,38 @@ async fn if_match_guards_status_changes_and_cancellation() {
     .await
     .expect(200, "");
 }
+
+#[tokio::test]
+async fn who_may_change_a_status_is_decided_before_if_match_is_weighed() {
+    let (h, carts) = Harness::in_memory();
+    carts.set(standard_cart("alice"));
+    let o = place(&h, "alice", "k").await;
+    let id = o["orderId"].as_str().unwrap();
+    let alice = h.customer("alice");
+    // Whatever If-Match says, on her own order or on one that does not exist, a customer
+    // is refused for who she is, and the order does not change.
+    let unknown = "01890a5d-ac96-774b-bcce-b302099a8057";
+    for target in [id, unknown] {
+        for if_match in [
+            None,
+            Some("\"1\""),
+            Some("\"9\""),
+            Some("not-a-tag"),
+            Some("\"1\", \"2\""),
+            Some("*"),
+        ] {
+            let mut c = call("PUT", &format!("/order/{target}/status"))
+                .token(&alice)
+                .json(&json!({"status": "processing"}));
+            if let Some(tag) = if_match {
+                c = c.header("if-match", tag);
+            }
+            h.send(c).await.expect(403, "forbidden");
+        }
+    }
+    let r = h
+        .send(call("GET", &format!("/order/{id}")).token(&h.admin()))
+        .await;
+    assert_eq!(r.body["status"], "placed");
+    assert_eq!(r.header("etag"), Some("\"1\""));
+}

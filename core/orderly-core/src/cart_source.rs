@@ -27,6 +27,39 @@ pub trait CartSource: Send + Sync + fmt::Debug {
     ) -> Result<Option<RawCart>, CartSourceError>;
 }
 
+/// A cart read before the engine call, by a front end that fetches carts asynchronously (the
+/// server reads the Cart Service without holding a thread). Handed to the engine through
+/// [`OrderService::with_carts`](crate::OrderService::with_carts), it answers for that user
+/// what the fetch answered, failure included, so every rule about carts is still the engine's;
+/// an engine call that never needs the cart never sees a fetch failure.
+#[derive(Debug, Clone)]
+pub struct FetchedCart {
+    user: UserId,
+    result: Result<Option<RawCart>, CartSourceError>,
+}
+
+impl FetchedCart {
+    pub fn new(user: UserId, result: Result<Option<RawCart>, CartSourceError>) -> Self {
+        FetchedCart { user, result }
+    }
+}
+
+impl CartSource for FetchedCart {
+    fn fetch_cart(
+        &self,
+        user: &UserId,
+        _request_id: Option<&str>,
+    ) -> Result<Option<RawCart>, CartSourceError> {
+        if *user != self.user {
+            return Err(CartSourceError::Unavailable(format!(
+                "the cart of {} was fetched, not the cart of {user}",
+                self.user
+            )));
+        }
+        self.result.clone()
+    }
+}
+
 /// Carts held in memory: for embedded use, examples and tests.
 #[derive(Debug, Default)]
 pub struct InMemoryCarts {
@@ -63,5 +96,39 @@ impl CartSource for InMemoryCarts {
             .read()
             .map_err(|_| CartSourceError::Unavailable("cart store lock poisoned".into()))?;
         Ok(carts.get(user.as_str()).cloned())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn user(id: &str) -> UserId {
+        UserId::new(id).unwrap()
+    }
+
+    #[test]
+    fn a_fetched_cart_answers_for_its_user_only() {
+        let cart = RawCart {
+            user_id: "alice".into(),
+            currency: "USD".into(),
+            items: Vec::new(),
+            updated_at: None,
+        };
+        let fetched = FetchedCart::new(user("alice"), Ok(Some(cart.clone())));
+        assert_eq!(fetched.fetch_cart(&user("alice"), None), Ok(Some(cart)));
+        assert!(matches!(
+            fetched.fetch_cart(&user("bob"), None),
+            Err(CartSourceError::Unavailable(_))
+        ));
+        let down = FetchedCart::new(
+            user("alice"),
+            Err(CartSourceError::Malformed("bad json".into())),
+        );
+        assert_eq!(
+            down.fetch_cart(&user("alice"), None),
+            Err(CartSourceError::Malformed("bad json".into()))
+        );
     }
 }

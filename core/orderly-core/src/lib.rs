@@ -36,13 +36,14 @@ pub mod ids;
 pub mod model;
 pub mod money;
 pub mod pricing;
+pub mod retry;
 pub mod service;
 pub mod status;
 pub mod store;
 pub mod validation;
 
 pub use analytics::{ProductSales, SalesSummary, StatusCount, TopBy};
-pub use cart_source::{CartSource, CartSourceError, InMemoryCarts};
+pub use cart_source::{CartSource, CartSourceError, FetchedCart, InMemoryCarts};
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use document::OrderDocument;
 pub use error::{ErrorKind, OrderlyError, Result, StoreError, StoreErrorKind, ValidationError};
@@ -57,6 +58,7 @@ pub use model::{
 };
 pub use money::{Currency, Money, MoneyError};
 pub use pricing::{PricingPolicy, RoundingMode};
+pub use retry::{Retry, RetryPolicy};
 pub use service::{
     CheckoutRequest, DocumentPage, HistoryRequest, OrderPage, OrderService, PlaceOrderRequest,
     Placement, ServiceConfig, StatusUpdate, StatusView,

@@ -68,13 +68,14 @@ const IO_TIMEOUT: Duration = Duration::from_secs(60);
 ///   most gap locks (fewer deadlocks between concurrent inserts). TiDB supports it in its
 ///   default pessimistic mode.
 /// * Strict SQL mode: a value that does not fit is an error, never silently truncated.
-/// * A lock wait of 10 s at most: a request waiting on another one holding its idempotency key
-///   gives up in bounded time (and is retried) instead of the server default of 50 s.
+/// * A lock wait of 1 s at most (the least InnoDB allows): a request waiting on another one
+///   holding its idempotency key gives up within the engine's per-attempt bound instead of
+///   the server default of 50 s, so no call outlives its retry deadline.
 const SESSION_SETUP: [&str; 2] = [
     "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED",
     "SET NAMES utf8mb4, \
      SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION', \
-     SESSION innodb_lock_wait_timeout = 10",
+     SESSION innodb_lock_wait_timeout = 1",
 ];
 
 /// Parses a URL into driver options with the store's defaults.

@@ -1,5 +1,6 @@
 //! The one place where driver and server errors become `StoreError`s. The kind decides what
-//! happens next: `Contention` and `Connection` are retried (see `retry`), the rest surface.
+//! happens next: `Contention` and `Connection` are transient (the engine's retry policy may
+//! run the call again), the rest surface.
 
 use mysql::{DriverError, Error};
 use orderly_core::{StoreError, StoreErrorKind};

@@ -13,9 +13,11 @@
 //!   InnoDB makes a concurrent request with the same key wait for the first to commit and then
 //!   returns the first one's order, so there is exactly one order per key even across
 //!   processes. Status changes are conditional on the version (`VersionConflict` for the
-//!   loser). Deadlocks, lock-wait timeouts and lost connections are retried whole with bounded,
-//!   jittered backoff; a retry after a lost commit finds its own order or event and reports
-//!   success rather than writing twice.
+//!   loser). A lock is waited for at most 1 s. Deadlocks, lock-wait timeouts and lost
+//!   connections are reported as transient (`Contention`, `Connection`) and not retried here:
+//!   the engine's one retry policy runs the call again, whole, if its deadline allows, and a
+//!   retry after a lost commit finds its own order or event and reports success rather than
+//!   writing twice.
 //! * A commit is durable when the server is set up for it: `innodb_flush_log_at_trx_commit=1`
 //!   and, with the binary log on, `sync_binlog=1` (InnoDB then groups concurrent commits into
 //!   one sync by itself). [`Store::durability_warnings`](orderly_core::Store::durability_warnings)
@@ -91,7 +93,7 @@
 //! 1 to 16 connections, no connection reset between uses (it would drop the prepared-statement
 //! cache), no ping on every checkout (the store pings connections that sat idle for over a
 //! second instead), 10 s connect timeout. Each connection runs in READ COMMITTED with strict SQL mode
-//! and a 10 s lock-wait timeout.
+//! and a 1 s lock-wait timeout.
 
 mod checkouts;
 mod codec;
@@ -103,7 +105,6 @@ pub mod migrate;
 mod orders;
 mod outbox;
 mod pool;
-mod retry;
 mod rollups;
 pub mod scratch;
 mod store;

@@ -5,7 +5,8 @@
 //! Instead, a connection is pinged only when it has sat unused for a while (the server or a
 //! proxy may have closed it meanwhile) or has never been used by the store; one that was in use
 //! a moment ago goes straight to work. A connection that fails anyway surfaces as a
-//! `Connection` error, is discarded, and the store retries on another one.
+//! `Connection` error and is discarded, the others are pinged before their next use, and the
+//! engine's retry runs the call again on a live one.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -19,8 +20,9 @@ use crate::error::{BACKEND, DbResult};
 
 /// How long a connection may sit in the pool before it is pinged on its next use.
 const IDLE_BEFORE_PING: Duration = Duration::from_secs(1);
-/// How long a call waits for a free connection before reporting the store busy.
-const POOL_WAIT: Duration = Duration::from_secs(10);
+/// How long a call waits for a free connection before reporting the store unavailable: no
+/// longer than a lock wait, so that one attempt stays within the engine's per-attempt bound.
+const POOL_WAIT: Duration = Duration::from_secs(1);
 /// Bound on remembered connections; past it the memory starts afresh (each is pinged again).
 const MAX_TRACKED: usize = 4096;
 
@@ -61,9 +63,15 @@ impl ConnectionPool {
         ))
     }
 
-    /// Returns a connection after use; a broken one is discarded instead.
+    /// Returns a connection after use; a broken one is discarded instead, and every other
+    /// connection is pinged before its next use: what broke one (a server restart, a proxy
+    /// dropping its connections) usually broke them all, and the engine's retry should find a
+    /// live one rather than spend its attempts on the dead.
     pub(crate) fn put(&self, conn: PooledConn, broken: bool) {
         if broken {
+            if let Ok(mut last_used) = self.last_used.lock() {
+                last_used.clear();
+            }
             self.discard(conn);
             return;
         }

@@ -18,7 +18,6 @@ use orderly_core::{
 use crate::config::MysqlOptions;
 use crate::error::{BACKEND, DbResult};
 use crate::pool::ConnectionPool;
-use crate::retry::retrying;
 use crate::scratch::ScratchDatabase;
 use crate::{checkouts, durability, lease, migrate, orders, outbox, rollups};
 
@@ -87,16 +86,15 @@ impl MysqlStore {
         &self.inner.database
     }
 
-    /// Runs `op` on a pooled connection, retrying it whole (on a fresh connection when the
-    /// last one broke) while it fails transiently.
-    fn run<T>(&self, mut op: impl FnMut(&mut PooledConn) -> StoreResult<T>) -> StoreResult<T> {
-        retrying(|_attempt| {
-            let mut conn = self.inner.pool.get()?;
-            let result = op(&mut conn);
-            let broken = matches!(&result, Err(e) if e.kind == StoreErrorKind::Connection);
-            self.inner.pool.put(conn, broken);
-            result
-        })
+    /// Runs `op` once on a pooled connection; a connection that broke is not returned to the
+    /// pool. Transient failures are the caller's to retry (the engine's retry policy does),
+    /// so retries never nest.
+    fn run<T>(&self, op: impl FnOnce(&mut PooledConn) -> StoreResult<T>) -> StoreResult<T> {
+        let mut conn = self.inner.pool.get()?;
+        let result = op(&mut conn);
+        let broken = matches!(&result, Err(e) if e.kind == StoreErrorKind::Connection);
+        self.inner.pool.put(conn, broken);
+        result
     }
 }
 

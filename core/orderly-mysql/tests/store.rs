@@ -250,7 +250,7 @@ fn money_and_status_columns_agree_with_the_document() {
     assert_eq!(t.subtotal.minor(), 3 * 1999 + 5);
 }
 
-/// A commit whose acknowledgement was lost is retried by the store; the retry must report
+/// A commit whose acknowledgement was lost is retried by the engine; the retry must report
 /// success and write nothing a second time.
 #[test]
 fn a_retry_after_a_lost_commit_is_exactly_once() {

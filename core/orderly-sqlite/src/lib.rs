@@ -9,8 +9,9 @@
 //!   transaction and one sync, each in its own savepoint (a failing write is rolled back alone),
 //!   and every writer is answered once that commit is synced. A small pool of reader
 //!   connections runs beside the writer under WAL.
-//! - Lock contention from other processes (`SQLITE_BUSY`, `SQLITE_LOCKED`) is retried a few
-//!   times with jittered backoff, then reported as `StoreErrorKind::Contention`.
+//! - Lock contention from other processes (`SQLITE_BUSY`, `SQLITE_LOCKED`) is waited out for
+//!   the 50 ms busy timeout, then reported as `StoreErrorKind::Contention`, which the engine's
+//!   retry policy retries if its deadline allows; the store does not retry on its own.
 //! - The schema is versioned with `PRAGMA user_version`; pending migrations are applied in one
 //!   transaction at open, and a database from a newer build is refused.
 //! - An order is one row: its full JSON in `doc`, plus scalar columns for indexes and
@@ -85,7 +86,6 @@ mod options;
 mod orders;
 mod outbox;
 mod pool;
-mod retry;
 mod rollups;
 mod store;
 

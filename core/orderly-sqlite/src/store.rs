@@ -4,6 +4,7 @@
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use orderly_core::store::{
     ChangeOutcome, HistoryQuery, IdempotencyRecord, InsertOutcome, NewOrder, OrderChange, SalesRow,
@@ -11,7 +12,7 @@ use orderly_core::store::{
 };
 use orderly_core::{
     Checkout, CheckoutId, Currency, EventId, IdempotencyKey, OrderDocument, OrderId, OutboxEvent,
-    ProductSales, StatusCount, Timestamp, TopBy, UserId,
+    ProductSales, RetryPolicy, StatusCount, Timestamp, TopBy, UserId,
 };
 use parking_lot::MappedFairMutexGuard;
 use rusqlite::Connection;
@@ -21,7 +22,7 @@ use crate::error::{BACKEND, OpError};
 use crate::group_commit::{Finish, GroupCommitStats, GroupWriter};
 use crate::options::{SqliteOptions, Synchronous};
 use crate::pool::ReaderPool;
-use crate::{checkouts, connection, lease, migrations, orders, outbox, retry, rollups};
+use crate::{checkouts, connection, lease, migrations, orders, outbox, rollups};
 
 /// An Orderly [`Store`] on SQLite. Cheap to share behind an `Arc`; every method is one
 /// transaction.
@@ -37,12 +38,16 @@ pub struct SqliteStore {
 /// server, few enough that the first writer of a batch is not kept waiting long.
 const MAX_BATCH: usize = 256;
 
+/// Opening the database (and migrating it) when another process holds the write lock.
+const OPEN_RETRY: RetryPolicy = RetryPolicy::new(4, Duration::from_secs(2));
+
 impl SqliteStore {
     /// Opens (creating if needed) a database file, switches it to WAL and applies pending
     /// migrations. A database written by a newer build is refused with a `Migration` error.
     pub fn open(path: impl AsRef<Path>, options: SqliteOptions) -> StoreResult<SqliteStore> {
         let path = path.as_ref();
-        let writer = retry::on_busy(|| {
+        // Processes starting together may race for the migration lock: wait a little for it.
+        let writer = OPEN_RETRY.run(OpError::is_busy, |_| {
             let mut conn = connection::open_writer(path, &options)?;
             migrations::migrate(&mut conn)?;
             Ok(conn)
@@ -95,10 +100,12 @@ impl SqliteStore {
     }
 
     fn read<T>(&self, mut op: impl FnMut(&Connection) -> Result<T, OpError>) -> StoreResult<T> {
-        retry::on_busy(|| match &self.readers {
+        // A busy reader is reported as contention after the busy timeout; the engine's one
+        // retry policy decides whether there is time to try again.
+        match &self.readers {
             Some(pool) => op(&pool.get()),
             None => op(&self.writer()),
-        })
+        }
         .map_err(OpError::into_store_error)
     }
 

@@ -1,12 +1,10 @@
 //! One GET of a cart and what its answer means under the contract.
 
-use std::io::Read;
 use std::time::Duration;
 
 use orderly::{RawCart, UserId};
-use reqwest::StatusCode;
-use reqwest::blocking::{Client, Response};
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
+use reqwest::{Client, Response, StatusCode};
 
 /// The header that carries the caller's request id to the Cart Service.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
@@ -39,7 +37,7 @@ pub(super) struct CartRequest<'a> {
     pub timeout: Duration,
 }
 
-pub(super) fn attempt(client: &Client, req: &CartRequest<'_>) -> Outcome {
+pub(super) async fn attempt(client: &Client, req: &CartRequest<'_>) -> Outcome {
     let mut builder = client
         .get(req.url)
         .timeout(req.timeout)
@@ -51,33 +49,40 @@ pub(super) fn attempt(client: &Client, req: &CartRequest<'_>) -> Outcome {
     if let Some(auth) = req.authorization {
         builder = builder.header(AUTHORIZATION, auth.clone());
     }
-    let response = match builder.send() {
+    let response = match builder.send().await {
         Ok(response) => response,
         Err(e) => return Outcome::Transient(describe(&e, req.timeout)),
     };
     let status = response.status();
     match status {
-        StatusCode::OK => read_cart(response, req),
+        StatusCode::OK => read_cart(response, req).await,
         StatusCode::NOT_FOUND => Outcome::NoCart,
         s if s.is_server_error() => Outcome::Transient(format!("answered HTTP {s}")),
         s => Outcome::Refused(format!("answered HTTP {s}")),
     }
 }
 
-fn read_cart(response: Response, req: &CartRequest<'_>) -> Outcome {
+async fn read_cart(mut response: Response, req: &CartRequest<'_>) -> Outcome {
+    let too_large = || Outcome::Malformed(format!("the answer is over {MAX_BODY_BYTES} bytes"));
     if response
         .content_length()
         .is_some_and(|n| n > MAX_BODY_BYTES)
     {
-        return Outcome::Malformed(format!("the answer is over {MAX_BODY_BYTES} bytes"));
+        return too_large();
     }
     let mut body = Vec::new();
-    if let Err(e) = response.take(MAX_BODY_BYTES + 1).read_to_end(&mut body) {
-        // The connection broke or timed out mid-answer: a transport failure, not a bad cart.
-        return Outcome::Transient(format!("reading the answer failed: {e}"));
-    }
-    if body.len() as u64 > MAX_BODY_BYTES {
-        return Outcome::Malformed(format!("the answer is over {MAX_BODY_BYTES} bytes"));
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                body.extend_from_slice(&chunk);
+                if body.len() as u64 > MAX_BODY_BYTES {
+                    return too_large();
+                }
+            }
+            Ok(None) => break,
+            // The connection broke or timed out mid-answer: a transport failure, not a bad cart.
+            Err(e) => return Outcome::Transient(format!("reading the answer failed: {e}")),
+        }
     }
     match parse_cart(&body, req.user) {
         Ok(cart) => Outcome::Cart(cart),

@@ -12,22 +12,22 @@
 //! | 200 that is not the shape (bad JSON, a numeric `unitPrice`, another user's cart) | retried once, then `Malformed` |
 //! | anything else (3xx, 4xx but 404) | `Unavailable` at once, naming the status |
 //!
-//! Retries use jittered exponential backoff (25 ms doubling to 400 ms) and stop at the
-//! configured number of attempts or when the total budget (default 2 s) would be exceeded:
-//! each attempt's timeout is capped by what is left of it, so a fetch never takes much
-//! longer than the budget. A malformed answer is retried once only: it usually means a broken
-//! deployment, where more attempts only add latency, but one more read rules out an answer
-//! that was damaged in transit or came from one bad instance behind a load balancer.
+//! Retries follow the core's [`RetryPolicy`]: jittered exponential pauses (25 ms doubling to
+//! 400 ms), at most the configured number of attempts, none started unless it and its pause
+//! fit in the total budget (default 2 s), and each attempt's timeout capped by what is left of
+//! it, so a fetch never takes longer than the budget. A malformed answer is retried once only:
+//! it usually means a broken deployment, where more attempts only add latency, but one more
+//! read rules out an answer that was damaged in transit or came from one bad instance behind a
+//! load balancer.
 //!
-//! ## Blocking
+//! ## Asynchronous
 //!
-//! `CartSource` is synchronous, so this uses `reqwest::blocking`. Call `fetch_cart` from a
-//! thread that may block (Tokio's blocking pool, as the server does with every engine call),
-//! never from an async task. Building and dropping an `HttpCartSource` is safe anywhere: the
-//! blocking client is built and, inside a Tokio runtime, dropped on a thread of its own.
+//! The client is `reqwest`'s async one: a fetch holds no thread while it waits, so a slow Cart
+//! Service cannot use up the threads that serve the store. The engine's `CartSource` is
+//! synchronous, so the server fetches first and hands the engine the answer as a
+//! [`FetchedCart`](orderly::FetchedCart) (see [`carts`](crate::carts)).
 
 mod attempt;
-mod backoff;
 mod config;
 mod error;
 mod url;
@@ -38,8 +38,8 @@ mod tests;
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use orderly::{CartSource, CartSourceError, RawCart, UserId};
-use reqwest::blocking::Client;
+use orderly::{CartSourceError, RawCart, RetryPolicy, UserId};
+use reqwest::Client;
 use reqwest::header::HeaderValue;
 
 pub use attempt::{MAX_BODY_BYTES, REQUEST_ID_HEADER};
@@ -55,16 +55,15 @@ const MIN_ATTEMPT_TIME: Duration = Duration::from_millis(10);
 
 /// Reads carts from the Cart Service over HTTP, with timeouts and bounded retries.
 pub struct HttpCartSource {
-    /// `None` only while being dropped.
-    client: Option<Client>,
+    client: Client,
     carts_prefix: String,
     authorization: Option<HeaderValue>,
     config: HttpCartConfig,
+    retry: RetryPolicy,
 }
 
 impl HttpCartSource {
-    /// Checks the configuration and builds the HTTP client (on a thread of its own, so that
-    /// this may be called from inside an async runtime).
+    /// Checks the configuration and builds the HTTP client.
     pub fn new(config: HttpCartConfig) -> Result<Self, CartClientError> {
         config.validate()?;
         let carts_prefix = url::carts_prefix(&config.base_url)?;
@@ -77,24 +76,23 @@ impl HttpCartSource {
             }
             None => None,
         };
-        let builder = Client::builder()
+        let client = Client::builder()
             .user_agent(concat!("orderly-server/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(config.request_timeout)
             .redirect(reqwest::redirect::Policy::none())
             .tcp_nodelay(true)
-            .pool_idle_timeout(Duration::from_secs(30));
-        let client = std::thread::Builder::new()
-            .name("cart-client-init".into())
-            .spawn(move || builder.build())
-            .map_err(|e| CartClientError::Client(e.to_string()))?
-            .join()
-            .map_err(|_| CartClientError::Client("client construction failed".into()))?
+            .pool_idle_timeout(Duration::from_secs(30))
+            .build()
             .map_err(|e| CartClientError::Client(e.to_string()))?;
+        let retry = RetryPolicy::new(config.max_attempts, config.retry_budget)
+            .with_delays(Duration::from_millis(25), Duration::from_millis(400))
+            .with_attempt_time(MIN_ATTEMPT_TIME);
         Ok(HttpCartSource {
-            client: Some(client),
+            client,
             carts_prefix,
             authorization,
             config,
+            retry,
         })
     }
 
@@ -111,28 +109,25 @@ impl HttpCartSource {
         )
     }
 
-    fn fetch(
+    /// Reads `user`'s cart: `Ok(None)` when the user has none (the service's 404).
+    pub async fn fetch_cart(
         &self,
-        client: &Client,
         user: &UserId,
         request_id: Option<&str>,
     ) -> Result<Option<RawCart>, CartSourceError> {
         let url = self.cart_url(user);
         let started = Instant::now();
-        let deadline = started + self.config.retry_budget;
-        let mut attempts = 0u32;
+        let mut retry = self.retry.start();
         let mut malformed_seen = false;
         let failure = loop {
-            attempts += 1;
-            let left = deadline.saturating_duration_since(Instant::now());
             let request = CartRequest {
                 url: &url,
                 user,
                 request_id,
                 authorization: self.authorization.as_ref(),
-                timeout: self.config.request_timeout.min(left),
+                timeout: self.config.request_timeout.min(retry.remaining()),
             };
-            let failure = match attempt(client, &request) {
+            let failure = match attempt(&self.client, &request).await {
                 Outcome::Cart(cart) => return Ok(Some(cart)),
                 Outcome::NoCart => return Ok(None),
                 Outcome::Refused(reason) => break CartSourceError::Unavailable(reason),
@@ -145,17 +140,13 @@ impl HttpCartSource {
                 }
                 Outcome::Transient(reason) => CartSourceError::Unavailable(reason),
             };
-            if attempts >= self.config.max_attempts {
+            let Some(pause) = retry.next_delay() else {
                 break failure;
-            }
-            let pause = backoff::pause_after(attempts);
-            let left = deadline.saturating_duration_since(Instant::now());
-            if pause + MIN_ATTEMPT_TIME > left {
-                break failure;
-            }
-            tracing::debug!(%url, attempt = attempts, error = %failure, ?pause, "retrying cart fetch");
-            std::thread::sleep(pause);
+            };
+            tracing::debug!(%url, attempt = retry.attempts() - 1, error = %failure, ?pause, "retrying cart fetch");
+            tokio::time::sleep(pause).await;
         };
+        let attempts = retry.attempts();
         let elapsed = started.elapsed().as_millis();
         let tries = if attempts == 1 { "attempt" } else { "attempts" };
         let failure = match failure {
@@ -171,41 +162,11 @@ impl HttpCartSource {
     }
 }
 
-impl CartSource for HttpCartSource {
-    fn fetch_cart(
-        &self,
-        user: &UserId,
-        request_id: Option<&str>,
-    ) -> Result<Option<RawCart>, CartSourceError> {
-        match &self.client {
-            Some(client) => self.fetch(client, user, request_id),
-            None => Err(CartSourceError::Unavailable(
-                "the cart service client is shut down".into(),
-            )),
-        }
-    }
-}
-
 impl fmt::Debug for HttpCartSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HttpCartSource")
             .field("carts_prefix", &self.carts_prefix)
             .field("config", &self.config)
             .finish_non_exhaustive()
-    }
-}
-
-impl Drop for HttpCartSource {
-    fn drop(&mut self) {
-        // Dropping a blocking client joins its internal runtime thread, which must not happen
-        // on an async worker: hand it to a plain thread when inside a runtime.
-        let Some(client) = self.client.take() else {
-            return;
-        };
-        if tokio::runtime::Handle::try_current().is_ok() {
-            let _ = std::thread::Builder::new()
-                .name("cart-client-drop".into())
-                .spawn(move || drop(client));
-        }
     }
 }

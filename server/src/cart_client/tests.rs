@@ -9,7 +9,7 @@
 
 use std::time::{Duration, Instant};
 
-use orderly::{CartSource, CartSourceError, UserId};
+use orderly::{CartSourceError, UserId};
 use orderly_example_cart_service::{
     Cart, CartItem, CartState, Faults, RequestRecord, RunningCartService, ServiceOptions,
     parse_seed,
@@ -61,11 +61,15 @@ fn fault(service: &RunningCartService, faults: Faults) {
     service.state().set_faults(faults).unwrap();
 }
 
-#[test]
-fn reads_a_cart_exactly_as_served() {
+#[tokio::test]
+async fn reads_a_cart_exactly_as_served() {
     let s = service();
     let carts = client(HttpCartConfig::new(s.url()));
-    let cart = carts.fetch_cart(&user("alice"), None).unwrap().unwrap();
+    let cart = carts
+        .fetch_cart(&user("alice"), None)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(cart.user_id, "alice");
     assert_eq!(cart.currency, "USD");
     let served = s.state().cart("alice").unwrap();
@@ -78,13 +82,17 @@ fn reads_a_cart_exactly_as_served() {
     }
     assert_eq!(cart.updated_at, served.updated_at);
 
-    let carol = carts.fetch_cart(&user("carol"), None).unwrap().unwrap();
+    let carol = carts
+        .fetch_cart(&user("carol"), None)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(carol.currency, "JPY");
     assert_eq!(carol.items[0].unit_price, "2800");
 }
 
-#[test]
-fn unknown_fields_are_ignored() {
+#[tokio::test]
+async fn unknown_fields_are_ignored() {
     let s = service();
     let mut extra = Map::new();
     extra.insert(
@@ -100,24 +108,26 @@ fn unknown_fields_are_ignored() {
 
     let got = client(HttpCartConfig::new(s.url()))
         .fetch_cart(&user("erin"), None)
+        .await
         .unwrap()
         .unwrap();
     assert_eq!(got.items[0].unit_price, "49.00");
     assert_eq!(got.currency, "EUR");
 }
 
-#[test]
-fn a_user_without_a_cart_is_none() {
+#[tokio::test]
+async fn a_user_without_a_cart_is_none() {
     let s = service();
     let got = client(HttpCartConfig::new(s.url()))
         .fetch_cart(&user("nobody"), None)
+        .await
         .unwrap();
     assert_eq!(got, None);
     assert_eq!(cart_reads(&s).len(), 1, "a 404 is an answer, not retried");
 }
 
-#[test]
-fn numeric_unit_prices_are_malformed() {
+#[tokio::test]
+async fn numeric_unit_prices_are_malformed() {
     let s = service();
     fault(
         &s,
@@ -128,6 +138,7 @@ fn numeric_unit_prices_are_malformed() {
     );
     let err = client(HttpCartConfig::new(s.url()))
         .fetch_cart(&user("alice"), None)
+        .await
         .unwrap_err();
     let CartSourceError::Malformed(reason) = &err else {
         panic!("expected Malformed, got {err:?}");
@@ -140,8 +151,8 @@ fn numeric_unit_prices_are_malformed() {
     );
 }
 
-#[test]
-fn malformed_json_is_malformed_and_a_single_bad_answer_is_retried_away() {
+#[tokio::test]
+async fn malformed_json_is_malformed_and_a_single_bad_answer_is_retried_away() {
     let s = service();
     fault(
         &s,
@@ -151,7 +162,7 @@ fn malformed_json_is_malformed_and_a_single_bad_answer_is_retried_away() {
         },
     );
     let carts = client(HttpCartConfig::new(s.url()));
-    let err = carts.fetch_cart(&user("alice"), None).unwrap_err();
+    let err = carts.fetch_cart(&user("alice"), None).await.unwrap_err();
     assert!(matches!(err, CartSourceError::Malformed(_)), "{err:?}");
     assert_eq!(cart_reads(&s).len(), 2);
 
@@ -164,13 +175,17 @@ fn malformed_json_is_malformed_and_a_single_bad_answer_is_retried_away() {
             ..Faults::default()
         },
     );
-    let cart = carts.fetch_cart(&user("alice"), None).unwrap().unwrap();
+    let cart = carts
+        .fetch_cart(&user("alice"), None)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(cart.user_id, "alice");
     assert_eq!(cart_reads(&s).len(), 2);
 }
 
-#[test]
-fn a_closed_port_is_unavailable_within_the_budget() {
+#[tokio::test]
+async fn a_closed_port_is_unavailable_within_the_budget() {
     let port = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().port()
@@ -182,7 +197,7 @@ fn a_closed_port_is_unavailable_within_the_budget() {
             .with_max_attempts(100),
     );
     let started = Instant::now();
-    let err = carts.fetch_cart(&user("alice"), None).unwrap_err();
+    let err = carts.fetch_cart(&user("alice"), None).await.unwrap_err();
     let elapsed = started.elapsed();
     let CartSourceError::Unavailable(reason) = &err else {
         panic!("expected Unavailable, got {err:?}");
@@ -193,20 +208,26 @@ fn a_closed_port_is_unavailable_within_the_budget() {
     assert!(elapsed <= budget + SLACK, "{elapsed:?}");
 }
 
-#[test]
-fn a_stopped_service_is_unavailable() {
+#[tokio::test]
+async fn a_stopped_service_is_unavailable() {
     let s = service();
     let carts = client(fast_config(s.url()));
-    assert!(carts.fetch_cart(&user("alice"), None).unwrap().is_some());
+    assert!(
+        carts
+            .fetch_cart(&user("alice"), None)
+            .await
+            .unwrap()
+            .is_some()
+    );
     s.stop();
     let started = Instant::now();
-    let err = carts.fetch_cart(&user("alice"), None).unwrap_err();
+    let err = carts.fetch_cart(&user("alice"), None).await.unwrap_err();
     assert!(matches!(err, CartSourceError::Unavailable(_)), "{err:?}");
     assert!(started.elapsed() <= Duration::from_millis(1500) + SLACK);
 }
 
-#[test]
-fn a_slow_service_is_unavailable_within_the_budget() {
+#[tokio::test]
+async fn a_slow_service_is_unavailable_within_the_budget() {
     let s = service();
     fault(
         &s,
@@ -222,7 +243,7 @@ fn a_slow_service_is_unavailable_within_the_budget() {
             .with_retry_budget(budget),
     );
     let started = Instant::now();
-    let err = carts.fetch_cart(&user("alice"), None).unwrap_err();
+    let err = carts.fetch_cart(&user("alice"), None).await.unwrap_err();
     let elapsed = started.elapsed();
     let CartSourceError::Unavailable(reason) = &err else {
         panic!("expected Unavailable, got {err:?}");
@@ -235,8 +256,8 @@ fn a_slow_service_is_unavailable_within_the_budget() {
     assert!(elapsed <= budget + SLACK, "{elapsed:?}");
 }
 
-#[test]
-fn one_slow_answer_is_retried_away() {
+#[tokio::test]
+async fn one_slow_answer_is_retried_away() {
     let s = service();
     fault(
         &s,
@@ -247,12 +268,16 @@ fn one_slow_answer_is_retried_away() {
         },
     );
     let carts = client(fast_config(s.url()));
-    let cart = carts.fetch_cart(&user("alice"), None).unwrap().unwrap();
+    let cart = carts
+        .fetch_cart(&user("alice"), None)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(cart.user_id, "alice");
 }
 
-#[test]
-fn server_errors_are_retried_until_the_service_recovers() {
+#[tokio::test]
+async fn server_errors_are_retried_until_the_service_recovers() {
     let s = service();
     fault(
         &s,
@@ -265,6 +290,7 @@ fn server_errors_are_retried_until_the_service_recovers() {
     let carts = client(HttpCartConfig::new(s.url()));
     let cart = carts
         .fetch_cart(&user("alice"), Some("req-recover-1"))
+        .await
         .unwrap()
         .unwrap();
     assert_eq!(cart.user_id, "alice");
@@ -278,8 +304,8 @@ fn server_errors_are_retried_until_the_service_recovers() {
     );
 }
 
-#[test]
-fn persistent_server_errors_stop_at_max_attempts() {
+#[tokio::test]
+async fn persistent_server_errors_stop_at_max_attempts() {
     let s = service();
     fault(
         &s,
@@ -293,7 +319,7 @@ fn persistent_server_errors_stop_at_max_attempts() {
             .with_max_attempts(3)
             .with_retry_budget(Duration::from_secs(10)),
     );
-    let err = carts.fetch_cart(&user("alice"), None).unwrap_err();
+    let err = carts.fetch_cart(&user("alice"), None).await.unwrap_err();
     let CartSourceError::Unavailable(reason) = &err else {
         panic!("expected Unavailable, got {err:?}");
     };
@@ -302,16 +328,20 @@ fn persistent_server_errors_stop_at_max_attempts() {
     assert_eq!(cart_reads(&s).len(), 3);
 }
 
-#[test]
-fn request_id_and_accept_reach_the_service() {
+#[tokio::test]
+async fn request_id_and_accept_reach_the_service() {
     let s = service();
     let carts = client(HttpCartConfig::new(s.url()));
     carts
         .fetch_cart(&user("bob"), Some("0190f3a4-trace-77"))
+        .await
         .unwrap();
-    carts.fetch_cart(&user("bob"), None).unwrap();
+    carts.fetch_cart(&user("bob"), None).await.unwrap();
     // An id that cannot be a header value is left out; the fetch still works.
-    carts.fetch_cart(&user("bob"), Some("bad\nid")).unwrap();
+    carts
+        .fetch_cart(&user("bob"), Some("bad\nid"))
+        .await
+        .unwrap();
     let reads = cart_reads(&s);
     assert_eq!(reads.len(), 3);
     assert_eq!(reads[0].request_id.as_deref(), Some("0190f3a4-trace-77"));
@@ -320,35 +350,41 @@ fn request_id_and_accept_reach_the_service() {
     assert_eq!(reads[2].request_id, None);
 }
 
-#[test]
-fn user_ids_are_percent_encoded() {
+#[tokio::test]
+async fn user_ids_are_percent_encoded() {
     let s = service();
     let carts = client(HttpCartConfig::new(s.url()));
     let dave = user("dave@example.com");
     assert!(carts.cart_url(&dave).ends_with("/carts/dave%40example.com"));
-    let cart = carts.fetch_cart(&dave, None).unwrap().unwrap();
+    let cart = carts.fetch_cart(&dave, None).await.unwrap().unwrap();
     assert_eq!(cart.user_id, "dave@example.com");
     assert_eq!(cart_reads(&s)[0].path, "/carts/dave%40example.com");
 }
 
-#[test]
-fn user_ids_with_dots_are_ordinary_segments() {
+#[tokio::test]
+async fn user_ids_with_dots_are_ordinary_segments() {
     // `.` and `..` would be resolved as dot segments by any URL parser; the engine refuses
     // them as user ids, so they never reach the client.
     assert!(UserId::new(".").is_err() && UserId::new("..").is_err());
     let s = service();
     let carts = client(HttpCartConfig::new(s.url()));
-    assert_eq!(carts.fetch_cart(&user("..."), None).unwrap(), None);
+    assert_eq!(carts.fetch_cart(&user("..."), None).await.unwrap(), None);
     assert_eq!(cart_reads(&s).len(), 1);
 }
 
-#[test]
-fn a_base_url_with_a_path_prefix_and_trailing_slash_works() {
+#[tokio::test]
+async fn a_base_url_with_a_path_prefix_and_trailing_slash_works() {
     let s = service();
     let carts = client(HttpCartConfig::new(format!("{}/", s.url())));
-    assert!(carts.fetch_cart(&user("alice"), None).unwrap().is_some());
+    assert!(
+        carts
+            .fetch_cart(&user("alice"), None)
+            .await
+            .unwrap()
+            .is_some()
+    );
     let prefixed = client(HttpCartConfig::new(format!("{}/api", s.url())));
-    let err = prefixed.fetch_cart(&user("alice"), None).unwrap();
+    let err = prefixed.fetch_cart(&user("alice"), None).await.unwrap();
     // The example service has no /api prefix, so it answers 404 (its unknown-route answer).
     assert_eq!(err, None);
     assert_eq!(
@@ -357,8 +393,8 @@ fn a_base_url_with_a_path_prefix_and_trailing_slash_works() {
     );
 }
 
-#[test]
-fn the_bearer_token_is_sent_and_a_refusal_is_not_retried() {
+#[tokio::test]
+async fn the_bearer_token_is_sent_and_a_refusal_is_not_retried() {
     let s = service_with(ServiceOptions {
         auth_token: Some("cart-secret".into()),
         admin_endpoints: false,
@@ -367,13 +403,14 @@ fn the_bearer_token_is_sent_and_a_refusal_is_not_retried() {
     assert!(
         with_token
             .fetch_cart(&user("alice"), None)
+            .await
             .unwrap()
             .is_some()
     );
 
     s.state().clear_requests();
     let without = client(HttpCartConfig::new(s.url()));
-    let err = without.fetch_cart(&user("alice"), None).unwrap_err();
+    let err = without.fetch_cart(&user("alice"), None).await.unwrap_err();
     let CartSourceError::Unavailable(reason) = &err else {
         panic!("expected Unavailable, got {err:?}");
     };
@@ -382,8 +419,8 @@ fn the_bearer_token_is_sent_and_a_refusal_is_not_retried() {
     assert!(!format!("{with_token:?}").contains("cart-secret"));
 }
 
-#[test]
-fn bad_configurations_are_refused() {
+#[tokio::test]
+async fn bad_configurations_are_refused() {
     let code = |config: HttpCartConfig| HttpCartSource::new(config).unwrap_err().code();
     assert_eq!(
         code(HttpCartConfig::new("localhost:8081")),
@@ -411,19 +448,28 @@ fn bad_configurations_are_refused() {
     ));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn works_from_a_runtime_through_the_blocking_pool() {
-    let s = service();
-    // Built and dropped on an async worker: must not panic.
-    let carts = std::sync::Arc::new(client(HttpCartConfig::new(s.url())));
-    let shared = carts.clone();
-    let cart = tokio::task::spawn_blocking(move || shared.fetch_cart(&user("bob"), Some("rt-1")))
-        .await
-        .unwrap()
-        .unwrap()
-        .unwrap();
-    assert_eq!(cart.currency, "EUR");
-    drop(carts);
-    let fresh = client(HttpCartConfig::new(s.url()));
-    drop(fresh);
+#[tokio::test(flavor = "current_thread")]
+async fn fetches_wait_without_holding_the_only_thread() {
+    // One slow answer and one quick one on a runtime with a single thread: the quick one is
+    // answered while the slow one waits, which a blocking client could not do.
+    let slow = service();
+    fault(
+        &slow,
+        Faults {
+            delay_ms: 400,
+            ..Faults::default()
+        },
+    );
+    let quick = service();
+    let slow_carts = client(HttpCartConfig::new(slow.url()));
+    let quick_carts = client(HttpCartConfig::new(quick.url()));
+    let bob = user("bob");
+    let started = Instant::now();
+    let (slow_cart, quick_at) = tokio::join!(slow_carts.fetch_cart(&bob, Some("rt-1")), async {
+        quick_carts.fetch_cart(&bob, None).await.unwrap().unwrap();
+        started.elapsed()
+    });
+    assert_eq!(slow_cart.unwrap().unwrap().currency, "EUR");
+    assert!(quick_at < Duration::from_millis(300), "{quick_at:?}");
+    assert!(started.elapsed() >= Duration::from_millis(400));
 }

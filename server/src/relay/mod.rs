@@ -12,17 +12,15 @@
 //! deduplicate by the envelope's `eventId`; an order's events never arrive out of sequence
 //! relative to each other except as such repeats of earlier ones.
 
-mod backoff;
 mod envelope;
 mod kafka;
 pub mod process;
 
 use std::time::{Duration, Instant};
 
-use orderly::{OrderService, OrderlyError, OutboxEvent};
+use orderly::{OrderService, OrderlyError, OutboxEvent, RetryPolicy};
 use tokio::sync::watch;
 
-use backoff::Backoff;
 pub use envelope::Envelope;
 pub(crate) use kafka::client_config;
 pub use kafka::{KafkaConfig, KafkaPublisher, PublishError};
@@ -93,10 +91,14 @@ enum Round {
     Standby,
 }
 
+/// Pauses after failed rounds: 100 ms doubling to 10 s, for as long as the failures last.
+const FAILURE_RETRY: RetryPolicy = RetryPolicy::new(u32::MAX, Duration::MAX)
+    .with_delays(Duration::from_millis(100), Duration::from_secs(10));
+
 /// Runs the relay until `stop` turns true (or its sender is dropped), then releases the lease.
 pub async fn run(service: OrderService, config: RelayConfig, mut stop: watch::Receiver<bool>) {
     tracing::info!(topic = %config.kafka.topic, owner = %config.owner, "outbox relay started");
-    let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(10));
+    let mut failures = FAILURE_RETRY.start();
     let mut publisher: Option<KafkaPublisher> = None;
     loop {
         if *stop.borrow() {
@@ -104,12 +106,12 @@ pub async fn run(service: OrderService, config: RelayConfig, mut stop: watch::Re
         }
         let wait = match round(&service, &config, &mut publisher).await {
             Ok(Round::Published(n)) => {
-                backoff.reset();
+                failures = FAILURE_RETRY.start();
                 tracing::debug!(events = n, "published");
                 continue;
             }
             Ok(Round::Idle) => {
-                backoff.reset();
+                failures = FAILURE_RETRY.start();
                 config.idle_poll
             }
             Ok(Round::Standby) => config.lease_ttl / 3,
@@ -118,7 +120,7 @@ pub async fn run(service: OrderService, config: RelayConfig, mut stop: watch::Re
                     // Reconnect from scratch: the broker may have restarted or moved.
                     publisher = None;
                 }
-                let delay = backoff.next_delay();
+                let delay = failures.next().unwrap_or(FAILURE_RETRY.max_delay);
                 tracing::warn!(error = %e, code = e.code(), retry_in_ms = delay.as_millis() as u64, "outbox relay round failed");
                 delay
             }

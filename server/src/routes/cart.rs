@@ -5,11 +5,11 @@ use axum::extract::State;
 use orderly::{OrderlyError, UserId};
 
 use crate::auth::Authenticated;
-use crate::blocking;
 use crate::dto::CartDto;
 use crate::extract::ApiPath;
 use crate::problem::Problem;
 use crate::state::AppState;
+use crate::{blocking, carts};
 
 /// A user's cart from the Cart Service, validated and totalled. A user without a cart gets
 /// an empty one.
@@ -33,6 +33,8 @@ pub async fn get_cart(
     ApiPath(user): ApiPath<String>,
 ) -> Result<Json<CartDto>, Problem> {
     let user = UserId::new(user).map_err(OrderlyError::from)?;
-    let cart = blocking::run(&state, move |service| service.cart(&caller, &user)).await?;
+    let service = carts::engine_for(&state, &caller, &user).await;
+    let cart =
+        blocking::run_with(&state, service, move |service| service.cart(&caller, &user)).await?;
     Ok(Json(cart.into()))
 }

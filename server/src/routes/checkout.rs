@@ -4,11 +4,11 @@ use axum::Json;
 use axum::extract::State;
 
 use crate::auth::Authenticated;
-use crate::blocking;
 use crate::dto::{CheckoutBody, CheckoutDto};
 use crate::extract::ApiJson;
 use crate::problem::Problem;
 use crate::state::AppState;
+use crate::{blocking, carts};
 
 /// Validates the cart, address and payment method and prices the order. The quote can be
 /// ordered with its `checkoutId` until it expires.
@@ -32,6 +32,10 @@ pub async fn checkout(
     ApiJson(body): ApiJson<CheckoutBody>,
 ) -> Result<Json<CheckoutDto>, Problem> {
     let request = body.into_request()?;
-    let quote = blocking::run(&state, move |service| service.checkout(&caller, &request)).await?;
+    let service = carts::engine_for(&state, &caller, &request.user_id).await;
+    let quote = blocking::run_with(&state, service, move |service| {
+        service.checkout(&caller, &request)
+    })
+    .await?;
     Ok(Json(quote.into()))
 }

@@ -18,6 +18,7 @@ use axum::routing::{get, post};
 use crate::problem::{Problem, problem_fallback};
 use crate::request_id::request_id;
 use crate::state::AppState;
+use crate::timeout::request_timeout;
 
 /// The whole API. Tests drive it with `tower::ServiceExt::oneshot`; `serve` puts it on a
 /// socket.
@@ -45,6 +46,10 @@ pub fn app(state: AppState) -> Router {
             get(analytics::orders_by_status),
         )
         .fallback(not_found)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            request_timeout,
+        ))
         .layer(middleware::from_fn(problem_fallback))
         .layer(middleware::from_fn(request_id))
         .with_state(state)

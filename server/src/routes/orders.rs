@@ -11,12 +11,12 @@ use utoipa::IntoParams;
 
 use super::versioning::{document_response, expected_version, json_response, order_response};
 use crate::auth::Authenticated;
-use crate::blocking;
 use crate::dto::{OrderDto, OrderPageDto, PlaceOrderBody, parse_status};
 use crate::etag::IfMatchHeader;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, IdempotencyKeyHeader, order_id};
 use crate::problem::Problem;
 use crate::state::AppState;
+use crate::{blocking, carts};
 
 /// Places an order from the user's cart, or from a checkout quote. Exactly one order per
 /// `Idempotency-Key` (scoped to the user): repeating the request returns the same order.
@@ -50,7 +50,8 @@ pub async fn place_order(
     ApiJson(body): ApiJson<PlaceOrderBody>,
 ) -> Result<Response, Problem> {
     let request = body.into_request()?;
-    let placement = blocking::run(&state, move |service| {
+    let service = carts::engine_for(&state, &caller, &request.user_id).await;
+    let placement = blocking::run_with(&state, service, move |service| {
         service.place_order(&caller, &request, &key)
     })
     .await?;

@@ -78,6 +78,9 @@ pub async fn put_status(
     let to = body.status.into();
     let note = body.note;
     let order = blocking::run(&state, move |service| {
+        // Who may act is decided before If-Match is weighed: a customer is refused with 403
+        // whatever the header says.
+        service.authorize_status_update(&caller)?;
         let update = StatusUpdate {
             note,
             expected_version: expected_version(service, &caller, &id, &if_match)?,

@@ -23,7 +23,8 @@ use axum::http::{HeaderMap, Request};
 use http_body_util::BodyExt as _;
 use orderly::service::OrderServiceBuilder;
 use orderly::{CartSource, InMemoryCarts, OrderService, RawCart, RawCartItem, Role, Store};
-use orderly_server::{AppState, Authenticator, app};
+use orderly_server::cart_client::HttpCartSource;
+use orderly_server::{AppState, Authenticator, NoCartService, app};
 use serde_json::{Value, json};
 use tower::ServiceExt as _;
 
@@ -112,6 +113,15 @@ impl Harness {
             auth,
             _store: store,
         }
+    }
+
+    /// A harness whose carts come from the Cart Service through `client`, fetched
+    /// asynchronously before each engine call, as the binary does.
+    pub fn with_cart_service(client: HttpCartSource) -> Harness {
+        let mut h = Harness::new(Arc::new(NoCartService));
+        h.state = h.state.clone().with_cart_service(client);
+        h.router = app(h.state.clone());
+        h
     }
 
     /// A harness whose carts live in memory (no Cart Service involved).

@@ -24,6 +24,7 @@ use crate::error::{OrderlyError, Result};
 use crate::ids::{IdGenerator, UserId, UuidV7Generator};
 use crate::model::{Caller, Cart};
 use crate::pricing::PricingPolicy;
+use crate::retry::RetryPolicy;
 use crate::store::Store;
 use crate::validation;
 
@@ -32,22 +33,24 @@ use crate::validation;
 pub struct ServiceConfig {
     /// How long a checkout quote can be ordered from. Default 15 minutes.
     pub checkout_ttl_ms: i64,
-    /// Attempts for a store call that failed transiently (busy, deadlock, lost connection).
-    /// Default 5.
-    pub store_attempts: u32,
-    /// How long after a call's first attempt a new attempt may still start. Stores also wait
-    /// inside one attempt (SQLite's busy timeout, MySQL's lock-wait timeout and its own
-    /// deadlock retries), so attempts alone would let a long lock hold a caller for minutes;
-    /// this bounds it to about one slow attempt past the budget. Default 2 s.
-    pub store_retry_budget: Duration,
+    /// Retries of a store call that failed transiently (busy, deadlock, lock wait, lost
+    /// connection). Stores do not retry on their own and bound each wait for a lock, so this
+    /// is the only retry and `attempt_time` bounds one attempt: no store call outlives the
+    /// budget. Default [`DEFAULT_STORE_RETRY`].
+    pub store_retry: RetryPolicy,
 }
+
+/// Up to 5 attempts within 2 s, pauses from 5 ms doubling to 200 ms, and no attempt started
+/// unless 1 s is left (MySQL waits at most 1 s for a row lock, SQLite 50 ms for the write lock).
+pub const DEFAULT_STORE_RETRY: RetryPolicy = RetryPolicy::new(5, Duration::from_secs(2))
+    .with_delays(Duration::from_millis(5), Duration::from_millis(200))
+    .with_attempt_time(Duration::from_secs(1));
 
 impl Default for ServiceConfig {
     fn default() -> Self {
         ServiceConfig {
             checkout_ttl_ms: 15 * 60 * 1000,
-            store_attempts: 5,
-            store_retry_budget: Duration::from_secs(2),
+            store_retry: DEFAULT_STORE_RETRY,
         }
     }
 }
@@ -103,6 +106,23 @@ impl OrderService {
                 config: ServiceConfig::default(),
             },
         }
+    }
+
+    /// This engine reading carts from `carts` instead: a cheap copy sharing the store, policy,
+    /// clock and ids. Front ends that fetch carts asynchronously call the engine through one
+    /// of these with a [`FetchedCart`](crate::FetchedCart).
+    pub fn with_carts(&self, carts: Arc<dyn CartSource>) -> OrderService {
+        OrderService {
+            carts,
+            ..self.clone()
+        }
+    }
+
+    /// Whether `caller` may act for `user` (themselves, or anyone for staff). Every call that
+    /// names a user checks this itself; front ends ask it only to skip work, such as fetching
+    /// a cart, for a request the engine will refuse.
+    pub fn may_act_for(&self, caller: &Caller, user: &UserId) -> Result<()> {
+        self.authorize_user(caller, user)
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

@@ -45,6 +45,13 @@ impl OrderService {
         self.change_status(caller, id, OrderStatus::Cancelled, reason, expected_version)
     }
 
+    /// Whether `caller` may change order statuses at all (only staff may). Front ends that
+    /// evaluate a precondition before [`update_status`](Self::update_status) ask this first,
+    /// so that a caller who may not act is refused the same way whatever the precondition.
+    pub fn authorize_status_update(&self, caller: &Caller) -> Result<()> {
+        self.require_staff(caller, "update order status")
+    }
+
     /// Moves an order along the status machine. Only staff may. With `expected_version`, the
     /// update applies only if the order is still at that version (`VersionConflict` if not).
     pub fn update_status(
@@ -54,7 +61,7 @@ impl OrderService {
         to: OrderStatus,
         update: &StatusUpdate,
     ) -> Result<Order> {
-        self.require_staff(caller, "update order status")?;
+        self.authorize_status_update(caller)?;
         self.change_status(
             caller,
             id,
@@ -78,7 +85,7 @@ impl OrderService {
         // Optimistic concurrency: compute the change from what we read and apply it only if
         // the order is still at that version; otherwise read again (unless the caller pinned
         // a version, in which case that is their conflict to resolve).
-        let attempts = self.config.store_attempts.max(1) * 4;
+        let attempts = self.config.store_retry.max_attempts.max(1) * 4;
         for _ in 0..attempts {
             let current = self.order(caller, id)?;
             if let Some(expected) = expected_version

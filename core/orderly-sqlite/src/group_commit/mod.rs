@@ -20,7 +20,6 @@ use parking_lot::{Condvar, FairMutex, FairMutexGuard, MappedFairMutexGuard, Mute
 use rusqlite::Connection;
 
 use crate::error::OpError;
-use crate::retry;
 
 /// How a write's own work ends.
 pub(crate) enum Finish<T> {
@@ -216,7 +215,9 @@ impl Writer {
     /// lock); counts the caller in and returns the batch's epoch.
     fn join_batch(&mut self) -> Result<u64, OpError> {
         if self.batch.is_none() {
-            retry::on_busy(|| Ok(self.conn.execute_batch("BEGIN IMMEDIATE")?))?;
+            // Busy past the busy timeout fails the call as contention, which the engine
+            // retries as a whole if its deadline allows.
+            self.conn.execute_batch("BEGIN IMMEDIATE")?;
             self.batch = Some(Batch {
                 epoch: self.next_epoch,
                 members: 0,
