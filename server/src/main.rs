@@ -128,7 +128,7 @@ fn run_server(cli: &Cli, auth: Authenticator) -> ExitCode {
     warn_if_not_durable(&service);
     let read_threads = cli
         .read_threads
-        .unwrap_or_else(|| default_read_threads(service.store().backend()));
+        .unwrap_or_else(|| default_read_threads(&service.store().capabilities()));
     let state = match AppState::with_read_threads(service, auth, read_threads) {
         Ok(state) => state,
         Err(e) => {

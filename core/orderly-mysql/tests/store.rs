@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use mysql::prelude::Queryable;
 use orderly_core::analytics::RollupDelta;
+use orderly_core::store::prelude::*;
 use orderly_core::store::{ChangeOutcome, InsertOutcome, NewOrder, OrderChange};
 use orderly_core::{
     Caller, Currency, InMemoryCarts, OrderStatus, StatusUpdate, Store, StoreErrorKind, TopBy,
@@ -188,7 +189,8 @@ fn upgrading_adds_null_notes_to_stored_milestones() {
         (legacy.to_string(), order.id.to_string()),
     )
     .unwrap();
-    raw.query_drop("DELETE FROM schema_migrations WHERE version = 3")
+    // Back to version 2: every later migration runs again, and must be idempotent.
+    raw.query_drop("DELETE FROM schema_migrations WHERE version >= 3")
         .unwrap();
 
     let reopened = MysqlStore::open(fx.db.url()).unwrap();

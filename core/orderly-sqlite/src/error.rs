@@ -47,7 +47,7 @@ impl OpError {
 
     pub(crate) fn into_store_error(self) -> StoreError {
         match self {
-            OpError::Sql(e) => StoreError::new(sql_kind(&e), BACKEND, e.to_string()),
+            OpError::Sql(e) => StoreError::new(sql_kind(&e), BACKEND, e.to_string()).with_source(e),
             OpError::Corrupt(m) => StoreError::new(StoreErrorKind::Corrupt, BACKEND, m),
             OpError::Encode(m) => StoreError::new(StoreErrorKind::Other, BACKEND, m),
             OpError::Migration(m) => StoreError::new(StoreErrorKind::Migration, BACKEND, m),

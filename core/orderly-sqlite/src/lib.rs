@@ -76,12 +76,13 @@
 
 mod checkouts;
 mod codec;
+mod config;
+mod confirmations;
 mod connection;
 mod error;
 mod group_commit;
-mod lease;
-mod migrations;
-mod options;
+mod leases;
+mod migrate;
 mod orders;
 mod outbox;
 mod pool;
@@ -89,9 +90,9 @@ mod retry;
 mod rollups;
 mod store;
 
+pub use config::{SqliteOptions, Synchronous};
 pub use group_commit::GroupCommitStats;
-pub use migrations::SCHEMA_VERSION;
-pub use options::{SqliteOptions, Synchronous};
+pub use migrate::SCHEMA_VERSION;
 pub use store::SqliteStore;
 
 #[cfg(test)]
