@@ -158,6 +158,10 @@ fn run_server(cli: &Cli, auth: Authenticator) -> ExitCode {
         let relay = relay_process::spawn_in_server(cli, state.service());
         let notifier =
             orderly_server::notify::process::spawn_in_server(notify_config, state.service());
+        let retention = orderly_server::retention::spawn(
+            state.service(),
+            orderly_server::retention::RetentionConfig::keeping(cli.retention),
+        );
         let signal = async move {
             shutdown::signal().await;
             let _ = stopping.send(true);
@@ -175,6 +179,7 @@ fn run_server(cli: &Cli, auth: Authenticator) -> ExitCode {
         };
         relay_process::stop(relay).await;
         orderly_server::notify::process::stop(notifier).await;
+        orderly_server::retention::stop(retention).await;
         served
     });
     // Engine calls still running on the blocking pool get a moment to finish; the state (and
