@@ -13,6 +13,8 @@
 //!   times with jittered backoff, then reported as `StoreErrorKind::Contention`.
 //! - The schema is versioned with `PRAGMA user_version`; pending migrations are applied in one
 //!   transaction at open, and a database from a newer build is refused.
+//! - The schema is the MySQL store's: the same tables, columns, names and constraints, and
+//!   the same modules here as there, one per concern.
 //! - An order is one row: its full JSON in `doc`, plus scalar columns for indexes and
 //!   reporting. Money is stored in minor units, times in Unix milliseconds, ids as canonical
 //!   UUID text made by the engine.

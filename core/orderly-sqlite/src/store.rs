@@ -195,11 +195,11 @@ impl OrderStore for SqliteStore {
     }
 
     fn order_document(&self, id: &OrderId) -> StoreResult<Option<OrderDocument>> {
-        self.read(|conn| orders::by_id(conn, id))
+        self.read(|conn| orders::order(conn, id))
     }
 
     fn order_documents_for_user(&self, query: &HistoryQuery) -> StoreResult<Vec<OrderDocument>> {
-        self.read(|conn| orders::history(conn, query))
+        self.read(|conn| orders::orders_for_user(conn, query))
     }
 
     fn apply_change(&self, change: &OrderChange) -> StoreResult<ChangeOutcome> {
