@@ -6,7 +6,12 @@
 //! it the cases pass after saying they were skipped, except under CI, where they fail.
 
 #![cfg(feature = "mysql")]
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;

@@ -188,10 +188,10 @@ async fn handle_until_stopped(
             }
         };
         stats.records_read.fetch_add(1, Ordering::Relaxed);
-        if let Some((event_id, order)) = placed_order(message.payload()) {
-            if confirm(service, config, event_id, order).await? {
-                stats.confirmations_sent.fetch_add(1, Ordering::Relaxed);
-            }
+        if let Some((event_id, order)) = placed_order(message.payload())
+            && confirm(service, config, event_id, order).await?
+        {
+            stats.confirmations_sent.fetch_add(1, Ordering::Relaxed);
         }
         consumer.store_offset_from_message(&message)?;
     }
