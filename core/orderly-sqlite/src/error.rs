@@ -98,7 +98,11 @@ mod tests {
 
         let dup = failure(&conn, "INSERT INTO t VALUES ('a', 2)");
         assert!(!dup.is_busy());
-        assert_eq!(dup.into_store_error().kind, StoreErrorKind::Constraint);
+        let dup = dup.into_store_error();
+        assert_eq!(dup.kind, StoreErrorKind::Constraint);
+        // The driver's error stays reachable as the source.
+        let source = std::error::Error::source(&dup).map(ToString::to_string);
+        assert_eq!(source.as_deref(), Some(dup.message.as_str()));
 
         let bad_type = failure(&conn, "INSERT INTO t VALUES ('b', 'not a number')");
         assert_eq!(bad_type.into_store_error().kind, StoreErrorKind::Constraint);
