@@ -70,3 +70,16 @@ CREATE TABLE sent_confirmations (
     event_id TEXT    NOT NULL,
     sent_at  INTEGER NOT NULL
 ) STRICT;
+
+-- Earlier workers marked a sent confirmation with a lease 'notify:order-confirmation:{id}'
+-- held for 100 years from the send (3153600000000 ms); those become rows here, with the
+-- order's placed event. Leases expiring after 2065 (1e12 ms past 2033) are such markers; a
+-- claim of a send in progress lasts a minute and is left alone.
+INSERT OR IGNORE INTO sent_confirmations (order_id, user_id, event_id, sent_at)
+    SELECT orders.id, orders.user_id, outbox.event_id, leases.expires_at - 3153600000000
+    FROM leases
+    JOIN orders ON orders.id = substr(leases.name, 27)
+    JOIN outbox ON outbox.order_id = orders.id AND outbox.sequence = 1
+    WHERE leases.name LIKE 'notify:order-confirmation:%' AND leases.expires_at > 3000000000000;
+DELETE FROM leases
+    WHERE name LIKE 'notify:order-confirmation:%' AND expires_at > 3000000000000;

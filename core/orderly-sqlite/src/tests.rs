@@ -158,6 +158,17 @@ fn upgrading_from_version_3_keeps_every_row() {
                  '{\"created_at\":\"2026-09-21T14:13:20.500Z\"}');",
         )
         .unwrap();
+        // A confirmation sent at 1790000005000, marked the old way: a 100-year lease.
+        raw.execute(
+            "INSERT INTO leases VALUES (?1, 'notify-1', 1790000005000 + 3153600000000)",
+            [format!("notify:order-confirmation:{order_id}")],
+        )
+        .unwrap();
+        raw.execute(
+            "INSERT INTO leases VALUES ('relay', 'relay-1', 1790000060000)",
+            [],
+        )
+        .unwrap();
     }
     let store = open(&path);
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
@@ -185,6 +196,21 @@ fn upgrading_from_version_3_keeps_every_row() {
         .top_products(Currency::USD, orderly_core::TopBy::Quantity, 5)
         .unwrap();
     assert_eq!((top[0].product_id.as_str(), top[0].quantity), ("sku-1", 2));
+    let sent = store
+        .sent_confirmation(&new.event.order_id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(sent.event_id, new.event.event_id);
+    assert_eq!(sent.sent_at, Timestamp::from_unix_millis(1_790_000_005_000));
+    let leases: Vec<String> = store
+        .writer()
+        .prepare("SELECT name FROM leases")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(leases, ["relay"]);
     let created: i64 = store
         .writer()
         .query_row(
