@@ -5,13 +5,18 @@
 //! that long. Pending events are never deleted. Each sweep deletes in batches of
 //! [`RetentionConfig::batch`] rows, one short transaction each, so it never holds the writer
 //! (SQLite) or long row locks (MySQL) while requests wait. A failed sweep is logged and tried
-//! again at the next tick; deleting is idempotent, so several servers may sweep the same store.
+//! again at the next tick. Of several servers on one store, the one holding the store lease
+//! [`LEASE`] sweeps (it holds it for one interval and renews it at each tick), so they do not
+//! queue on the same rows; when it stops, another takes over an interval later.
 
 use std::time::Duration;
 
-use orderly::{OrderService, StoreError};
+use orderly::{OrderService, OrderlyError, StoreError};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+
+/// The store lease held by the server that sweeps.
+pub const LEASE: &str = "orderly:retention";
 
 /// Rows deleted per statement.
 pub const DEFAULT_BATCH: u32 = 500;
@@ -61,6 +66,19 @@ pub fn sweep(service: &OrderService, config: &RetentionConfig) -> Result<Purged,
     Ok(Purged { events, checkouts })
 }
 
+/// One sweep by `owner` if it holds (or can take) the sweeping lease, for one interval;
+/// `None` when another owner holds it.
+pub fn sweep_as(
+    service: &OrderService,
+    config: &RetentionConfig,
+    owner: &str,
+) -> Result<Option<Purged>, OrderlyError> {
+    if !service.acquire_lease(LEASE, owner, config.every)? {
+        return Ok(None);
+    }
+    Ok(Some(sweep(service, config)?))
+}
+
 /// Runs `purge` until a batch comes back short; returns the total.
 fn drain(
     mut purge: impl FnMut() -> Result<u64, StoreError>,
@@ -83,16 +101,17 @@ pub async fn run(service: OrderService, config: RetentionConfig, mut stop: watch
         every_secs = config.every.as_secs(),
         "retention sweeps started"
     );
+    let owner = format!("retention-{}", uuid::Uuid::now_v7());
     loop {
         if *stop.borrow() {
             break;
         }
         let swept = {
-            let service = service.clone();
-            tokio::task::spawn_blocking(move || sweep(&service, &config)).await
+            let (service, owner) = (service.clone(), owner.clone());
+            tokio::task::spawn_blocking(move || sweep_as(&service, &config, &owner)).await
         };
         match swept {
-            Ok(Ok(purged)) if purged != Purged::default() => {
+            Ok(Ok(Some(purged))) if purged != Purged::default() => {
                 tracing::info!(
                     events = purged.events,
                     checkouts = purged.checkouts,

@@ -87,6 +87,44 @@ fn a_sweep_keeps_what_is_younger_than_the_retention() {
     assert_eq!(pending[0].event_id, ids[4]);
 }
 
+/// Of two servers on one store, one sweeps per interval; the other takes over once the
+/// first stopped renewing.
+#[test]
+fn one_server_at_a_time_sweeps() {
+    let env = Env::new(&memory_store);
+    let config = RetentionConfig {
+        keep: KEEP,
+        every: Duration::from_secs(600),
+        batch: 10,
+    };
+    assert_eq!(
+        retention::sweep_as(&env.service, &config, "server-a").unwrap(),
+        Some(Purged::default())
+    );
+    assert_eq!(
+        retention::sweep_as(&env.service, &config, "server-b").unwrap(),
+        None
+    );
+    // server-a renews at its next tick.
+    env.advance(600_000);
+    assert!(
+        retention::sweep_as(&env.service, &config, "server-a")
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(
+        retention::sweep_as(&env.service, &config, "server-b").unwrap(),
+        None
+    );
+    // server-a is gone: an interval later server-b sweeps.
+    env.advance(600_000);
+    assert!(
+        retention::sweep_as(&env.service, &config, "server-b")
+            .unwrap()
+            .is_some()
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_task_sweeps_on_its_schedule_until_stopped() {
     let env = Env::new(&memory_store);
