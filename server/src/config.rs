@@ -117,6 +117,16 @@ pub struct Cli {
     )]
     pub store_queue: u32,
 
+    /// How long delivered outbox events and expired checkout quotes are kept before the
+    /// server's retention sweeps (every 10 minutes) delete them: 90s, 30m, 12h, 7d, ...
+    #[arg(
+        long = "retention",
+        env = "ORDERLY_RETENTION",
+        default_value = "7d",
+        value_parser = parse_ttl
+    )]
+    pub retention: Duration,
+
     /// SMTP server for order confirmation emails (plain SMTP, e.g. a local relay). With
     /// --kafka-brokers, the server also runs the email worker; `orderly-server notify` runs
     /// only the worker.

@@ -63,6 +63,7 @@ pub mod problem;
 pub mod read_pool;
 pub mod relay;
 pub mod request_id;
+pub mod retention;
 pub mod routes;
 pub mod shutdown;
 pub mod state;

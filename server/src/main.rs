@@ -131,7 +131,7 @@ fn run_server(cli: &Cli, auth: Authenticator) -> ExitCode {
     warn_if_not_durable(&service);
     let read_threads = cli
         .read_threads
-        .unwrap_or_else(|| default_read_threads(service.store().backend()));
+        .unwrap_or_else(|| default_read_threads(&service.store().capabilities()));
     let limits = cli.limits();
     let open_files = orderly_server::fd_limit::raise_open_files_limit();
     if let Some(open_files) = open_files {
@@ -179,6 +179,10 @@ fn run_server(cli: &Cli, auth: Authenticator) -> ExitCode {
         let relay = relay_process::spawn_in_server(cli, state.service());
         let notifier =
             orderly_server::notify::process::spawn_in_server(notify_config, state.service());
+        let retention = orderly_server::retention::spawn(
+            state.service(),
+            orderly_server::retention::RetentionConfig::keeping(cli.retention),
+        );
         let signal = async move {
             shutdown::signal().await;
             let _ = stopping.send(true);
@@ -196,6 +200,7 @@ fn run_server(cli: &Cli, auth: Authenticator) -> ExitCode {
         };
         relay_process::stop(relay).await;
         orderly_server::notify::process::stop(notifier).await;
+        orderly_server::retention::stop(retention).await;
         served
     });
     // Engine calls still running on the blocking pool get a moment to finish; the state (and

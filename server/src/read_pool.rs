@@ -13,28 +13,35 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
-/// Read threads on stores whose reads wait on a network (MySQL), unless told otherwise.
+use orderly::store::StoreCapabilities;
+
+/// Read threads on stores whose reads wait on a network (MySQL, or any store behind a remote
+/// cache), unless told otherwise.
 pub const NETWORK_STORE_READ_THREADS: u16 = 4;
 
-/// At most this many read threads on SQLite by default: its read connections.
+/// At most this many read threads on a local store (SQLite) by default.
 pub const SQLITE_MAX_READ_THREADS: u16 = 4;
 
-/// How many read threads a server on `backend` (`Store::backend`) runs unless told otherwise.
+/// How many read threads a server on a store with `capabilities` runs unless told otherwise.
 ///
-/// A SQLite read is CPU work: one thread per core, at most one per read connection. More
-/// threads than cores only take turns on them (on a 2-core machine, 4 threads served
+/// A local read (SQLite) is CPU work: one thread per core, at most one per read connection.
+/// More threads than cores only take turns on them (on a 2-core machine, 4 threads served
 /// `GET /order/{id}` at 8 connections about 15 % slower than 2), and more than the read
-/// connections only wait for one. Other stores' reads mostly wait on the network, so they get
-/// [`NETWORK_STORE_READ_THREADS`] whatever the cores; raise it with the pool size when the
-/// database is far away.
-pub fn default_read_threads(backend: &str) -> u16 {
-    if backend != "sqlite" {
+/// connections only wait for one. Reads that wait on the network (a database server, a cache
+/// in front of any store) get [`NETWORK_STORE_READ_THREADS`] whatever the cores; raise it with
+/// the pool size when the database is far away.
+pub fn default_read_threads(capabilities: &StoreCapabilities) -> u16 {
+    if capabilities.reads_wait_on_network {
         return NETWORK_STORE_READ_THREADS;
     }
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    u16::try_from(cores).map_or(SQLITE_MAX_READ_THREADS, |c| {
-        c.clamp(1, SQLITE_MAX_READ_THREADS)
-    })
+    let connections = capabilities
+        .max_concurrent_reads
+        .unwrap_or(usize::from(SQLITE_MAX_READ_THREADS));
+    let threads = cores
+        .min(connections)
+        .min(usize::from(SQLITE_MAX_READ_THREADS));
+    u16::try_from(threads.max(1)).unwrap_or(SQLITE_MAX_READ_THREADS)
 }
 
 type Job = Box<dyn FnOnce() + Send + 'static>;
@@ -222,8 +229,14 @@ mod tests {
     fn sqlite_gets_a_thread_per_core_up_to_its_read_connections_others_a_fixed_few() {
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         let expected = cores.min(usize::from(SQLITE_MAX_READ_THREADS));
-        assert_eq!(usize::from(default_read_threads("sqlite")), expected);
-        assert_eq!(default_read_threads("mysql"), NETWORK_STORE_READ_THREADS);
+        let sqlite = StoreCapabilities::local(4);
+        assert_eq!(usize::from(default_read_threads(&sqlite)), expected);
+        assert_eq!(default_read_threads(&StoreCapabilities::local(1)), 1);
+        let mysql = StoreCapabilities::networked(16);
+        assert_eq!(default_read_threads(&mysql), NETWORK_STORE_READ_THREADS);
+        // A cache in front of SQLite: reads wait on the cache server.
+        let cached = sqlite.with_reads_over_network();
+        assert_eq!(default_read_threads(&cached), NETWORK_STORE_READ_THREADS);
     }
 
     #[test]

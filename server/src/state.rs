@@ -36,7 +36,7 @@ impl AppState {
     /// If the operating system refuses to start a thread; see [`AppState::with_read_threads`].
     #[allow(clippy::expect_used)] // Only a machine out of threads fails here, at start-up.
     pub fn new(service: OrderService, auth: Authenticator) -> Self {
-        let threads = default_read_threads(service.store().backend());
+        let threads = default_read_threads(&service.store().capabilities());
         Self::with_read_threads(service, auth, threads).expect("cannot start the read threads")
     }
 

@@ -4,7 +4,8 @@
 //! writing a maildir): exactly one message per order, with its content.
 //!
 //! The check runs once both groups have committed the end of every partition (each worker read
-//! everything) and the workers have stopped, so no email can still be on its way.
+//! everything) and the workers have stopped, so no email can still be on its way. A second test
+//! restarts a worker and counts what it reads: only what arrived since it stopped.
 //!
 //! Needs Kafka's jars (`source scripts/kafka.sh && ensure_kafka`) and a Python with aiosmtpd
 //! (`$ORDERLY_AIOSMTPD_PYTHON`, else the repository's `.venv`). Without them the test fails
@@ -20,6 +21,8 @@
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use orderly::{OrderStatus, StatusUpdate};
@@ -213,7 +216,7 @@ async fn one_confirmation_per_order_even_when_events_arrive_twice() {
         ],
     );
     let bob = env.place("bob@example.com", "b");
-    let _nobody = env.place_simple("carol", "c");
+    let nobody = env.place_simple("carol", "c");
     env.service
         .update_status(
             &admin(),
@@ -301,4 +304,92 @@ async fn one_confirmation_per_order_even_when_events_arrive_twice() {
     // The HTML part escapes what it shows.
     assert!(bob_mail.contains("Grinder &lt;Pro&gt;"));
     assert!(bob_mail.contains("3 x Filter papers"));
+
+    // Each sent confirmation is recorded with the event it answered; no address, no record.
+    for order in [&alice, &bob] {
+        let sent = env.service.sent_confirmation(&order.id).unwrap().unwrap();
+        let placed = events
+            .iter()
+            .find(|e| e.order_id == order.id && e.sequence == 1)
+            .unwrap();
+        assert_eq!(sent.event_id, placed.event_id);
+    }
+    assert_eq!(env.service.sent_confirmation(&nobody.id).unwrap(), None);
+}
+
+fn worker_config(brokers: &[String], group: &str) -> NotifyConfig {
+    NotifyConfig {
+        brokers: brokers.to_vec(),
+        topic: TOPIC.into(),
+        group_id: group.into(),
+        kafka_options: Vec::new(),
+        // Never reached: these orders have no email address.
+        smtp_host: "127.0.0.1".into(),
+        smtp_port: 9,
+        from: "Orderly <orders@example.com>".parse().unwrap(),
+        claim_ttl: Duration::from_secs(60),
+    }
+}
+
+/// Runs a worker of `group` until the group has read the whole topic, then stops it; returns
+/// what it read.
+async fn read_to_the_end(env: &Env, broker: &Broker, group: &'static str) -> u64 {
+    let stats = Arc::new(notify::WorkerStats::default());
+    let (stop, stopped) = watch::channel(false);
+    let worker = tokio::spawn(notify::run_counting(
+        env.service.clone(),
+        worker_config(&[broker.address()], group),
+        stopped,
+        stats.clone(),
+    ));
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let address = broker.address();
+        let done = tokio::task::spawn_blocking(move || caught_up(&address, TOPIC, group))
+            .await
+            .unwrap();
+        if done == Some(true) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "group {group} did not read every event"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let _ = stop.send(true);
+    tokio::time::timeout(Duration::from_secs(30), worker)
+        .await
+        .expect("the worker stops")
+        .unwrap();
+    stats.records_read.load(Ordering::Relaxed)
+}
+
+/// A restarted worker resumes from its group's committed offsets: it reads what arrived while
+/// it was stopped, and nothing it had read before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_restarted_worker_reads_only_what_arrived_since() {
+    let Some(broker) = Broker::start_or_skip() else {
+        return;
+    };
+    let db = tempfile::tempdir().unwrap();
+    let store =
+        orderly::open_store(&format!("sqlite://{}", db.path().join("o.db").display())).unwrap();
+    let env = Env::new(&move || store.clone());
+    let config = RelayConfig::new(vec![broker.address()], TOPIC);
+    for i in 0..5 {
+        env.place_simple("dave", &format!("k-{i}"));
+    }
+    assert_eq!(relay::drain(&env.service, &config).await.unwrap(), 5);
+    assert_eq!(read_to_the_end(&env, &broker, "notify-restart").await, 5);
+
+    for i in 5..7 {
+        env.place_simple("dave", &format!("k-{i}"));
+    }
+    assert_eq!(relay::drain(&env.service, &config).await.unwrap(), 2);
+    assert_eq!(
+        read_to_the_end(&env, &broker, "notify-restart").await,
+        2,
+        "the restarted worker read again what it had read before"
+    );
 }

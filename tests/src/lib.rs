@@ -95,6 +95,13 @@ macro_rules! conformance_suite {
             released_lease_is_free_at_once,
             leases_are_independent_by_name,
             racing_owners_get_one_lease,
+            // retention
+            delivered_events_are_purged_once_older_than_the_cut_off,
+            delivered_events_are_purged_in_bounded_batches,
+            expired_checkouts_are_purged_in_bounded_batches,
+            one_event_per_order_and_sequence,
+            // sent confirmations
+            a_confirmation_is_recorded_once_per_order,
         );
     };
     (@cases $factory:expr; $($case:ident),* $(,)?) => {

@@ -6,11 +6,18 @@
 //! it the cases pass after saying they were skipped, except under CI, where they fail.
 
 #![cfg(feature = "mysql")]
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use orderly::{InMemoryCarts, Store, StoreErrorKind};
+use mysql::prelude::Queryable;
+use orderly::{InMemoryCarts, SqliteOptions, SqliteStore, Store, StoreErrorKind};
 use orderly_mysql::{MysqlStore, ScratchDatabase};
 
 const URL_VAR: &str = "ORDERLY_TEST_MYSQL_URL";
@@ -95,4 +102,101 @@ fn facade_reports_bad_mysql_urls_and_unreachable_servers_by_code() {
         orderly::OpenError::Store(e) => assert_eq!(e.kind, StoreErrorKind::Connection),
         other => panic!("expected a store error, got {other:?}"),
     }
+}
+
+/// Tables, each with its columns and its unique keys (primary key included), as sorted names.
+#[derive(Debug, PartialEq, Eq)]
+struct Schema {
+    columns: BTreeMap<String, BTreeSet<String>>,
+    unique_keys: BTreeMap<String, BTreeSet<Vec<String>>>,
+}
+
+fn sqlite_schema() -> Schema {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("schema.db");
+    drop(SqliteStore::open(&path, SqliteOptions::default()).unwrap());
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let names = |sql: &str, arg: &str| -> Vec<String> {
+        conn.prepare(sql)
+            .unwrap()
+            .query_map([arg], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    let tables = names("SELECT name FROM sqlite_schema WHERE type = ?1", "table");
+    let mut schema = Schema {
+        columns: BTreeMap::new(),
+        unique_keys: BTreeMap::new(),
+    };
+    for table in tables.into_iter().filter(|t| !t.starts_with("sqlite_")) {
+        let columns = names("SELECT name FROM pragma_table_info(?1)", &table);
+        let uniques = names(
+            "SELECT name FROM pragma_index_list(?1) WHERE \"unique\" = 1",
+            &table,
+        );
+        let keys = uniques
+            .iter()
+            .map(|index| {
+                let mut key = names("SELECT name FROM pragma_index_info(?1)", index);
+                key.sort();
+                key
+            })
+            .collect();
+        schema.unique_keys.insert(table.clone(), keys);
+        schema.columns.insert(table, columns.into_iter().collect());
+    }
+    schema
+}
+
+fn mysql_schema(server: &str) -> Schema {
+    let scratch = ScratchDatabase::create(server).unwrap();
+    drop(orderly_mysql::MysqlStore::open(scratch.url()).unwrap());
+    let mut conn = mysql::Conn::new(mysql::Opts::from_url(scratch.url()).unwrap()).unwrap();
+    let columns: Vec<(String, String)> = conn
+        .query(
+            "SELECT table_name, column_name FROM information_schema.columns \
+             WHERE table_schema = DATABASE() AND table_name <> 'schema_migrations'",
+        )
+        .unwrap();
+    let indexed: Vec<(String, String, String)> = conn
+        .query(
+            "SELECT table_name, index_name, column_name FROM information_schema.statistics \
+             WHERE table_schema = DATABASE() AND table_name <> 'schema_migrations' \
+             AND non_unique = 0",
+        )
+        .unwrap();
+    let mut schema = Schema {
+        columns: BTreeMap::new(),
+        unique_keys: BTreeMap::new(),
+    };
+    for (table, column) in columns {
+        schema
+            .columns
+            .entry(table.clone())
+            .or_default()
+            .insert(column);
+        schema.unique_keys.entry(table).or_default();
+    }
+    let mut keys: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    for (table, index, column) in indexed {
+        keys.entry((table, index)).or_default().push(column);
+    }
+    for ((table, _), mut key) in keys {
+        key.sort();
+        schema.unique_keys.entry(table).or_default().insert(key);
+    }
+    schema
+}
+
+/// SQLite and MySQL stores have the same tables, columns and unique keys.
+#[test]
+fn both_backends_have_the_same_schema() {
+    let Some(server) = server_url() else { return };
+    let sqlite = sqlite_schema();
+    assert_eq!(sqlite, mysql_schema(&server));
+    assert_eq!(sqlite.columns.len(), 9, "{sqlite:?}");
+    assert!(sqlite.columns["outbox"].contains("event_type"));
+    let by_sequence = vec!["order_id".to_owned(), "sequence".to_owned()];
+    assert!(sqlite.unique_keys["outbox"].contains(&by_sequence));
 }

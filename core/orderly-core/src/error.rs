@@ -1,6 +1,8 @@
 //! The engine's errors. Every variant has a stable, machine-readable `code()` that the HTTP
 //! server and the bindings pass on unchanged; messages are for people and may change.
 
+use std::sync::Arc;
+
 use crate::money::MoneyError;
 use crate::status::OrderStatus;
 
@@ -119,6 +121,7 @@ impl ValidationError {
 
 /// What kind of storage failure happened; decides whether retrying can help.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum StoreErrorKind {
     /// Lock contention, deadlock or a lock-wait timeout: the transaction rolled back whole and
     /// may be retried.
@@ -136,13 +139,17 @@ pub enum StoreErrorKind {
     Other,
 }
 
-/// A failure inside a `Store`. Backends map their native errors into these kinds in one place.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// A failure inside a `Store`. Backends map their native errors into these kinds in one place,
+/// keeping the native error as the [`source`](std::error::Error::source) (shared, so the error
+/// stays `Clone`). Equality compares kind, backend and message, not the source.
+#[derive(Debug, Clone, thiserror::Error)]
 #[error("{backend} store: {message}")]
 pub struct StoreError {
     pub kind: StoreErrorKind,
     pub backend: &'static str,
     pub message: String,
+    #[source]
+    source: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
 
 impl StoreError {
@@ -151,7 +158,15 @@ impl StoreError {
             kind,
             backend,
             message: message.into(),
+            source: None,
         }
+    }
+
+    /// The same error, caused by `source` (the driver's error, kept for logs and debugging).
+    #[must_use]
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Arc::new(source));
+        self
     }
 
     /// True when the same call may succeed if tried again.
@@ -162,6 +177,14 @@ impl StoreError {
         )
     }
 }
+
+impl PartialEq for StoreError {
+    fn eq(&self, other: &Self) -> bool {
+        (self.kind, self.backend, &self.message) == (other.kind, other.backend, &other.message)
+    }
+}
+
+impl Eq for StoreError {}
 
 /// Everything an engine call can fail with.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

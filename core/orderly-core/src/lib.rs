@@ -1,7 +1,8 @@
 //! # orderly-core
 //!
 //! The pure domain of the Orderly order engine: exact money, pricing, validation, the order
-//! status machine, the `OrderService` use cases and the `Store` trait that backends implement.
+//! status machine, the `OrderService` use cases and the store traits that backends implement
+//! (one per concern, combined in `Store`; see [`store`]).
 //! No I/O, no async, no FFI: it embeds anywhere.
 //!
 //! ## Quick start

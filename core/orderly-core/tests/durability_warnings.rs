@@ -7,64 +7,94 @@
 use std::sync::Arc;
 
 use orderly_core::analytics::{ProductSales, StatusCount, TopBy};
+use orderly_core::store::prelude::*;
 use orderly_core::store::{
     ChangeOutcome, HistoryQuery, IdempotencyRecord, InsertOutcome, NewOrder, OrderChange, SalesRow,
-    StoreResult,
+    SentConfirmation, StoreCapabilities, StoreResult,
 };
 use orderly_core::{
     Checkout, CheckoutId, Currency, EventId, IdempotencyKey, InMemoryCarts, OrderDocument, OrderId,
-    OrderService, OutboxEvent, Store, StoreDecorator, StoreError, StoreErrorKind, Timestamp,
-    UserId,
+    OrderService, OutboxEvent, StoreDecorator, StoreError, StoreErrorKind, Timestamp, UserId,
 };
 
-/// The methods these tests never call, for the stores below.
-macro_rules! unused_methods {
-    () => {
-        fn save_checkout(&self, _: &Checkout) -> StoreResult<()> {
-            unused()
+/// The concerns these tests never call, for the stores below.
+macro_rules! unused_concerns {
+    ($store:ty) => {
+        impl OrderStore for $store {
+            fn save_checkout(&self, _: &Checkout) -> StoreResult<()> {
+                unused()
+            }
+            fn checkout(&self, _: &CheckoutId) -> StoreResult<Option<Checkout>> {
+                unused()
+            }
+            fn purge_expired_checkouts(&self, _: Timestamp, _: u32) -> StoreResult<u64> {
+                unused()
+            }
+            fn idempotency_record(
+                &self,
+                _: &UserId,
+                _: &IdempotencyKey,
+            ) -> StoreResult<Option<IdempotencyRecord>> {
+                unused()
+            }
+            fn insert_order(&self, _: &NewOrder) -> StoreResult<InsertOutcome> {
+                unused()
+            }
+            fn order_document(&self, _: &OrderId) -> StoreResult<Option<OrderDocument>> {
+                unused()
+            }
+            fn order_documents_for_user(
+                &self,
+                _: &HistoryQuery,
+            ) -> StoreResult<Vec<OrderDocument>> {
+                unused()
+            }
+            fn apply_change(&self, _: &OrderChange) -> StoreResult<ChangeOutcome> {
+                unused()
+            }
         }
-        fn checkout(&self, _: &CheckoutId) -> StoreResult<Option<Checkout>> {
-            unused()
+        impl OutboxStore for $store {
+            fn pending_events(&self, _: u32) -> StoreResult<Vec<OutboxEvent>> {
+                unused()
+            }
+            fn mark_delivered(&self, _: &[EventId], _: Timestamp) -> StoreResult<u64> {
+                unused()
+            }
+            fn purge_delivered_events(&self, _: Timestamp, _: u32) -> StoreResult<u64> {
+                unused()
+            }
         }
-        fn idempotency_record(
-            &self,
-            _: &UserId,
-            _: &IdempotencyKey,
-        ) -> StoreResult<Option<IdempotencyRecord>> {
-            unused()
+        impl LeaseStore for $store {
+            fn acquire_lease(&self, _: &str, _: &str, _: Timestamp, _: i64) -> StoreResult<bool> {
+                unused()
+            }
+            fn release_lease(&self, _: &str, _: &str) -> StoreResult<()> {
+                unused()
+            }
         }
-        fn insert_order(&self, _: &NewOrder) -> StoreResult<InsertOutcome> {
-            unused()
+        impl RollupStore for $store {
+            fn sales(&self, _: i64, _: i64) -> StoreResult<Vec<SalesRow>> {
+                unused()
+            }
+            fn top_products(
+                &self,
+                _: Currency,
+                _: TopBy,
+                _: u32,
+            ) -> StoreResult<Vec<ProductSales>> {
+                unused()
+            }
+            fn status_counts(&self) -> StoreResult<Vec<StatusCount>> {
+                unused()
+            }
         }
-        fn order_document(&self, _: &OrderId) -> StoreResult<Option<OrderDocument>> {
-            unused()
-        }
-        fn order_documents_for_user(&self, _: &HistoryQuery) -> StoreResult<Vec<OrderDocument>> {
-            unused()
-        }
-        fn apply_change(&self, _: &OrderChange) -> StoreResult<ChangeOutcome> {
-            unused()
-        }
-        fn pending_events(&self, _: u32) -> StoreResult<Vec<OutboxEvent>> {
-            unused()
-        }
-        fn mark_delivered(&self, _: &[EventId], _: Timestamp) -> StoreResult<u64> {
-            unused()
-        }
-        fn acquire_lease(&self, _: &str, _: &str, _: Timestamp, _: i64) -> StoreResult<bool> {
-            unused()
-        }
-        fn release_lease(&self, _: &str, _: &str) -> StoreResult<()> {
-            unused()
-        }
-        fn sales(&self, _: i64, _: i64) -> StoreResult<Vec<SalesRow>> {
-            unused()
-        }
-        fn top_products(&self, _: Currency, _: TopBy, _: u32) -> StoreResult<Vec<ProductSales>> {
-            unused()
-        }
-        fn status_counts(&self) -> StoreResult<Vec<StatusCount>> {
-            unused()
+        impl ConfirmationStore for $store {
+            fn sent_confirmation(&self, _: &OrderId) -> StoreResult<Option<SentConfirmation>> {
+                unused()
+            }
+            fn record_confirmation(&self, _: &SentConfirmation) -> StoreResult<bool> {
+                unused()
+            }
         }
     };
 }
@@ -81,14 +111,18 @@ fn unused<T>() -> StoreResult<T> {
 #[derive(Debug)]
 struct Plain;
 
+unused_concerns!(Plain);
+
 impl Store for Plain {
     fn backend(&self) -> &'static str {
         "plain"
     }
+    fn capabilities(&self) -> StoreCapabilities {
+        StoreCapabilities::local(1)
+    }
     fn ping(&self) -> StoreResult<()> {
         Ok(())
     }
-    unused_methods!();
 }
 
 /// A store whose database is set up weaker than durable (or cannot say).
@@ -97,6 +131,8 @@ struct Reporting {
     answer: StoreResult<Vec<String>>,
 }
 
+unused_concerns!(Reporting);
+
 impl Store for Reporting {
     fn backend(&self) -> &'static str {
         "reporting"
@@ -104,10 +140,12 @@ impl Store for Reporting {
     fn ping(&self) -> StoreResult<()> {
         Ok(())
     }
+    fn capabilities(&self) -> StoreCapabilities {
+        StoreCapabilities::local(1)
+    }
     fn durability_warnings(&self) -> StoreResult<Vec<String>> {
         self.answer.clone()
     }
-    unused_methods!();
 }
 
 /// Changes nothing: everything forwards.

@@ -44,7 +44,7 @@ pub(crate) fn from_mysql(e: Error) -> StoreError {
         Error::FromValueError(_) | Error::FromRowError(_) => StoreErrorKind::Corrupt,
         _ => StoreErrorKind::Other,
     };
-    StoreError::new(kind, BACKEND, e.to_string())
+    StoreError::new(kind, BACKEND, e.to_string()).with_source(e)
 }
 
 /// Whether the error is a duplicate key (the idempotency key being taken, for instance).
@@ -91,6 +91,8 @@ mod tests {
         assert_eq!(from_mysql(server(1062)).kind, StoreErrorKind::Constraint);
         assert_eq!(from_mysql(server(1146)).kind, StoreErrorKind::Other);
         assert!(is_duplicate_key(&server(1062)));
+        let kept = std::error::Error::source(&from_mysql(server(1213))).map(ToString::to_string);
+        assert_eq!(kept, Some(server(1213).to_string()));
         assert!(!is_duplicate_key(&server(1213)));
     }
 

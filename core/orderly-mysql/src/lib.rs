@@ -98,9 +98,10 @@
 mod checkouts;
 mod codec;
 mod config;
+mod confirmations;
 mod durability;
 mod error;
-mod lease;
+mod leases;
 pub mod migrate;
 mod orders;
 mod outbox;

@@ -37,6 +37,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "milestone notes",
         sql: include_str!("../migrations/0003_milestone_notes.sql"),
     },
+    Migration {
+        version: 5,
+        name: "one schema",
+        sql: include_str!("../migrations/0005_one_schema.sql"),
+    },
 ];
 
 /// The schema version this build writes and reads.
@@ -93,12 +98,18 @@ fn apply_pending(conn: &mut impl Queryable) -> Result<Vec<u32>, StoreError> {
     let mut applied = Vec::new();
     for migration in MIGRATIONS.iter().filter(|m| m.version > current) {
         for statement in statements(migration.sql) {
-            conn.query_drop(statement).map_err(|e| {
-                migration_error(format!(
-                    "migration {} ({}) failed: {e}",
-                    migration.version, migration.name
-                ))
-            })?;
+            match conn.query_drop(&statement) {
+                Ok(()) => {}
+                // MySQL has no `ADD INDEX IF NOT EXISTS`: an index that a migration stopped
+                // halfway already added is there, as the statement wants.
+                Err(e) if is_duplicate_index(&e) => {}
+                Err(e) => {
+                    return Err(migration_error(format!(
+                        "migration {} ({}) failed: {e}",
+                        migration.version, migration.name
+                    )));
+                }
+            }
         }
         conn.exec_drop(
             "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
@@ -130,6 +141,11 @@ fn statements(sql: &str) -> Vec<String> {
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
         .collect()
+}
+
+/// ER_DUP_KEYNAME: an index of that name exists on the table.
+fn is_duplicate_index(e: &mysql::Error) -> bool {
+    matches!(e, mysql::Error::MySqlError(server) if server.code == 1061)
 }
 
 fn migration_error(message: String) -> StoreError {

@@ -1,5 +1,6 @@
 //! The transactional outbox: events are written with the change they describe and relayed at
-//! least once. Pending events come oldest first; consumers deduplicate by `event_id`.
+//! least once, then deleted a retention period later. Pending events come oldest first;
+//! consumers deduplicate by `event_id`.
 
 use std::collections::BTreeSet;
 
@@ -19,6 +20,10 @@ const EVENT_EXISTS: &str = "SELECT 1 FROM outbox WHERE event_id = ? AND user_id 
 const PENDING: &str = "SELECT event_id, event_type, order_id, user_id, sequence, occurred_at, \
     payload FROM outbox WHERE delivered_at IS NULL \
     ORDER BY occurred_at, sequence, event_id LIMIT ?";
+
+// `outbox_pending` leads with `delivered_at`, so the oldest delivered events are a range scan.
+const PURGE_DELIVERED: &str = "DELETE FROM outbox \
+    WHERE delivered_at IS NOT NULL AND delivered_at < ? ORDER BY delivered_at LIMIT ?";
 
 /// `mark_delivered` sends ids in batches padded to one of these sizes, so that a handful of
 /// prepared statements serve every call (repeating an id in `IN (...)` changes nothing).
@@ -117,4 +122,16 @@ pub(crate) fn mark_delivered(
     }
     tx.commit().db()?;
     Ok(marked)
+}
+
+/// Deletes at most `limit` events delivered before `before`; returns how many.
+pub(crate) fn purge_delivered(
+    conn: &mut impl Queryable,
+    before: Timestamp,
+    limit: u32,
+) -> Result<u64, StoreError> {
+    let deleted = conn
+        .exec_iter(PURGE_DELIVERED, (before.unix_millis(), limit))
+        .db()?;
+    Ok(deleted.affected_rows())
 }

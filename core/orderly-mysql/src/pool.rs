@@ -43,6 +43,11 @@ impl ConnectionPool {
     }
 
     /// A connection that answered recently or has just answered a ping.
+    /// The most connections the pool opens.
+    pub(crate) fn max_connections(&self) -> usize {
+        self.max_connections
+    }
+
     pub(crate) fn get(&self) -> Result<PooledConn, StoreError> {
         // Every stale connection in the pool may be dead (a server restart kills them all);
         // each failed ping discards one, so the loop ends with a fresh connection at the latest.

@@ -6,20 +6,21 @@ use std::sync::Arc;
 
 use mysql::PooledConn;
 use mysql::prelude::Queryable;
+use orderly_core::store::prelude::*;
 use orderly_core::store::{
     ChangeOutcome, HistoryQuery, IdempotencyRecord, InsertOutcome, NewOrder, OrderChange, SalesRow,
-    StoreResult,
+    SentConfirmation, StoreCapabilities, StoreResult,
 };
 use orderly_core::{
     Checkout, CheckoutId, Currency, EventId, IdempotencyKey, OrderDocument, OrderId, OutboxEvent,
-    ProductSales, StatusCount, Store, StoreErrorKind, Timestamp, TopBy, UserId,
+    ProductSales, StatusCount, StoreErrorKind, Timestamp, TopBy, UserId,
 };
 
 use crate::config::MysqlOptions;
 use crate::error::{BACKEND, DbResult};
 use crate::pool::ConnectionPool;
 use crate::scratch::ScratchDatabase;
-use crate::{checkouts, durability, lease, migrate, orders, outbox, rollups};
+use crate::{checkouts, confirmations, durability, leases, migrate, orders, outbox, rollups};
 
 /// Orderly's `Store` on MySQL, MariaDB and MySQL-protocol distributed SQL. Cheap to clone:
 /// clones share the pool.
@@ -103,6 +104,11 @@ impl Store for MysqlStore {
         BACKEND
     }
 
+    /// Every call is a round trip to the server, at most the pool's connections at once.
+    fn capabilities(&self) -> StoreCapabilities {
+        StoreCapabilities::networked(self.inner.pool.max_connections())
+    }
+
     fn ping(&self) -> StoreResult<()> {
         self.run(|conn| conn.query_drop("SELECT 1").db())
     }
@@ -112,13 +118,19 @@ impl Store for MysqlStore {
     fn durability_warnings(&self) -> StoreResult<Vec<String>> {
         self.run(durability::warnings_of)
     }
+}
 
+impl OrderStore for MysqlStore {
     fn save_checkout(&self, checkout: &Checkout) -> StoreResult<()> {
         self.run(|conn| checkouts::save(conn, checkout))
     }
 
     fn checkout(&self, id: &CheckoutId) -> StoreResult<Option<Checkout>> {
         self.run(|conn| checkouts::get(conn, id))
+    }
+
+    fn purge_expired_checkouts(&self, expired_before: Timestamp, limit: u32) -> StoreResult<u64> {
+        self.run(|conn| checkouts::purge_expired(conn, expired_before, limit))
     }
 
     fn idempotency_record(
@@ -144,7 +156,9 @@ impl Store for MysqlStore {
     fn apply_change(&self, change: &OrderChange) -> StoreResult<ChangeOutcome> {
         self.run(|conn| orders::apply_change(conn, change))
     }
+}
 
+impl OutboxStore for MysqlStore {
     fn pending_events(&self, limit: u32) -> StoreResult<Vec<OutboxEvent>> {
         self.run(|conn| outbox::pending(conn, limit))
     }
@@ -153,6 +167,12 @@ impl Store for MysqlStore {
         self.run(|conn| outbox::mark_delivered(conn, ids, at))
     }
 
+    fn purge_delivered_events(&self, delivered_before: Timestamp, limit: u32) -> StoreResult<u64> {
+        self.run(|conn| outbox::purge_delivered(conn, delivered_before, limit))
+    }
+}
+
+impl LeaseStore for MysqlStore {
     fn acquire_lease(
         &self,
         name: &str,
@@ -160,13 +180,15 @@ impl Store for MysqlStore {
         now: Timestamp,
         ttl_ms: i64,
     ) -> StoreResult<bool> {
-        self.run(|conn| lease::acquire(conn, name, owner, now, ttl_ms))
+        self.run(|conn| leases::acquire(conn, name, owner, now, ttl_ms))
     }
 
     fn release_lease(&self, name: &str, owner: &str) -> StoreResult<()> {
-        self.run(|conn| lease::release(conn, name, owner))
+        self.run(|conn| leases::release(conn, name, owner))
     }
+}
 
+impl RollupStore for MysqlStore {
     fn sales(&self, from_hour: i64, to_hour_exclusive: i64) -> StoreResult<Vec<SalesRow>> {
         self.run(|conn| rollups::sales(conn, from_hour, to_hour_exclusive))
     }
@@ -182,5 +204,15 @@ impl Store for MysqlStore {
 
     fn status_counts(&self) -> StoreResult<Vec<StatusCount>> {
         self.run(rollups::status_counts)
+    }
+}
+
+impl ConfirmationStore for MysqlStore {
+    fn sent_confirmation(&self, order_id: &OrderId) -> StoreResult<Option<SentConfirmation>> {
+        self.run(|conn| confirmations::get(conn, order_id))
+    }
+
+    fn record_confirmation(&self, sent: &SentConfirmation) -> StoreResult<bool> {
+        self.run(|conn| confirmations::record(conn, sent))
     }
 }

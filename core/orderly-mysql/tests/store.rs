@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use mysql::prelude::Queryable;
 use orderly_core::analytics::RollupDelta;
+use orderly_core::store::prelude::*;
 use orderly_core::store::{ChangeOutcome, InsertOutcome, NewOrder, OrderChange};
 use orderly_core::{
     Caller, Currency, InMemoryCarts, OrderStatus, StatusUpdate, Store, StoreErrorKind, TopBy,
@@ -188,7 +189,17 @@ fn upgrading_adds_null_notes_to_stored_milestones() {
         (legacy.to_string(), order.id.to_string()),
     )
     .unwrap();
-    raw.query_drop("DELETE FROM schema_migrations WHERE version = 3")
+    // A confirmation sent the old way: a lease held for 100 years from the send.
+    raw.exec_drop(
+        "INSERT INTO leases (name, owner, expires_at) VALUES (?, 'notify-1', ?)",
+        (
+            format!("notify:order-confirmation:{}", order.id),
+            1_790_000_005_000i64 + 3_153_600_000_000,
+        ),
+    )
+    .unwrap();
+    // Back to version 2: every later migration runs again, and must be idempotent.
+    raw.query_drop("DELETE FROM schema_migrations WHERE version >= 3")
         .unwrap();
 
     let reopened = MysqlStore::open(fx.db.url()).unwrap();
@@ -197,6 +208,19 @@ fn upgrading_adds_null_notes_to_stored_milestones() {
     assert_eq!(stored, serde_json::to_value(&order).unwrap());
     let notes: Vec<_> = order.history.iter().map(|m| m.note.as_deref()).collect();
     assert_eq!(notes, [None, None, Some("tracking \"1Z\" ✓"), None]);
+
+    // The lease became a sent confirmation, with the order's placed event.
+    let placed = reopened
+        .pending_events(100)
+        .unwrap()
+        .into_iter()
+        .find(|e| e.order_id == order.id && e.sequence == 1)
+        .unwrap();
+    let sent = reopened.sent_confirmation(&order.id).unwrap().unwrap();
+    assert_eq!(sent.event_id, placed.event_id);
+    assert_eq!(sent.sent_at.unix_millis(), 1_790_000_005_000);
+    let leases: Option<i64> = raw.query_first("SELECT COUNT(*) FROM leases").unwrap();
+    assert_eq!(leases, Some(0));
     assert_eq!(reopened.order(&order.id).unwrap(), Some(order));
 }
 

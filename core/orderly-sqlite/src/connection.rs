@@ -4,8 +4,8 @@ use std::path::Path;
 
 use rusqlite::{Connection, OpenFlags};
 
+use crate::config::SqliteOptions;
 use crate::error::OpError;
-use crate::options::SqliteOptions;
 
 /// Statements the store prepares, with room to spare, so none is ever re-prepared.
 const STATEMENT_CACHE: usize = 32;

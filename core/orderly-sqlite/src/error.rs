@@ -47,7 +47,7 @@ impl OpError {
 
     pub(crate) fn into_store_error(self) -> StoreError {
         match self {
-            OpError::Sql(e) => StoreError::new(sql_kind(&e), BACKEND, e.to_string()),
+            OpError::Sql(e) => StoreError::new(sql_kind(&e), BACKEND, e.to_string()).with_source(e),
             OpError::Corrupt(m) => StoreError::new(StoreErrorKind::Corrupt, BACKEND, m),
             OpError::Encode(m) => StoreError::new(StoreErrorKind::Other, BACKEND, m),
             OpError::Migration(m) => StoreError::new(StoreErrorKind::Migration, BACKEND, m),
@@ -98,7 +98,11 @@ mod tests {
 
         let dup = failure(&conn, "INSERT INTO t VALUES ('a', 2)");
         assert!(!dup.is_busy());
-        assert_eq!(dup.into_store_error().kind, StoreErrorKind::Constraint);
+        let dup = dup.into_store_error();
+        assert_eq!(dup.kind, StoreErrorKind::Constraint);
+        // The driver's error stays reachable as the source.
+        let source = std::error::Error::source(&dup).map(ToString::to_string);
+        assert_eq!(source.as_deref(), Some(dup.message.as_str()));
 
         let bad_type = failure(&conn, "INSERT INTO t VALUES ('b', 'not a number')");
         assert_eq!(bad_type.into_store_error().kind, StoreErrorKind::Constraint);

@@ -14,6 +14,8 @@
 //!   retry policy retries if its deadline allows; the store does not retry on its own.
 //! - The schema is versioned with `PRAGMA user_version`; pending migrations are applied in one
 //!   transaction at open, and a database from a newer build is refused.
+//! - The schema is the MySQL store's: the same tables, columns, names and constraints, and
+//!   the same modules here as there, one per concern.
 //! - An order is one row: its full JSON in `doc`, plus scalar columns for indexes and
 //!   reporting. Money is stored in minor units, times in Unix milliseconds, ids as canonical
 //!   UUID text made by the engine.
@@ -77,21 +79,22 @@
 
 mod checkouts;
 mod codec;
+mod config;
+mod confirmations;
 mod connection;
 mod error;
 mod group_commit;
-mod lease;
-mod migrations;
-mod options;
+mod leases;
+mod migrate;
 mod orders;
 mod outbox;
 mod pool;
 mod rollups;
 mod store;
 
+pub use config::{SqliteOptions, Synchronous};
 pub use group_commit::GroupCommitStats;
-pub use migrations::SCHEMA_VERSION;
-pub use options::{SqliteOptions, Synchronous};
+pub use migrate::SCHEMA_VERSION;
 pub use store::SqliteStore;
 
 #[cfg(test)]

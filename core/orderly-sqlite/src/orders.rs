@@ -151,14 +151,17 @@ fn document(row: &Row<'_>) -> Result<OrderDocument, OpError> {
     ))
 }
 
-pub(crate) fn by_id(conn: &Connection, id: &OrderId) -> Result<Option<OrderDocument>, OpError> {
+pub(crate) fn order(conn: &Connection, id: &OrderId) -> Result<Option<OrderDocument>, OpError> {
     let id = IdText::new(id.as_uuid());
     let mut stmt = conn.prepare_cached(SELECT_ORDER)?;
     let mut rows = stmt.query([id.as_str()])?;
     rows.next()?.map(document).transpose()
 }
 
-pub(crate) fn history(conn: &Connection, q: &HistoryQuery) -> Result<Vec<OrderDocument>, OpError> {
+pub(crate) fn orders_for_user(
+    conn: &Connection,
+    q: &HistoryQuery,
+) -> Result<Vec<OrderDocument>, OpError> {
     let user = q.user_id.as_str();
     let limit = i64::from(q.limit);
     let after = q.after.map(|p| {

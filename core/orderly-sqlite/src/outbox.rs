@@ -1,5 +1,5 @@
-//! The transactional outbox: events are written with the change they describe and read back
-//! oldest first until they are marked delivered.
+//! The transactional outbox: events are written with the change they describe, read back
+//! oldest first until they are marked delivered, and deleted a retention period later.
 
 use orderly_core::{EventId, EventType, OrderId, OutboxEvent, Timestamp, UserId};
 use rusqlite::{Connection, Row, params};
@@ -7,16 +7,22 @@ use rusqlite::{Connection, Row, params};
 use crate::codec::{IdText, from_json, parse_id};
 use crate::error::OpError;
 
-const INSERT: &str = "INSERT INTO outbox (event_id, order_id, user_id, sequence, type, at, payload) \
+const INSERT: &str = "INSERT INTO outbox \
+     (event_id, order_id, user_id, sequence, event_type, occurred_at, payload) \
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 
-// Per order, `at` never decreases and `sequence` increases, so this order keeps each order's
-// events in sequence. The partial index `outbox_pending` serves it.
-const PENDING: &str = "SELECT event_id, order_id, user_id, sequence, type, at, payload FROM outbox \
-     WHERE delivered_at IS NULL ORDER BY at, sequence, event_id LIMIT ?1";
+// Per order, `occurred_at` never decreases and `sequence` increases, so this order keeps each
+// order's events in sequence. The partial index `outbox_pending` serves it.
+const PENDING: &str = "SELECT event_id, order_id, user_id, sequence, event_type, occurred_at, \
+     payload FROM outbox WHERE delivered_at IS NULL \
+     ORDER BY occurred_at, sequence, event_id LIMIT ?1";
 
 const MARK_DELIVERED: &str =
     "UPDATE outbox SET delivered_at = ?2 WHERE event_id = ?1 AND delivered_at IS NULL";
+
+// The partial index `outbox_delivered` finds the oldest delivered events.
+const PURGE_DELIVERED: &str = "DELETE FROM outbox WHERE event_id IN (SELECT event_id FROM outbox \
+     WHERE delivered_at IS NOT NULL AND delivered_at < ?1 LIMIT ?2)";
 
 /// Inserts an event; `payload` is its payload's JSON.
 pub(crate) fn insert(conn: &Connection, event: &OutboxEvent, payload: &str) -> Result<(), OpError> {
@@ -73,4 +79,16 @@ pub(crate) fn mark_delivered(
         marked += stmt.execute(params![id.as_str(), at.unix_millis()])? as u64;
     }
     Ok(marked)
+}
+
+/// Deletes at most `limit` events delivered before `before`; returns how many.
+pub(crate) fn purge_delivered(
+    conn: &Connection,
+    before: Timestamp,
+    limit: u32,
+) -> Result<u64, OpError> {
+    let deleted = conn
+        .prepare_cached(PURGE_DELIVERED)?
+        .execute(params![before.unix_millis(), i64::from(limit)])?;
+    Ok(deleted as u64)
 }

@@ -8,22 +8,26 @@ use rusqlite::{Connection, params};
 use crate::codec::non_negative;
 use crate::error::OpError;
 
-const ADD_SALES: &str = "INSERT INTO sales_hourly (hour, currency, amount, orders) VALUES (?1, ?2, ?3, ?4) \
-     ON CONFLICT (hour, currency) DO UPDATE \
-     SET amount = amount + excluded.amount, orders = orders + excluded.orders";
+// One writer: no hot rows to spread, so every rollup row is slot 0 (the schema is MySQL's).
+const ADD_SALES: &str = "INSERT INTO sales_hourly \
+     (hour_start, currency, slot, total_minor, order_count) VALUES (?1, ?2, 0, ?3, ?4) \
+     ON CONFLICT (hour_start, currency, slot) DO UPDATE \
+     SET total_minor = total_minor + excluded.total_minor, \
+         order_count = order_count + excluded.order_count";
 
 // A product keeps the name it was last sold under; a cancellation does not rename it.
 const ADD_PRODUCT: &str = "INSERT INTO product_sales (product_id, currency, name, quantity, revenue) \
      VALUES (?1, ?2, ?3, ?4, ?5) \
-     ON CONFLICT (product_id, currency) DO UPDATE \
+     ON CONFLICT (currency, product_id) DO UPDATE \
      SET quantity = quantity + excluded.quantity, revenue = revenue + excluded.revenue, \
          name = CASE WHEN excluded.quantity > 0 THEN excluded.name ELSE name END";
 
-const ADD_STATUS: &str = "INSERT INTO status_counts (status, orders) VALUES (?1, ?2) \
-     ON CONFLICT (status) DO UPDATE SET orders = orders + excluded.orders";
+const ADD_STATUS: &str = "INSERT INTO status_counts (status, slot, order_count) \
+     VALUES (?1, 0, ?2) \
+     ON CONFLICT (status, slot) DO UPDATE SET order_count = order_count + excluded.order_count";
 
-const SALES: &str = "SELECT currency, SUM(amount), SUM(orders) FROM sales_hourly \
-     WHERE hour >= ?1 AND hour < ?2 GROUP BY currency ORDER BY currency";
+const SALES: &str = "SELECT currency, SUM(total_minor), SUM(order_count) FROM sales_hourly \
+     WHERE hour_start >= ?1 AND hour_start < ?2 GROUP BY currency ORDER BY currency";
 
 // Products whose every sale was cancelled have nothing left to rank.
 const TOP_BY_QUANTITY: &str = "SELECT product_id, name, quantity, revenue FROM product_sales \
@@ -33,7 +37,7 @@ const TOP_BY_REVENUE: &str = "SELECT product_id, name, quantity, revenue FROM pr
      WHERE currency = ?1 AND quantity > 0 \
      ORDER BY revenue DESC, quantity DESC, product_id LIMIT ?2";
 
-const STATUS_COUNTS: &str = "SELECT status, orders FROM status_counts";
+const STATUS_COUNTS: &str = "SELECT status, SUM(order_count) FROM status_counts GROUP BY status";
 
 pub(crate) fn apply(conn: &Connection, delta: &RollupDelta) -> Result<(), OpError> {
     if !delta.sales.is_empty() {

@@ -6,9 +6,10 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use orderly_core::store::prelude::*;
 use orderly_core::store::{
     ChangeOutcome, HistoryQuery, IdempotencyRecord, InsertOutcome, NewOrder, OrderChange, SalesRow,
-    Store, StoreResult,
+    SentConfirmation, StoreCapabilities, StoreResult,
 };
 use orderly_core::{
     Checkout, CheckoutId, Currency, EventId, IdempotencyKey, OrderDocument, OrderId, OutboxEvent,
@@ -18,11 +19,13 @@ use parking_lot::MappedFairMutexGuard;
 use rusqlite::Connection;
 
 use crate::codec::to_json;
+use crate::config::{SqliteOptions, Synchronous};
 use crate::error::{BACKEND, OpError};
 use crate::group_commit::{Finish, GroupCommitStats, GroupWriter};
-use crate::options::{SqliteOptions, Synchronous};
 use crate::pool::ReaderPool;
-use crate::{checkouts, connection, lease, migrations, orders, outbox, rollups};
+use crate::{
+    checkouts, confirmations, connection, leases, migrate, orders, outbox, rollups,
+};
 
 /// An Orderly [`Store`] on SQLite. Cheap to share behind an `Arc`; every method is one
 /// transaction.
@@ -49,7 +52,7 @@ impl SqliteStore {
         // Processes starting together may race for the migration lock: wait a little for it.
         let writer = OPEN_RETRY.run(OpError::is_busy, |_| {
             let mut conn = connection::open_writer(path, &options)?;
-            migrations::migrate(&mut conn)?;
+            migrate::migrate(&mut conn)?;
             Ok(conn)
         })?;
         let first = connection::open_reader(path, &options)?;
@@ -68,7 +71,7 @@ impl SqliteStore {
     /// connection serves every call in turn, so concurrent callers stay correct.
     pub fn open_in_memory() -> StoreResult<SqliteStore> {
         let mut conn = connection::open_memory()?;
-        migrations::migrate(&mut conn)?;
+        migrate::migrate(&mut conn)?;
         Ok(SqliteStore {
             // No sync to share, and reads use this connection: every write commits alone.
             writer: GroupWriter::new(conn, 1),
@@ -85,7 +88,7 @@ impl SqliteStore {
 
     /// The schema version of the open database (equal to [`crate::SCHEMA_VERSION`]).
     pub fn schema_version(&self) -> StoreResult<u32> {
-        self.read(migrations::schema_version)
+        self.read(migrate::schema_version)
     }
 
     /// How group commit has batched this store's writes so far.
@@ -134,6 +137,12 @@ impl Store for SqliteStore {
         BACKEND
     }
 
+    /// Reads are CPU and page-cache work on this machine, as many at once as there are read
+    /// connections (one for an in-memory store).
+    fn capabilities(&self) -> StoreCapabilities {
+        StoreCapabilities::local(self.readers.as_ref().map_or(1, ReaderPool::size))
+    }
+
     fn durability_warnings(&self) -> StoreResult<Vec<String>> {
         Ok(match (self.synchronous, &self.path) {
             (Synchronous::MayLoseLastTransactions, Some(path)) => vec![format!(
@@ -152,14 +161,20 @@ impl Store for SqliteStore {
             Ok(())
         })
     }
+}
 
+impl OrderStore for SqliteStore {
     fn save_checkout(&self, checkout: &Checkout) -> StoreResult<()> {
         let doc = to_json(checkout)?;
         self.write(|tx| checkouts::save(tx, checkout, &doc).map(Finish::Commit))
     }
 
     fn checkout(&self, id: &CheckoutId) -> StoreResult<Option<Checkout>> {
-        self.read(|conn| checkouts::load(conn, id))
+        self.read(|conn| checkouts::get(conn, id))
+    }
+
+    fn purge_expired_checkouts(&self, expired_before: Timestamp, limit: u32) -> StoreResult<u64> {
+        self.write(|tx| checkouts::purge_expired(tx, expired_before, limit).map(Finish::Commit))
     }
 
     fn idempotency_record(
@@ -187,11 +202,11 @@ impl Store for SqliteStore {
     }
 
     fn order_document(&self, id: &OrderId) -> StoreResult<Option<OrderDocument>> {
-        self.read(|conn| orders::by_id(conn, id))
+        self.read(|conn| orders::order(conn, id))
     }
 
     fn order_documents_for_user(&self, query: &HistoryQuery) -> StoreResult<Vec<OrderDocument>> {
-        self.read(|conn| orders::history(conn, query))
+        self.read(|conn| orders::orders_for_user(conn, query))
     }
 
     fn apply_change(&self, change: &OrderChange) -> StoreResult<ChangeOutcome> {
@@ -206,7 +221,9 @@ impl Store for SqliteStore {
             Ok(Finish::Commit(ChangeOutcome::Applied))
         })
     }
+}
 
+impl OutboxStore for SqliteStore {
     fn pending_events(&self, limit: u32) -> StoreResult<Vec<OutboxEvent>> {
         self.read(|conn| outbox::pending(conn, limit))
     }
@@ -218,6 +235,12 @@ impl Store for SqliteStore {
         self.write(|tx| outbox::mark_delivered(tx, ids, at).map(Finish::Commit))
     }
 
+    fn purge_delivered_events(&self, delivered_before: Timestamp, limit: u32) -> StoreResult<u64> {
+        self.write(|tx| outbox::purge_delivered(tx, delivered_before, limit).map(Finish::Commit))
+    }
+}
+
+impl LeaseStore for SqliteStore {
     fn acquire_lease(
         &self,
         name: &str,
@@ -225,13 +248,15 @@ impl Store for SqliteStore {
         now: Timestamp,
         ttl_ms: i64,
     ) -> StoreResult<bool> {
-        self.write(|tx| lease::acquire(tx, name, owner, now, ttl_ms).map(Finish::Commit))
+        self.write(|tx| leases::acquire(tx, name, owner, now, ttl_ms).map(Finish::Commit))
     }
 
     fn release_lease(&self, name: &str, owner: &str) -> StoreResult<()> {
-        self.write(|tx| lease::release(tx, name, owner).map(Finish::Commit))
+        self.write(|tx| leases::release(tx, name, owner).map(Finish::Commit))
     }
+}
 
+impl RollupStore for SqliteStore {
     fn sales(&self, from_hour: i64, to_hour_exclusive: i64) -> StoreResult<Vec<SalesRow>> {
         self.read(|conn| rollups::sales(conn, from_hour, to_hour_exclusive))
     }
@@ -247,5 +272,15 @@ impl Store for SqliteStore {
 
     fn status_counts(&self) -> StoreResult<Vec<StatusCount>> {
         self.read(rollups::status_counts)
+    }
+}
+
+impl ConfirmationStore for SqliteStore {
+    fn sent_confirmation(&self, order_id: &OrderId) -> StoreResult<Option<SentConfirmation>> {
+        self.read(|conn| confirmations::get(conn, order_id))
+    }
+
+    fn record_confirmation(&self, sent: &SentConfirmation) -> StoreResult<bool> {
+        self.write(|tx| confirmations::record(tx, sent).map(Finish::Commit))
     }
 }

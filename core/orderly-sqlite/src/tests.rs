@@ -12,6 +12,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use orderly_core::analytics::RollupDelta;
+use orderly_core::store::prelude::*;
 use orderly_core::store::{InsertOutcome, NewOrder};
 use orderly_core::{
     Address, Currency, EventId, EventType, IdGenerator, IdempotencyKey, Milestone, Money, Order,
@@ -116,10 +117,11 @@ fn reopening_keeps_data_and_does_not_migrate_again() {
     assert_eq!(tables, 1);
 }
 
-/// Documents written before milestones always carried `note` get it (null) on upgrade, so that
-/// they can be sent to API clients as stored.
+/// A database written by an older build (schema version 3) keeps its data through every later
+/// migration: milestones get their null `note` (so documents can be sent to API clients as
+/// stored), and the outbox, rollups and checkouts move to the columns every backend shares.
 #[test]
-fn upgrading_adds_null_notes_to_stored_milestones() {
+fn upgrading_from_version_3_keeps_every_row() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("orders.db");
     let mut new = new_order("ada", "k1");
@@ -129,25 +131,95 @@ fn upgrading_adds_null_notes_to_stored_milestones() {
         actor: "admin:ops".into(),
         note: Some("kept \"as is\" ✓".into()),
     });
-    drop(open(&path));
     let mut legacy = serde_json::to_value(&new.order).unwrap();
     legacy["history"][0].as_object_mut().unwrap().remove("note");
+    let order_id = new.order.id.to_string();
+    let event_id = new.event.event_id.to_string();
     {
-        let store = open(&path);
-        assert_eq!(store.insert_order(&new).unwrap(), InsertOutcome::Created);
-        let raw = Connection::open(&path).unwrap();
-        raw.execute("UPDATE orders SET doc = ?1", [legacy.to_string()])
-            .unwrap();
-        raw.pragma_update(None, "user_version", 3).unwrap();
+        let mut raw = Connection::open(&path).unwrap();
+        crate::migrate::migrate_to(&mut raw, 3).unwrap();
+        raw.execute(
+            "INSERT INTO orders VALUES (?1, 'ada', 'placed', 'USD', 1000, 499, 0, 0, 1499, \
+             1790000000000, 1790000000000, 1, NULL, ?2)",
+            [&order_id, &legacy.to_string()],
+        )
+        .unwrap();
+        raw.execute(
+            "INSERT INTO outbox (event_id, order_id, user_id, sequence, type, at, payload) \
+             VALUES (?1, ?2, 'ada', 1, 'order.placed', 1790000000000, '{}')",
+            [&event_id, &order_id],
+        )
+        .unwrap();
+        raw.execute_batch(
+            "INSERT INTO sales_hourly VALUES (497222, 'USD', 1499, 1);
+             INSERT INTO status_counts VALUES ('placed', 1);
+             INSERT INTO product_sales VALUES ('sku-1', 'USD', 'Teapot', 2, 1000);
+             INSERT INTO checkouts VALUES ('c1', 'ada', 1790000900000,
+                 '{\"created_at\":\"2026-09-21T14:13:20.500Z\"}');",
+        )
+        .unwrap();
+        // A confirmation sent at 1790000005000, marked the old way: a 100-year lease.
+        raw.execute(
+            "INSERT INTO leases VALUES (?1, 'notify-1', 1790000005000 + 3153600000000)",
+            [format!("notify:order-confirmation:{order_id}")],
+        )
+        .unwrap();
+        raw.execute(
+            "INSERT INTO leases VALUES ('relay', 'relay-1', 1790000060000)",
+            [],
+        )
+        .unwrap();
     }
     let store = open(&path);
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+
     let document = store.order_document(&new.order.id).unwrap().unwrap();
     let stored: serde_json::Value = serde_json::from_str(document.json()).unwrap();
     assert_eq!(stored, serde_json::to_value(&new.order).unwrap());
     assert_eq!(stored["history"][0]["note"], serde_json::Value::Null);
     assert_eq!(stored["history"][1]["note"], "kept \"as is\" ✓");
     assert_eq!(store.order(&new.order.id).unwrap(), Some(new.order));
+
+    let pending = store.pending_events(10).unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].event_id, new.event.event_id);
+    assert_eq!(pending[0].event_type, EventType::OrderPlaced);
+    let sales = store.sales(497_222, 497_223).unwrap();
+    assert_eq!((sales[0].total_minor, sales[0].orders), (1499, 1));
+    let placed = store.status_counts().unwrap();
+    assert!(
+        placed
+            .iter()
+            .any(|c| c.status == OrderStatus::Placed && c.orders == 1)
+    );
+    let top = store
+        .top_products(Currency::USD, orderly_core::TopBy::Quantity, 5)
+        .unwrap();
+    assert_eq!((top[0].product_id.as_str(), top[0].quantity), ("sku-1", 2));
+    let sent = store
+        .sent_confirmation(&new.event.order_id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(sent.event_id, new.event.event_id);
+    assert_eq!(sent.sent_at, Timestamp::from_unix_millis(1_790_000_005_000));
+    let leases: Vec<String> = store
+        .writer()
+        .prepare("SELECT name FROM leases")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(leases, ["relay"]);
+    let created: i64 = store
+        .writer()
+        .query_row(
+            "SELECT created_at FROM checkouts WHERE id = 'c1'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(created, 1_790_000_000_500);
 }
 
 #[test]
@@ -336,7 +408,7 @@ fn history_pages_seek_through_the_index() {
         "SELECT doc FROM orders WHERE user_id = 'a' AND created_at <= 5 \
          AND (created_at < 5 OR id < 'x') ORDER BY created_at DESC, id DESC LIMIT 3",
     );
-    assert!(all.contains("orders_user_history"), "{all}");
+    assert!(all.contains("orders_history"), "{all}");
     assert!(all.contains("created_at<"), "{all}");
     assert!(!all.contains("TEMP B-TREE"), "{all}");
     let by_status = plan(
@@ -344,13 +416,13 @@ fn history_pages_seek_through_the_index() {
          AND (created_at < 5 OR id < 'x') ORDER BY created_at DESC, id DESC LIMIT 3",
     );
     assert!(
-        by_status.contains("orders_user_status_history"),
+        by_status.contains("orders_history_by_status"),
         "{by_status}"
     );
     assert!(!by_status.contains("TEMP B-TREE"), "{by_status}");
     let pending = plan(
         "SELECT event_id FROM outbox WHERE delivered_at IS NULL \
-         ORDER BY at, sequence, event_id LIMIT 10",
+         ORDER BY occurred_at, sequence, event_id LIMIT 10",
     );
     assert!(pending.contains("outbox_pending"), "{pending}");
 }

@@ -17,7 +17,9 @@ mod redis_cache;
 use std::sync::Arc;
 use std::time::Duration;
 
-use orderly::store::{ChangeOutcome, InsertOutcome, NewOrder, OrderChange, StoreResult};
+use orderly::store::{
+    ChangeOutcome, InsertOutcome, NewOrder, OrderChange, StoreCapabilities, StoreResult,
+};
 use orderly::{Order, OrderDocument, OrderId, Store, StoreDecorator};
 
 use redis_cache::RedisCache;
@@ -85,6 +87,10 @@ impl StoreDecorator for CachingStore {
     fn inner(&self) -> &dyn Store {
         self.inner.as_ref()
     }
+    /// Reads now wait on the cache server first.
+    fn capabilities(&self) -> StoreCapabilities {
+        self.inner.capabilities().with_reads_over_network()
+    }
     fn insert_order(&self, new: &NewOrder) -> StoreResult<InsertOutcome> {
         let outcome = self.inner.insert_order(new)?;
         if outcome == InsertOutcome::Created {
@@ -107,9 +113,9 @@ impl StoreDecorator for CachingStore {
         let result = self.inner.apply_change(change);
         match &result {
             Ok(ChangeOutcome::Applied) => self.refresh(&change.order),
-            // The engine read a version that is no longer current (another server wrote):
-            // drop it so that its next read comes from the store.
-            Ok(ChangeOutcome::Stale) => {
+            // Stale: the engine read a version that is no longer current (another server
+            // wrote): drop it so that its next read comes from the store.
+            Ok(_) => {
                 if !self.cache.remove(&change.order_id) {
                     self.cache.invalidate_all();
                 }

@@ -1,29 +1,35 @@
 //! Order confirmation emails: a worker that reads `order.placed` events from the Kafka topic
 //! and sends each customer one plain-text + HTML confirmation over SMTP.
 //!
-//! Exactly one email per order, however often an event arrives: before sending, the worker
-//! claims the store lease `notify:order-confirmation:{orderId}` under a name unique to this
-//! attempt (a duplicate delivery, in this or another worker, finds it taken and skips); after
-//! the SMTP server accepted the message the claim is made permanent. A failed send gives the
-//! claim back and is retried with backoff; a worker that dies mid-send leaves a claim that
+//! Exactly one email per order, however often an event arrives: every confirmation the SMTP
+//! server accepted is recorded in the store's sent confirmations (order id, event id, time;
+//! see [`orderly::store::ConfirmationStore`]), and an order found there is skipped. While
+//! sending, the worker holds the store lease `notify:order-confirmation:{orderId}` under a name
+//! unique to this attempt, so that two workers handling the same event at once do not both
+//! send (the second finds the lease taken and skips; the first, holding it, checks the record
+//! again before sending). The lease is given back once the confirmation is recorded or the send
+//! failed (a failure is retried with backoff); a worker that dies mid-send leaves a lease that
 //! expires after [`NotifyConfig::claim_ttl`], after which the email is tried again (the only
 //! case that can send twice: the server accepted it but the worker died before recording it).
 //!
 //! The worker is a Kafka consumer in the group [`NotifyConfig::group_id`]: workers of one group
-//! share the topic's partitions, and a worker resumes from the group's committed offsets. An
-//! offset is committed only after its event was handled (sent, or found already sent), so a
-//! worker that dies re-reads at most what it had not finished; the claims make that safe. The
-//! recipient is the order's `metadata.email`, else its user id when that is an email address;
-//! orders without one are skipped (logged).
+//! share the topic's partitions, and a worker resumes from the group's committed offsets, so a
+//! restart reads only what arrived since, not the whole topic. An offset is committed only
+//! after its event was handled (sent, or found already sent), so a worker that dies re-reads at
+//! most what it had not finished; the record makes that safe. The recipient is the order's
+//! `metadata.email`, else its user id when that is an email address; orders without one are
+//! skipped (logged).
 
 pub mod email;
 pub mod process;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use lettre::message::Mailbox;
 use lettre::{SmtpTransport, Transport};
-use orderly::{Order, OrderService, OrderlyError};
+use orderly::{EventId, Order, OrderService, OrderlyError};
 use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
 use rdkafka::error::KafkaError;
 use rdkafka::message::Message;
@@ -51,8 +57,14 @@ pub struct NotifyConfig {
     pub claim_ttl: Duration,
 }
 
-/// A permanent claim: 100 years.
-const SENT_TTL: Duration = Duration::from_secs(100 * 365 * 86_400);
+/// What a worker has done since it started, for tests and diagnostics.
+#[derive(Debug, Default)]
+pub struct WorkerStats {
+    /// Records read from the topic, of every event type.
+    pub records_read: AtomicU64,
+    /// Confirmations the SMTP server accepted.
+    pub confirmations_sent: AtomicU64,
+}
 
 fn claim_name(order: &Order) -> String {
     format!("notify:order-confirmation:{}", order.id)
@@ -71,14 +83,24 @@ enum NotifyError {
 }
 
 /// Runs until `stop` turns true.
-pub async fn run(service: OrderService, config: NotifyConfig, mut stop: watch::Receiver<bool>) {
+pub async fn run(service: OrderService, config: NotifyConfig, stop: watch::Receiver<bool>) {
+    run_counting(service, config, stop, Arc::default()).await;
+}
+
+/// [`run`], counting what the worker does in `stats`.
+pub async fn run_counting(
+    service: OrderService,
+    config: NotifyConfig,
+    mut stop: watch::Receiver<bool>,
+    stats: Arc<WorkerStats>,
+) {
     tracing::info!(topic = %config.topic, smtp = %config.smtp_host, "confirmation email worker started");
     let mut delay = Duration::from_millis(100);
     loop {
         if *stop.borrow() {
             break;
         }
-        if let Err(e) = consume(&service, &config, &mut stop).await {
+        if let Err(e) = consume(&service, &config, &stats, &mut stop).await {
             tracing::warn!(error = %e, retry_in_ms = delay.as_millis() as u64, "confirmation email worker failed");
             tokio::select! {
                 () = tokio::time::sleep(delay) => {}
@@ -97,6 +119,7 @@ pub async fn run(service: OrderService, config: NotifyConfig, mut stop: watch::R
 async fn consume(
     service: &OrderService,
     config: &NotifyConfig,
+    stats: &WorkerStats,
     stop: &mut watch::Receiver<bool>,
 ) -> Result<(), NotifyError> {
     let defaults = [
@@ -116,7 +139,7 @@ async fn consume(
     )
     .create()?;
     consumer.subscribe(&[&config.topic])?;
-    let outcome = handle_until_stopped(service, config, &consumer, stop).await;
+    let outcome = handle_until_stopped(service, config, stats, &consumer, stop).await;
     // Commit what was handled, so a successor starts after it, then leave the group; both
     // block, so off the async workers. `NoOffset`: nothing new to commit.
     let closed = tokio::task::spawn_blocking(move || {
@@ -133,6 +156,7 @@ async fn consume(
 async fn handle_until_stopped(
     service: &OrderService,
     config: &NotifyConfig,
+    stats: &WorkerStats,
     consumer: &StreamConsumer,
     stop: &mut watch::Receiver<bool>,
 ) -> Result<(), NotifyError> {
@@ -163,58 +187,86 @@ async fn handle_until_stopped(
                 continue;
             }
         };
-        if let Some(order) = placed_order(message.payload()) {
-            confirm(service, config, order).await?;
+        stats.records_read.fetch_add(1, Ordering::Relaxed);
+        if let Some((event_id, order)) = placed_order(message.payload())
+            && confirm(service, config, event_id, order).await?
+        {
+            stats.confirmations_sent.fetch_add(1, Ordering::Relaxed);
         }
         consumer.store_offset_from_message(&message)?;
     }
 }
 
-fn placed_order(value: Option<&[u8]>) -> Option<Order> {
+fn placed_order(value: Option<&[u8]>) -> Option<(EventId, Order)> {
     let envelope: Envelope = serde_json::from_slice(value?)
         .map_err(|e| tracing::warn!(error = %e, "skipping an undecodable event"))
         .ok()?;
     if envelope.event_type != "order.placed" {
         return None;
     }
-    serde_json::from_value(envelope.payload.get("order")?.clone())
+    let Some(event_id) = EventId::parse(&envelope.event_id) else {
+        tracing::warn!(event_id = %envelope.event_id, "skipping an order.placed whose event id is not a UUID");
+        return None;
+    };
+    let order = serde_json::from_value(envelope.payload.get("order")?.clone())
         .map_err(|e| tracing::warn!(error = %e, event_id = %envelope.event_id, "skipping an order.placed without an order"))
-        .ok()
+        .ok()?;
+    Some((event_id, order))
 }
 
-/// Sends the confirmation for `order` unless it was sent (or is being sent) already.
+/// Sends the confirmation for `order` unless it was sent (or is being sent) already; true when
+/// this call sent it.
 async fn confirm(
     service: &OrderService,
     config: &NotifyConfig,
+    event_id: EventId,
     order: Order,
-) -> Result<(), NotifyError> {
+) -> Result<bool, NotifyError> {
     let Some(to) = email::recipient(&order) else {
         tracing::info!(order_id = %order.id, "no email address for the order; no confirmation");
-        return Ok(());
+        return Ok(false);
     };
     let message = email::confirmation(&order, &config.from, to).map_err(NotifyError::Smtp)?;
     let name = claim_name(&order);
     let attempt = format!("notify-{}", uuid::Uuid::now_v7());
     let (host, port, ttl) = (config.smtp_host.clone(), config.smtp_port, config.claim_ttl);
     let service = service.clone();
-    let order_id = order.id;
-    let task = tokio::task::spawn_blocking(move || -> Result<(), NotifyError> {
+    let task = tokio::task::spawn_blocking(move || -> Result<bool, NotifyError> {
+        if service.sent_confirmation(&order.id)?.is_some() {
+            tracing::debug!(order_id = %order.id, "confirmation already sent");
+            return Ok(false);
+        }
         if !service.acquire_lease(&name, &attempt, ttl)? {
-            tracing::debug!(order_id = %order_id, "confirmation already sent or in progress");
-            return Ok(());
+            tracing::debug!(order_id = %order.id, "confirmation being sent by another worker");
+            return Ok(false);
         }
-        let transport = SmtpTransport::builder_dangerous(host)
-            .port(port)
-            .timeout(Some(Duration::from_secs(10)))
-            .build();
-        if let Err(e) = transport.send(&message) {
-            // Give the claim back so that the retry (or another worker) can send it.
-            let _ = service.release_lease(&name, &attempt);
-            return Err(NotifyError::Smtp(e.to_string()));
-        }
-        service.acquire_lease(&name, &attempt, SENT_TTL)?;
-        tracing::info!(order_id = %order_id, "confirmation email sent");
-        Ok(())
+        // Holding the lease: a worker that sent it meanwhile has recorded it.
+        let sent = send_once(&service, &order, event_id, &message, (host, port));
+        let _ = service.release_lease(&name, &attempt);
+        sent
     });
     task.await.map_err(|e| NotifyError::Task(e.to_string()))?
+}
+
+/// Sends `message` unless the order's confirmation is recorded by now, then records it.
+fn send_once(
+    service: &OrderService,
+    order: &Order,
+    event_id: EventId,
+    message: &lettre::Message,
+    (host, port): (String, u16),
+) -> Result<bool, NotifyError> {
+    if service.sent_confirmation(&order.id)?.is_some() {
+        return Ok(false);
+    }
+    let transport = SmtpTransport::builder_dangerous(host)
+        .port(port)
+        .timeout(Some(Duration::from_secs(10)))
+        .build();
+    transport
+        .send(message)
+        .map_err(|e| NotifyError::Smtp(e.to_string()))?;
+    service.record_confirmation(order, event_id)?;
+    tracing::info!(order_id = %order.id, "confirmation email sent");
+    Ok(true)
 }

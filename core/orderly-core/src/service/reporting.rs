@@ -1,12 +1,13 @@
-//! The outbox API and analytics.
+//! The outbox API, leases, sent confirmations and analytics.
 
 use crate::analytics::{HourRange, ProductSales, SalesSummary, StatusCount, TopBy};
 use crate::clock::Timestamp;
 use crate::error::{Result, ValidationError};
 use crate::events::OutboxEvent;
-use crate::ids::EventId;
-use crate::model::Caller;
+use crate::ids::{EventId, OrderId};
+use crate::model::{Caller, Order};
 use crate::money::Currency;
+use crate::store::SentConfirmation;
 
 use super::OrderService;
 
@@ -34,6 +35,24 @@ impl OrderService {
     /// Gives the named lease up if `owner` holds it.
     pub fn release_lease(&self, name: &str, owner: &str) -> Result<()> {
         self.with_retry(|| self.store.release_lease(name, owner))
+    }
+
+    /// The confirmation recorded as sent for an order, if any (see
+    /// [`ConfirmationStore`](crate::store::ConfirmationStore)).
+    pub fn sent_confirmation(&self, order_id: &OrderId) -> Result<Option<SentConfirmation>> {
+        self.with_retry(|| self.store.sent_confirmation(order_id))
+    }
+
+    /// Records that the confirmation of `order` was sent for `event_id`, now; false when one
+    /// was recorded already.
+    pub fn record_confirmation(&self, order: &Order, event_id: EventId) -> Result<bool> {
+        let sent = SentConfirmation {
+            order_id: order.id,
+            user_id: order.user_id.clone(),
+            event_id,
+            sent_at: self.clock.now(),
+        };
+        self.with_retry(|| self.store.record_confirmation(&sent))
     }
 
     /// Sales per currency for orders created in `[from, to)`, widened to whole UTC hours;

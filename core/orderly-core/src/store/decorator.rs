@@ -1,13 +1,15 @@
 //! Stores that wrap another store and change a few of its methods (a cache, a fault injector,
 //! a metrics layer). A decorator names its inner store and overrides only what it changes;
 //! every other method forwards to the inner store. Typed order reads decode the decorator's
-//! documents, so a decorator that changes documents changes them too.
+//! documents, so a decorator that changes documents changes them too. A decorator that puts a
+//! network hop in front of reads says so in [`StoreDecorator::capabilities`].
 
 use std::fmt;
 
 use super::{
-    ChangeOutcome, HistoryQuery, IdempotencyRecord, InsertOutcome, NewOrder, OrderChange, SalesRow,
-    Store, StoreResult,
+    ChangeOutcome, ConfirmationStore, HistoryQuery, IdempotencyRecord, InsertOutcome, LeaseStore,
+    NewOrder, OrderChange, OrderStore, OutboxStore, RollupStore, SalesRow, SentConfirmation, Store,
+    StoreCapabilities, StoreResult,
 };
 use crate::analytics::{ProductSales, StatusCount, TopBy};
 use crate::clock::Timestamp;
@@ -21,7 +23,8 @@ use crate::money::Currency;
 /// [`Store`].
 ///
 /// ```
-/// use orderly_core::store::{InsertOutcome, NewOrder, Store, StoreDecorator, StoreResult};
+/// use orderly_core::store::prelude::*;
+/// use orderly_core::store::{InsertOutcome, NewOrder, StoreDecorator, StoreResult};
 /// use std::sync::atomic::{AtomicU64, Ordering};
 ///
 /// /// Counts the orders written through it.
@@ -48,6 +51,9 @@ pub trait StoreDecorator: Send + Sync + fmt::Debug {
     fn backend(&self) -> &'static str {
         self.inner().backend()
     }
+    fn capabilities(&self) -> StoreCapabilities {
+        self.inner().capabilities()
+    }
     fn ping(&self) -> StoreResult<()> {
         self.inner().ping()
     }
@@ -59,6 +65,9 @@ pub trait StoreDecorator: Send + Sync + fmt::Debug {
     }
     fn checkout(&self, id: &CheckoutId) -> StoreResult<Option<Checkout>> {
         self.inner().checkout(id)
+    }
+    fn purge_expired_checkouts(&self, expired_before: Timestamp, limit: u32) -> StoreResult<u64> {
+        self.inner().purge_expired_checkouts(expired_before, limit)
     }
     fn idempotency_record(
         &self,
@@ -84,6 +93,9 @@ pub trait StoreDecorator: Send + Sync + fmt::Debug {
     }
     fn mark_delivered(&self, ids: &[EventId], at: Timestamp) -> StoreResult<u64> {
         self.inner().mark_delivered(ids, at)
+    }
+    fn purge_delivered_events(&self, delivered_before: Timestamp, limit: u32) -> StoreResult<u64> {
+        self.inner().purge_delivered_events(delivered_before, limit)
     }
     fn acquire_lease(
         &self,
@@ -111,11 +123,20 @@ pub trait StoreDecorator: Send + Sync + fmt::Debug {
     fn status_counts(&self) -> StoreResult<Vec<StatusCount>> {
         self.inner().status_counts()
     }
+    fn sent_confirmation(&self, order_id: &OrderId) -> StoreResult<Option<SentConfirmation>> {
+        self.inner().sent_confirmation(order_id)
+    }
+    fn record_confirmation(&self, sent: &SentConfirmation) -> StoreResult<bool> {
+        self.inner().record_confirmation(sent)
+    }
 }
 
 impl<D: StoreDecorator> Store for D {
     fn backend(&self) -> &'static str {
         StoreDecorator::backend(self)
+    }
+    fn capabilities(&self) -> StoreCapabilities {
+        StoreDecorator::capabilities(self)
     }
     fn ping(&self) -> StoreResult<()> {
         StoreDecorator::ping(self)
@@ -123,11 +144,17 @@ impl<D: StoreDecorator> Store for D {
     fn durability_warnings(&self) -> StoreResult<Vec<String>> {
         StoreDecorator::durability_warnings(self)
     }
+}
+
+impl<D: StoreDecorator> OrderStore for D {
     fn save_checkout(&self, checkout: &Checkout) -> StoreResult<()> {
         StoreDecorator::save_checkout(self, checkout)
     }
     fn checkout(&self, id: &CheckoutId) -> StoreResult<Option<Checkout>> {
         StoreDecorator::checkout(self, id)
+    }
+    fn purge_expired_checkouts(&self, expired_before: Timestamp, limit: u32) -> StoreResult<u64> {
+        StoreDecorator::purge_expired_checkouts(self, expired_before, limit)
     }
     fn idempotency_record(
         &self,
@@ -148,12 +175,21 @@ impl<D: StoreDecorator> Store for D {
     fn apply_change(&self, change: &OrderChange) -> StoreResult<ChangeOutcome> {
         StoreDecorator::apply_change(self, change)
     }
+}
+
+impl<D: StoreDecorator> OutboxStore for D {
     fn pending_events(&self, limit: u32) -> StoreResult<Vec<OutboxEvent>> {
         StoreDecorator::pending_events(self, limit)
     }
     fn mark_delivered(&self, ids: &[EventId], at: Timestamp) -> StoreResult<u64> {
         StoreDecorator::mark_delivered(self, ids, at)
     }
+    fn purge_delivered_events(&self, delivered_before: Timestamp, limit: u32) -> StoreResult<u64> {
+        StoreDecorator::purge_delivered_events(self, delivered_before, limit)
+    }
+}
+
+impl<D: StoreDecorator> LeaseStore for D {
     fn acquire_lease(
         &self,
         name: &str,
@@ -166,6 +202,9 @@ impl<D: StoreDecorator> Store for D {
     fn release_lease(&self, name: &str, owner: &str) -> StoreResult<()> {
         StoreDecorator::release_lease(self, name, owner)
     }
+}
+
+impl<D: StoreDecorator> RollupStore for D {
     fn sales(&self, from_hour: i64, to_hour_exclusive: i64) -> StoreResult<Vec<SalesRow>> {
         StoreDecorator::sales(self, from_hour, to_hour_exclusive)
     }
@@ -179,5 +218,14 @@ impl<D: StoreDecorator> Store for D {
     }
     fn status_counts(&self) -> StoreResult<Vec<StatusCount>> {
         StoreDecorator::status_counts(self)
+    }
+}
+
+impl<D: StoreDecorator> ConfirmationStore for D {
+    fn sent_confirmation(&self, order_id: &OrderId) -> StoreResult<Option<SentConfirmation>> {
+        StoreDecorator::sent_confirmation(self, order_id)
+    }
+    fn record_confirmation(&self, sent: &SentConfirmation) -> StoreResult<bool> {
+        StoreDecorator::record_confirmation(self, sent)
     }
 }

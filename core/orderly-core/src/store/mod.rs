@@ -1,100 +1,63 @@
-//! The storage contract. Each method is one atomic unit: a backend runs it in one transaction
-//! and either applies all of it or none. The engine decides *what* to write (order rows,
-//! milestones, outbox events, rollup deltas); a backend only decides *how*.
+//! The storage contract, one trait per concern, each in its own module:
 //!
-//! Every backend must pass the conformance suite in the `orderly-tests` crate.
+//! * [`OrderStore`]: orders, idempotency keys, checkout quotes;
+//! * [`OutboxStore`]: the transactional outbox;
+//! * [`LeaseStore`]: named leases;
+//! * [`RollupStore`]: analytics rollups;
+//! * [`ConfirmationStore`]: order confirmations already sent.
+//!
+//! [`Store`] is all of them plus what describes the store itself (its name, its
+//! [`StoreCapabilities`], its health); the engine holds an `Arc<dyn Store>`. Import the concern
+//! traits whose methods you call, or everything with `use orderly_core::store::prelude::*`.
+//!
+//! Each method is one atomic unit: a backend runs it in one transaction and either applies all
+//! of it or none. The engine decides *what* to write (order rows, milestones, outbox events,
+//! rollup deltas); a backend only decides *how*. Every backend must pass the conformance suite
+//! in the `orderly-tests` crate.
 
 use std::fmt;
 
-use crate::analytics::{ProductSales, RollupDelta, StatusCount, TopBy};
-use crate::clock::Timestamp;
 use crate::document::OrderDocument;
 use crate::error::StoreError;
-use crate::events::OutboxEvent;
-use crate::ids::{CheckoutId, EventId, IdempotencyKey, OrderId, UserId};
-use crate::model::{Checkout, Milestone, Order};
-use crate::money::Currency;
-use crate::status::OrderStatus;
+use crate::ids::OrderId;
+use crate::model::Order;
+
+mod capabilities;
+mod confirmations;
+mod decorator;
+mod leases;
+mod orders;
+mod outbox;
+mod rollups;
+
+pub use capabilities::StoreCapabilities;
+pub use confirmations::{ConfirmationStore, SentConfirmation};
+pub use decorator::StoreDecorator;
+pub use leases::LeaseStore;
+pub use orders::{
+    ChangeOutcome, HistoryPosition, HistoryQuery, IdempotencyRecord, InsertOutcome, NewOrder,
+    OrderChange, OrderStore,
+};
+pub use outbox::OutboxStore;
+pub use rollups::{RollupStore, SalesRow};
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
-/// What an idempotency key was first used for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IdempotencyRecord {
-    pub order_id: OrderId,
-    /// Hash of the request that used the key first.
-    pub fingerprint: String,
+/// Every store trait, for `use orderly_core::store::prelude::*`.
+pub mod prelude {
+    pub use super::{ConfirmationStore, LeaseStore, OrderStore, OutboxStore, RollupStore, Store};
 }
 
-/// A new order with everything that must be written with it.
-#[derive(Debug, Clone)]
-pub struct NewOrder {
-    pub order: Order,
-    pub idempotency_key: IdempotencyKey,
-    pub fingerprint: String,
-    pub event: OutboxEvent,
-    pub rollup: RollupDelta,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum InsertOutcome {
-    Created,
-    /// The key was already used (possibly by a request that committed while this one ran);
-    /// nothing was written.
-    KeyTaken(IdempotencyRecord),
-}
-
-/// A status change to an existing order.
-#[derive(Debug, Clone)]
-pub struct OrderChange {
-    pub order_id: OrderId,
-    pub user_id: UserId,
-    /// The version the change was computed from; the write applies only if it is current.
-    pub from_version: u32,
-    /// The order as it is after the change (status, `updated_at`, `version`, `history`).
-    pub order: Order,
-    /// The milestone the change appends (also the last entry of `order.history`).
-    pub milestone: Milestone,
-    pub event: OutboxEvent,
-    pub rollup: RollupDelta,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum ChangeOutcome {
-    Applied,
-    /// The stored version is no longer `from_version` (or the order is gone); nothing written.
-    Stale,
-}
-
-/// The position after which a history page starts: newest first, by (created_at, id).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HistoryPosition {
-    pub created_at: Timestamp,
-    pub order_id: OrderId,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HistoryQuery {
-    pub user_id: UserId,
-    /// Only orders strictly older than this position.
-    pub after: Option<HistoryPosition>,
-    pub status: Option<OrderStatus>,
-    /// How many orders to return at most.
-    pub limit: u32,
-}
-
-/// Sales rows as stored: total and count per currency over whole hours.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SalesRow {
-    pub currency: Currency,
-    pub total_minor: i64,
-    pub orders: i64,
-}
-
-/// Storage for orders, checkouts, idempotency keys, the outbox and analytics rollups.
-pub trait Store: Send + Sync + fmt::Debug {
-    /// A short name for logs and errors: `"sqlite"`, `"mysql"`.
+/// A complete store: every concern, plus what describes the store itself.
+pub trait Store:
+    OrderStore + OutboxStore + LeaseStore + RollupStore + ConfirmationStore + fmt::Debug
+{
+    /// A short name for logs and errors: `"sqlite"`, `"mysql"`. Not for deciding behaviour:
+    /// ask [`Store::capabilities`].
     fn backend(&self) -> &'static str;
+
+    /// What the store is like to call.
+    fn capabilities(&self) -> StoreCapabilities;
 
     /// Answers when the store can serve requests.
     fn ping(&self) -> StoreResult<()>;
@@ -111,25 +74,6 @@ pub trait Store: Send + Sync + fmt::Debug {
         Ok(Vec::new())
     }
 
-    fn save_checkout(&self, checkout: &Checkout) -> StoreResult<()>;
-    fn checkout(&self, id: &CheckoutId) -> StoreResult<Option<Checkout>>;
-
-    fn idempotency_record(
-        &self,
-        user: &UserId,
-        key: &IdempotencyKey,
-    ) -> StoreResult<Option<IdempotencyRecord>>;
-
-    /// Writes the order, its idempotency key, its outbox event and its rollup deltas, all or
-    /// nothing. If the key is already taken for this user, writes nothing and says by whom.
-    fn insert_order(&self, new: &NewOrder) -> StoreResult<InsertOutcome>;
-
-    /// One order as stored, undecoded.
-    fn order_document(&self, id: &OrderId) -> StoreResult<Option<OrderDocument>>;
-
-    /// A user's orders as stored, undecoded, newest first by (created_at, id).
-    fn order_documents_for_user(&self, query: &HistoryQuery) -> StoreResult<Vec<OrderDocument>>;
-
     /// One order, decoded.
     fn order(&self, id: &OrderId) -> StoreResult<Option<Order>> {
         self.order_document(id)?
@@ -141,48 +85,7 @@ pub trait Store: Send + Sync + fmt::Debug {
     fn orders_for_user(&self, query: &HistoryQuery) -> StoreResult<Vec<Order>> {
         self.order_documents_for_user(query)?
             .iter()
-            .map(|doc| doc.decode(self.backend()))
+            .map(|doc: &OrderDocument| doc.decode(self.backend()))
             .collect()
     }
-
-    /// Applies a status change if the order is still at `from_version`, with its event and
-    /// rollup deltas, all or nothing.
-    fn apply_change(&self, change: &OrderChange) -> StoreResult<ChangeOutcome>;
-
-    /// Undelivered outbox events, oldest first, at most `limit`.
-    fn pending_events(&self, limit: u32) -> StoreResult<Vec<OutboxEvent>>;
-
-    /// Marks events delivered; returns how many were pending.
-    fn mark_delivered(&self, ids: &[EventId], at: Timestamp) -> StoreResult<u64>;
-
-    /// Takes the named lease for `owner` until `now + ttl_ms`, or renews it, if it is free,
-    /// expired at `now` or already held by `owner`; returns whether `owner` holds it now.
-    /// A lease lets one of several processes (e.g. outbox relays) do a job at a time.
-    fn acquire_lease(
-        &self,
-        name: &str,
-        owner: &str,
-        now: Timestamp,
-        ttl_ms: i64,
-    ) -> StoreResult<bool>;
-
-    /// Gives the named lease up if `owner` holds it; otherwise does nothing.
-    fn release_lease(&self, name: &str, owner: &str) -> StoreResult<()>;
-
-    /// Sales per currency for hour buckets in `[from_hour, to_hour_exclusive)`.
-    fn sales(&self, from_hour: i64, to_hour_exclusive: i64) -> StoreResult<Vec<SalesRow>>;
-
-    /// Best-selling products in one currency.
-    fn top_products(
-        &self,
-        currency: Currency,
-        by: TopBy,
-        limit: u32,
-    ) -> StoreResult<Vec<ProductSales>>;
-
-    /// Orders per status (every status, zero included).
-    fn status_counts(&self) -> StoreResult<Vec<StatusCount>>;
 }
-
-mod decorator;
-pub use decorator::StoreDecorator;

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use mysql::prelude::Queryable;
 use mysql::{Conn, Opts};
+use orderly_core::store::prelude::*;
 use orderly_core::{
     Address, Caller, Currency, IdempotencyKey, InMemoryCarts, Order, OrderId, OrderService,
     OrderStatus, PaymentMethod, PlaceOrderRequest, RawCart, RawCartItem, Store, TopBy, UserId,

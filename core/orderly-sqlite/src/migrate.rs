@@ -7,10 +7,11 @@ use crate::error::OpError;
 
 /// Every migration, in order; migration `n` (1-based) brings the schema to version `n`.
 const MIGRATIONS: &[&str] = &[
-    include_str!("../migrations/0001_init.sql"),
+    include_str!("../migrations/0001_initial.sql"),
     include_str!("../migrations/0002_leases.sql"),
     include_str!("../migrations/0003_foreign_key_indexes.sql"),
     include_str!("../migrations/0004_milestone_notes.sql"),
+    include_str!("../migrations/0006_one_schema.sql"),
 ];
 
 /// The schema version this build writes and understands.
@@ -33,6 +34,12 @@ fn refuse_newer(found: u32) -> Result<(), OpError> {
 
 /// Brings the schema up to [`SCHEMA_VERSION`]; refuses a database newer than this build.
 pub(crate) fn migrate(conn: &mut Connection) -> Result<(), OpError> {
+    migrate_to(conn, SCHEMA_VERSION)
+}
+
+/// Brings the schema up to `target` (at most [`SCHEMA_VERSION`]); tests use it to build the
+/// databases older builds wrote.
+pub(crate) fn migrate_to(conn: &mut Connection, target: u32) -> Result<(), OpError> {
     refuse_newer(schema_version(conn)?)?;
     // Another process may be migrating the same file: read the version again under the write
     // lock and apply only what is still missing.
@@ -42,7 +49,8 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<(), OpError> {
     let pending = MIGRATIONS
         .iter()
         .zip(1u32..)
-        .skip(usize::try_from(found).unwrap_or(usize::MAX));
+        .skip(usize::try_from(found).unwrap_or(usize::MAX))
+        .take_while(|(_, version)| *version <= target);
     for (sql, version) in pending {
         tx.execute_batch(sql)
             .map_err(|e| OpError::Migration(format!("migration {version:04} failed: {e}")))?;

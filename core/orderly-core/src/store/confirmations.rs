@@ -1,0 +1,27 @@
+//! Order confirmations already sent, so that a worker that reads an `order.placed` event again
+//! (a redelivery, a restart, a second worker) does not send a second email.
+
+use crate::clock::Timestamp;
+use crate::ids::{EventId, OrderId, UserId};
+
+use super::StoreResult;
+
+/// A confirmation the mail server accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentConfirmation {
+    pub order_id: OrderId,
+    pub user_id: UserId,
+    /// The `order.placed` event the confirmation was sent for.
+    pub event_id: EventId,
+    pub sent_at: Timestamp,
+}
+
+/// The record of sent order confirmations: one row per order, kept as long as the order.
+pub trait ConfirmationStore: Send + Sync {
+    /// The confirmation sent for `order_id`, if one was.
+    fn sent_confirmation(&self, order_id: &OrderId) -> StoreResult<Option<SentConfirmation>>;
+
+    /// Records a sent confirmation; returns false (and changes nothing) when one was already
+    /// recorded for the order.
+    fn record_confirmation(&self, sent: &SentConfirmation) -> StoreResult<bool>;
+}

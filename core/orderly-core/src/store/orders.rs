@@ -1,0 +1,110 @@
+//! Orders, their idempotency keys and checkout quotes: what placing and changing an order
+//! reads and writes.
+
+use crate::analytics::RollupDelta;
+use crate::clock::Timestamp;
+use crate::document::OrderDocument;
+use crate::events::OutboxEvent;
+use crate::ids::{CheckoutId, IdempotencyKey, OrderId, UserId};
+use crate::model::{Checkout, Milestone, Order};
+use crate::status::OrderStatus;
+
+use super::StoreResult;
+
+/// What an idempotency key was first used for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyRecord {
+    pub order_id: OrderId,
+    /// Hash of the request that used the key first.
+    pub fingerprint: String,
+}
+
+/// A new order with everything that must be written with it.
+#[derive(Debug, Clone)]
+pub struct NewOrder {
+    pub order: Order,
+    pub idempotency_key: IdempotencyKey,
+    pub fingerprint: String,
+    pub event: OutboxEvent,
+    pub rollup: RollupDelta,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum InsertOutcome {
+    Created,
+    /// The key was already used (possibly by a request that committed while this one ran);
+    /// nothing was written.
+    KeyTaken(IdempotencyRecord),
+}
+
+/// A status change to an existing order.
+#[derive(Debug, Clone)]
+pub struct OrderChange {
+    pub order_id: OrderId,
+    pub user_id: UserId,
+    /// The version the change was computed from; the write applies only if it is current.
+    pub from_version: u32,
+    /// The order as it is after the change (status, `updated_at`, `version`, `history`).
+    pub order: Order,
+    /// The milestone the change appends (also the last entry of `order.history`).
+    pub milestone: Milestone,
+    pub event: OutboxEvent,
+    pub rollup: RollupDelta,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum ChangeOutcome {
+    Applied,
+    /// The stored version is no longer `from_version` (or the order is gone); nothing written.
+    Stale,
+}
+
+/// The position after which a history page starts: newest first, by (created_at, id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HistoryPosition {
+    pub created_at: Timestamp,
+    pub order_id: OrderId,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryQuery {
+    pub user_id: UserId,
+    /// Only orders strictly older than this position.
+    pub after: Option<HistoryPosition>,
+    pub status: Option<OrderStatus>,
+    /// How many orders to return at most.
+    pub limit: u32,
+}
+
+/// Orders, idempotency keys and checkout quotes.
+pub trait OrderStore: Send + Sync {
+    fn save_checkout(&self, checkout: &Checkout) -> StoreResult<()>;
+    fn checkout(&self, id: &CheckoutId) -> StoreResult<Option<Checkout>>;
+
+    /// Deletes at most `limit` checkouts that expired before `expired_before`; returns how many
+    /// it deleted (fewer than `limit`: none are left). Orders keep the checkout id they were
+    /// placed from; only the quote goes.
+    fn purge_expired_checkouts(&self, expired_before: Timestamp, limit: u32) -> StoreResult<u64>;
+
+    fn idempotency_record(
+        &self,
+        user: &UserId,
+        key: &IdempotencyKey,
+    ) -> StoreResult<Option<IdempotencyRecord>>;
+
+    /// Writes the order, its idempotency key, its outbox event and its rollup deltas, all or
+    /// nothing. If the key is already taken for this user, writes nothing and says by whom.
+    fn insert_order(&self, new: &NewOrder) -> StoreResult<InsertOutcome>;
+
+    /// One order as stored, undecoded.
+    fn order_document(&self, id: &OrderId) -> StoreResult<Option<OrderDocument>>;
+
+    /// A user's orders as stored, undecoded, newest first by (created_at, id).
+    fn order_documents_for_user(&self, query: &HistoryQuery) -> StoreResult<Vec<OrderDocument>>;
+
+    /// Applies a status change if the order is still at `from_version`, with its event and
+    /// rollup deltas, all or nothing.
+    fn apply_change(&self, change: &OrderChange) -> StoreResult<ChangeOutcome>;
+}

@@ -1,0 +1,32 @@
+//! Analytics rollups: sales per hour and currency, product sales and orders per status, kept
+//! up to date by every order write.
+
+use crate::analytics::{ProductSales, StatusCount, TopBy};
+use crate::money::Currency;
+
+use super::StoreResult;
+
+/// Sales rows as stored: total and count per currency over whole hours.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SalesRow {
+    pub currency: Currency,
+    pub total_minor: i64,
+    pub orders: i64,
+}
+
+/// Reads of the rollups (the writes come with each order write).
+pub trait RollupStore: Send + Sync {
+    /// Sales per currency for hour buckets in `[from_hour, to_hour_exclusive)`.
+    fn sales(&self, from_hour: i64, to_hour_exclusive: i64) -> StoreResult<Vec<SalesRow>>;
+
+    /// Best-selling products in one currency.
+    fn top_products(
+        &self,
+        currency: Currency,
+        by: TopBy,
+        limit: u32,
+    ) -> StoreResult<Vec<ProductSales>>;
+
+    /// Orders per status (every status, zero included).
+    fn status_counts(&self) -> StoreResult<Vec<StatusCount>>;
+}

@@ -1,0 +1,52 @@
+//! Sent order confirmations: one row per order, written once.
+
+use mysql::prelude::Queryable;
+use orderly_core::store::SentConfirmation;
+use orderly_core::{EventId, OrderId, StoreError, Timestamp, UserId};
+
+use crate::codec::parse_id;
+use crate::error::{DbResult, corrupt};
+
+// A second record for the same order changes nothing and counts zero rows.
+const RECORD: &str = "INSERT IGNORE INTO sent_confirmations (order_id, user_id, event_id, sent_at) \
+    VALUES (?, ?, ?, ?)";
+
+const GET: &str =
+    "SELECT order_id, user_id, event_id, sent_at FROM sent_confirmations WHERE order_id = ?";
+
+/// Records `sent`; false when the order already had a confirmation recorded.
+pub(crate) fn record(
+    conn: &mut impl Queryable,
+    sent: &SentConfirmation,
+) -> Result<bool, StoreError> {
+    let inserted = conn
+        .exec_iter(
+            RECORD,
+            (
+                sent.order_id.to_string(),
+                sent.user_id.as_str(),
+                sent.event_id.to_string(),
+                sent.sent_at.unix_millis(),
+            ),
+        )
+        .db()?;
+    Ok(inserted.affected_rows() == 1)
+}
+
+pub(crate) fn get(
+    conn: &mut impl Queryable,
+    id: &OrderId,
+) -> Result<Option<SentConfirmation>, StoreError> {
+    let row: Option<(String, String, String, i64)> =
+        conn.exec_first(GET, (id.to_string(),)).db()?;
+    row.map(|(order_id, user_id, event_id, sent_at)| {
+        Ok(SentConfirmation {
+            order_id: parse_id("order id", &order_id, OrderId::parse)?,
+            user_id: UserId::new(user_id)
+                .map_err(|e| corrupt(format!("stored confirmation user id: {e}")))?,
+            event_id: parse_id("event id", &event_id, EventId::parse)?,
+            sent_at: Timestamp::from_unix_millis(sent_at),
+        })
+    })
+    .transpose()
+}
