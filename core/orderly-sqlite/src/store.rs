@@ -23,9 +23,7 @@ use crate::config::{SqliteOptions, Synchronous};
 use crate::error::{BACKEND, OpError};
 use crate::group_commit::{Finish, GroupCommitStats, GroupWriter};
 use crate::pool::ReaderPool;
-use crate::{
-    checkouts, confirmations, connection, leases, migrate, orders, outbox, rollups,
-};
+use crate::{checkouts, confirmations, connection, leases, migrate, orders, outbox, rollups};
 
 /// An Orderly [`Store`] on SQLite. Cheap to share behind an `Arc`; every method is one
 /// transaction.
