@@ -2,7 +2,8 @@
 
 use std::sync::{Arc, Barrier};
 
-use orderly::Timestamp;
+use orderly::service::DEFAULT_STORE_RETRY;
+use orderly::{StoreError, Timestamp};
 
 use crate::StoreFactory;
 
@@ -55,8 +56,12 @@ pub fn racing_owners_get_one_lease(factory: &StoreFactory) {
             let barrier = barrier.clone();
             std::thread::spawn(move || {
                 barrier.wait();
-                store
-                    .acquire_lease("relay", &format!("owner-{i}"), at(0), 10_000)
+                // Racing writers may deadlock on MySQL; stores report it as transient and the
+                // engine's retry policy runs the call again, as it does for every store call.
+                DEFAULT_STORE_RETRY
+                    .run(StoreError::is_transient, |_| {
+                        store.acquire_lease("relay", &format!("owner-{i}"), at(0), 10_000)
+                    })
                     .unwrap()
             })
         })
