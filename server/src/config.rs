@@ -57,9 +57,11 @@ pub struct Cli {
     )]
     pub read_threads: Option<u16>,
 
-    /// Connections open at once; past it new connections wait in the kernel's backlog until
-    /// one closes. Keep it below the open files limit (the server raises its soft limit to the
-    /// hard one at start-up).
+    /// Connections open at once. At the cap a new connection is still accepted, and the one
+    /// that has waited longest for a request head (since it opened or since its last answer) is
+    /// closed to make room; one in the middle of a request never is. Only when every connection
+    /// is mid-request do new ones wait in the kernel's backlog. Keep it below the open files
+    /// limit (the server raises its soft limit to the hard one at start-up).
     #[arg(
         long = "max-connections",
         env = "ORDERLY_MAX_CONNECTIONS",
