@@ -53,7 +53,7 @@ pub use ids::{
 };
 pub use model::{
     Address, Caller, Cart, CartLine, Checkout, Metadata, Milestone, Order, OrderLine,
-    PaymentMethod, RawCart, RawCartItem, Role, ShippingMethod, Totals,
+    PaymentMethod, PaymentSummary, RawCart, RawCartItem, Role, ShippingMethod, Totals,
 };
 pub use money::{Currency, Money, MoneyError};
 pub use pricing::{PricingPolicy, RoundingMode};

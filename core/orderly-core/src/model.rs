@@ -66,8 +66,11 @@ pub struct Address {
     pub country: String,
 }
 
-/// How the customer will pay. The engine validates it and never charges it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// How the customer will pay, as a request gives it. The engine validates it and never
+/// charges it. The token is a credential: it is stored beside the order (see
+/// `Store::payment_token`) and never shown; orders, events, caches and logs carry the
+/// [`PaymentSummary`], and `Debug` prints the token redacted.
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum PaymentMethod {
     /// A card token from the payment provider, never a card number.
@@ -91,6 +94,87 @@ impl PaymentMethod {
             PaymentMethod::Card { .. } => "card",
             PaymentMethod::Paypal { .. } => "paypal",
             PaymentMethod::CashOnDelivery => "cash_on_delivery",
+        }
+    }
+
+    /// The provider's token, for whoever charges the order; `None` for cash on delivery.
+    pub fn token(&self) -> Option<&str> {
+        match self {
+            PaymentMethod::Card { token, .. } | PaymentMethod::Paypal { token } => Some(token),
+            PaymentMethod::CashOnDelivery => None,
+        }
+    }
+
+    /// The method without its token: what an order shows.
+    pub fn summary(&self) -> PaymentSummary {
+        match self {
+            PaymentMethod::Card {
+                brand,
+                last4,
+                exp_month,
+                exp_year,
+                ..
+            } => PaymentSummary::Card {
+                brand: brand.clone(),
+                last4: last4.clone(),
+                exp_month: *exp_month,
+                exp_year: *exp_year,
+            },
+            PaymentMethod::Paypal { .. } => PaymentSummary::Paypal,
+            PaymentMethod::CashOnDelivery => PaymentSummary::CashOnDelivery,
+        }
+    }
+}
+
+/// Written by hand so that no log line, panic message or error report prints a token.
+impl fmt::Debug for PaymentMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const REDACTED: &str = "<redacted>";
+        match self {
+            PaymentMethod::Card {
+                brand,
+                last4,
+                exp_month,
+                exp_year,
+                ..
+            } => f
+                .debug_struct("Card")
+                .field("token", &REDACTED)
+                .field("brand", brand)
+                .field("last4", last4)
+                .field("exp_month", exp_month)
+                .field("exp_year", exp_year)
+                .finish(),
+            PaymentMethod::Paypal { .. } => {
+                f.debug_struct("Paypal").field("token", &REDACTED).finish()
+            }
+            PaymentMethod::CashOnDelivery => f.write_str("CashOnDelivery"),
+        }
+    }
+}
+
+/// A payment method as orders, events and caches show it: its type and, for cards, the
+/// brand, last four digits and expiry. Never a token.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum PaymentSummary {
+    #[serde(rename_all = "camelCase")]
+    Card {
+        brand: String,
+        last4: String,
+        exp_month: i64,
+        exp_year: i64,
+    },
+    Paypal,
+    CashOnDelivery,
+}
+
+impl PaymentSummary {
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            PaymentSummary::Card { .. } => "card",
+            PaymentSummary::Paypal => "paypal",
+            PaymentSummary::CashOnDelivery => "cash_on_delivery",
         }
     }
 }
@@ -171,7 +255,8 @@ pub struct Order {
     pub items: Vec<OrderLine>,
     pub totals: Totals,
     pub delivery_address: Address,
-    pub payment_method: PaymentMethod,
+    /// Without its token, which the store keeps beside the order.
+    pub payment_method: PaymentSummary,
     pub shipping_method: ShippingMethod,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount_code: Option<String>,
@@ -188,8 +273,9 @@ pub struct Order {
     pub history: Vec<Milestone>,
 }
 
-/// A stored quote: what `POST /checkout` returns and what `place_order` may honour until
-/// `expires_at` if the cart has not changed.
+/// A stored quote that `place_order` may honour until `expires_at` if the cart has not
+/// changed. It keeps the request's payment method, token included, to compare it with the
+/// order's; [`Checkout::quote`] is what `POST /checkout` shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Checkout {
@@ -269,5 +355,58 @@ impl Caller {
             Role::Service => "service",
         };
         format!("{role}:{}", self.id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn card() -> PaymentMethod {
+        PaymentMethod::Card {
+            token: "tok_secret_4242".to_owned(),
+            brand: "visa".to_owned(),
+            last4: "4242".to_owned(),
+            exp_month: 12,
+            exp_year: 2030,
+        }
+    }
+
+    #[test]
+    fn debug_output_never_shows_a_token() {
+        let methods = [
+            card(),
+            PaymentMethod::Paypal {
+                token: "pp_secret".to_owned(),
+            },
+        ];
+        for method in methods {
+            let printed = format!("{method:?} {method:#?}");
+            assert!(!printed.contains("secret"), "{printed}");
+            assert!(printed.contains("<redacted>"), "{printed}");
+        }
+        assert!(format!("{:?}", card()).contains("4242"));
+    }
+
+    #[test]
+    fn the_summary_keeps_everything_but_the_token() {
+        let summary = serde_json::to_value(card().summary()).unwrap_or_default();
+        assert_eq!(
+            summary,
+            serde_json::json!({"type": "card", "brand": "visa", "last4": "4242", "expMonth": 12, "expYear": 2030})
+        );
+        let paypal = PaymentMethod::Paypal {
+            token: "pp".to_owned(),
+        };
+        assert_eq!(paypal.token(), Some("pp"));
+        assert_eq!(
+            serde_json::to_value(paypal.summary()).unwrap_or_default(),
+            serde_json::json!({"type": "paypal"})
+        );
+        assert_eq!(PaymentMethod::CashOnDelivery.token(), None);
+        assert_eq!(
+            PaymentMethod::CashOnDelivery.summary().type_name(),
+            PaymentMethod::CashOnDelivery.type_name()
+        );
     }
 }

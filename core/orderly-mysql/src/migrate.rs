@@ -37,6 +37,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "milestone notes",
         sql: include_str!("../migrations/0003_milestone_notes.sql"),
     },
+    Migration {
+        version: 4,
+        name: "payment tokens apart",
+        sql: include_str!("../migrations/0004_payment_tokens_apart.sql"),
+    },
 ];
 
 /// The schema version this build writes and reads.

@@ -18,7 +18,8 @@ use mysql::prelude::Queryable;
 use orderly_core::analytics::RollupDelta;
 use orderly_core::store::{ChangeOutcome, InsertOutcome, NewOrder, OrderChange};
 use orderly_core::{
-    Caller, Currency, InMemoryCarts, OrderStatus, StatusUpdate, Store, StoreErrorKind, TopBy,
+    Caller, Currency, InMemoryCarts, OrderDocument, OrderStatus, StatusUpdate, Store,
+    StoreErrorKind, TopBy,
 };
 use orderly_mysql::migrate::{MIGRATIONS, latest_version};
 use orderly_mysql::{MysqlStore, ScratchDatabase};
@@ -270,6 +271,8 @@ fn a_retry_after_a_lost_commit_is_exactly_once() {
         .unwrap();
     let placed_event = store.pending_events(10).unwrap().remove(0);
     let again = NewOrder {
+        document: OrderDocument::encode(&placed).unwrap(),
+        payment_token: None,
         order: placed.clone(),
         idempotency_key: key("k-1"),
         fingerprint: record.fingerprint.clone(),
@@ -318,6 +321,7 @@ fn a_retry_after_a_lost_commit_is_exactly_once() {
         milestone: moved.history.last().unwrap().clone(),
         event: change_event.clone(),
         rollup: RollupDelta::moved(&moved, OrderStatus::Placed, OrderStatus::Processing),
+        document: OrderDocument::encode(&moved).unwrap(),
         order: moved.clone(),
     };
     let before = store.status_counts().unwrap();

@@ -2,7 +2,8 @@
 
 use orderly::validation::CARD_BRANDS;
 use orderly::{
-    Address, Milestone, Money, OrderLine, OrderStatus, PaymentMethod, ShippingMethod, Totals,
+    Address, Milestone, Money, OrderLine, OrderStatus, PaymentMethod, PaymentSummary,
+    ShippingMethod, Totals,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -159,28 +160,6 @@ pub enum PaymentMethodDto {
     CashOnDelivery {},
 }
 
-impl From<PaymentMethod> for PaymentMethodDto {
-    fn from(p: PaymentMethod) -> Self {
-        match p {
-            PaymentMethod::Card {
-                token,
-                brand,
-                last4,
-                exp_month,
-                exp_year,
-            } => PaymentMethodDto::Card {
-                token,
-                brand,
-                last4,
-                exp_month,
-                exp_year,
-            },
-            PaymentMethod::Paypal { token } => PaymentMethodDto::Paypal { token },
-            PaymentMethod::CashOnDelivery => PaymentMethodDto::CashOnDelivery {},
-        }
-    }
-}
-
 impl From<PaymentMethodDto> for PaymentMethod {
     fn from(p: PaymentMethodDto) -> Self {
         match p {
@@ -199,6 +178,48 @@ impl From<PaymentMethodDto> for PaymentMethod {
             },
             PaymentMethodDto::Paypal { token } => PaymentMethod::Paypal { token },
             PaymentMethodDto::CashOnDelivery {} => PaymentMethod::CashOnDelivery,
+        }
+    }
+}
+
+/// A payment method as an order or a checkout shows it: its type and, for cards, the brand,
+/// last four digits and expiry. Never its token, which stays in the store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[schema(as = PaymentSummary)]
+pub enum PaymentSummaryDto {
+    #[serde(rename_all = "camelCase")]
+    Card {
+        #[schema(schema_with = card_brand_schema)]
+        brand: String,
+        #[schema(pattern = "^[0-9]{4}$", example = "4242")]
+        last4: String,
+        #[schema(minimum = 1, maximum = 12, example = 12)]
+        exp_month: i64,
+        #[schema(minimum = 2000, maximum = 2100, example = 2030)]
+        exp_year: i64,
+    },
+    /// Struct variants (not unit ones) so that the schema closes each to its `type`.
+    Paypal {},
+    CashOnDelivery {},
+}
+
+impl From<PaymentSummary> for PaymentSummaryDto {
+    fn from(p: PaymentSummary) -> Self {
+        match p {
+            PaymentSummary::Card {
+                brand,
+                last4,
+                exp_month,
+                exp_year,
+            } => PaymentSummaryDto::Card {
+                brand,
+                last4,
+                exp_month,
+                exp_year,
+            },
+            PaymentSummary::Paypal => PaymentSummaryDto::Paypal {},
+            PaymentSummary::CashOnDelivery => PaymentSummaryDto::CashOnDelivery {},
         }
     }
 }

@@ -14,7 +14,7 @@ pub use analytics::{
 };
 pub use common::{
     AddressDto, MilestoneDto, MoneyDto, OrderLineDto, OrderStatusDto, PaymentMethodDto,
-    ShippingMethodDto, TotalsDto,
+    PaymentSummaryDto, ShippingMethodDto, TotalsDto,
 };
 pub use health::{Health, Ready};
 pub use order::{CartDto, CartLineDto, CheckoutDto, OrderDto, OrderPageDto, StatusViewDto};

@@ -5,7 +5,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::common::{
-    AddressDto, MilestoneDto, MoneyDto, OrderLineDto, OrderStatusDto, PaymentMethodDto,
+    AddressDto, MilestoneDto, MoneyDto, OrderLineDto, OrderStatusDto, PaymentSummaryDto,
     ShippingMethodDto, TotalsDto,
 };
 
@@ -23,7 +23,7 @@ pub struct OrderDto {
     pub items: Vec<OrderLineDto>,
     pub totals: TotalsDto,
     pub delivery_address: AddressDto,
-    pub payment_method: PaymentMethodDto,
+    pub payment_method: PaymentSummaryDto,
     pub shipping_method: ShippingMethodDto,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discount_code: Option<String>,
@@ -80,7 +80,7 @@ pub struct CheckoutDto {
     pub currency: String,
     pub items: Vec<OrderLineDto>,
     pub totals: TotalsDto,
-    pub payment_method: PaymentMethodDto,
+    pub payment_method: PaymentSummaryDto,
     pub delivery_address: AddressDto,
     pub shipping_method: ShippingMethodDto,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -99,7 +99,7 @@ impl From<Checkout> for CheckoutDto {
             currency: c.currency.code().to_owned(),
             items: c.items.into_iter().map(Into::into).collect(),
             totals: c.totals.into(),
-            payment_method: c.payment_method.into(),
+            payment_method: c.payment_method.summary().into(),
             delivery_address: c.delivery_address.into(),
             shipping_method: c.shipping_method.into(),
             discount_code: c.discount_code,
@@ -271,7 +271,7 @@ mod tests {
                 .into_iter()
                 .zip([us_address(), de_address(), us_address()])
         {
-            order.payment_method = payment;
+            order.payment_method = payment.summary();
             order.delivery_address = address;
             let dto = serde_json::to_value(OrderDto::from(order.clone())).unwrap();
             let document = OrderDocument::encode(&order).unwrap();

@@ -9,7 +9,7 @@ use orderly::{HistoryRequest, OrderlyError, UserId};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::versioning::{document_response, expected_version, json_response, order_response};
+use super::versioning::{document_response, expected_version, json_response};
 use crate::auth::Authenticated;
 use crate::blocking;
 use crate::dto::{OrderDto, OrderPageDto, PlaceOrderBody, parse_status};
@@ -54,13 +54,13 @@ pub async fn place_order(
         service.place_order(&caller, &request, &key)
     })
     .await?;
-    let location = format!("/order/{}", placement.order.id);
+    let location = format!("/order/{}", placement.document.id);
     let (status, header) = if placement.created {
         (StatusCode::CREATED, LOCATION)
     } else {
         (StatusCode::OK, CONTENT_LOCATION)
     };
-    let mut response = order_response(status, placement.order);
+    let mut response = document_response(status, placement.document);
     if let Ok(value) = HeaderValue::from_str(&location) {
         response.headers_mut().insert(header, value);
     }
@@ -88,7 +88,7 @@ pub async fn get_order(
     let id = order_id(&id)?;
     let document =
         blocking::read(&state, move |service| service.order_document(&caller, &id)).await?;
-    Ok(document_response(document))
+    Ok(document_response(StatusCode::OK, document))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -127,12 +127,12 @@ pub async fn cancel_order(
     ApiQuery(query): ApiQuery<CancelQuery>,
 ) -> Result<Response, Problem> {
     let id = order_id(&id)?;
-    let order = blocking::run(&state, move |service| {
+    let document = blocking::run(&state, move |service| {
         let expected = expected_version(service, &caller, &id, &if_match)?;
-        service.cancel_at_version(&caller, &id, query.reason.as_deref(), expected)
+        service.cancel_document_at_version(&caller, &id, query.reason.as_deref(), expected)
     })
     .await?;
-    Ok(order_response(StatusCode::OK, order))
+    Ok(document_response(StatusCode::OK, document))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -7,7 +7,7 @@ use axum::http::header::{ETAG, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use orderly::StatusUpdate;
 
-use super::versioning::{expected_version, order_response};
+use super::versioning::{document_response, expected_version};
 use crate::auth::Authenticated;
 use crate::blocking;
 use crate::dto::{OrderDto, StatusBody, StatusViewDto};
@@ -82,8 +82,8 @@ pub async fn put_status(
             note,
             expected_version: expected_version(service, &caller, &id, &if_match)?,
         };
-        service.update_status(&caller, &id, to, &update)
+        service.update_status_document(&caller, &id, to, &update)
     })
     .await?;
-    Ok(order_response(StatusCode::OK, order))
+    Ok(document_response(StatusCode::OK, order))
 }

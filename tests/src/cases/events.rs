@@ -52,10 +52,10 @@ pub fn events_follow_each_order_in_sequence(factory: &StoreFactory) {
     let first = &pending[0];
     assert_eq!(first.user_id, user("alice"));
     assert_eq!(first.at, start());
-    assert_eq!(first.payload["order"]["orderId"], a.id.to_string());
-    let cancelled = &pending[4];
-    assert_eq!(cancelled.payload["reason"], "too slow");
-    assert_eq!(cancelled.payload["from"], "processing");
+    assert_eq!(payload_json(first)["order"]["orderId"], a.id.to_string());
+    let cancelled = payload_json(&pending[4]);
+    assert_eq!(cancelled["reason"], "too slow");
+    assert_eq!(cancelled["from"], "processing");
     let ids: std::collections::HashSet<_> = pending.iter().map(|e| e.event_id).collect();
     assert_eq!(ids.len(), 5);
 

@@ -42,6 +42,8 @@ pub struct PlaceOrderRequest {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Placement {
     pub order: Order,
+    /// `order` as the store holds it, for callers that pass it on as JSON.
+    pub document: OrderDocument,
     pub created: bool,
 }
 
