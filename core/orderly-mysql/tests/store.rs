@@ -189,7 +189,10 @@ fn upgrading_adds_null_notes_to_stored_milestones() {
         (legacy.to_string(), order.id.to_string()),
     )
     .unwrap();
-    raw.query_drop("DELETE FROM schema_migrations WHERE version = 3")
+    // Back to schema version 2: the migrations after it run again on reopening.
+    raw.query_drop("ALTER TABLE orders DROP COLUMN payment_token, DROP COLUMN doc_format")
+        .unwrap();
+    raw.query_drop("DELETE FROM schema_migrations WHERE version >= 3")
         .unwrap();
 
     let reopened = MysqlStore::open(fx.db.url()).unwrap();
@@ -199,6 +202,95 @@ fn upgrading_adds_null_notes_to_stored_milestones() {
     let notes: Vec<_> = order.history.iter().map(|m| m.note.as_deref()).collect();
     assert_eq!(notes, [None, None, Some("tracking \"1Z\" ✓"), None]);
     assert_eq!(reopened.order(&order.id).unwrap(), Some(order));
+}
+
+/// Documents written with the payment token inside (schema version 3) give it to the token
+/// column and lose it on upgrade, and so do the `order.placed` events that carried them.
+#[test]
+fn upgrading_moves_payment_tokens_out_of_documents_and_events() {
+    let server = require_server!();
+    let fx = Fixture::new(&server);
+    let carts = Arc::new(InMemoryCarts::new());
+    carts.set(cart("alice", &[("sku-1", "Teapot", 1, "19.99")]));
+    let req = request("alice");
+    let order = fx
+        .engine(&carts)
+        .place_order(&customer("alice"), &req, &key("k-1"))
+        .unwrap()
+        .order;
+    let token = req.payment_method.token().unwrap().to_owned();
+    let mut legacy = serde_json::to_value(&order).unwrap();
+    legacy["paymentMethod"] = serde_json::to_value(&req.payment_method).unwrap();
+    let mut raw = fx.raw();
+    raw.query_drop("ALTER TABLE orders DROP COLUMN payment_token, DROP COLUMN doc_format")
+        .unwrap();
+    raw.exec_drop(
+        "UPDATE orders SET doc = ? WHERE id = ?",
+        (legacy.to_string(), order.id.to_string()),
+    )
+    .unwrap();
+    raw.exec_drop(
+        "UPDATE outbox SET payload = ? WHERE order_id = ?",
+        (
+            serde_json::json!({ "order": legacy }).to_string(),
+            order.id.to_string(),
+        ),
+    )
+    .unwrap();
+    raw.query_drop("DELETE FROM schema_migrations WHERE version = 4")
+        .unwrap();
+
+    let reopened = MysqlStore::open(fx.db.url()).unwrap();
+    assert_eq!(
+        reopened.payment_token(&order.id).unwrap(),
+        Some(token.clone())
+    );
+    let document = reopened.order_document(&order.id).unwrap().unwrap();
+    assert!(!document.json().contains(&token), "{}", document.json());
+    assert_eq!(reopened.order(&order.id).unwrap(), Some(order));
+    let events = reopened.pending_events(10).unwrap();
+    assert_eq!(events.len(), 1);
+    assert!(!events[0].payload.get().contains(&token));
+    let like = format!("%{token}%");
+    let leftover: Option<i64> = raw
+        .exec_first(
+            "SELECT (SELECT COUNT(*) FROM orders WHERE doc LIKE ? OR doc_format <> 2) \
+             + (SELECT COUNT(*) FROM outbox WHERE payload LIKE ?)",
+            (&like, &like),
+        )
+        .unwrap();
+    assert_eq!(leftover, Some(0));
+}
+
+/// A document still in the first format is upgraded as it is read: the token never reaches a
+/// reader, and a document newer than the build is reported as corrupt.
+#[test]
+fn a_document_of_the_first_format_is_upgraded_when_read() {
+    let server = require_server!();
+    let fx = Fixture::new(&server);
+    let carts = Arc::new(InMemoryCarts::new());
+    carts.set(cart("alice", &[("sku-1", "Teapot", 1, "19.99")]));
+    let req = request("alice");
+    let order = fx
+        .engine(&carts)
+        .place_order(&customer("alice"), &req, &key("k-1"))
+        .unwrap()
+        .order;
+    let token = req.payment_method.token().unwrap().to_owned();
+    let mut legacy = serde_json::to_value(&order).unwrap();
+    legacy["paymentMethod"] = serde_json::to_value(&req.payment_method).unwrap();
+    let mut raw = fx.raw();
+    raw.exec_drop(
+        "UPDATE orders SET doc = ?, doc_format = 1 WHERE id = ?",
+        (legacy.to_string(), order.id.to_string()),
+    )
+    .unwrap();
+    let document = fx.store.order_document(&order.id).unwrap().unwrap();
+    assert!(!document.json().contains(&token), "{}", document.json());
+    assert_eq!(fx.store.order(&order.id).unwrap(), Some(order.clone()));
+    raw.query_drop("UPDATE orders SET doc_format = 99").unwrap();
+    let err = fx.store.order_document(&order.id).unwrap_err();
+    assert_eq!(err.kind, StoreErrorKind::Corrupt, "{err}");
 }
 
 #[test]
