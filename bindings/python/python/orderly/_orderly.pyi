@@ -215,7 +215,7 @@ class Order:
     @property
     def payment_method(self) -> Dict[str, Any]:
         """The payment method without its token: `type` and, for cards, `brand`, `last4`,
-        `expMonth` and `expYear`."""
+        `exp_month` and `exp_year`."""
     @property
     def shipping_method(self) -> _ShippingMethod: ...
     @property
