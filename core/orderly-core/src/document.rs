@@ -153,7 +153,7 @@ impl OrderDocument {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use crate::model::{Address, Milestone, OrderLine, PaymentSummary, ShippingMethod, Totals};

@@ -107,7 +107,7 @@ impl OrderService {
     pub fn payment_token(&self, caller: &Caller, id: &OrderId) -> Result<Option<String>> {
         self.require_staff(caller, "read a payment token")?;
         self.order_document(caller, id)?;
-        Ok(self.with_retry(|| self.store.payment_token(id))?)
+        self.with_retry(|| self.store.payment_token(id))
     }
 
     fn change_status(
