@@ -35,6 +35,8 @@ pub mod events;
 pub mod ids;
 pub mod model;
 pub mod money;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod pricing;
 pub mod service;
 pub mod status;

@@ -5,14 +5,14 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::http::header::{CONTENT_LOCATION, HeaderValue, LOCATION};
 use axum::response::Response;
-use orderly::{HistoryRequest, OrderlyError, UserId};
+use orderly::{HistoryRequest, Order, OrderPage, OrderlyError, UserId};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::versioning::{document_response, expected_version, json_response};
 use crate::auth::Authenticated;
 use crate::blocking;
-use crate::dto::{OrderDto, OrderPageDto, PlaceOrderBody, parse_status};
+use crate::dto::{PlaceOrderBody, order_page_json, parse_status};
 use crate::etag::IfMatchHeader;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, IdempotencyKeyHeader, order_id};
 use crate::problem::Problem;
@@ -30,9 +30,9 @@ use crate::state::AppState;
     ),
     security(("bearerAuth" = [])),
     responses(
-        (status = 201, description = "The order was placed", body = OrderDto,
+        (status = 201, description = "The order was placed", body = Order,
             headers(("Location" = String, description = "/order/{orderId}"), ("ETag" = String, description = "The order's version, quoted"))),
-        (status = 200, description = "This key already placed this order: the same order again", body = OrderDto,
+        (status = 200, description = "This key already placed this order: the same order again", body = Order,
             headers(("Content-Location" = String, description = "/order/{orderId}"), ("ETag" = String, description = "The order's version, quoted"))),
         (status = 400, description = "Missing or invalid Idempotency-Key (`invalid_idempotency_key`), or malformed JSON"),
         (status = 403, description = "A customer ordering for another user"),
@@ -75,7 +75,7 @@ pub async fn place_order(
     params(("orderId" = String, Path, description = "The order id")),
     security(("bearerAuth" = [])),
     responses(
-        (status = 200, description = "The order", body = OrderDto,
+        (status = 200, description = "The order", body = Order,
             headers(("ETag" = String, description = "The order's version, quoted"))),
         (status = 404, description = "No such order (or not the caller's)"),
     )
@@ -112,7 +112,7 @@ pub struct CancelQuery {
     ),
     security(("bearerAuth" = [])),
     responses(
-        (status = 200, description = "The order, now cancelled", body = OrderDto,
+        (status = 200, description = "The order, now cancelled", body = Order,
             headers(("ETag" = String, description = "The order's version, quoted"))),
         (status = 404, description = "No such order (or not the caller's)"),
         (status = 409, description = "The order has shipped or been delivered (`invalid_transition`)"),
@@ -145,7 +145,7 @@ pub struct HistoryQuery {
     #[param(max_length = 512)]
     pub cursor: Option<String>,
     /// Only orders in this status.
-    #[param(inline, value_type = Option<crate::dto::OrderStatusDto>)]
+    #[param(inline, value_type = Option<orderly::OrderStatus>)]
     pub status: Option<String>,
 }
 
@@ -160,7 +160,7 @@ pub struct HistoryQuery {
     ),
     security(("bearerAuth" = [])),
     responses(
-        (status = 200, description = "One page of orders", body = OrderPageDto),
+        (status = 200, description = "One page of orders", body = OrderPage),
         (status = 403, description = "A customer asking for another user's history"),
         (status = 422, description = "limit out of 1..100 (`limit_out_of_range`), a cursor this server did not issue (`invalid_cursor`), an unknown status (`invalid_status`) or an invalid user id"),
     )
@@ -182,5 +182,5 @@ pub async fn list_orders(
         service.order_documents_for_user(&caller, &user, &request)
     })
     .await?;
-    Ok(json_response(OrderPageDto::json_of(page)))
+    Ok(json_response(order_page_json(page)))
 }
