@@ -183,7 +183,7 @@ export interface Order {
   items: Array<OrderLine>
   totals: Totals
   deliveryAddress: Address
-  paymentMethod: PaymentMethod
+  paymentMethod: PaymentSummary
   shippingMethod: ShippingMethod
   discountCode?: string
   checkoutId?: string
@@ -236,6 +236,12 @@ export interface OutboxEvent {
 export type PaymentMethod =
   | { type: 'card'; token: string; brand: string; last4: string; expMonth: number; expYear: number }
   | { type: 'paypal'; token: string }
+  | { type: 'cash_on_delivery' }
+
+/** How an order is paid, without the token (the store keeps it). */
+export type PaymentSummary =
+  | { type: 'card'; brand: string; last4: string; expMonth: number; expYear: number }
+  | { type: 'paypal' }
   | { type: 'cash_on_delivery' }
 
 /**

@@ -285,3 +285,50 @@ async fn a_write_while_redis_is_away_is_never_followed_by_a_stale_read() {
     }
     let _: () = r.del(s.key(&a)).unwrap();
 }
+
+/// Cached documents are the stored ones: the payment method without its token, through every
+/// write.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cached_orders_carry_no_payment_token() {
+    let s = setup(&redis_url());
+    let token = common::card()["token"].as_str().unwrap().to_owned();
+    let a = s.place("a").await;
+    let mut r = redis();
+    let mut entries = vec![r.hget::<_, _, String>(s.key(&a), "doc").unwrap()];
+    for status in ["processing", "shipped", "delivered"] {
+        s.set_status(&a, status).await;
+        entries.push(r.hget(s.key(&a), "doc").unwrap());
+    }
+    let _: () = r.del(s.key(&a)).unwrap();
+    assert_eq!(s.get(&a).await["status"], "delivered");
+    entries.push(r.hget(s.key(&a), "doc").unwrap());
+    for entry in &entries {
+        assert!(!entry.contains(&token), "{entry}");
+        let doc: Value = serde_json::from_str(entry).unwrap();
+        assert_eq!(doc["paymentMethod"]["last4"], "4242");
+        assert!(doc["paymentMethod"].get("token").is_none(), "{entry}");
+    }
+    let format: u32 = r.hget(s.key(&a), "f").unwrap();
+    assert_eq!(format, orderly::OrderDocument::FORMAT);
+    let _: () = r.del(s.key(&a)).unwrap();
+}
+
+/// An entry a build before document formats put into Redis (no `f`, the token inside) is
+/// served without its token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_entry_of_an_older_build_is_served_without_its_token() {
+    let s = setup(&redis_url());
+    let a = s.place("a").await;
+    let mut r = redis();
+    let stored: String = r.hget(s.key(&a), "doc").unwrap();
+    let mut old: Value = serde_json::from_str(&stored).unwrap();
+    old["paymentMethod"] = common::card();
+    old["deliveryAddress"]["name"] = json!("Served From Redis");
+    let _: () = r.hset(s.key(&a), "doc", old.to_string()).unwrap();
+    let _: () = r.hdel(s.key(&a), "f").unwrap();
+    let order = s.get(&a).await;
+    assert_eq!(order["deliveryAddress"]["name"], "Served From Redis");
+    assert!(order["paymentMethod"].get("token").is_none(), "{order}");
+    assert_eq!(order["paymentMethod"]["last4"], "4242");
+    let _: () = r.del(s.key(&a)).unwrap();
+}

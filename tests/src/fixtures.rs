@@ -7,9 +7,9 @@ use orderly::analytics::RollupDelta;
 use orderly::store::NewOrder;
 use orderly::{
     Address, Caller, EventId, EventType, IdGenerator, IdempotencyKey, InMemoryCarts, ManualClock,
-    Order, OrderId, OrderService, OrderStatus, OrderlyError, OutboxEvent, PaymentMethod,
-    PlaceOrderRequest, PricingPolicy, RawCart, RawCartItem, Store, Timestamp, UserId,
-    UuidV7Generator,
+    Order, OrderDocument, OrderId, OrderService, OrderStatus, OrderlyError, OutboxEvent,
+    PaymentMethod, PlaceOrderRequest, PricingPolicy, RawCart, RawCartItem, Store, Timestamp,
+    UserId, UuidV7Generator,
 };
 
 use crate::StoreFactory;
@@ -221,15 +221,32 @@ pub fn new_order_like(template: &Order, key: &str, at: Timestamp) -> NewOrder {
         user_id: order.user_id.clone(),
         sequence: 1,
         at,
-        payload: serde_json::json!({ "order": order }),
+        payload: payload(serde_json::json!({ "order": order })),
     };
     NewOrder {
         rollup: RollupDelta::placed(&order),
+        document: document(&order),
+        payment_token: Some(format!("tok-of-{key}")),
         idempotency_key: idem(key),
         fingerprint: format!("fingerprint-of-{key}"),
         event,
         order,
     }
+}
+
+/// An event payload, as the engine encodes one.
+pub fn payload(value: serde_json::Value) -> Box<serde_json::value::RawValue> {
+    serde_json::value::to_raw_value(&value).unwrap()
+}
+
+/// The stored document of `order`, as the engine encodes it.
+pub fn document(order: &Order) -> OrderDocument {
+    OrderDocument::encode(order).unwrap()
+}
+
+/// The JSON of an event's payload, to look into.
+pub fn payload_json(event: &OutboxEvent) -> serde_json::Value {
+    serde_json::from_str(event.payload.get()).unwrap()
 }
 
 /// Asserts that an engine call failed with the given stable code.

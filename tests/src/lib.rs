@@ -72,6 +72,7 @@ macro_rules! conformance_suite {
             // events
             events_follow_each_order_in_sequence,
             delivered_events_leave_the_pending_list,
+            payment_tokens_stay_in_the_store,
             // analytics
             sales_per_currency_over_a_range,
             cancelled_orders_leave_sales_and_products,

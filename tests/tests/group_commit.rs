@@ -490,8 +490,11 @@ fn poisoned_write(
             user_id: order.user_id.clone(),
             sequence: order.version,
             at: now,
-            payload: serde_json::json!({ "from": from, "to": to, "version": order.version }),
+            payload: fixtures::payload(
+                serde_json::json!({ "from": from, "to": to, "version": order.version }),
+            ),
         },
+        document: fixtures::document(&order),
         order,
     };
     Some(Call::PoisonedChange {
@@ -821,20 +824,21 @@ fn verify(ctx: &Round, calls: &[Call]) -> Tally {
             };
             assert_eq!(e.event_type, expected_type, "{what}");
             assert_eq!((&e.user_id, e.at), (&o.user_id, m.at), "{what}");
+            let payload = fixtures::payload_json(e);
             if e.sequence == 1 {
-                assert_eq!(e.payload["order"]["orderId"], o.id.to_string(), "{what}");
+                assert_eq!(payload["order"]["orderId"], o.id.to_string(), "{what}");
             } else {
                 let previous = o.history[e.sequence as usize - 2].status;
-                assert_eq!(e.payload["from"], previous.as_str(), "{what}");
-                assert_eq!(e.payload["version"], e.sequence, "{what}");
-                assert_eq!(e.payload["actor"], m.actor.as_str(), "{what}");
+                assert_eq!(payload["from"], previous.as_str(), "{what}");
+                assert_eq!(payload["version"], e.sequence, "{what}");
+                assert_eq!(payload["actor"], m.actor.as_str(), "{what}");
                 let note_field = if m.status == OrderStatus::Cancelled {
                     "reason"
                 } else {
-                    assert_eq!(e.payload["to"], m.status.as_str(), "{what}");
+                    assert_eq!(payload["to"], m.status.as_str(), "{what}");
                     "note"
                 };
-                assert_eq!(e.payload[note_field].as_str(), m.note.as_deref(), "{what}");
+                assert_eq!(payload[note_field].as_str(), m.note.as_deref(), "{what}");
             }
         }
     }

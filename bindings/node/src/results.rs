@@ -8,6 +8,40 @@ use orderly::{Money, Timestamp};
 
 use crate::inputs::{Address, PaymentMethod};
 
+/// How an order is paid, without the token (the store keeps it).
+#[napi(discriminant = "type", discriminant_case = "snake_case")]
+#[derive(Debug, Clone)]
+pub enum PaymentSummary {
+    Card {
+        brand: String,
+        last4: String,
+        exp_month: f64,
+        exp_year: f64,
+    },
+    Paypal,
+    CashOnDelivery,
+}
+
+impl From<orderly::PaymentSummary> for PaymentSummary {
+    fn from(p: orderly::PaymentSummary) -> Self {
+        match p {
+            orderly::PaymentSummary::Card {
+                brand,
+                last4,
+                exp_month,
+                exp_year,
+            } => PaymentSummary::Card {
+                brand,
+                last4,
+                exp_month: exp_month as f64,
+                exp_year: exp_year as f64,
+            },
+            orderly::PaymentSummary::Paypal => PaymentSummary::Paypal,
+            orderly::PaymentSummary::CashOnDelivery => PaymentSummary::CashOnDelivery,
+        }
+    }
+}
+
 fn amount(m: &Money) -> String {
     m.amount_string()
 }
@@ -182,7 +216,7 @@ pub struct Order {
     pub items: Vec<OrderLine>,
     pub totals: Totals,
     pub delivery_address: Address,
-    pub payment_method: PaymentMethod,
+    pub payment_method: PaymentSummary,
     pub shipping_method: ShippingMethod,
     pub discount_code: Option<String>,
     pub checkout_id: Option<String>,
@@ -341,7 +375,7 @@ impl From<orderly::OutboxEvent> for OutboxEvent {
             user_id: e.user_id.to_string(),
             sequence: e.sequence,
             at: date(e.at),
-            payload: e.payload,
+            payload: serde_json::from_str(e.payload.get()).unwrap_or_default(),
         }
     }
 }

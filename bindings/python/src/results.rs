@@ -253,9 +253,25 @@ impl Order {
     fn delivery_address(&self) -> Address {
         Address(self.0.delivery_address.clone())
     }
+    /// The payment method without its token (the store keeps it): a dict with `type` and,
+    /// for cards, `brand`, `last4`, `exp_month` and `exp_year`.
     #[getter]
-    fn payment_method<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        payment_object(py, &self.0.payment_method)
+    fn payment_method<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let summary = PyDict::new(py);
+        summary.set_item("type", self.0.payment_method.type_name())?;
+        if let orderly::PaymentSummary::Card {
+            brand,
+            last4,
+            exp_month,
+            exp_year,
+        } = &self.0.payment_method
+        {
+            summary.set_item("brand", brand)?;
+            summary.set_item("last4", last4)?;
+            summary.set_item("exp_month", exp_month)?;
+            summary.set_item("exp_year", exp_year)?;
+        }
+        Ok(summary)
     }
     #[getter]
     fn shipping_method(&self) -> &'static str {
@@ -547,7 +563,9 @@ impl OutboxEvent {
     }
     #[getter]
     fn payload<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        json_to_py(py, &self.0.payload)
+        let payload = serde_json::from_str(self.0.payload.get())
+            .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+        json_to_py(py, &payload)
     }
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         py_repr!(py, "OutboxEvent", event_id = self.event_id(), type = self.event_type(),

@@ -73,5 +73,6 @@ pub use results::{
     ProductSales, SalesSummary, StatusCount, StatusView, Totals,
 };
 pub use values::{
-    Address, CartItem, EventType, Money, OrderStatus, PaymentMethod, ShippingMethod, TopBy,
+    Address, CartItem, EventType, Money, OrderStatus, PaymentMethod, PaymentSummary,
+    ShippingMethod, TopBy,
 };

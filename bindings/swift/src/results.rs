@@ -4,7 +4,9 @@
 
 use std::time::SystemTime;
 
-use crate::values::{Address, EventType, Money, OrderStatus, PaymentMethod, system_time};
+use crate::values::{
+    Address, EventType, Money, OrderStatus, PaymentMethod, PaymentSummary, system_time,
+};
 
 /// One validated, totalled cart line.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, uniffi::Record)]
@@ -124,7 +126,7 @@ pub struct Order {
     pub items: Vec<OrderLine>,
     pub totals: Totals,
     pub delivery_address: Address,
-    pub payment_method: PaymentMethod,
+    pub payment_method: PaymentSummary,
     pub shipping_method: crate::values::ShippingMethod,
     pub discount_code: Option<String>,
     pub checkout_id: Option<String>,
@@ -332,7 +334,7 @@ impl From<orderly::OutboxEvent> for OutboxEvent {
             user_id: e.user_id.as_str().to_owned(),
             sequence: e.sequence,
             at: system_time(e.at),
-            payload_json: e.payload.to_string(),
+            payload_json: e.payload.get().to_owned(),
         }
     }
 }

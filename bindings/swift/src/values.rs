@@ -88,6 +88,40 @@ pub enum PaymentMethod {
     CashOnDelivery,
 }
 
+/// How an order is paid, as orders show it: without the token, which the store keeps.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum PaymentSummary {
+    /// A card's display details.
+    Card {
+        brand: String,
+        last4: String,
+        exp_month: i64,
+        exp_year: i64,
+    },
+    Paypal,
+    CashOnDelivery,
+}
+
+impl From<orderly::PaymentSummary> for PaymentSummary {
+    fn from(p: orderly::PaymentSummary) -> Self {
+        match p {
+            orderly::PaymentSummary::Card {
+                brand,
+                last4,
+                exp_month,
+                exp_year,
+            } => PaymentSummary::Card {
+                brand,
+                last4,
+                exp_month,
+                exp_year,
+            },
+            orderly::PaymentSummary::Paypal => PaymentSummary::Paypal,
+            orderly::PaymentSummary::CashOnDelivery => PaymentSummary::CashOnDelivery,
+        }
+    }
+}
+
 impl From<PaymentMethod> for CorePaymentMethod {
     fn from(p: PaymentMethod) -> Self {
         match p {

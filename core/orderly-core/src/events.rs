@@ -5,6 +5,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 use crate::clock::Timestamp;
 use crate::ids::{EventId, OrderId, UserId};
@@ -50,7 +51,7 @@ impl FromStr for EventType {
 }
 
 /// One outbox row.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OutboxEvent {
     pub event_id: EventId,
@@ -61,5 +62,22 @@ pub struct OutboxEvent {
     /// Per-order sequence from 1, equal to the order version the change produced.
     pub sequence: u32,
     pub at: Timestamp,
-    pub payload: serde_json::Value,
+    /// The event's JSON, encoded once by the engine and passed on as it is: `order.placed`
+    /// carries `{"order": <the stored document>}` (payment method without its token),
+    /// `order.status_changed` and `order.cancelled` the change (`from`, `to`, `note` or
+    /// `reason`, `actor`, `version`).
+    pub payload: Box<RawValue>,
+}
+
+/// Payloads compare by their JSON text, as they are stored and relayed.
+impl PartialEq for OutboxEvent {
+    fn eq(&self, other: &Self) -> bool {
+        self.event_id == other.event_id
+            && self.event_type == other.event_type
+            && self.order_id == other.order_id
+            && self.user_id == other.user_id
+            && self.sequence == other.sequence
+            && self.at == other.at
+            && self.payload.get() == other.payload.get()
+    }
 }

@@ -36,6 +36,8 @@ pub mod events;
 pub mod ids;
 pub mod model;
 pub mod money;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod pricing;
 pub mod retry;
 pub mod service;
@@ -55,7 +57,7 @@ pub use ids::{
 };
 pub use model::{
     Address, Caller, Cart, CartLine, Checkout, Metadata, Milestone, Order, OrderLine,
-    PaymentMethod, RawCart, RawCartItem, Role, ShippingMethod, Totals,
+    PaymentMethod, PaymentSummary, RawCart, RawCartItem, Role, ShippingMethod, Totals,
 };
 pub use money::{Currency, Money, MoneyError};
 pub use pricing::{PricingPolicy, RoundingMode};

@@ -8,7 +8,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{OrderlyError, ValidationError};
 
+/// An order's status: placed → processing → shipped → delivered, or cancelled from placed or
+/// processing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
     Placed,

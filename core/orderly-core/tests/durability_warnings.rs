@@ -43,6 +43,9 @@ macro_rules! unused_concerns {
             fn order_document(&self, _: &OrderId) -> StoreResult<Option<OrderDocument>> {
                 unused()
             }
+            fn payment_token(&self, _: &OrderId) -> StoreResult<Option<String>> {
+                unused()
+            }
             fn order_documents_for_user(
                 &self,
                 _: &HistoryQuery,

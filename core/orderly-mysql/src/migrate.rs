@@ -38,6 +38,11 @@ pub const MIGRATIONS: &[Migration] = &[
         sql: include_str!("../migrations/0003_milestone_notes.sql"),
     },
     Migration {
+        version: 4,
+        name: "payment tokens apart",
+        sql: include_str!("../migrations/0004_payment_tokens_apart.sql"),
+    },
+    Migration {
         version: 5,
         name: "one schema",
         sql: include_str!("../migrations/0005_one_schema.sql"),

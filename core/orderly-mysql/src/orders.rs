@@ -9,10 +9,10 @@ use orderly_core::store::{
     ChangeOutcome, HistoryQuery, IdempotencyRecord, InsertOutcome, NewOrder, OrderChange,
 };
 use orderly_core::{
-    IdempotencyKey, Order, OrderDocument, OrderId, StoreError, StoreErrorKind, Timestamp, UserId,
+    IdempotencyKey, OrderDocument, OrderId, StoreError, StoreErrorKind, Timestamp, UserId,
 };
 
-use crate::codec::{parse_id, to_json, utf8};
+use crate::codec::{parse_id, utf8};
 use crate::error::{BACKEND, DbResult, corrupt, is_duplicate_key};
 use crate::{outbox, rollups};
 
@@ -24,22 +24,24 @@ const SELECT_IDEMPOTENCY: &str =
 
 const INSERT_ORDER: &str = "INSERT INTO orders \
     (id, user_id, status, currency, subtotal, shipping, tax, discount, total, \
-     created_at, updated_at, version, checkout_id, doc) \
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+     created_at, updated_at, version, checkout_id, doc, doc_format, payment_token) \
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 /// The version check makes the write conditional: a concurrent change that committed first
 /// leaves no matching row, and this one applies nothing.
-const UPDATE_ORDER: &str = "UPDATE orders SET status = ?, updated_at = ?, version = ?, doc = ? \
-    WHERE id = ? AND user_id = ? AND version = ?";
+const UPDATE_ORDER: &str = "UPDATE orders SET status = ?, updated_at = ?, version = ?, doc = ?, \
+    doc_format = ? WHERE id = ? AND user_id = ? AND version = ?";
+
+const SELECT_PAYMENT_TOKEN: &str = "SELECT payment_token FROM orders WHERE id = ?";
 
 /// The columns of an `OrderDocument`, in the order `DocumentRow` holds them.
 macro_rules! document_columns {
     () => {
-        "SELECT id, user_id, version, created_at, doc FROM orders"
+        "SELECT id, user_id, version, created_at, doc_format, doc FROM orders"
     };
 }
 
-type DocumentRow = (Vec<u8>, Vec<u8>, u32, i64, Vec<u8>);
+type DocumentRow = (Vec<u8>, Vec<u8>, u32, i64, u32, Vec<u8>);
 
 const SELECT_ORDER: &str = concat!(document_columns!(), " WHERE id = ?");
 
@@ -71,9 +73,8 @@ pub(crate) fn insert_order(
     conn: &mut PooledConn,
     new: &NewOrder,
 ) -> Result<InsertOutcome, StoreError> {
+    // The engine encoded the document and the event once; they are written as they are.
     let order = &new.order;
-    let doc = to_json(order)?;
-    let payload = to_json(&new.event.payload)?;
 
     let mut tx = conn.start_transaction(TxOpts::default()).db()?;
     let claimed = tx.exec_drop(
@@ -102,15 +103,16 @@ pub(crate) fn insert_order(
         }
         other => other.db()?,
     }
-    tx.exec_drop(INSERT_ORDER, order_row(order, doc)).db()?;
-    outbox::insert_event(&mut tx, &new.event, payload)?;
+    tx.exec_drop(INSERT_ORDER, order_row(new)).db()?;
+    outbox::insert_event(&mut tx, &new.event)?;
     // Rollups last: their rows are shared by many orders, so hold their locks the shortest.
     rollups::apply(&mut tx, &order.user_id, &new.rollup)?;
     tx.commit().db()?;
     Ok(InsertOutcome::Created)
 }
 
-fn order_row(order: &Order, doc: String) -> Params {
+fn order_row(new: &NewOrder) -> Params {
+    let order = &new.order;
     let totals = &order.totals;
     Params::Positional(vec![
         Value::from(order.id.to_string()),
@@ -126,7 +128,9 @@ fn order_row(order: &Order, doc: String) -> Params {
         Value::from(order.updated_at.unix_millis()),
         Value::from(order.version),
         Value::from(order.checkout_id.map(|c| c.to_string())),
-        Value::from(doc),
+        Value::from(new.document.json()),
+        Value::from(OrderDocument::FORMAT),
+        Value::from(new.payment_token.as_deref()),
     ])
 }
 
@@ -152,8 +156,6 @@ pub(crate) fn apply_change(
     change: &OrderChange,
 ) -> Result<ChangeOutcome, StoreError> {
     let order = &change.order;
-    let doc = to_json(order)?;
-    let payload = to_json(&change.event.payload)?;
 
     let mut tx = conn.start_transaction(TxOpts::default()).db()?;
     tx.exec_drop(
@@ -162,7 +164,8 @@ pub(crate) fn apply_change(
             order.status.as_str(),
             order.updated_at.unix_millis(),
             order.version,
-            doc,
+            change.document.json(),
+            OrderDocument::FORMAT,
             change.order_id.to_string(),
             change.user_id.as_str(),
             change.from_version,
@@ -181,7 +184,7 @@ pub(crate) fn apply_change(
             },
         );
     }
-    outbox::insert_event(&mut tx, &change.event, payload)?;
+    outbox::insert_event(&mut tx, &change.event)?;
     rollups::apply(&mut tx, &change.user_id, &change.rollup)?;
     tx.commit().db()?;
     Ok(ChangeOutcome::Applied)
@@ -189,20 +192,33 @@ pub(crate) fn apply_change(
 
 /// An `OrderDocument` from the columns of `document_columns!()`.
 fn document(
-    (id, user, version, created_at, doc): DocumentRow,
+    (id, user, version, created_at, format, doc): DocumentRow,
 ) -> Result<OrderDocument, StoreError> {
     let id = utf8("order id", id)?;
     let id = parse_id("order id", &id, OrderId::parse)?;
     let user = utf8("user id", user)?;
     let user = UserId::new(user).map_err(|e| corrupt(format!("stored user id: {e}")))?;
     let json = utf8("order", doc)?;
-    Ok(OrderDocument::from_stored(
+    OrderDocument::from_stored(
         id,
         user,
         version,
         Timestamp::from_unix_millis(created_at),
+        format,
         json,
-    ))
+    )
+    .map_err(corrupt)
+}
+
+/// The token kept beside an order's document; `None` for an unknown order or none kept.
+pub(crate) fn payment_token(
+    conn: &mut impl Queryable,
+    id: &OrderId,
+) -> Result<Option<String>, StoreError> {
+    let row: Option<Option<String>> = conn
+        .exec_first(SELECT_PAYMENT_TOKEN, (id.to_string(),))
+        .db()?;
+    Ok(row.flatten())
 }
 
 pub(crate) fn order(

@@ -30,11 +30,7 @@ const PURGE_DELIVERED: &str = "DELETE FROM outbox \
 const BATCH_SIZES: [usize; 3] = [1, 16, LARGEST_BATCH];
 const LARGEST_BATCH: usize = 128;
 
-pub(crate) fn insert_event(
-    tx: &mut impl Queryable,
-    event: &OutboxEvent,
-    payload: String,
-) -> Result<(), StoreError> {
+pub(crate) fn insert_event(tx: &mut impl Queryable, event: &OutboxEvent) -> Result<(), StoreError> {
     tx.exec_drop(
         INSERT_EVENT,
         Params::Positional(vec![
@@ -44,7 +40,7 @@ pub(crate) fn insert_event(
             Value::from(event.sequence),
             Value::from(event.event_type.as_str()),
             Value::from(event.at.unix_millis()),
-            Value::from(payload),
+            Value::from(event.payload.get()),
         ]),
     )
     .db()

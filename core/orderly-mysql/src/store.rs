@@ -153,6 +153,10 @@ impl OrderStore for MysqlStore {
         self.run(|conn| orders::orders_for_user(conn, query))
     }
 
+    fn payment_token(&self, id: &OrderId) -> StoreResult<Option<String>> {
+        self.run(|conn| orders::payment_token(conn, id))
+    }
+
     fn apply_change(&self, change: &OrderChange) -> StoreResult<ChangeOutcome> {
         self.run(|conn| orders::apply_change(conn, change))
     }

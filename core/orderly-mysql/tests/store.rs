@@ -19,7 +19,8 @@ use orderly_core::analytics::RollupDelta;
 use orderly_core::store::prelude::*;
 use orderly_core::store::{ChangeOutcome, InsertOutcome, NewOrder, OrderChange};
 use orderly_core::{
-    Caller, Currency, InMemoryCarts, OrderStatus, StatusUpdate, Store, StoreErrorKind, TopBy,
+    Caller, Currency, InMemoryCarts, OrderDocument, OrderStatus, StatusUpdate, Store,
+    StoreErrorKind, TopBy,
 };
 use orderly_mysql::migrate::{MIGRATIONS, latest_version};
 use orderly_mysql::{MysqlStore, ScratchDatabase};
@@ -198,7 +199,10 @@ fn upgrading_adds_null_notes_to_stored_milestones() {
         ),
     )
     .unwrap();
-    // Back to version 2: every later migration runs again, and must be idempotent.
+    // Back to schema version 2: the migrations after it run again on reopening (the
+    // columns 0004 adds are dropped first, as they were not there at version 2).
+    raw.query_drop("ALTER TABLE orders DROP COLUMN payment_token, DROP COLUMN doc_format")
+        .unwrap();
     raw.query_drop("DELETE FROM schema_migrations WHERE version >= 3")
         .unwrap();
 
@@ -222,6 +226,95 @@ fn upgrading_adds_null_notes_to_stored_milestones() {
     let leases: Option<i64> = raw.query_first("SELECT COUNT(*) FROM leases").unwrap();
     assert_eq!(leases, Some(0));
     assert_eq!(reopened.order(&order.id).unwrap(), Some(order));
+}
+
+/// Documents written with the payment token inside (schema version 3) give it to the token
+/// column and lose it on upgrade, and so do the `order.placed` events that carried them.
+#[test]
+fn upgrading_moves_payment_tokens_out_of_documents_and_events() {
+    let server = require_server!();
+    let fx = Fixture::new(&server);
+    let carts = Arc::new(InMemoryCarts::new());
+    carts.set(cart("alice", &[("sku-1", "Teapot", 1, "19.99")]));
+    let req = request("alice");
+    let order = fx
+        .engine(&carts)
+        .place_order(&customer("alice"), &req, &key("k-1"))
+        .unwrap()
+        .order;
+    let token = req.payment_method.token().unwrap().to_owned();
+    let mut legacy = serde_json::to_value(&order).unwrap();
+    legacy["paymentMethod"] = serde_json::to_value(&req.payment_method).unwrap();
+    let mut raw = fx.raw();
+    raw.query_drop("ALTER TABLE orders DROP COLUMN payment_token, DROP COLUMN doc_format")
+        .unwrap();
+    raw.exec_drop(
+        "UPDATE orders SET doc = ? WHERE id = ?",
+        (legacy.to_string(), order.id.to_string()),
+    )
+    .unwrap();
+    raw.exec_drop(
+        "UPDATE outbox SET payload = ? WHERE order_id = ?",
+        (
+            serde_json::json!({ "order": legacy }).to_string(),
+            order.id.to_string(),
+        ),
+    )
+    .unwrap();
+    raw.query_drop("DELETE FROM schema_migrations WHERE version = 4")
+        .unwrap();
+
+    let reopened = MysqlStore::open(fx.db.url()).unwrap();
+    assert_eq!(
+        reopened.payment_token(&order.id).unwrap(),
+        Some(token.clone())
+    );
+    let document = reopened.order_document(&order.id).unwrap().unwrap();
+    assert!(!document.json().contains(&token), "{}", document.json());
+    assert_eq!(reopened.order(&order.id).unwrap(), Some(order));
+    let events = reopened.pending_events(10).unwrap();
+    assert_eq!(events.len(), 1);
+    assert!(!events[0].payload.get().contains(&token));
+    let like = format!("%{token}%");
+    let leftover: Option<i64> = raw
+        .exec_first(
+            "SELECT (SELECT COUNT(*) FROM orders WHERE doc LIKE ? OR doc_format <> 2) \
+             + (SELECT COUNT(*) FROM outbox WHERE payload LIKE ?)",
+            (&like, &like),
+        )
+        .unwrap();
+    assert_eq!(leftover, Some(0));
+}
+
+/// A document still in the first format is upgraded as it is read: the token never reaches a
+/// reader, and a document newer than the build is reported as corrupt.
+#[test]
+fn a_document_of_the_first_format_is_upgraded_when_read() {
+    let server = require_server!();
+    let fx = Fixture::new(&server);
+    let carts = Arc::new(InMemoryCarts::new());
+    carts.set(cart("alice", &[("sku-1", "Teapot", 1, "19.99")]));
+    let req = request("alice");
+    let order = fx
+        .engine(&carts)
+        .place_order(&customer("alice"), &req, &key("k-1"))
+        .unwrap()
+        .order;
+    let token = req.payment_method.token().unwrap().to_owned();
+    let mut legacy = serde_json::to_value(&order).unwrap();
+    legacy["paymentMethod"] = serde_json::to_value(&req.payment_method).unwrap();
+    let mut raw = fx.raw();
+    raw.exec_drop(
+        "UPDATE orders SET doc = ?, doc_format = 1 WHERE id = ?",
+        (legacy.to_string(), order.id.to_string()),
+    )
+    .unwrap();
+    let document = fx.store.order_document(&order.id).unwrap().unwrap();
+    assert!(!document.json().contains(&token), "{}", document.json());
+    assert_eq!(fx.store.order(&order.id).unwrap(), Some(order.clone()));
+    raw.query_drop("UPDATE orders SET doc_format = 99").unwrap();
+    let err = fx.store.order_document(&order.id).unwrap_err();
+    assert_eq!(err.kind, StoreErrorKind::Corrupt, "{err}");
 }
 
 #[test]
@@ -294,6 +387,8 @@ fn a_retry_after_a_lost_commit_is_exactly_once() {
         .unwrap();
     let placed_event = store.pending_events(10).unwrap().remove(0);
     let again = NewOrder {
+        document: OrderDocument::encode(&placed).unwrap(),
+        payment_token: None,
         order: placed.clone(),
         idempotency_key: key("k-1"),
         fingerprint: record.fingerprint.clone(),
@@ -342,6 +437,7 @@ fn a_retry_after_a_lost_commit_is_exactly_once() {
         milestone: moved.history.last().unwrap().clone(),
         event: change_event.clone(),
         rollup: RollupDelta::moved(&moved, OrderStatus::Placed, OrderStatus::Processing),
+        document: OrderDocument::encode(&moved).unwrap(),
         order: moved.clone(),
     };
     let before = store.status_counts().unwrap();

@@ -6,11 +6,12 @@ use rusqlite::{Connection, TransactionBehavior};
 use crate::error::OpError;
 
 /// Every migration, in order; migration `n` (1-based) brings the schema to version `n`.
-const MIGRATIONS: &[&str] = &[
+pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_initial.sql"),
     include_str!("../migrations/0002_leases.sql"),
     include_str!("../migrations/0003_foreign_key_indexes.sql"),
     include_str!("../migrations/0004_milestone_notes.sql"),
+    include_str!("../migrations/0005_payment_tokens_apart.sql"),
     include_str!("../migrations/0006_one_schema.sql"),
 ];
 

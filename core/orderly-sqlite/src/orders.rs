@@ -3,7 +3,7 @@
 //! the same `Order` for indexes and reporting.
 
 use orderly_core::store::{HistoryQuery, IdempotencyRecord, NewOrder, OrderChange};
-use orderly_core::{IdempotencyKey, Order, OrderDocument, OrderId, Timestamp, UserId};
+use orderly_core::{IdempotencyKey, OrderDocument, OrderId, Timestamp, UserId};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::codec::{IdText, non_negative, parse_id};
@@ -16,16 +16,18 @@ const SELECT_KEY: &str =
     "SELECT order_id, fingerprint FROM idempotency_keys WHERE user_id = ?1 AND idem_key = ?2";
 
 const INSERT_ORDER: &str = "INSERT INTO orders (id, user_id, status, currency, subtotal, shipping, tax, discount, \
-     total, created_at, updated_at, version, checkout_id, doc) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+     total, created_at, updated_at, version, checkout_id, doc, doc_format, payment_token) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
 
-const UPDATE_ORDER: &str = "UPDATE orders SET status = ?1, updated_at = ?2, version = ?3, doc = ?4 \
-     WHERE id = ?5 AND user_id = ?6 AND version = ?7";
+const UPDATE_ORDER: &str = "UPDATE orders SET status = ?1, updated_at = ?2, version = ?3, doc = ?4, \
+     doc_format = ?5 WHERE id = ?6 AND user_id = ?7 AND version = ?8";
+
+const SELECT_PAYMENT_TOKEN: &str = "SELECT payment_token FROM orders WHERE id = ?1";
 
 /// The columns of an `OrderDocument`, in the order `document` reads them.
 macro_rules! document_columns {
     () => {
-        "SELECT id, user_id, version, created_at, doc FROM orders"
+        "SELECT id, user_id, version, created_at, doc_format, doc FROM orders"
     };
 }
 
@@ -94,8 +96,9 @@ pub(crate) fn idempotency_record(
     .transpose()
 }
 
-/// Inserts a new order row; `doc` is the order's JSON.
-pub(crate) fn insert(conn: &Connection, order: &Order, doc: &str) -> Result<(), OpError> {
+/// Inserts a new order row with its document and payment token.
+pub(crate) fn insert(conn: &Connection, new: &NewOrder) -> Result<(), OpError> {
+    let order = &new.order;
     let id = IdText::new(order.id.as_uuid());
     let checkout = order.checkout_id.map(|c| IdText::new(c.as_uuid()));
     let t = &order.totals;
@@ -113,21 +116,24 @@ pub(crate) fn insert(conn: &Connection, order: &Order, doc: &str) -> Result<(), 
         order.updated_at.unix_millis(),
         order.version,
         checkout.as_ref().map(IdText::as_str),
-        doc,
+        new.document.json(),
+        OrderDocument::FORMAT,
+        new.payment_token.as_deref(),
     ])?;
     Ok(())
 }
 
 /// Writes the changed order if it is still at `from_version`; false when it is not (or the
 /// order is gone).
-pub(crate) fn update(conn: &Connection, change: &OrderChange, doc: &str) -> Result<bool, OpError> {
+pub(crate) fn update(conn: &Connection, change: &OrderChange) -> Result<bool, OpError> {
     let order = &change.order;
     let id = IdText::new(change.order_id.as_uuid());
     let updated = conn.prepare_cached(UPDATE_ORDER)?.execute(params![
         order.status.as_str(),
         order.updated_at.unix_millis(),
         order.version,
-        doc,
+        change.document.json(),
+        OrderDocument::FORMAT,
         id.as_str(),
         change.user_id.as_str(),
         change.from_version,
@@ -145,10 +151,21 @@ fn document(row: &Row<'_>) -> Result<OrderDocument, OpError> {
     let version = u32::try_from(version)
         .map_err(|_| OpError::corrupt(format!("stored order version {version} is too large")))?;
     let created_at = Timestamp::from_unix_millis(row.get(3)?);
-    let json = row.get_ref(4)?.as_str()?.to_owned();
-    Ok(OrderDocument::from_stored(
-        id, user, version, created_at, json,
-    ))
+    let format = non_negative(row.get(4)?, "document format")?;
+    let format = u32::try_from(format)
+        .map_err(|_| OpError::corrupt(format!("stored document format {format} is too large")))?;
+    let json = row.get_ref(5)?.as_str()?.to_owned();
+    OrderDocument::from_stored(id, user, version, created_at, format, json)
+        .map_err(OpError::corrupt)
+}
+
+pub(crate) fn payment_token(conn: &Connection, id: &OrderId) -> Result<Option<String>, OpError> {
+    let id = IdText::new(id.as_uuid());
+    let token = conn
+        .prepare_cached(SELECT_PAYMENT_TOKEN)?
+        .query_row([id.as_str()], |row| row.get::<_, Option<String>>(0))
+        .optional()?;
+    Ok(token.flatten())
 }
 
 pub(crate) fn order(conn: &Connection, id: &OrderId) -> Result<Option<OrderDocument>, OpError> {

@@ -184,17 +184,15 @@ impl OrderStore for SqliteStore {
     }
 
     fn insert_order(&self, new: &NewOrder) -> StoreResult<InsertOutcome> {
-        // Encode before taking the write lock, once, however many attempts it takes.
-        let doc = to_json(&new.order)?;
-        let payload = to_json(&new.event.payload)?;
+        // The engine encoded the document and the event once; they are written as they are.
         self.write(|tx| {
             // The key goes first: if it is taken, nothing else is written.
             if let Some(record) = orders::claim_key(tx, new)? {
                 return Ok(Finish::Rollback(InsertOutcome::KeyTaken(record)));
             }
-            orders::insert(tx, &new.order, &doc)?;
+            orders::insert(tx, new)?;
             rollups::apply(tx, &new.rollup)?;
-            outbox::insert(tx, &new.event, &payload)?;
+            outbox::insert(tx, &new.event, new.event.payload.get())?;
             Ok(Finish::Commit(InsertOutcome::Created))
         })
     }
@@ -207,15 +205,17 @@ impl OrderStore for SqliteStore {
         self.read(|conn| orders::orders_for_user(conn, query))
     }
 
+    fn payment_token(&self, id: &OrderId) -> StoreResult<Option<String>> {
+        self.read(|conn| orders::payment_token(conn, id))
+    }
+
     fn apply_change(&self, change: &OrderChange) -> StoreResult<ChangeOutcome> {
-        let doc = to_json(&change.order)?;
-        let payload = to_json(&change.event.payload)?;
         self.write(|tx| {
-            if !orders::update(tx, change, &doc)? {
+            if !orders::update(tx, change)? {
                 return Ok(Finish::Rollback(ChangeOutcome::Stale));
             }
             rollups::apply(tx, &change.rollup)?;
-            outbox::insert(tx, &change.event, &payload)?;
+            outbox::insert(tx, &change.event, change.event.payload.get())?;
             Ok(Finish::Commit(ChangeOutcome::Applied))
         })
     }

@@ -16,8 +16,8 @@ use orderly_core::store::prelude::*;
 use orderly_core::store::{InsertOutcome, NewOrder};
 use orderly_core::{
     Address, Currency, EventId, EventType, IdGenerator, IdempotencyKey, Milestone, Money, Order,
-    OrderId, OrderStatus, OutboxEvent, PaymentMethod, ShippingMethod, Store, StoreErrorKind,
-    Timestamp, Totals, UserId, UuidV7Generator,
+    OrderDocument, OrderId, OrderStatus, OutboxEvent, PaymentMethod, ShippingMethod, Store,
+    StoreErrorKind, Timestamp, Totals, UserId, UuidV7Generator,
 };
 use rusqlite::Connection;
 
@@ -49,7 +49,7 @@ fn new_order(user: &str, key: &str) -> NewOrder {
             postal_code: "12345".into(),
             country: "US".into(),
         },
-        payment_method: PaymentMethod::CashOnDelivery,
+        payment_method: card().summary(),
         shipping_method: ShippingMethod::Standard,
         discount_code: None,
         checkout_id: None,
@@ -64,6 +64,7 @@ fn new_order(user: &str, key: &str) -> NewOrder {
             note: None,
         }],
     };
+    let document = OrderDocument::encode(&order).unwrap();
     NewOrder {
         event: OutboxEvent {
             event_id: EventId::from_uuid(UuidV7Generator.new_uuid()),
@@ -72,13 +73,80 @@ fn new_order(user: &str, key: &str) -> NewOrder {
             user_id: order.user_id.clone(),
             sequence: 1,
             at,
-            payload: serde_json::json!({ "order": order }),
+            payload: document.event_payload().unwrap(),
         },
         rollup: RollupDelta::placed(&order),
+        document,
+        payment_token: card().token().map(str::to_owned),
         idempotency_key: IdempotencyKey::new(key).unwrap(),
         fingerprint: "fp".into(),
         order,
     }
+}
+
+fn card() -> PaymentMethod {
+    PaymentMethod::Card {
+        token: "tok_secret_4242".into(),
+        brand: "visa".into(),
+        last4: "4242".into(),
+        exp_month: 12,
+        exp_year: 2099,
+    }
+}
+
+/// A database as a build with only the first `version` migrations left it, holding `order`
+/// as such a build stored it: its document `doc` (and its `order.placed` event) in the columns
+/// of that time.
+fn legacy_database(path: &Path, version: usize, order: &Order, doc: &serde_json::Value) {
+    let mut raw = Connection::open(path).unwrap();
+    let tx = raw.transaction().unwrap();
+    for sql in &crate::migrate::MIGRATIONS[..version] {
+        tx.execute_batch(sql).unwrap();
+    }
+    tx.pragma_update(None, "user_version", version as i64)
+        .unwrap();
+    let t = &order.totals;
+    tx.execute(
+        "INSERT INTO orders (id, user_id, status, currency, subtotal, shipping, tax, discount, \
+         total, created_at, updated_at, version, checkout_id, doc) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, NULL, ?13)",
+        rusqlite::params![
+            order.id.to_string(),
+            order.user_id.as_str(),
+            order.status.as_str(),
+            order.currency.code(),
+            t.subtotal.minor(),
+            t.shipping.minor(),
+            t.tax.minor(),
+            t.discount.minor(),
+            t.total.minor(),
+            order.created_at.unix_millis(),
+            order.updated_at.unix_millis(),
+            order.version,
+            doc.to_string(),
+        ],
+    )
+    .unwrap();
+    tx.execute(
+        "INSERT INTO outbox (event_id, order_id, user_id, sequence, type, at, payload) \
+         VALUES (?1, ?2, ?3, 1, 'order.placed', ?4, ?5)",
+        rusqlite::params![
+            EventId::from_uuid(UuidV7Generator.new_uuid()).to_string(),
+            order.id.to_string(),
+            order.user_id.as_str(),
+            order.created_at.unix_millis(),
+            serde_json::json!({ "order": doc }).to_string(),
+        ],
+    )
+    .unwrap();
+    tx.commit().unwrap();
+}
+
+/// The document an order had before tokens were kept apart: its payment method in full.
+fn with_token(order: &Order, method: &PaymentMethod) -> serde_json::Value {
+    let mut doc = serde_json::to_value(order).unwrap();
+    doc["paymentMethod"] = serde_json::to_value(method).unwrap();
+    doc
 }
 
 fn open(path: &Path) -> SqliteStore {
@@ -131,7 +199,7 @@ fn upgrading_from_version_3_keeps_every_row() {
         actor: "admin:ops".into(),
         note: Some("kept \"as is\" ✓".into()),
     });
-    let mut legacy = serde_json::to_value(&new.order).unwrap();
+    let mut legacy = with_token(&new.order, &card());
     legacy["history"][0].as_object_mut().unwrap().remove("note");
     let order_id = new.order.id.to_string();
     let event_id = new.event.event_id.to_string();
@@ -220,6 +288,97 @@ fn upgrading_from_version_3_keeps_every_row() {
         )
         .unwrap();
     assert_eq!(created, 1_790_000_000_500);
+}
+
+/// Documents written with the payment token inside give it to the token column and lose it,
+/// and so do the events that carried them.
+#[test]
+fn upgrading_moves_payment_tokens_out_of_documents_and_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let paypal = PaymentMethod::Paypal {
+        token: "pp_secret_1".into(),
+    };
+    let mut paid_by_paypal = new_order("bo", "k2").order;
+    paid_by_paypal.payment_method = paypal.summary();
+    let paid_by_card = new_order("ada", "k1").order;
+    for (order, method) in [(&paid_by_paypal, paypal), (&paid_by_card, card())] {
+        let path = dir.path().join(format!("{}.db", order.user_id));
+        legacy_database(&path, 4, order, &with_token(order, &method));
+        let store = open(&path);
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        assert_eq!(
+            store.payment_token(&order.id).unwrap().as_deref(),
+            method.token()
+        );
+        let document = store.order_document(&order.id).unwrap().unwrap();
+        assert!(!document.json().contains("secret"), "{}", document.json());
+        assert_eq!(store.order(&order.id).unwrap().as_ref(), Some(order));
+        let events = store.pending_events(10).unwrap();
+        assert_eq!(events.len(), 1);
+        assert!(!events[0].payload.get().contains("secret"));
+        let raw = Connection::open(&path).unwrap();
+        let leftover: i64 = raw
+            .query_row(
+                "SELECT (SELECT count(*) FROM orders WHERE doc LIKE '%secret%' OR doc_format <> 2) \
+                 + (SELECT count(*) FROM outbox WHERE payload LIKE '%secret%')",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(leftover, 0);
+    }
+}
+
+/// A document still in the first format (a row written by an older build after the columns
+/// existed, say) is upgraded as it is read: the token never reaches a reader.
+#[test]
+fn a_document_of_the_first_format_is_upgraded_when_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("orders.db");
+    let new = new_order("ada", "k1");
+    {
+        let store = open(&path);
+        assert_eq!(store.insert_order(&new).unwrap(), InsertOutcome::Created);
+    }
+    let raw = Connection::open(&path).unwrap();
+    raw.execute(
+        "UPDATE orders SET doc = ?1, doc_format = 1",
+        [with_token(&new.order, &card()).to_string()],
+    )
+    .unwrap();
+    let store = open(&path);
+    let document = store.order_document(&new.order.id).unwrap().unwrap();
+    assert!(!document.json().contains("secret"));
+    let json = |text: &str| serde_json::from_str::<serde_json::Value>(text).unwrap();
+    assert_eq!(json(document.json()), json(new.document.json()));
+    assert_eq!(document.decode("sqlite").unwrap(), new.order);
+    raw.execute("UPDATE orders SET doc_format = 99", [])
+        .unwrap();
+    let newer = store.order_document(&new.order.id).unwrap_err();
+    assert_eq!(newer.kind, StoreErrorKind::Corrupt, "{newer}");
+}
+
+/// The token is written beside the document, never inside it or the event.
+#[test]
+fn the_payment_token_is_kept_in_its_own_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir.path().join("orders.db"));
+    let new = new_order("ada", "k1");
+    assert_eq!(store.insert_order(&new).unwrap(), InsertOutcome::Created);
+    assert_eq!(
+        store.payment_token(&new.order.id).unwrap().as_deref(),
+        Some("tok_secret_4242")
+    );
+    let unknown = OrderId::from_uuid(UuidV7Generator.new_uuid());
+    assert_eq!(store.payment_token(&unknown).unwrap(), None);
+    let document = store.order_document(&new.order.id).unwrap().unwrap();
+    assert!(!document.json().contains("secret"));
+    assert!(
+        !store.pending_events(1).unwrap()[0]
+            .payload
+            .get()
+            .contains("secret")
+    );
 }
 
 #[test]

@@ -2,7 +2,8 @@
 //!
 //! `Store::order_document` (and the typed `Store::order` that decodes it) — behind
 //! `GET /order/{id}` and `GET /order/{id}/status` — reads Redis first and fills it on a miss.
-//! Entries are the stored documents themselves, so a hit is served without decoding. Every
+//! Entries are the stored documents themselves (payment method without its token), so a hit
+//! is served without decoding. Every
 //! write through this server (`insert_order`, `apply_change`) puts the new version in Redis
 //! right after the store committed it, in the same call. A put never replaces a newer cached
 //! version with an older one (entries carry the order version).
@@ -20,7 +21,7 @@ use std::time::Duration;
 use orderly::store::{
     ChangeOutcome, InsertOutcome, NewOrder, OrderChange, StoreCapabilities, StoreResult,
 };
-use orderly::{Order, OrderDocument, OrderId, Store, StoreDecorator};
+use orderly::{OrderDocument, OrderId, Store, StoreDecorator};
 
 use redis_cache::RedisCache;
 
@@ -74,10 +75,10 @@ impl CachingStore {
         Ok(CachingStore { inner, cache })
     }
 
-    /// Puts a version this server just wrote; if Redis did not take it, trusts nothing cached.
-    fn refresh(&self, order: &Order) {
-        let stored = OrderDocument::encode(order).is_ok_and(|document| self.cache.put(&document));
-        if !stored {
+    /// Puts a version this server just wrote (the document the engine encoded for the store);
+    /// if Redis did not take it, trusts nothing cached.
+    fn refresh(&self, document: &OrderDocument) {
+        if !self.cache.put(document) {
             self.cache.invalidate_all();
         }
     }
@@ -94,7 +95,7 @@ impl StoreDecorator for CachingStore {
     fn insert_order(&self, new: &NewOrder) -> StoreResult<InsertOutcome> {
         let outcome = self.inner.insert_order(new)?;
         if outcome == InsertOutcome::Created {
-            self.refresh(&new.order);
+            self.refresh(&new.document);
         }
         Ok(outcome)
     }
@@ -112,7 +113,7 @@ impl StoreDecorator for CachingStore {
     fn apply_change(&self, change: &OrderChange) -> StoreResult<ChangeOutcome> {
         let result = self.inner.apply_change(change);
         match &result {
-            Ok(ChangeOutcome::Applied) => self.refresh(&change.order),
+            Ok(ChangeOutcome::Applied) => self.refresh(&change.document),
             // Stale: the engine read a version that is no longer current (another server
             // wrote): drop it so that its next read comes from the store.
             Ok(_) => {

@@ -11,17 +11,29 @@ use redis::{Client, Commands, Connection, RedisResult, Script};
 use serde::de::IgnoredAny;
 
 // Sets the document only if the cached version is missing or older; refreshes the expiry.
-// An entry holds the document's columns beside it: version, owner, creation time.
+// An entry holds the document's columns beside it: version, owner, creation time and the
+// document's format.
 const PUT_IF_NEWER: &str = r"
 local current = redis.call('HGET', KEYS[1], 'v')
 if current and tonumber(current) >= tonumber(ARGV[1]) then return 0 end
-redis.call('HSET', KEYS[1], 'v', ARGV[1], 'doc', ARGV[2], 'u', ARGV[3], 'c', ARGV[4])
+redis.call('HSET', KEYS[1], 'v', ARGV[1], 'doc', ARGV[2], 'u', ARGV[3], 'c', ARGV[4], 'f', ARGV[6])
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 return 1
 ";
 
-/// `v`, `doc`, `u` and `c` of an entry; any of them missing makes the entry a miss.
-type CachedFields = (Option<u32>, Option<String>, Option<String>, Option<i64>);
+/// `v`, `doc`, `u`, `c` and `f` of an entry; any of the first four missing makes the entry a
+/// miss.
+type CachedFields = (
+    Option<u32>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<u32>,
+);
+
+/// The format of entries written before entries named theirs: documents that may still hold
+/// a payment token, which reading them removes.
+const FORMAT_OF_UNMARKED_ENTRIES: u32 = 1;
 
 const TIMEOUT: Duration = Duration::from_millis(250);
 const PAUSE_AFTER_FAILURE: Duration = Duration::from_secs(1);
@@ -122,21 +134,23 @@ impl RedisCache {
     pub(crate) fn get(&self, id: &OrderId) -> Option<OrderDocument> {
         let key = self.key(id);
         let fields: CachedFields =
-            self.with_connection(|c| c.hget(&key, &["v", "doc", "u", "c"]))?;
+            self.with_connection(|c| c.hget(&key, &["v", "doc", "u", "c", "f"]))?;
         let entry = match fields {
-            (None, None, None, None) => return None,
+            (None, None, None, None, _) => return None,
             // Redis is shared: an entry is served as it is only if it is at least JSON.
-            (Some(version), Some(doc), Some(user), Some(created_at))
+            (Some(version), Some(doc), Some(user), Some(created_at), format)
                 if serde_json::from_str::<IgnoredAny>(&doc).is_ok() =>
             {
-                UserId::new(user).ok().map(|user| {
+                UserId::new(user).ok().and_then(|user| {
                     OrderDocument::from_stored(
                         *id,
                         user,
                         version,
                         Timestamp::from_unix_millis(created_at),
+                        format.unwrap_or(FORMAT_OF_UNMARKED_ENTRIES),
                         doc,
                     )
+                    .ok()
                 })
             }
             _ => None,
@@ -159,6 +173,7 @@ impl RedisCache {
                 .arg(document.user_id.as_str())
                 .arg(document.created_at.unix_millis())
                 .arg(ttl)
+                .arg(OrderDocument::FORMAT)
                 .invoke::<i64>(c)
         });
         if done.is_some() {

@@ -1,10 +1,8 @@
 //! Analytics answers.
 
-use orderly::{ProductSales, SalesSummary, StatusCount};
+use orderly::{Money, OrderStatus, ProductSales, SalesSummary, StatusCount};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-
-use super::common::{MoneyDto, OrderStatusDto};
 
 /// Sales in one currency over the range.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -13,19 +11,19 @@ use super::common::{MoneyDto, OrderStatusDto};
 pub struct SalesSummaryDto {
     #[schema(pattern = "^[A-Z]{3}$")]
     pub currency: String,
-    pub total: MoneyDto,
+    pub total: Money,
     pub orders: u64,
     /// `total / orders`, rounded half-even.
-    pub average_order_value: MoneyDto,
+    pub average_order_value: Money,
 }
 
 impl From<SalesSummary> for SalesSummaryDto {
     fn from(s: SalesSummary) -> Self {
         SalesSummaryDto {
             currency: s.currency.code().to_owned(),
-            total: s.total.into(),
+            total: s.total,
             orders: s.orders,
-            average_order_value: s.average_order_value.into(),
+            average_order_value: s.average_order_value,
         }
     }
 }
@@ -67,7 +65,7 @@ pub struct ProductSalesDto {
     pub product_id: String,
     pub name: String,
     pub quantity: u64,
-    pub revenue: MoneyDto,
+    pub revenue: Money,
 }
 
 impl From<ProductSales> for ProductSalesDto {
@@ -76,7 +74,7 @@ impl From<ProductSales> for ProductSalesDto {
             product_id: p.product_id.as_str().to_owned(),
             name: p.name,
             quantity: p.quantity,
-            revenue: p.revenue.into(),
+            revenue: p.revenue,
         }
     }
 }
@@ -94,14 +92,14 @@ pub struct TopProducts {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[schema(as = StatusCount)]
 pub struct StatusCountDto {
-    pub status: OrderStatusDto,
+    pub status: OrderStatus,
     pub orders: u64,
 }
 
 impl From<StatusCount> for StatusCountDto {
     fn from(c: StatusCount) -> Self {
         StatusCountDto {
-            status: c.status.into(),
+            status: c.status,
             orders: c.orders,
         }
     }

@@ -1,6 +1,7 @@
-//! The API's JSON shapes. They mirror what the engine's types serialize to and derive the
-//! OpenAPI schemas, so the document describes exactly what the server sends and accepts.
-//! Conversions from engine types are plain field copies; no rule lives here.
+//! The API's JSON shapes that are not the engine's own: request bodies (with the checks that
+//! give common mistakes their own codes), the checkout quote as clients see it, analytics and
+//! health. Orders, carts, status views and pages are the engine's types, whose schemas the
+//! engine derives (`openapi` feature), so the document describes exactly what is sent.
 
 mod analytics;
 mod common;
@@ -12,10 +13,7 @@ pub use analytics::{
     OrdersByStatus, ProductSalesDto, SalesReport, SalesSummaryDto, StatusCountDto, TopByDto,
     TopProducts,
 };
-pub use common::{
-    AddressDto, MilestoneDto, MoneyDto, OrderLineDto, OrderStatusDto, PaymentMethodDto,
-    ShippingMethodDto, TotalsDto,
-};
+pub use common::PaymentMethodDto;
 pub use health::{Health, Ready};
-pub use order::{CartDto, CartLineDto, CheckoutDto, OrderDto, OrderPageDto, StatusViewDto};
+pub use order::{CheckoutDto, order_page_json};
 pub use requests::{CheckoutBody, PlaceOrderBody, StatusBody, USER_ID_PATTERN, parse_status};

@@ -6,15 +6,14 @@
 
 use orderly::validation::looks_like_card_number;
 use orderly::{
-    CheckoutId, CheckoutRequest, Metadata, OrderlyError, PlaceOrderRequest, UserId, ValidationError,
+    Address, CheckoutId, CheckoutRequest, Metadata, OrderStatus, OrderlyError, PlaceOrderRequest,
+    ShippingMethod, UserId, ValidationError,
 };
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::common::{
-    AddressDto, OrderStatusDto, PAYMENT_TYPES, PaymentMethodDto, ShippingMethodDto,
-};
+use super::common::{PAYMENT_TYPES, PaymentMethodDto};
 use crate::extract::ApiBody;
 use crate::problem::Problem;
 
@@ -28,11 +27,11 @@ pub const USER_ID_PATTERN: &str = "^[A-Za-z0-9_.@-]{1,64}$";
 pub struct CheckoutBody {
     #[schema(pattern = "^[A-Za-z0-9_.@-]{1,64}$", example = "alice")]
     pub user_id: String,
-    pub delivery_address: AddressDto,
+    pub delivery_address: Address,
     pub payment_method: PaymentMethodDto,
     /// `standard` when absent.
     #[serde(default)]
-    pub shipping_method: Option<ShippingMethodDto>,
+    pub shipping_method: Option<ShippingMethod>,
     #[serde(default)]
     #[schema(max_length = 64)]
     pub discount_code: Option<String>,
@@ -42,9 +41,9 @@ impl CheckoutBody {
     pub fn into_request(self) -> Result<CheckoutRequest, OrderlyError> {
         Ok(CheckoutRequest {
             user_id: UserId::new(self.user_id)?,
-            delivery_address: self.delivery_address.into(),
+            delivery_address: self.delivery_address,
             payment_method: self.payment_method.into(),
-            shipping_method: self.shipping_method.map(Into::into),
+            shipping_method: self.shipping_method,
             discount_code: self.discount_code,
         })
     }
@@ -63,7 +62,7 @@ impl ApiBody for CheckoutBody {
 pub struct PlaceOrderBody {
     #[schema(pattern = "^[A-Za-z0-9_.@-]{1,64}$", example = "alice")]
     pub user_id: String,
-    pub delivery_address: AddressDto,
+    pub delivery_address: Address,
     pub payment_method: PaymentMethodDto,
     /// Price the order as this checkout quoted it (it must not have expired, and the cart
     /// must not have changed since).
@@ -72,7 +71,7 @@ pub struct PlaceOrderBody {
     pub checkout_id: Option<String>,
     /// `standard` when absent (or the checkout's method).
     #[serde(default)]
-    pub shipping_method: Option<ShippingMethodDto>,
+    pub shipping_method: Option<ShippingMethod>,
     #[serde(default)]
     #[schema(max_length = 64)]
     pub discount_code: Option<String>,
@@ -93,9 +92,9 @@ impl PlaceOrderBody {
         };
         Ok(PlaceOrderRequest {
             user_id: UserId::new(self.user_id)?,
-            delivery_address: self.delivery_address.into(),
+            delivery_address: self.delivery_address,
             payment_method: self.payment_method.into(),
-            shipping_method: self.shipping_method.map(Into::into),
+            shipping_method: self.shipping_method,
             checkout_id,
             discount_code: self.discount_code,
             metadata: self.metadata,
@@ -114,7 +113,7 @@ impl ApiBody for PlaceOrderBody {
 #[serde(deny_unknown_fields)]
 #[schema(as = StatusUpdateRequest)]
 pub struct StatusBody {
-    pub status: OrderStatusDto,
+    pub status: OrderStatus,
     /// Kept in the order's history with the milestone.
     #[serde(default)]
     #[schema(max_length = 1000)]

@@ -208,10 +208,18 @@ fn placed_order(value: Option<&[u8]>) -> Option<(EventId, Order)> {
         tracing::warn!(event_id = %envelope.event_id, "skipping an order.placed whose event id is not a UUID");
         return None;
     };
-    let order = serde_json::from_value(envelope.payload.get("order")?.clone())
+    let order = serde_json::from_str::<PlacedPayload>(envelope.payload.get())
+        .map(|placed| placed.order)
         .map_err(|e| tracing::warn!(error = %e, event_id = %envelope.event_id, "skipping an order.placed without an order"))
         .ok()?;
     Some((event_id, order))
+}
+
+/// What the worker reads of an `order.placed` payload: the order, decoded straight from the
+/// payload's text.
+#[derive(serde::Deserialize)]
+struct PlacedPayload {
+    order: Order,
 }
 
 /// Sends the confirmation for `order` unless it was sent (or is being sent) already; true when

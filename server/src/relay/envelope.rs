@@ -2,10 +2,11 @@
 
 use orderly::OutboxEvent;
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 /// One event as published: the record's value. The record's key is the order id, so that all
 /// events of one order land on one partition, in sequence.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Envelope {
     /// Unique per event: the deduplication key for consumers.
@@ -19,7 +20,21 @@ pub struct Envelope {
     pub sequence: u32,
     /// When the change happened, RFC 3339 UTC.
     pub at: String,
-    pub payload: serde_json::Value,
+    /// The payload as the engine encoded it, embedded as it is (never parsed and re-encoded).
+    /// An `order.placed` carries the order's document, whose payment method has no token.
+    pub payload: Box<RawValue>,
+}
+
+impl PartialEq for Envelope {
+    fn eq(&self, other: &Self) -> bool {
+        self.event_id == other.event_id
+            && self.event_type == other.event_type
+            && self.order_id == other.order_id
+            && self.user_id == other.user_id
+            && self.sequence == other.sequence
+            && self.at == other.at
+            && self.payload.get() == other.payload.get()
+    }
 }
 
 impl From<&OutboxEvent> for Envelope {

@@ -5,13 +5,13 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::http::header::{CONTENT_LOCATION, HeaderValue, LOCATION};
 use axum::response::Response;
-use orderly::{HistoryRequest, OrderlyError, UserId};
+use orderly::{HistoryRequest, Order, OrderPage, OrderlyError, UserId};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::versioning::{document_response, expected_version, json_response, order_response};
+use super::versioning::{document_response, expected_version, json_response};
 use crate::auth::Authenticated;
-use crate::dto::{OrderDto, OrderPageDto, PlaceOrderBody, parse_status};
+use crate::dto::{PlaceOrderBody, order_page_json, parse_status};
 use crate::etag::IfMatchHeader;
 use crate::extract::{ApiJson, ApiPath, ApiQuery, IdempotencyKeyHeader, order_id};
 use crate::problem::Problem;
@@ -30,9 +30,9 @@ use crate::{blocking, carts};
     ),
     security(("bearerAuth" = [])),
     responses(
-        (status = 201, description = "The order was placed", body = OrderDto,
+        (status = 201, description = "The order was placed", body = Order,
             headers(("Location" = String, description = "/order/{orderId}"), ("ETag" = String, description = "The order's version, quoted"))),
-        (status = 200, description = "This key already placed this order: the same order again", body = OrderDto,
+        (status = 200, description = "This key already placed this order: the same order again", body = Order,
             headers(("Content-Location" = String, description = "/order/{orderId}"), ("ETag" = String, description = "The order's version, quoted"))),
         (status = 400, description = "Missing or invalid Idempotency-Key (`invalid_idempotency_key`), or malformed JSON"),
         (status = 403, description = "A customer ordering for another user"),
@@ -55,13 +55,13 @@ pub async fn place_order(
         service.place_order(&caller, &request, &key)
     })
     .await?;
-    let location = format!("/order/{}", placement.order.id);
+    let location = format!("/order/{}", placement.document.id);
     let (status, header) = if placement.created {
         (StatusCode::CREATED, LOCATION)
     } else {
         (StatusCode::OK, CONTENT_LOCATION)
     };
-    let mut response = order_response(status, placement.order);
+    let mut response = document_response(status, placement.document);
     if let Ok(value) = HeaderValue::from_str(&location) {
         response.headers_mut().insert(header, value);
     }
@@ -76,7 +76,7 @@ pub async fn place_order(
     params(("orderId" = String, Path, description = "The order id")),
     security(("bearerAuth" = [])),
     responses(
-        (status = 200, description = "The order", body = OrderDto,
+        (status = 200, description = "The order", body = Order,
             headers(("ETag" = String, description = "The order's version, quoted"))),
         (status = 404, description = "No such order (or not the caller's)"),
     )
@@ -89,7 +89,7 @@ pub async fn get_order(
     let id = order_id(&id)?;
     let document =
         blocking::read(&state, move |service| service.order_document(&caller, &id)).await?;
-    Ok(document_response(document))
+    Ok(document_response(StatusCode::OK, document))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -113,7 +113,7 @@ pub struct CancelQuery {
     ),
     security(("bearerAuth" = [])),
     responses(
-        (status = 200, description = "The order, now cancelled", body = OrderDto,
+        (status = 200, description = "The order, now cancelled", body = Order,
             headers(("ETag" = String, description = "The order's version, quoted"))),
         (status = 404, description = "No such order (or not the caller's)"),
         (status = 409, description = "The order has shipped or been delivered (`invalid_transition`)"),
@@ -128,12 +128,12 @@ pub async fn cancel_order(
     ApiQuery(query): ApiQuery<CancelQuery>,
 ) -> Result<Response, Problem> {
     let id = order_id(&id)?;
-    let order = blocking::run(&state, move |service| {
+    let document = blocking::run(&state, move |service| {
         let expected = expected_version(service, &caller, &id, &if_match)?;
-        service.cancel_at_version(&caller, &id, query.reason.as_deref(), expected)
+        service.cancel_document_at_version(&caller, &id, query.reason.as_deref(), expected)
     })
     .await?;
-    Ok(order_response(StatusCode::OK, order))
+    Ok(document_response(StatusCode::OK, document))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -146,7 +146,7 @@ pub struct HistoryQuery {
     #[param(max_length = 512)]
     pub cursor: Option<String>,
     /// Only orders in this status.
-    #[param(inline, value_type = Option<crate::dto::OrderStatusDto>)]
+    #[param(inline, value_type = Option<orderly::OrderStatus>)]
     pub status: Option<String>,
 }
 
@@ -161,7 +161,7 @@ pub struct HistoryQuery {
     ),
     security(("bearerAuth" = [])),
     responses(
-        (status = 200, description = "One page of orders", body = OrderPageDto),
+        (status = 200, description = "One page of orders", body = OrderPage),
         (status = 403, description = "A customer asking for another user's history"),
         (status = 422, description = "limit out of 1..100 (`limit_out_of_range`), a cursor this server did not issue (`invalid_cursor`), an unknown status (`invalid_status`) or an invalid user id"),
     )
@@ -183,5 +183,5 @@ pub async fn list_orders(
         service.order_documents_for_user(&caller, &user, &request)
     })
     .await?;
-    Ok(json_response(OrderPageDto::json_of(page)))
+    Ok(json_response(order_page_json(page)))
 }

@@ -5,12 +5,12 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::http::header::{ETAG, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use orderly::StatusUpdate;
+use orderly::{Order, StatusUpdate, StatusView};
 
-use super::versioning::{expected_version, order_response};
+use super::versioning::{document_response, expected_version};
 use crate::auth::Authenticated;
 use crate::blocking;
-use crate::dto::{OrderDto, StatusBody, StatusViewDto};
+use crate::dto::StatusBody;
 use crate::etag::{IfMatchHeader, etag};
 use crate::extract::{ApiJson, ApiPath, order_id};
 use crate::problem::Problem;
@@ -24,7 +24,7 @@ use crate::state::AppState;
     params(("orderId" = String, Path, description = "The order id")),
     security(("bearerAuth" = [])),
     responses(
-        (status = 200, description = "Status and history", body = StatusViewDto,
+        (status = 200, description = "Status and history", body = StatusView,
             headers(("ETag" = String, description = "The order's version, quoted"))),
         (status = 404, description = "No such order (or not the caller's)"),
     )
@@ -37,7 +37,7 @@ pub async fn get_status(
     let id = order_id(&id)?;
     let view = blocking::read(&state, move |service| service.status(&caller, &id)).await?;
     let tag = etag(view.version);
-    let mut response = Json(StatusViewDto::from(view)).into_response();
+    let mut response = Json(view).into_response();
     if let Ok(value) = HeaderValue::from_str(&tag) {
         response.headers_mut().insert(ETAG, value);
     }
@@ -58,7 +58,7 @@ pub async fn get_status(
     ),
     security(("bearerAuth" = [])),
     responses(
-        (status = 200, description = "The order after the change", body = OrderDto,
+        (status = 200, description = "The order after the change", body = Order,
             headers(("ETag" = String, description = "The order's version, quoted"))),
         (status = 403, description = "The caller is a customer"),
         (status = 404, description = "No such order"),
@@ -75,7 +75,7 @@ pub async fn put_status(
     ApiJson(body): ApiJson<StatusBody>,
 ) -> Result<Response, Problem> {
     let id = order_id(&id)?;
-    let to = body.status.into();
+    let to = body.status;
     let note = body.note;
     let order = blocking::run(&state, move |service| {
         // Who may act is decided before If-Match is weighed: a customer is refused with 403
@@ -85,8 +85,8 @@ pub async fn put_status(
             note,
             expected_version: expected_version(service, &caller, &id, &if_match)?,
         };
-        service.update_status(&caller, &id, to, &update)
+        service.update_status_document(&caller, &id, to, &update)
     })
     .await?;
-    Ok(order_response(StatusCode::OK, order))
+    Ok(document_response(StatusCode::OK, order))
 }

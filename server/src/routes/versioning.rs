@@ -1,12 +1,10 @@
 //! Applying `If-Match` to a change, and answering with an order and its ETag.
 
-use axum::Json;
 use axum::http::StatusCode;
 use axum::http::header::{CONTENT_TYPE, ETAG, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use orderly::{Caller, Order, OrderDocument, OrderId, OrderService, OrderlyError};
+use orderly::{Caller, OrderDocument, OrderId, OrderService, OrderlyError};
 
-use crate::dto::OrderDto;
 use crate::etag::{IfMatch, etag};
 
 /// What axum's `Json` sends, for bodies that are JSON already.
@@ -39,19 +37,13 @@ pub fn expected_version(
     }
 }
 
-/// An order as the body, with its ETag.
-pub fn order_response(status: StatusCode, order: Order) -> Response {
-    let version = order.version;
-    with_etag(
-        (status, Json(OrderDto::from(order))).into_response(),
-        version,
-    )
-}
-
 /// A stored order as the body, passed on as stored (it is the API's JSON), with its ETag.
-pub fn document_response(document: OrderDocument) -> Response {
+/// Reads and writes alike answer with the document the engine encoded once.
+pub fn document_response(status: StatusCode, document: OrderDocument) -> Response {
     let version = document.version;
-    with_etag(json_response(document.into_json()), version)
+    let mut response = json_response(document.into_json());
+    *response.status_mut() = status;
+    with_etag(response, version)
 }
 
 /// A 200 whose body is `json`, already encoded, sent as axum's `Json` would send it.

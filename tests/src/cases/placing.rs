@@ -45,7 +45,7 @@ pub fn place_and_read_back_round_trips_every_field(factory: &StoreFactory) {
     assert_eq!(order.metadata, metadata);
     assert_eq!(order.shipping_method, ShippingMethod::Express);
     assert_eq!(order.delivery_address, us_address());
-    assert_eq!(order.payment_method, card());
+    assert_eq!(order.payment_method, card().summary());
     assert_eq!(order.items.len(), 2);
     assert_eq!(order.totals.subtotal.amount_string(), "52.73");
     assert_eq!(order.totals.shipping.amount_string(), "14.99");
@@ -72,7 +72,7 @@ pub fn place_and_read_back_round_trips_every_field(factory: &StoreFactory) {
     let events = env.store.pending_events(10).unwrap();
     assert_eq!(events.len(), 1);
     assert_eq!(
-        events[0].payload["order"],
+        payload_json(&events[0])["order"],
         serde_json::to_value(&order).unwrap()
     );
 }

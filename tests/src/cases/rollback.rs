@@ -96,8 +96,9 @@ pub fn failed_change_leaves_the_order_unchanged(factory: &StoreFactory) {
             user_id: order.user_id.clone(),
             sequence: 2,
             at: now,
-            payload: serde_json::json!({ "from": "placed", "to": "processing" }),
+            payload: payload(serde_json::json!({ "from": "placed", "to": "processing" })),
         },
+        document: document(&changed),
         order: changed.clone(),
     };
     let err = env.store.apply_change(&change).unwrap_err();

@@ -65,8 +65,9 @@ pub fn store_change_from_a_stale_version_writes_nothing(factory: &StoreFactory) 
             user_id: order.user_id.clone(),
             sequence: 6,
             at: now,
-            payload: serde_json::json!({}),
+            payload: payload(serde_json::json!({})),
         },
+        document: document(&changed),
         order: changed,
     };
     let before = (
@@ -240,8 +241,9 @@ pub fn store_pending_events_keep_sequence_within_a_millisecond(factory: &StoreFa
             user_id: changed.user_id.clone(),
             sequence: 2,
             at,
-            payload: serde_json::json!({}),
+            payload: payload(serde_json::json!({})),
         },
+        document: document(&changed),
         order: changed,
     };
     assert_eq!(

@@ -213,7 +213,9 @@ class Order:
     @property
     def delivery_address(self) -> Address: ...
     @property
-    def payment_method(self) -> _PaymentMethod: ...
+    def payment_method(self) -> Dict[str, Any]:
+        """The payment method without its token: `type` and, for cards, `brand`, `last4`,
+        `exp_month` and `exp_year`."""
     @property
     def shipping_method(self) -> _ShippingMethod: ...
     @property

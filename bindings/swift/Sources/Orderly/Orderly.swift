@@ -1597,7 +1597,7 @@ public struct Order: Equatable, Hashable {
     public var items: [OrderLine]
     public var totals: Totals
     public var deliveryAddress: Address
-    public var paymentMethod: PaymentMethod
+    public var paymentMethod: PaymentSummary
     public var shippingMethod: ShippingMethod
     public var discountCode: String?
     public var checkoutId: String?
@@ -1618,7 +1618,7 @@ public struct Order: Equatable, Hashable {
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(orderId: String, userId: String, status: OrderStatus, currency: String, items: [OrderLine], totals: Totals, deliveryAddress: Address, paymentMethod: PaymentMethod, shippingMethod: ShippingMethod, discountCode: String?, checkoutId: String?, 
+    public init(orderId: String, userId: String, status: OrderStatus, currency: String, items: [OrderLine], totals: Totals, deliveryAddress: Address, paymentMethod: PaymentSummary, shippingMethod: ShippingMethod, discountCode: String?, checkoutId: String?, 
         /**
          * The order's metadata: a JSON object, `{}` when none was given.
          */metadataJson: String, createdAt: Date, updatedAt: Date, 
@@ -1669,7 +1669,7 @@ public struct FfiConverterTypeOrder: FfiConverterRustBuffer {
                 items: FfiConverterSequenceTypeOrderLine.read(from: &buf), 
                 totals: FfiConverterTypeTotals.read(from: &buf), 
                 deliveryAddress: FfiConverterTypeAddress.read(from: &buf), 
-                paymentMethod: FfiConverterTypePaymentMethod.read(from: &buf), 
+                paymentMethod: FfiConverterTypePaymentSummary.read(from: &buf), 
                 shippingMethod: FfiConverterTypeShippingMethod.read(from: &buf), 
                 discountCode: FfiConverterOptionString.read(from: &buf), 
                 checkoutId: FfiConverterOptionString.read(from: &buf), 
@@ -1689,7 +1689,7 @@ public struct FfiConverterTypeOrder: FfiConverterRustBuffer {
         FfiConverterSequenceTypeOrderLine.write(value.items, into: &buf)
         FfiConverterTypeTotals.write(value.totals, into: &buf)
         FfiConverterTypeAddress.write(value.deliveryAddress, into: &buf)
-        FfiConverterTypePaymentMethod.write(value.paymentMethod, into: &buf)
+        FfiConverterTypePaymentSummary.write(value.paymentMethod, into: &buf)
         FfiConverterTypeShippingMethod.write(value.shippingMethod, into: &buf)
         FfiConverterOptionString.write(value.discountCode, into: &buf)
         FfiConverterOptionString.write(value.checkoutId, into: &buf)
@@ -2788,6 +2788,91 @@ public func FfiConverterTypePaymentMethod_lift(_ buf: RustBuffer) throws -> Paym
 #endif
 public func FfiConverterTypePaymentMethod_lower(_ value: PaymentMethod) -> RustBuffer {
     return FfiConverterTypePaymentMethod.lower(value)
+}
+
+
+
+/**
+ * How an order is paid, as orders show it: without the token, which the store keeps.
+ */
+
+public enum PaymentSummary: Equatable, Hashable {
+    
+    /**
+     * A card's display details.
+     */
+    case card(brand: String, last4: String, expMonth: Int64, expYear: Int64
+    )
+    case paypal
+    case cashOnDelivery
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension PaymentSummary: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePaymentSummary: FfiConverterRustBuffer {
+    typealias SwiftType = PaymentSummary
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> PaymentSummary {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .card(brand: try FfiConverterString.read(from: &buf), last4: try FfiConverterString.read(from: &buf), expMonth: try FfiConverterInt64.read(from: &buf), expYear: try FfiConverterInt64.read(from: &buf)
+        )
+        
+        case 2: return .paypal
+        
+        case 3: return .cashOnDelivery
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: PaymentSummary, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .card(brand,last4,expMonth,expYear):
+            writeInt(&buf, Int32(1))
+            FfiConverterString.write(brand, into: &buf)
+            FfiConverterString.write(last4, into: &buf)
+            FfiConverterInt64.write(expMonth, into: &buf)
+            FfiConverterInt64.write(expYear, into: &buf)
+            
+        
+        case .paypal:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .cashOnDelivery:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePaymentSummary_lift(_ buf: RustBuffer) throws -> PaymentSummary {
+    return try FfiConverterTypePaymentSummary.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePaymentSummary_lower(_ value: PaymentSummary) -> RustBuffer {
+    return FfiConverterTypePaymentSummary.lower(value)
 }
 
 

@@ -1,8 +1,7 @@
 //! Placing orders, exactly once per idempotency key.
 
-use serde_json::json;
-
 use crate::analytics::RollupDelta;
+use crate::document::OrderDocument;
 use crate::error::{OrderlyError, Result, StoreError, StoreErrorKind};
 use crate::events::{EventType, OutboxEvent};
 use crate::ids::{EventId, IdempotencyKey, OrderId};
@@ -71,7 +70,7 @@ impl OrderService {
             items: priced.items,
             totals: priced.totals,
             delivery_address: req.delivery_address.clone(),
-            payment_method: req.payment_method.clone(),
+            payment_method: req.payment_method.summary(),
             shipping_method: method,
             discount_code: priced.discount_code,
             checkout_id: req.checkout_id,
@@ -86,6 +85,7 @@ impl OrderService {
                 note: None,
             }],
         };
+        let document = self.encode(&order)?;
         let event = OutboxEvent {
             event_id: EventId::from_uuid(self.new_uuid()),
             event_type: EventType::OrderPlaced,
@@ -93,11 +93,15 @@ impl OrderService {
             user_id: order.user_id.clone(),
             sequence: 1,
             at: now,
-            payload: json!({ "order": order }),
+            payload: document
+                .event_payload()
+                .map_err(|e| self.unencodable(order.id, &e))?,
         };
         let new = NewOrder {
             rollup: RollupDelta::placed(&order),
             order,
+            document,
+            payment_token: req.payment_method.token().map(str::to_owned),
             idempotency_key: key.clone(),
             fingerprint: request_fingerprint.clone(),
             event,
@@ -105,6 +109,7 @@ impl OrderService {
         match self.with_retry(|| self.store.insert_order(&new))? {
             InsertOutcome::Created => Ok(Placement {
                 order: new.order,
+                document: new.document,
                 created: true,
             }),
             InsertOutcome::KeyTaken(record) => self.replay(&record, &request_fingerprint),
@@ -116,8 +121,8 @@ impl OrderService {
         if record.fingerprint != request_fingerprint {
             return Err(OrderlyError::IdempotencyConflict);
         }
-        let order = self
-            .with_retry(|| self.store.order(&record.order_id))?
+        let document = self
+            .with_retry(|| self.store.order_document(&record.order_id))?
             .ok_or_else(|| {
                 StoreError::new(
                     StoreErrorKind::Corrupt,
@@ -129,9 +134,25 @@ impl OrderService {
                 )
             })?;
         Ok(Placement {
-            order,
+            order: document.decode(self.store.backend())?,
+            document,
             created: false,
         })
+    }
+
+    /// The order's document, encoded once for the store, its event, caches and responses.
+    pub(super) fn encode(&self, order: &Order) -> Result<OrderDocument> {
+        OrderDocument::encode(order).map_err(|e| self.unencodable(order.id, &e))
+    }
+
+    /// An order that does not encode is a bug, reported as a store failure it would cause.
+    pub(super) fn unencodable(&self, id: OrderId, error: &serde_json::Error) -> OrderlyError {
+        StoreError::new(
+            StoreErrorKind::Other,
+            self.store.backend(),
+            format!("order {id} does not encode: {error}"),
+        )
+        .into()
     }
 
     /// Loads a quote and checks that it belongs to the user, has not expired, matches the

@@ -42,6 +42,8 @@ pub struct PlaceOrderRequest {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Placement {
     pub order: Order,
+    /// `order` as the store holds it, for callers that pass it on as JSON.
+    pub document: OrderDocument,
     pub created: bool,
 }
 
@@ -54,11 +56,14 @@ pub struct HistoryRequest {
     pub status: Option<OrderStatus>,
 }
 
+/// One page of a user's orders, newest first.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct OrderPage {
     pub orders: Vec<Order>,
-    /// `None` on the last page.
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub next_cursor: Option<String>,
 }
 
@@ -70,12 +75,17 @@ pub struct DocumentPage {
     pub next_cursor: Option<String>,
 }
 
+/// An order's status and every milestone, oldest first, starting with `placed`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct StatusView {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = "uuid"))]
     pub order_id: OrderId,
     pub status: OrderStatus,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub updated_at: Timestamp,
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub version: u32,
     /// Every milestone, oldest first, starting with `placed`.
     pub history: Vec<Milestone>,

@@ -1,8 +1,10 @@
 //! Status tracking: the milestones, cancellation by the owner, and status updates by staff.
 
 use serde_json::json;
+use serde_json::value::to_raw_value;
 
 use crate::analytics::RollupDelta;
+use crate::document::OrderDocument;
 use crate::error::{OrderlyError, Result, StoreError, StoreErrorKind};
 use crate::events::{EventType, OutboxEvent};
 use crate::ids::{EventId, OrderId};
@@ -43,6 +45,19 @@ impl OrderService {
         expected_version: Option<u32>,
     ) -> Result<Order> {
         self.change_status(caller, id, OrderStatus::Cancelled, reason, expected_version)
+            .map(|(order, _)| order)
+    }
+
+    /// [`cancel_at_version`](Self::cancel_at_version), answering with the order as stored.
+    pub fn cancel_document_at_version(
+        &self,
+        caller: &Caller,
+        id: &OrderId,
+        reason: Option<&str>,
+        expected_version: Option<u32>,
+    ) -> Result<OrderDocument> {
+        self.change_status(caller, id, OrderStatus::Cancelled, reason, expected_version)
+            .map(|(_, document)| document)
     }
 
     /// Whether `caller` may change order statuses at all (only staff may). Front ends that
@@ -61,6 +76,29 @@ impl OrderService {
         to: OrderStatus,
         update: &StatusUpdate,
     ) -> Result<Order> {
+        self.update_status_written(caller, id, to, update)
+            .map(|(order, _)| order)
+    }
+
+    /// [`update_status`](Self::update_status), answering with the order as stored.
+    pub fn update_status_document(
+        &self,
+        caller: &Caller,
+        id: &OrderId,
+        to: OrderStatus,
+        update: &StatusUpdate,
+    ) -> Result<OrderDocument> {
+        self.update_status_written(caller, id, to, update)
+            .map(|(_, document)| document)
+    }
+
+    fn update_status_written(
+        &self,
+        caller: &Caller,
+        id: &OrderId,
+        to: OrderStatus,
+        update: &StatusUpdate,
+    ) -> Result<(Order, OrderDocument)> {
         self.authorize_status_update(caller)?;
         self.change_status(
             caller,
@@ -71,6 +109,14 @@ impl OrderService {
         )
     }
 
+    /// The token of an order's payment method, for the system that charges it: staff only,
+    /// since it is a credential. `None` when the method has no token (cash on delivery).
+    pub fn payment_token(&self, caller: &Caller, id: &OrderId) -> Result<Option<String>> {
+        self.require_staff(caller, "read a payment token")?;
+        self.order_document(caller, id)?;
+        self.with_retry(|| self.store.payment_token(id))
+    }
+
     fn change_status(
         &self,
         caller: &Caller,
@@ -78,7 +124,7 @@ impl OrderService {
         to: OrderStatus,
         note: Option<&str>,
         expected_version: Option<u32>,
-    ) -> Result<Order> {
+    ) -> Result<(Order, OrderDocument)> {
         if let Some(n) = note {
             validation::validate_note("note", n)?;
         }
@@ -87,7 +133,8 @@ impl OrderService {
         // a version, in which case that is their conflict to resolve).
         let attempts = self.config.store_retry.max_attempts.max(1) * 4;
         for _ in 0..attempts {
-            let current = self.order(caller, id)?;
+            let stored = self.order_document(caller, id)?;
+            let current = stored.decode(self.store.backend())?;
             if let Some(expected) = expected_version
                 && current.version != expected
             {
@@ -97,12 +144,12 @@ impl OrderService {
                 });
             }
             let from = match status::transition(current.status, to)? {
-                Transition::NoOp => return Ok(current),
+                Transition::NoOp => return Ok((current, stored)),
                 Transition::Move { from, .. } => from,
             };
-            let change = self.build_change(caller, current, from, to, note);
+            let change = self.build_change(caller, current, from, to, note)?;
             match self.with_retry(|| self.store.apply_change(&change))? {
-                ChangeOutcome::Applied => return Ok(change.order),
+                ChangeOutcome::Applied => return Ok((change.order, change.document)),
                 ChangeOutcome::Stale => {
                     if let Some(expected) = expected_version {
                         let actual = self.order(caller, id)?.version;
@@ -127,7 +174,7 @@ impl OrderService {
         from: OrderStatus,
         to: OrderStatus,
         note: Option<&str>,
-    ) -> OrderChange {
+    ) -> Result<OrderChange> {
         let now = self.clock.now().max(current.updated_at);
         let milestone = Milestone {
             status: to,
@@ -159,16 +206,17 @@ impl OrderService {
             user_id: order.user_id.clone(),
             sequence: order.version,
             at: now,
-            payload,
+            payload: to_raw_value(&payload).map_err(|e| self.unencodable(order.id, &e))?,
         };
-        OrderChange {
+        Ok(OrderChange {
             order_id: order.id,
             user_id: order.user_id.clone(),
             from_version,
             rollup: RollupDelta::moved(&order, from, to),
             milestone,
             event,
+            document: self.encode(&order)?,
             order,
-        }
+        })
     }
 }

@@ -85,6 +85,9 @@ pub trait StoreDecorator: Send + Sync + fmt::Debug {
     fn order_documents_for_user(&self, query: &HistoryQuery) -> StoreResult<Vec<OrderDocument>> {
         self.inner().order_documents_for_user(query)
     }
+    fn payment_token(&self, id: &OrderId) -> StoreResult<Option<String>> {
+        self.inner().payment_token(id)
+    }
     fn apply_change(&self, change: &OrderChange) -> StoreResult<ChangeOutcome> {
         self.inner().apply_change(change)
     }
@@ -171,6 +174,9 @@ impl<D: StoreDecorator> OrderStore for D {
     }
     fn order_documents_for_user(&self, query: &HistoryQuery) -> StoreResult<Vec<OrderDocument>> {
         StoreDecorator::order_documents_for_user(self, query)
+    }
+    fn payment_token(&self, id: &OrderId) -> StoreResult<Option<String>> {
+        StoreDecorator::payment_token(self, id)
     }
     fn apply_change(&self, change: &OrderChange) -> StoreResult<ChangeOutcome> {
         StoreDecorator::apply_change(self, change)

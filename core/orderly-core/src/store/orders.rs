@@ -23,6 +23,10 @@ pub struct IdempotencyRecord {
 #[derive(Debug, Clone)]
 pub struct NewOrder {
     pub order: Order,
+    /// `order` encoded once, as the store writes it (in format [`OrderDocument::FORMAT`]).
+    pub document: OrderDocument,
+    /// The payment method's token, kept in its own column and never in the document.
+    pub payment_token: Option<String>,
     pub idempotency_key: IdempotencyKey,
     pub fingerprint: String,
     pub event: OutboxEvent,
@@ -47,6 +51,8 @@ pub struct OrderChange {
     pub from_version: u32,
     /// The order as it is after the change (status, `updated_at`, `version`, `history`).
     pub order: Order,
+    /// `order` encoded once, as the store writes it (in format [`OrderDocument::FORMAT`]).
+    pub document: OrderDocument,
     /// The milestone the change appends (also the last entry of `order.history`).
     pub milestone: Milestone,
     pub event: OutboxEvent,
@@ -103,6 +109,10 @@ pub trait OrderStore: Send + Sync {
 
     /// A user's orders as stored, undecoded, newest first by (created_at, id).
     fn order_documents_for_user(&self, query: &HistoryQuery) -> StoreResult<Vec<OrderDocument>>;
+
+    /// The payment token of an order's payment method, kept beside its document and never in
+    /// it; `None` for an unknown order or one paid without a token (cash on delivery).
+    fn payment_token(&self, id: &OrderId) -> StoreResult<Option<String>>;
 
     /// Applies a status change if the order is still at `from_version`, with its event and
     /// rollup deltas, all or nothing.
