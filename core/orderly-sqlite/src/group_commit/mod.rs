@@ -266,8 +266,13 @@ fn run_in_savepoint<T>(
     guard.open = false;
     if keep {
         conn.execute_batch("RELEASE orderly_write")?;
-    } else {
-        conn.execute_batch("ROLLBACK TO orderly_write; RELEASE orderly_write")?;
+    } else if let Err(rollback) =
+        conn.execute_batch("ROLLBACK TO orderly_write; RELEASE orderly_write")
+    {
+        // Some failures (a full disk, an I/O error) make SQLite roll the whole transaction
+        // back, savepoint included: the batch is lost, and the cause is the write's own error,
+        // not the missing savepoint.
+        return Err(outcome.err().unwrap_or_else(|| rollback.into()));
     }
     Ok(outcome.map(|finish| match finish {
         Finish::Commit(value) | Finish::Rollback(value) => value,

@@ -231,3 +231,28 @@ fn a_writer_counted_as_queued_that_never_arrives_does_not_strand_the_batch() {
     assert_eq!((first, second), (Ok(2), Ok(3)));
     assert_eq!(rows(&path).len(), 3);
 }
+
+/// A failure after which SQLite has rolled the whole transaction back (as it may on a full disk
+/// or an I/O error) fails the batch with that failure, not with the savepoint it took along,
+/// and the writer goes on with the next batch.
+#[test]
+fn a_failure_that_ends_the_transaction_is_reported_as_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ended.db");
+    let writer = open(&path, 8);
+    let failed = writer
+        .write(|conn| {
+            conn.execute("INSERT INTO t VALUES (1, 1)", [])?;
+            conn.execute_batch("ROLLBACK")?;
+            Err::<Finish<()>, _>(OpError::corrupt("database or disk is full"))
+        })
+        .unwrap_err();
+    assert!(failed.message.contains("disk is full"), "{failed}");
+    writer
+        .write(|conn| {
+            conn.execute("INSERT INTO t VALUES (2, 2)", [])?;
+            Ok(Finish::Commit(()))
+        })
+        .unwrap();
+    assert_eq!(rows(&path), BTreeMap::from([(2, 2)]));
+}
