@@ -11,7 +11,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use http_body_util::BodyExt as _;
 use orderly::validation::looks_like_card_number;
-use orderly::{IdempotencyKey, OrderId, OrderlyError};
+use orderly::{IdempotencyKey, OrderId};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -180,11 +180,9 @@ where
 }
 
 /// An order id from the path. A malformed id cannot name an order, so it is a 404 like an
-/// unknown one.
+/// unknown one (the engine's boundary parser decides).
 pub fn order_id(raw: &str) -> Result<OrderId, Problem> {
-    OrderId::parse(raw).ok_or_else(|| {
-        OrderlyError::not_found("order", raw.chars().take(64).collect::<String>()).into()
-    })
+    Ok(orderly::parse::order_id(raw)?)
 }
 
 /// The required `Idempotency-Key` header.

@@ -13,16 +13,16 @@ use chrono::{DateTime, Utc};
 use napi::bindgen_prelude::AsyncTask;
 use napi_derive::napi;
 use orderly::{
-    Caller, CheckoutRequest, Currency, EventId, HistoryRequest, IdempotencyKey, InMemoryCarts,
-    OrderService, PlaceOrderRequest, PricingPolicy, RawCart, RawCartItem, StatusUpdate, Timestamp,
-    TopBy, ValidationError,
+    Caller, CheckoutRequest, Currency, HistoryRequest, IdempotencyKey, InMemoryCarts, OrderService,
+    PlaceOrderRequest, PricingPolicy, RawCart, RawCartItem, StatusUpdate, Timestamp, TopBy,
+    ValidationError,
 };
 
 use crate::errors::{Failure, invalid_field};
 use crate::inputs::{
     ActAs, CancelOptions, CartItem, CheckoutInput, HistoryOptions, OpenOptions, PlaceOrderInput,
     StaffOptions, TopProductsOptions, UpdateStatusOptions, checkout_id, enum_value, order_id,
-    shipping, status, user, whole_field,
+    payment_method, shipping, status, user, whole_field,
 };
 use crate::results::{
     Cart, Checkout, Order, OrderPage, OutboxEvent, Placement, ProductSales, SalesSummary,
@@ -127,7 +127,7 @@ impl Engine {
                 user_id: user(&input.user_id)?,
                 shipping_method: shipping(input.shipping_method.as_deref())?,
                 delivery_address: input.delivery_address.into(),
-                payment_method: input.payment_method.try_into()?,
+                payment_method: payment_method(input.payment_method)?,
                 discount_code: input.discount_code,
             };
             let caller = Caller::customer(&req.user_id);
@@ -147,7 +147,7 @@ impl Engine {
                 shipping_method: shipping(input.shipping_method.as_deref())?,
                 checkout_id: input.checkout_id.as_deref().map(checkout_id).transpose()?,
                 delivery_address: input.delivery_address.into(),
-                payment_method: input.payment_method.try_into()?,
+                payment_method: payment_method(input.payment_method)?,
                 discount_code: input.discount_code,
                 metadata: input.metadata,
             };
@@ -336,11 +336,7 @@ impl Engine {
         run(move || {
             let ids = event_ids
                 .iter()
-                .map(|id| {
-                    EventId::parse(id).ok_or_else(|| {
-                        invalid_field("eventIds", format!("{id:?} is not an event id"))
-                    })
-                })
+                .map(|id| orderly::parse::event_id("eventIds", id))
                 .collect::<Result<Vec<_>, _>>()?;
             let marked = service.mark_events_delivered(&ids)?;
             Ok(i64::try_from(marked).unwrap_or(i64::MAX))

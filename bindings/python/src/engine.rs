@@ -8,13 +8,12 @@
 //! (`update_status`, analytics), as the service `actor` (default `"app"`), which the
 //! milestones record as `service:<actor>`.
 
-use std::str::FromStr;
 use std::sync::Arc;
 
 use orderly::{
-    Caller, CheckoutId, CheckoutRequest, Currency, EventId, HistoryRequest, IdempotencyKey,
-    InMemoryCarts, OrderId, OrderService, OrderStatus, OrderlyError, PlaceOrderRequest,
-    PricingPolicy, RawCart, ShippingMethod, StatusUpdate, TopBy, UserId, ValidationError,
+    Caller, CheckoutRequest, Currency, HistoryRequest, IdempotencyKey, InMemoryCarts, OrderService,
+    OrderlyError, PlaceOrderRequest, PricingPolicy, RawCart, ShippingMethod, StatusUpdate, TopBy,
+    UserId, ValidationError, parse,
 };
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -37,11 +36,6 @@ pub(crate) struct Engine {
 
 fn user(id: &str) -> Result<UserId, OrderlyError> {
     Ok(UserId::new(id)?)
-}
-
-fn order_id(id: &str) -> Result<OrderId, OrderlyError> {
-    // An id that cannot exist is simply not found, as over HTTP.
-    OrderId::parse(id).ok_or_else(|| OrderlyError::not_found("order", id))
 }
 
 fn invalid(field: &str, reason: String) -> OrderlyError {
@@ -182,10 +176,7 @@ impl Engine {
         metadata: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Placement> {
         let checkout_id = checkout_id
-            .map(|id| {
-                CheckoutId::parse(id)
-                    .ok_or_else(|| invalid("checkout_id", format!("{id:?} is not a checkout id")))
-            })
+            .map(parse::checkout_id)
             .transpose()
             .or_raise(py)?;
         let req = PlaceOrderRequest {
@@ -216,7 +207,7 @@ impl Engine {
         user_id: Option<&str>,
         actor: &str,
     ) -> PyResult<Order> {
-        let id = self::order_id(order_id).or_raise(py)?;
+        let id = parse::order_id(order_id).or_raise(py)?;
         let caller = reader(user_id, actor).or_raise(py)?;
         let order = py
             .detach(|| self.service.order(&caller, &id))
@@ -239,7 +230,7 @@ impl Engine {
         let req = HistoryRequest {
             limit,
             cursor,
-            status: status.map(OrderStatus::from_str).transpose().or_raise(py)?,
+            status: status.map(parse::order_status).transpose().or_raise(py)?,
         };
         let caller = Caller::customer(&user);
         let page = py
@@ -257,7 +248,7 @@ impl Engine {
         user_id: Option<&str>,
         actor: &str,
     ) -> PyResult<StatusView> {
-        let id = self::order_id(order_id).or_raise(py)?;
+        let id = parse::order_id(order_id).or_raise(py)?;
         let caller = reader(user_id, actor).or_raise(py)?;
         let view = py
             .detach(|| self.service.status(&caller, &id))
@@ -276,7 +267,7 @@ impl Engine {
         user_id: Option<&str>,
         actor: &str,
     ) -> PyResult<Order> {
-        let id = self::order_id(order_id).or_raise(py)?;
+        let id = parse::order_id(order_id).or_raise(py)?;
         let caller = reader(user_id, actor).or_raise(py)?;
         let order = py
             .detach(|| self.service.cancel(&caller, &id, reason))
@@ -297,8 +288,8 @@ impl Engine {
         expected_version: Option<u32>,
         actor: &str,
     ) -> PyResult<Order> {
-        let id = self::order_id(order_id).or_raise(py)?;
-        let to = OrderStatus::from_str(status).or_raise(py)?;
+        let id = parse::order_id(order_id).or_raise(py)?;
+        let to = parse::order_status(status).or_raise(py)?;
         let update = StatusUpdate {
             note,
             expected_version,
@@ -376,10 +367,7 @@ impl Engine {
         let mut ids = Vec::new();
         for id in event_ids.try_iter()? {
             let id: String = id?.extract()?;
-            let parsed = EventId::parse(&id)
-                .ok_or_else(|| invalid("event_ids", format!("{id:?} is not an event id")))
-                .or_raise(py)?;
-            ids.push(parsed);
+            ids.push(parse::event_id("event_ids", &id).or_raise(py)?);
         }
         py.detach(|| self.service.mark_events_delivered(&ids))
             .or_raise(py)
@@ -395,8 +383,8 @@ impl Engine {
     }
 }
 
-fn shipping(method: Option<&str>) -> Result<Option<ShippingMethod>, OrderlyError> {
-    method.map(|m| enum_value("shipping_method", m)).transpose()
+fn shipping(method: Option<&str>) -> Result<Option<ShippingMethod>, ValidationError> {
+    method.map(parse::shipping_method).transpose()
 }
 
 /// The engine's default pricing policy as a dict in its JSON shape: adjust it and pass it to

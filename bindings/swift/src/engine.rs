@@ -12,9 +12,9 @@ use std::time::SystemTime;
 
 use orderly::validation::MAX_METADATA_BYTES;
 use orderly::{
-    Caller, CheckoutId, CheckoutRequest, Currency, EventId, HistoryRequest, IdempotencyKey,
-    InMemoryCarts, OrderId, OrderService, PlaceOrderRequest, PricingPolicy, RawCart, StatusUpdate,
-    UserId, ValidationError,
+    Caller, CheckoutRequest, Currency, HistoryRequest, IdempotencyKey, InMemoryCarts, OrderId,
+    OrderService, PlaceOrderRequest, PricingPolicy, RawCart, StatusUpdate, UserId, ValidationError,
+    parse,
 };
 
 use crate::errors::{OrderlyError, invalid_field};
@@ -34,7 +34,7 @@ fn user(id: &str) -> Result<UserId> {
 
 fn order_id(id: &str) -> Result<OrderId> {
     // An id that cannot exist is simply not found, as over HTTP.
-    OrderId::parse(id).ok_or_else(|| orderly::OrderlyError::not_found("order", id).into())
+    Ok(parse::order_id(id)?)
 }
 
 /// The customer `user_id` when given, else the service `actor`.
@@ -158,13 +158,7 @@ impl Engine {
         discount_code: Option<String>,
         metadata_json: Option<String>,
     ) -> Result<Placement> {
-        let checkout_id = checkout_id
-            .map(|id| {
-                CheckoutId::parse(&id).ok_or_else(|| {
-                    invalid_field("checkout_id", format!("{id:?} is not a checkout id"))
-                })
-            })
-            .transpose()?;
+        let checkout_id = checkout_id.as_deref().map(parse::checkout_id).transpose()?;
         let req = PlaceOrderRequest {
             user_id: user(&user_id)?,
             delivery_address: delivery_address.into(),
@@ -318,11 +312,8 @@ impl Engine {
     pub fn mark_events_delivered(&self, event_ids: Vec<String>) -> Result<u64> {
         let ids = event_ids
             .iter()
-            .map(|id| {
-                EventId::parse(id)
-                    .ok_or_else(|| invalid_field("event_ids", format!("{id:?} is not an event id")))
-            })
-            .collect::<Result<Vec<_>>>()?;
+            .map(|id| parse::event_id("event_ids", id))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(self.service.mark_events_delivered(&ids)?)
     }
 

@@ -234,8 +234,8 @@ def test_bad_input_gets_the_engines_codes(directory: str) -> None:
         lambda: engine.place_order(user_id="bob", delivery_address=NY, payment_method=CARD, idempotency_key="k", metadata_json="[1]"),
     )
     expect_error(
-        "Invalid",
-        "invalid_field",
+        "NotFound",
+        "not_found",
         lambda: engine.place_order(user_id="bob", delivery_address=NY, payment_method=CARD, idempotency_key="k", checkout_id="x"),
     )
     expect_error("Invalid", "unknown_currency", lambda: engine.top_products(currency="usd"))

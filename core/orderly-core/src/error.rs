@@ -6,6 +6,7 @@ use crate::status::OrderStatus;
 
 /// Input that breaks a rule. Each cause has its own code so that clients can react to it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ValidationError {
     // Identifiers and request framing.
     #[error("user id must be 1 to 64 characters of A-Z a-z 0-9 _ - . @, and not . or ..")]
@@ -20,6 +21,10 @@ pub enum ValidationError {
     InvalidCursor,
     #[error("{field}: {reason}")]
     InvalidField { field: String, reason: String },
+    #[error("status {0:?} is not one of placed, processing, shipped, delivered, cancelled")]
+    InvalidStatus(String),
+    #[error("shipping method {0:?} is not one of standard, express")]
+    InvalidShippingMethod(String),
 
     // Cart rules (cart-service contract).
     #[error("the cart is empty")]
@@ -90,6 +95,8 @@ impl ValidationError {
             LimitOutOfRange(_) => "limit_out_of_range",
             InvalidCursor => "invalid_cursor",
             InvalidField { .. } => "invalid_field",
+            InvalidStatus(_) => "invalid_status",
+            InvalidShippingMethod(_) => "invalid_shipping_method",
             CartEmpty => "cart_empty",
             CartTooManyLines { .. } => "cart_too_many_lines",
             QuantityOutOfRange { .. } => "invalid_quantity",

@@ -35,6 +35,7 @@ pub mod events;
 pub mod ids;
 pub mod model;
 pub mod money;
+pub mod parse;
 pub mod pricing;
 pub mod service;
 pub mod status;

@@ -203,9 +203,6 @@ impl From<PaymentMethodDto> for PaymentMethod {
     }
 }
 
-/// The payment method types, for telling an unknown type apart from a malformed method.
-pub const PAYMENT_TYPES: [&str; 3] = ["card", "paypal", "cash_on_delivery"];
-
 /// Delivery speed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
