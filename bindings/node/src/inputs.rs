@@ -4,8 +4,8 @@
 
 use napi_derive::napi;
 use orderly::{
-    Address as CoreAddress, CheckoutId, OrderId, OrderStatus, PaymentMethod as CorePaymentMethod,
-    RawCartItem, ShippingMethod, UserId, ValidationError, parse,
+    Address as CoreAddress, OrderStatus, PaymentMethod as CorePaymentMethod, RawCartItem,
+    ShippingMethod, ValidationError, parse,
 };
 use serde::Deserialize;
 
@@ -287,20 +287,6 @@ pub fn whole(value: f64) -> Option<i64> {
 /// A whole-number option such as `limit`, or an `invalid_field` error naming it.
 pub fn whole_field(field: &str, value: f64) -> Result<i64, Failure> {
     whole(value).ok_or_else(|| invalid_field(field, format!("must be a whole number, got {value}")))
-}
-
-pub fn user(id: &str) -> Result<UserId, Failure> {
-    Ok(UserId::new(id)?)
-}
-
-/// An id that cannot exist is simply not found, as over HTTP.
-pub fn order_id(id: &str) -> Result<OrderId, Failure> {
-    Ok(parse::order_id(id)?)
-}
-
-/// Malformed is not found, like an order id.
-pub fn checkout_id(id: &str) -> Result<CheckoutId, Failure> {
-    Ok(parse::checkout_id(id)?)
 }
 
 pub fn status(value: &str) -> Result<OrderStatus, Failure> {
