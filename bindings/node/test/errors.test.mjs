@@ -92,7 +92,7 @@ test("version conflict", async () => {
     assert,
     engine.updateStatus(order.orderId, "shipped", { expectedVersion: 1 }),
     "version_conflict",
-    "precondition_failed",
+    "stale_version",
   );
   assert.equal((await engine.order(order.orderId)).status, "processing");
 });

@@ -119,7 +119,7 @@ def test_full_flow(directory: str) -> None:
     moved = engine.update_status(order.order_id, orderly.OrderStatus.PROCESSING, note="picked", expected_version=1, actor="warehouse")
     assert (moved.status, moved.version) == (orderly.OrderStatus.PROCESSING, 2)
     expect_error(
-        "PreconditionFailed",
+        "StaleVersion",
         "version_conflict",
         lambda: engine.update_status(order.order_id, orderly.OrderStatus.SHIPPED, expected_version=1),
     )

@@ -126,6 +126,7 @@ impl ValidationError {
 
 /// What kind of storage failure happened; decides whether retrying can help.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum StoreErrorKind {
     /// Lock contention, deadlock or a lock-wait timeout: the transaction rolled back whole and
     /// may be retried.
@@ -172,6 +173,7 @@ impl StoreError {
 
 /// Everything an engine call can fail with.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum OrderlyError {
     #[error(transparent)]
     Validation(#[from] ValidationError),
@@ -183,8 +185,6 @@ pub enum OrderlyError {
     InvalidTransition { from: OrderStatus, to: OrderStatus },
     #[error("this idempotency key was already used with a different request")]
     IdempotencyConflict,
-    #[error("a request with this idempotency key is still being processed")]
-    IdempotencyInProgress,
     #[error("order version is {actual}, not the expected {expected}")]
     VersionConflict { expected: u32, actual: u32 },
     #[error("checkout {0} has expired; check out again")]
@@ -211,7 +211,6 @@ impl OrderlyError {
             Forbidden(_) => "forbidden",
             InvalidTransition { .. } => "invalid_transition",
             IdempotencyConflict => "idempotency_conflict",
-            IdempotencyInProgress => "idempotency_in_progress",
             VersionConflict { .. } => "version_conflict",
             CheckoutExpired(_) => "checkout_expired",
             CartChanged(_) => "cart_changed",
@@ -233,13 +232,12 @@ impl OrderlyError {
             Forbidden(_) => ErrorKind::Forbidden,
             InvalidTransition { .. }
             | IdempotencyConflict
-            | IdempotencyInProgress
             | CheckoutExpired(_)
             | CartChanged(_) => ErrorKind::Conflict,
             CheckoutMismatch(..) => ErrorKind::Invalid,
-            VersionConflict { .. } => ErrorKind::PreconditionFailed,
+            VersionConflict { .. } => ErrorKind::StaleVersion,
             CartUnavailable(_) => ErrorKind::Unavailable,
-            CartMalformed(_) => ErrorKind::BadGateway,
+            CartMalformed(_) => ErrorKind::UpstreamInvalid,
             Store(e) if e.is_transient() => ErrorKind::Unavailable,
             Store(_) => ErrorKind::Internal,
         }
@@ -259,16 +257,27 @@ impl From<MoneyError> for OrderlyError {
     }
 }
 
-/// Broad error classes, one per HTTP status family the server uses.
+/// Broad error classes, in the engine's terms: each front end maps them once to its own
+/// (the server to HTTP statuses, the bindings to exception classes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ErrorKind {
+    /// The input breaks a rule.
     Invalid,
+    /// No such thing, or one the caller may not see.
     NotFound,
+    /// The caller may not do this.
     Forbidden,
+    /// The request conflicts with the current state (a transition, a reused key, an expired
+    /// checkout, a changed cart).
     Conflict,
-    PreconditionFailed,
+    /// The order is no longer at the version the caller expected.
+    StaleVersion,
+    /// A dependency (storage, the cart source) is busy or unreachable; retrying may help.
     Unavailable,
-    BadGateway,
+    /// The cart source answered with something that breaks its contract.
+    UpstreamInvalid,
+    /// A failure inside the engine or its storage.
     Internal,
 }
 

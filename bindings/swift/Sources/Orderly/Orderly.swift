@@ -2527,7 +2527,7 @@ enum OrderlyError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     /**
      * The order is no longer at the expected version.
      */
-    case PreconditionFailed(code: String, message: String
+    case StaleVersion(code: String, message: String
     )
     /**
      * Storage is busy or unreachable: the same call may succeed later.
@@ -2537,7 +2537,7 @@ enum OrderlyError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     /**
      * The cart source answered with something malformed.
      */
-    case BadGateway(code: String, message: String
+    case UpstreamInvalid(code: String, message: String
     )
     /**
      * A failure inside the engine or its storage.
@@ -2594,7 +2594,7 @@ public struct FfiConverterTypeOrderlyError: FfiConverterRustBuffer {
             code: try FfiConverterString.read(from: &buf), 
             message: try FfiConverterString.read(from: &buf)
             )
-        case 5: return .PreconditionFailed(
+        case 5: return .StaleVersion(
             code: try FfiConverterString.read(from: &buf), 
             message: try FfiConverterString.read(from: &buf)
             )
@@ -2602,7 +2602,7 @@ public struct FfiConverterTypeOrderlyError: FfiConverterRustBuffer {
             code: try FfiConverterString.read(from: &buf), 
             message: try FfiConverterString.read(from: &buf)
             )
-        case 7: return .BadGateway(
+        case 7: return .UpstreamInvalid(
             code: try FfiConverterString.read(from: &buf), 
             message: try FfiConverterString.read(from: &buf)
             )
@@ -2650,7 +2650,7 @@ public struct FfiConverterTypeOrderlyError: FfiConverterRustBuffer {
             FfiConverterString.write(message, into: &buf)
             
         
-        case let .PreconditionFailed(code,message):
+        case let .StaleVersion(code,message):
             writeInt(&buf, Int32(5))
             FfiConverterString.write(code, into: &buf)
             FfiConverterString.write(message, into: &buf)
@@ -2662,7 +2662,7 @@ public struct FfiConverterTypeOrderlyError: FfiConverterRustBuffer {
             FfiConverterString.write(message, into: &buf)
             
         
-        case let .BadGateway(code,message):
+        case let .UpstreamInvalid(code,message):
             writeInt(&buf, Int32(7))
             FfiConverterString.write(code, into: &buf)
             FfiConverterString.write(message, into: &buf)
