@@ -28,9 +28,10 @@ use crate::results::{
 };
 use crate::task::{Job, run};
 
-/// A JavaScript `Date` (whole milliseconds) as an engine instant.
+/// A JavaScript `Date` (whole milliseconds, converted by napi's chrono support) as an engine
+/// instant.
 fn instant(at: DateTime<Utc>) -> Timestamp {
-    Timestamp::from_unix_millis(at.timestamp_millis())
+    Timestamp::from_datetime(at)
 }
 
 /// An Orderly engine over one store, with carts the application sets in process.
