@@ -40,7 +40,7 @@ trap 'rm -rf "$scratch"' EXIT
 cp "$library" "$scratch/"
 
 echo "== Parity: the same bad inputs through REST, Python, Node and Swift"
-"$PYTHON" tests/parity/run.py \
+PYTHONDONTWRITEBYTECODE=1 "$PYTHON" tests/parity/run.py \
     --server "$target_dir/debug/orderly-server" \
     --cart-service "$target_dir/debug/cart-service" \
     --binding-python "$binding_python" \
