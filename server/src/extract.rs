@@ -11,7 +11,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use http_body_util::BodyExt as _;
 use orderly::validation::looks_like_card_number;
-use orderly::{IdempotencyKey, OrderId, OrderlyError};
+use orderly::{IdempotencyKey, OrderId};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -21,9 +21,10 @@ use crate::problem::Problem;
 /// body, enforces it.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// A JSON request body type: deserialized after an optional look at the raw value.
+/// A JSON request body type, deserialized straight from the bytes.
 pub trait ApiBody: DeserializeOwned {
-    /// Gives specific codes to mistakes that serde would only call "invalid".
+    /// Gives specific codes to mistakes that serde would only call "invalid". Called only for
+    /// a body that did not deserialize, on its JSON value, so a good body is parsed once.
     fn precheck(_value: &Value) -> Result<(), Problem> {
         Ok(())
     }
@@ -122,22 +123,42 @@ where
             ));
         }
         let bytes = read_body(request.into_body()).await?;
-        let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
-            Problem::bad_request(
+        parse_body::<T>(&bytes).map(ApiJson)
+    }
+}
+
+/// The body as `T`, parsed once. Only an object is a body: serde would also read a struct
+/// from a JSON array, field by field in order.
+fn parse_body<T: ApiBody>(bytes: &[u8]) -> Result<T, Problem> {
+    let is_object = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+    match serde_json::from_slice::<T>(bytes) {
+        Ok(body) if is_object => Ok(body),
+        Ok(_) => Err(Problem::unprocessable(
+            "invalid_body",
+            "the request body must be a JSON object",
+        )),
+        Err(err) => Err(refusal::<T>(bytes, &err)),
+    }
+}
+
+/// Why a body did not deserialize, in the order a client would fix it: JSON syntax, a body
+/// that is not an object, the body type's specific codes, then its shape.
+fn refusal<T: ApiBody>(bytes: &[u8], err: &serde_json::Error) -> Problem {
+    let value = match serde_json::from_slice::<Value>(bytes) {
+        Ok(value) => value,
+        Err(syntax) => {
+            return Problem::bad_request(
                 "malformed_json",
-                format!("the request body is not valid JSON: {e}"),
-            )
-        })?;
-        if !value.is_object() {
-            return Err(Problem::unprocessable(
-                "invalid_body",
-                "the request body must be a JSON object",
-            ));
+                format!("the request body is not valid JSON: {syntax}"),
+            );
         }
-        T::precheck(&value)?;
-        let body = serde_json::from_value(value)
-            .map_err(|e| Problem::unprocessable("invalid_body", shape_detail(&e)))?;
-        Ok(ApiJson(body))
+    };
+    if !value.is_object() {
+        return Problem::unprocessable("invalid_body", "the request body must be a JSON object");
+    }
+    match T::precheck(&value) {
+        Err(specific) => specific,
+        Ok(()) => Problem::unprocessable("invalid_body", shape_detail(err)),
     }
 }
 
@@ -180,11 +201,9 @@ where
 }
 
 /// An order id from the path. A malformed id cannot name an order, so it is a 404 like an
-/// unknown one.
+/// unknown one (the engine's boundary parser decides).
 pub fn order_id(raw: &str) -> Result<OrderId, Problem> {
-    OrderId::parse(raw).ok_or_else(|| {
-        OrderlyError::not_found("order", raw.chars().take(64).collect::<String>()).into()
-    })
+    Ok(orderly::parse::order_id(raw)?)
 }
 
 /// The required `Idempotency-Key` header.
@@ -235,6 +254,45 @@ mod tests {
                 .code(),
             "invalid_idempotency_key"
         );
+    }
+
+    /// A body type whose precheck names one mistake.
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Probe {
+        #[allow(dead_code)]
+        n: u8,
+    }
+
+    impl ApiBody for Probe {
+        fn precheck(value: &Value) -> Result<(), Problem> {
+            match value.get("n").and_then(Value::as_str) {
+                Some("named") => Err(Problem::unprocessable("named_mistake", "n is named")),
+                _ => Ok(()),
+            }
+        }
+    }
+
+    fn refused(body: &str) -> String {
+        parse_body::<Probe>(body.as_bytes())
+            .unwrap_err()
+            .code()
+            .to_owned()
+    }
+
+    #[test]
+    fn a_refused_body_gets_the_code_a_client_would_fix_first() {
+        assert_eq!(refused(r#"{"n": "#), "malformed_json");
+        assert_eq!(
+            refused("[1]"),
+            "invalid_body",
+            "a struct is not read from an array"
+        );
+        assert_eq!(refused(r#""text""#), "invalid_body");
+        assert_eq!(refused(r#"{"n": "named"}"#), "named_mistake");
+        assert_eq!(refused(r#"{"n": "other"}"#), "invalid_body");
+        assert_eq!(refused(r#"{"n": 1, "m": 2}"#), "invalid_body");
+        assert!(parse_body::<Probe>(b" \n{\"n\": 1}").is_ok());
     }
 
     #[test]

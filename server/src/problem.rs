@@ -175,10 +175,11 @@ impl From<OrderlyError> for Problem {
             ErrorKind::NotFound => StatusCode::NOT_FOUND,
             ErrorKind::Forbidden => StatusCode::FORBIDDEN,
             ErrorKind::Conflict => StatusCode::CONFLICT,
-            ErrorKind::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            ErrorKind::StaleVersion => StatusCode::PRECONDITION_FAILED,
             ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            ErrorKind::BadGateway => StatusCode::BAD_GATEWAY,
-            ErrorKind::Internal => return Problem::internal(&err),
+            ErrorKind::UpstreamInvalid => StatusCode::BAD_GATEWAY,
+            // Internal, and any kind this server predates.
+            _ => return Problem::internal(&err),
         };
         // Dependency failures keep their detail (hosts, driver messages) in the logs.
         let detail = match &err {

@@ -211,7 +211,7 @@ async fn a_client_retrying_after_its_timeout_never_gets_a_second_order() {
         .send()
         .await;
     assert!(first.unwrap_err().is_timeout());
-    // Retried at once: the first is still in flight.
+    // Retried at once: the first is still in flight, and the retry waits for it.
     let second = s
         .place_call("slow")
         .into_reqwest(&client, &server.base)
@@ -219,8 +219,7 @@ async fn a_client_retrying_after_its_timeout_never_gets_a_second_order() {
         .await;
     if let Ok(response) = second {
         let reply = Reply::from_reqwest(response).await;
-        assert_eq!(reply.status, 409, "{}", reply.text);
-        assert_eq!(reply.code(), "idempotency_in_progress");
+        assert!(reply.status == 200 || reply.status == 201, "{}", reply.text);
     }
     s.faulty.delay_ms.store(0, Ordering::SeqCst);
     tokio::time::sleep(Duration::from_millis(3_500)).await;

@@ -1,28 +1,26 @@
-//! `Engine`: the engine's use cases as camelCase methods returning Promises. Arguments are
-//! converted and the engine is called on the libuv thread pool; results come back as plain
-//! objects.
+//! `Engine`: the facade's `orderly::Embedded` as camelCase methods returning Promises.
+//! Arguments are converted and the engine is called on the libuv thread pool; results come back
+//! as plain objects. Who acts, the default actor and page sizes, and the parsing of ids are
+//! `Embedded`'s, the same for the Python and Swift bindings.
 //!
 //! Who acts: methods that name a user (`cart`, `checkout`, `placeOrder`, `ordersForUser`) act
 //! as that customer; `order`, `status` and `cancel` act as the customer `userId` when it is
 //! given (who must own the order) and otherwise, like the staff operations (`updateStatus`,
 //! analytics), as the service `actor` (default `"app"`), recorded as `service:<actor>`.
 
-use std::sync::Arc;
-
 use chrono::{DateTime, Utc};
 use napi::bindgen_prelude::AsyncTask;
 use napi_derive::napi;
 use orderly::{
-    Caller, CheckoutRequest, Currency, EventId, HistoryRequest, IdempotencyKey, InMemoryCarts,
-    OrderService, PlaceOrderRequest, PricingPolicy, RawCart, RawCartItem, StatusUpdate, Timestamp,
-    TopBy, ValidationError,
+    ActAs as CoreActAs, Embedded, HistoryRequest, OrderInput, PricingPolicy, RawCartItem,
+    StatusUpdate, Timestamp, TopBy, ValidationError,
 };
 
-use crate::errors::{Failure, invalid_field};
+use crate::errors::invalid_field;
 use crate::inputs::{
     ActAs, CancelOptions, CartItem, CheckoutInput, HistoryOptions, OpenOptions, PlaceOrderInput,
-    StaffOptions, TopProductsOptions, UpdateStatusOptions, checkout_id, enum_value, order_id,
-    shipping, status, user, whole_field,
+    StaffOptions, TopProductsOptions, UpdateStatusOptions, enum_value, payment_method, shipping,
+    status, whole_field,
 };
 use crate::results::{
     Cart, Checkout, Order, OrderPage, OutboxEvent, Placement, ProductSales, SalesSummary,
@@ -30,31 +28,17 @@ use crate::results::{
 };
 use crate::task::{Job, run};
 
-const DEFAULT_ACTOR: &str = "app";
-
-/// The customer `user_id` when given, else the service `actor`.
-fn reader(user_id: Option<&str>, actor: Option<&str>) -> Result<Caller, Failure> {
-    match user_id {
-        Some(id) => Ok(Caller::customer(&user(id)?)),
-        None => Ok(staff(actor)),
-    }
-}
-
-fn staff(actor: Option<&str>) -> Caller {
-    Caller::service(actor.unwrap_or(DEFAULT_ACTOR))
-}
-
-/// A JavaScript `Date` (whole milliseconds) as an engine instant.
+/// A JavaScript `Date` (whole milliseconds, converted by napi's chrono support) as an engine
+/// instant.
 fn instant(at: DateTime<Utc>) -> Timestamp {
-    Timestamp::from_unix_millis(at.timestamp_millis())
+    Timestamp::from_datetime(at)
 }
 
 /// An Orderly engine over one store, with carts the application sets in process.
 #[napi]
 #[derive(Debug)]
 pub struct Engine {
-    service: OrderService,
-    carts: Arc<InMemoryCarts>,
+    engine: Embedded,
 }
 
 #[napi]
@@ -65,18 +49,16 @@ impl Engine {
     #[napi(ts_return_type = "Promise<Engine>")]
     pub fn open(url: String, options: Option<OpenOptions>) -> AsyncTask<Job<Engine>> {
         run(move || {
-            let policy = match options.and_then(|o| o.policy) {
-                None => PricingPolicy::default(),
-                Some(p) => {
-                    serde_json::from_value(p).map_err(|e| invalid_field("policy", e.to_string()))?
-                }
+            let policy: Option<PricingPolicy> = match options.and_then(|o| o.policy) {
+                None => None,
+                Some(p) => Some(
+                    serde_json::from_value(p)
+                        .map_err(|e| invalid_field("policy", e.to_string()))?,
+                ),
             };
-            let carts = Arc::new(InMemoryCarts::new());
-            let store = orderly::open_store(&url)?;
-            let service = OrderService::builder(store, carts.clone())
-                .policy(policy)
-                .build();
-            Ok(Engine { service, carts })
+            Ok(Engine {
+                engine: Embedded::open(&url, policy)?,
+            })
         })
     }
 
@@ -93,45 +75,36 @@ impl Engine {
             .into_iter()
             .map(RawCartItem::try_from)
             .collect::<napi::Result<_>>()?;
-        self.carts.set(RawCart {
-            user_id,
-            currency,
-            items,
-            updated_at: None,
-        });
+        self.engine.set_cart(user_id, currency, items);
         Ok(())
     }
 
     /// Forgets a user's cart; the user then has an empty cart.
     #[napi]
     pub fn remove_cart(&self, user_id: String) {
-        self.carts.remove(&user_id);
+        self.engine.remove_cart(&user_id);
     }
 
     /// The user's cart, validated and totalled.
     #[napi(ts_return_type = "Promise<Cart>")]
     pub fn cart(&self, user_id: String) -> AsyncTask<Job<Cart>> {
-        let service = self.service.clone();
-        run(move || {
-            let user = user(&user_id)?;
-            Ok(service.cart(&Caller::customer(&user), &user)?.into())
-        })
+        let engine = self.engine.clone();
+        run(move || Ok(engine.cart(&user_id)?.into()))
     }
 
     /// Validates the cart, address and payment method, prices the order and stores a quote.
     #[napi(ts_return_type = "Promise<Checkout>")]
     pub fn checkout(&self, input: CheckoutInput) -> AsyncTask<Job<Checkout>> {
-        let service = self.service.clone();
+        let engine = self.engine.clone();
         run(move || {
-            let req = CheckoutRequest {
-                user_id: user(&input.user_id)?,
+            let order = OrderInput {
+                user_id: input.user_id,
                 shipping_method: shipping(input.shipping_method.as_deref())?,
                 delivery_address: input.delivery_address.into(),
-                payment_method: input.payment_method.try_into()?,
+                payment_method: payment_method(input.payment_method)?,
                 discount_code: input.discount_code,
             };
-            let caller = Caller::customer(&req.user_id);
-            Ok(service.checkout(&caller, &req)?.into())
+            Ok(engine.checkout(order)?.into())
         })
     }
 
@@ -139,31 +112,36 @@ impl Engine {
     /// once per `idempotencyKey`.
     #[napi(ts_return_type = "Promise<Placement>")]
     pub fn place_order(&self, input: PlaceOrderInput) -> AsyncTask<Job<Placement>> {
-        let service = self.service.clone();
+        let engine = self.engine.clone();
         run(move || {
-            let key = IdempotencyKey::new(input.idempotency_key)?;
-            let req = PlaceOrderRequest {
-                user_id: user(&input.user_id)?,
+            let order = OrderInput {
+                user_id: input.user_id,
                 shipping_method: shipping(input.shipping_method.as_deref())?,
-                checkout_id: input.checkout_id.as_deref().map(checkout_id).transpose()?,
                 delivery_address: input.delivery_address.into(),
-                payment_method: input.payment_method.try_into()?,
+                payment_method: payment_method(input.payment_method)?,
                 discount_code: input.discount_code,
-                metadata: input.metadata,
             };
-            let caller = Caller::customer(&req.user_id);
-            Ok(service.place_order(&caller, &req, &key)?.into())
+            let placed = engine.place_order(
+                order,
+                &input.idempotency_key,
+                input.checkout_id.as_deref(),
+                input.metadata,
+            )?;
+            Ok(placed.into())
         })
     }
 
     /// One order. With `userId`, acts as that customer: someone else's order is not found.
     #[napi(ts_return_type = "Promise<Order>")]
     pub fn order(&self, order_id: String, options: Option<ActAs>) -> AsyncTask<Job<Order>> {
-        let service = self.service.clone();
+        let engine = self.engine.clone();
         run(move || {
             let o = options.unwrap_or_default();
-            let caller = reader(o.user_id.as_deref(), o.actor.as_deref())?;
-            Ok(service.order(&caller, &self::order_id(&order_id)?)?.into())
+            let who = CoreActAs {
+                user_id: o.user_id,
+                actor: o.actor,
+            };
+            Ok(engine.order(&order_id, &who)?.into())
         })
     }
 
@@ -174,29 +152,29 @@ impl Engine {
         user_id: String,
         options: Option<HistoryOptions>,
     ) -> AsyncTask<Job<OrderPage>> {
-        let service = self.service.clone();
+        let engine = self.engine.clone();
         run(move || {
             let o = options.unwrap_or_default();
-            let user = user(&user_id)?;
             let req = HistoryRequest {
                 limit: o.limit.map(|l| whole_field("limit", l)).transpose()?,
                 cursor: o.cursor,
                 status: o.status.as_deref().map(status).transpose()?,
             };
-            Ok(service
-                .orders_for_user(&Caller::customer(&user), &user, &req)?
-                .into())
+            Ok(engine.orders_for_user(&user_id, &req)?.into())
         })
     }
 
     /// The order's status and every milestone, oldest first.
     #[napi(ts_return_type = "Promise<StatusView>")]
     pub fn status(&self, order_id: String, options: Option<ActAs>) -> AsyncTask<Job<StatusView>> {
-        let service = self.service.clone();
+        let engine = self.engine.clone();
         run(move || {
             let o = options.unwrap_or_default();
-            let caller = reader(o.user_id.as_deref(), o.actor.as_deref())?;
-            Ok(service.status(&caller, &self::order_id(&order_id)?)?.into())
+            let who = CoreActAs {
+                user_id: o.user_id,
+                actor: o.actor,
+            };
+            Ok(engine.status(&order_id, &who)?.into())
         })
     }
 
@@ -208,12 +186,14 @@ impl Engine {
         order_id: String,
         options: Option<CancelOptions>,
     ) -> AsyncTask<Job<Order>> {
-        let service = self.service.clone();
+        let engine = self.engine.clone();
         run(move || {
             let o = options.unwrap_or_default();
-            let caller = reader(o.user_id.as_deref(), o.actor.as_deref())?;
-            let id = self::order_id(&order_id)?;
-            Ok(service.cancel(&caller, &id, o.reason.as_deref())?.into())
+            let who = CoreActAs {
+                user_id: o.user_id,
+                actor: o.actor,
+            };
+            Ok(engine.cancel(&order_id, o.reason.as_deref(), &who)?.into())
         })
     }
 
@@ -229,10 +209,9 @@ impl Engine {
         status: String,
         options: Option<UpdateStatusOptions>,
     ) -> AsyncTask<Job<Order>> {
-        let service = self.service.clone();
+        let engine = self.engine.clone();
         run(move || {
             let o = options.unwrap_or_default();
-            let id = self::order_id(&order_id)?;
             let to = self::status(&status)?;
             let expected_version = match o.expected_version {
                 None => None,
@@ -244,8 +223,8 @@ impl Engine {
                 note: o.note,
                 expected_version,
             };
-            Ok(service
-                .update_status(&staff(o.actor.as_deref()), &id, to, &update)?
+            Ok(engine
+                .update_status(&order_id, to, &update, o.actor.as_deref())?
                 .into())
         })
     }
@@ -259,10 +238,10 @@ impl Engine {
         to: DateTime<Utc>,
         options: Option<StaffOptions>,
     ) -> AsyncTask<Job<Vec<SalesSummary>>> {
-        let service = self.service.clone();
+        let engine = self.engine.clone();
         run(move || {
-            let caller = staff(options.unwrap_or_default().actor.as_deref());
-            let rows = service.sales(&caller, instant(from), instant(to))?;
+            let actor = options.unwrap_or_default().actor;
+            let rows = engine.sales(instant(from), instant(to), actor.as_deref())?;
             Ok(rows.into_iter().map(Into::into).collect())
         })
     }
@@ -273,28 +252,18 @@ impl Engine {
         &self,
         options: Option<TopProductsOptions>,
     ) -> AsyncTask<Job<Vec<ProductSales>>> {
-        let service = self.service.clone();
+        let engine = self.engine.clone();
         run(move || {
             let o = options.unwrap_or_default();
-            let by: TopBy = match o.by.as_deref() {
-                Some(b) => enum_value("by", b)?,
-                None => TopBy::Quantity,
-            };
-            let currency = o
-                .currency
-                .as_deref()
-                .map(Currency::from_code)
-                .transpose()
-                .map_err(orderly::OrderlyError::from)?;
-            let caller = staff(o.actor.as_deref());
+            let by: Option<TopBy> = o.by.as_deref().map(|b| enum_value("by", b)).transpose()?;
             let limit = match o.limit {
-                None => 10,
+                None => None,
                 Some(l) => {
                     let l = whole_field("limit", l)?;
-                    u32::try_from(l).map_err(|_| ValidationError::LimitOutOfRange(l))?
+                    Some(u32::try_from(l).map_err(|_| ValidationError::LimitOutOfRange(l))?)
                 }
             };
-            let rows = service.top_products(&caller, by, limit, currency)?;
+            let rows = engine.top_products(by, limit, o.currency.as_deref(), o.actor.as_deref())?;
             Ok(rows.into_iter().map(Into::into).collect())
         })
     }
@@ -305,10 +274,10 @@ impl Engine {
         &self,
         options: Option<StaffOptions>,
     ) -> AsyncTask<Job<Vec<StatusCount>>> {
-        let service = self.service.clone();
+        let engine = self.engine.clone();
         run(move || {
-            let caller = staff(options.unwrap_or_default().actor.as_deref());
-            let rows = service.orders_by_status(&caller)?;
+            let actor = options.unwrap_or_default().actor;
+            let rows = engine.orders_by_status(actor.as_deref())?;
             Ok(rows.into_iter().map(Into::into).collect())
         })
     }
@@ -316,14 +285,14 @@ impl Engine {
     /// Undelivered outbox events, oldest first (at most `limit`, 1 to 10 000, default 100).
     #[napi(ts_return_type = "Promise<OutboxEvent[]>")]
     pub fn pending_events(&self, limit: Option<f64>) -> AsyncTask<Job<Vec<OutboxEvent>>> {
-        let service = self.service.clone();
+        let engine = self.engine.clone();
         run(move || {
             let limit = match limit {
-                None => 100,
+                None => None,
                 // The engine clamps the limit to 1..=10 000.
-                Some(l) => u32::try_from(whole_field("limit", l)?.max(0)).unwrap_or(u32::MAX),
+                Some(l) => Some(u32::try_from(whole_field("limit", l)?.max(0)).unwrap_or(u32::MAX)),
             };
-            let events = service.pending_events(limit)?;
+            let events = engine.pending_events(limit)?;
             Ok(events.into_iter().map(Into::into).collect())
         })
     }
@@ -332,17 +301,13 @@ impl Engine {
     /// many were newly marked.
     #[napi(ts_return_type = "Promise<number>")]
     pub fn mark_events_delivered(&self, event_ids: Vec<String>) -> AsyncTask<Job<i64>> {
-        let service = self.service.clone();
+        let engine = self.engine.clone();
         run(move || {
             let ids = event_ids
                 .iter()
-                .map(|id| {
-                    EventId::parse(id).ok_or_else(|| {
-                        invalid_field("eventIds", format!("{id:?} is not an event id"))
-                    })
-                })
+                .map(|id| orderly::parse::event_id("eventIds", id))
                 .collect::<Result<Vec<_>, _>>()?;
-            let marked = service.mark_events_delivered(&ids)?;
+            let marked = engine.mark_events_delivered(&ids)?;
             Ok(i64::try_from(marked).unwrap_or(i64::MAX))
         })
     }
@@ -350,8 +315,8 @@ impl Engine {
     /// Resolves once the store answers; rejects if it does not.
     #[napi(ts_return_type = "Promise<void>")]
     pub fn ready(&self) -> AsyncTask<Job<()>> {
-        let service = self.service.clone();
-        run(move || Ok(service.ready()?))
+        let engine = self.engine.clone();
+        run(move || Ok(engine.ready()?))
     }
 }
 

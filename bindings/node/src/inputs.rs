@@ -4,9 +4,10 @@
 
 use napi_derive::napi;
 use orderly::{
-    Address as CoreAddress, CheckoutId, OrderId, OrderStatus, OrderlyError,
-    PaymentMethod as CorePaymentMethod, RawCartItem, ShippingMethod, UserId, ValidationError,
+    Address as CoreAddress, OrderStatus, PaymentMethod as CorePaymentMethod, RawCartItem,
+    ShippingMethod, ValidationError, parse,
 };
+use serde::Deserialize;
 
 use crate::errors::{Failure, invalid_field};
 
@@ -69,30 +70,58 @@ pub enum PaymentMethod {
     CashOnDelivery,
 }
 
-impl TryFrom<PaymentMethod> for CorePaymentMethod {
-    type Error = Failure;
-    fn try_from(p: PaymentMethod) -> Result<Self, Failure> {
-        Ok(match p {
-            PaymentMethod::Card {
+/// A payment method as the caller wrote it. It is read from the raw object, not through
+/// [`PaymentMethod`], so that the engine's boundary checks see all of it: an unknown `type`
+/// and a card number under any field name get their codes instead of being dropped by the
+/// object conversion.
+#[derive(Debug, Deserialize)]
+#[serde(
+    tag = "type",
+    rename_all = "snake_case",
+    rename_all_fields = "camelCase"
+)]
+enum PaymentInput {
+    Card {
+        token: String,
+        brand: String,
+        last4: String,
+        exp_month: f64,
+        exp_year: f64,
+    },
+    Paypal {
+        token: String,
+    },
+    CashOnDelivery,
+}
+
+/// The engine's payment method from a `PaymentMethod` object.
+pub fn payment_method(value: serde_json::Value) -> Result<CorePaymentMethod, Failure> {
+    let serde_json::Value::Object(fields) = &value else {
+        return Err(invalid_field("paymentMethod", "must be an object"));
+    };
+    parse::payment_object(fields)?;
+    let input: PaymentInput =
+        serde_json::from_value(value).map_err(|e| invalid_field("paymentMethod", e.to_string()))?;
+    Ok(match input {
+        PaymentInput::Card {
+            token,
+            brand,
+            last4,
+            exp_month,
+            exp_year,
+        } => {
+            let expiry = |v: f64| whole(v).ok_or(ValidationError::InvalidCardExpiry);
+            CorePaymentMethod::Card {
                 token,
                 brand,
                 last4,
-                exp_month,
-                exp_year,
-            } => {
-                let expiry = |v: f64| whole(v).ok_or(ValidationError::InvalidCardExpiry);
-                CorePaymentMethod::Card {
-                    token,
-                    brand,
-                    last4,
-                    exp_month: expiry(exp_month)?,
-                    exp_year: expiry(exp_year)?,
-                }
+                exp_month: expiry(exp_month)?,
+                exp_year: expiry(exp_year)?,
             }
-            PaymentMethod::Paypal { token } => CorePaymentMethod::Paypal { token },
-            PaymentMethod::CashOnDelivery => CorePaymentMethod::CashOnDelivery,
-        })
-    }
+        }
+        PaymentInput::Paypal { token } => CorePaymentMethod::Paypal { token },
+        PaymentInput::CashOnDelivery => CorePaymentMethod::CashOnDelivery,
+    })
 }
 
 impl From<CorePaymentMethod> for PaymentMethod {
@@ -155,7 +184,8 @@ impl TryFrom<CartItem> for RawCartItem {
 pub struct CheckoutInput {
     pub user_id: String,
     pub delivery_address: Address,
-    pub payment_method: PaymentMethod,
+    #[napi(ts_type = "PaymentMethod")]
+    pub payment_method: serde_json::Value,
     #[napi(ts_type = "ShippingMethod")]
     pub shipping_method: Option<String>,
     pub discount_code: Option<String>,
@@ -166,7 +196,8 @@ pub struct CheckoutInput {
 pub struct PlaceOrderInput {
     pub user_id: String,
     pub delivery_address: Address,
-    pub payment_method: PaymentMethod,
+    #[napi(ts_type = "PaymentMethod")]
+    pub payment_method: serde_json::Value,
     /// The same key with the same request returns the order it placed; with a different
     /// request the Promise rejects with `code: "idempotency_conflict"`. Scoped to the user.
     pub idempotency_key: String,
@@ -258,22 +289,8 @@ pub fn whole_field(field: &str, value: f64) -> Result<i64, Failure> {
     whole(value).ok_or_else(|| invalid_field(field, format!("must be a whole number, got {value}")))
 }
 
-pub fn user(id: &str) -> Result<UserId, Failure> {
-    Ok(UserId::new(id)?)
-}
-
-/// An id that cannot exist is simply not found, as over HTTP.
-pub fn order_id(id: &str) -> Result<OrderId, Failure> {
-    OrderId::parse(id).ok_or_else(|| OrderlyError::not_found("order", id).into())
-}
-
-pub fn checkout_id(id: &str) -> Result<CheckoutId, Failure> {
-    CheckoutId::parse(id)
-        .ok_or_else(|| invalid_field("checkoutId", format!("{id:?} is not a checkout id")))
-}
-
 pub fn status(value: &str) -> Result<OrderStatus, Failure> {
-    Ok(value.parse::<OrderStatus>()?)
+    Ok(parse::order_status(value)?)
 }
 
 /// One of the engine's snake_case enumerations, through its serde names.
@@ -283,5 +300,5 @@ pub fn enum_value<T: serde::de::DeserializeOwned>(field: &str, value: &str) -> R
 }
 
 pub fn shipping(method: Option<&str>) -> Result<Option<ShippingMethod>, Failure> {
-    method.map(|m| enum_value("shippingMethod", m)).transpose()
+    Ok(method.map(parse::shipping_method).transpose()?)
 }

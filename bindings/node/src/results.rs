@@ -47,7 +47,7 @@ fn amount(m: &Money) -> String {
 }
 
 fn date(t: Timestamp) -> DateTime<Utc> {
-    DateTime::from_timestamp_millis(t.unix_millis()).unwrap_or_default()
+    t.to_datetime()
 }
 
 fn count(n: u64) -> i64 {

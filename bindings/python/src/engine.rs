@@ -1,20 +1,17 @@
-//! `orderly.Engine`: the engine's use cases as methods. Each method converts its arguments to
-//! the engine's request types while holding the GIL, runs the engine call with the GIL
-//! released, then converts the result back.
+//! `orderly.Engine`: the facade's `orderly::Embedded` as methods. Each method converts its
+//! arguments to the engine's types while holding the GIL, runs the call with the GIL released,
+//! then converts the result back. Who acts, the default actor and page sizes, and the parsing of
+//! ids are `Embedded`'s, the same for the Node and Swift bindings.
 //!
 //! Who acts: methods that name a user (`cart`, `checkout`, `place_order`, `orders_for_user`)
 //! act as that customer; `order`, `status` and `cancel` act as the customer `user_id` when it
 //! is given (who must own the order) and otherwise, like the staff operations
-//! (`update_status`, analytics), as the service `actor` (default `"app"`), which the
+//! (`update_status`, analytics), as the service `actor` (`"app"` when `None`), which the
 //! milestones record as `service:<actor>`.
 
-use std::str::FromStr;
-use std::sync::Arc;
-
 use orderly::{
-    Caller, CheckoutId, CheckoutRequest, Currency, EventId, HistoryRequest, IdempotencyKey,
-    InMemoryCarts, OrderId, OrderService, OrderStatus, OrderlyError, PlaceOrderRequest,
-    PricingPolicy, RawCart, ShippingMethod, StatusUpdate, TopBy, UserId, ValidationError,
+    ActAs, Embedded, HistoryRequest, OrderInput, OrderlyError, PricingPolicy, ShippingMethod,
+    StatusUpdate, TopBy, ValidationError, parse,
 };
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -31,17 +28,7 @@ use crate::values::{json_object, py_to_json_object, timestamp};
 #[pyclass(module = "orderly", name = "Engine", frozen)]
 #[derive(Debug)]
 pub(crate) struct Engine {
-    service: OrderService,
-    carts: Arc<InMemoryCarts>,
-}
-
-fn user(id: &str) -> Result<UserId, OrderlyError> {
-    Ok(UserId::new(id)?)
-}
-
-fn order_id(id: &str) -> Result<OrderId, OrderlyError> {
-    // An id that cannot exist is simply not found, as over HTTP.
-    OrderId::parse(id).ok_or_else(|| OrderlyError::not_found("order", id))
+    engine: Embedded,
 }
 
 fn invalid(field: &str, reason: String) -> OrderlyError {
@@ -58,12 +45,29 @@ fn enum_value<T: serde::de::DeserializeOwned>(field: &str, value: &str) -> Resul
         .map_err(|_| invalid(field, format!("{value:?} is not a valid {field}")))
 }
 
-/// The customer `user_id` when given, else the service `actor`.
-fn reader(user_id: Option<&str>, actor: &str) -> Result<Caller, OrderlyError> {
-    match user_id {
-        Some(id) => Ok(Caller::customer(&user(id)?)),
-        None => Ok(Caller::service(actor)),
+fn act_as(user_id: Option<&str>, actor: Option<&str>) -> ActAs {
+    ActAs {
+        user_id: user_id.map(str::to_owned),
+        actor: actor.map(str::to_owned),
     }
+}
+
+/// The arguments checkout and place_order share, converted while the GIL is held.
+fn order_input(
+    py: Python<'_>,
+    user_id: &str,
+    delivery_address: &Bound<'_, PyAny>,
+    payment: &Bound<'_, PyAny>,
+    shipping_method: Option<&str>,
+    discount_code: Option<String>,
+) -> PyResult<OrderInput> {
+    Ok(OrderInput {
+        user_id: user_id.to_owned(),
+        delivery_address: address(delivery_address)?,
+        payment_method: payment_method(payment)?,
+        shipping_method: shipping(shipping_method).or_raise(py)?,
+        discount_code,
+    })
 }
 
 #[pymethods]
@@ -85,18 +89,10 @@ impl Engine {
                 Some(parsed)
             }
         };
-        let carts = Arc::new(InMemoryCarts::new());
-        let store = py
-            .detach(|| orderly::open_store(url))
+        let engine = py
+            .detach(|| Embedded::open(url, policy))
             .map_err(|e| open_error(py, e))?;
-        let mut builder = OrderService::builder(store, carts.clone());
-        if let Some(p) = policy {
-            builder = builder.policy(p);
-        }
-        Ok(Engine {
-            service: builder.build(),
-            carts,
-        })
+        Ok(Engine { engine })
     }
 
     /// Sets (or replaces) a user's cart. The engine applies the cart rules when it reads the
@@ -115,27 +111,18 @@ impl Engine {
             })?;
             raw_items.push(item.get().0.clone());
         }
-        self.carts.set(RawCart {
-            user_id,
-            currency,
-            items: raw_items,
-            updated_at: None,
-        });
+        self.engine.set_cart(user_id, currency, raw_items);
         Ok(())
     }
 
     /// Forgets a user's cart; the user then has an empty cart.
     fn remove_cart(&self, user_id: &str) {
-        self.carts.remove(user_id);
+        self.engine.remove_cart(user_id);
     }
 
     /// The user's cart, validated and totalled.
     fn cart(&self, py: Python<'_>, user_id: &str) -> PyResult<Cart> {
-        let user = user(user_id).or_raise(py)?;
-        let caller = Caller::customer(&user);
-        let cart = py
-            .detach(|| self.service.cart(&caller, &user))
-            .or_raise(py)?;
+        let cart = py.detach(|| self.engine.cart(user_id)).or_raise(py)?;
         Ok(Cart(cart))
     }
 
@@ -150,17 +137,15 @@ impl Engine {
         shipping_method: Option<&str>,
         discount_code: Option<String>,
     ) -> PyResult<Checkout> {
-        let req = CheckoutRequest {
-            user_id: user(user_id).or_raise(py)?,
-            delivery_address: address(delivery_address)?,
-            payment_method: self::payment_method(payment_method)?,
-            shipping_method: shipping(shipping_method).or_raise(py)?,
+        let input = order_input(
+            py,
+            user_id,
+            delivery_address,
+            payment_method,
+            shipping_method,
             discount_code,
-        };
-        let caller = Caller::customer(&req.user_id);
-        let quote = py
-            .detach(|| self.service.checkout(&caller, &req))
-            .or_raise(py)?;
+        )?;
+        let quote = py.detach(|| self.engine.checkout(input)).or_raise(py)?;
         Ok(Checkout(quote))
     }
 
@@ -181,45 +166,38 @@ impl Engine {
         discount_code: Option<String>,
         metadata: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Placement> {
-        let checkout_id = checkout_id
-            .map(|id| {
-                CheckoutId::parse(id)
-                    .ok_or_else(|| invalid("checkout_id", format!("{id:?} is not a checkout id")))
-            })
-            .transpose()
-            .or_raise(py)?;
-        let req = PlaceOrderRequest {
-            user_id: user(user_id).or_raise(py)?,
-            delivery_address: address(delivery_address)?,
-            payment_method: self::payment_method(payment_method)?,
-            shipping_method: shipping(shipping_method).or_raise(py)?,
-            checkout_id,
+        let input = order_input(
+            py,
+            user_id,
+            delivery_address,
+            payment_method,
+            shipping_method,
             discount_code,
-            metadata: metadata
-                .map(|m| py_to_json_object(m, "metadata"))
-                .transpose()?,
-        };
-        let key = IdempotencyKey::new(idempotency_key).or_raise(py)?;
-        let caller = Caller::customer(&req.user_id);
+        )?;
+        let metadata = metadata
+            .map(|m| py_to_json_object(m, "metadata"))
+            .transpose()?;
         let placed = py
-            .detach(|| self.service.place_order(&caller, &req, &key))
+            .detach(|| {
+                self.engine
+                    .place_order(input, idempotency_key, checkout_id, metadata)
+            })
             .or_raise(py)?;
         Placement::new(py, placed)
     }
 
     /// One order. With `user_id`, acts as that customer: someone else's order is `NotFound`.
-    #[pyo3(signature = (order_id, *, user_id=None, actor="app"))]
+    #[pyo3(signature = (order_id, *, user_id=None, actor=None))]
     fn order(
         &self,
         py: Python<'_>,
         order_id: &str,
         user_id: Option<&str>,
-        actor: &str,
+        actor: Option<&str>,
     ) -> PyResult<Order> {
-        let id = self::order_id(order_id).or_raise(py)?;
-        let caller = reader(user_id, actor).or_raise(py)?;
+        let who = act_as(user_id, actor);
         let order = py
-            .detach(|| self.service.order(&caller, &id))
+            .detach(|| self.engine.order(order_id, &who))
             .or_raise(py)?;
         Ok(Order(order))
     }
@@ -235,51 +213,47 @@ impl Engine {
         cursor: Option<String>,
         status: Option<&str>,
     ) -> PyResult<OrderPage> {
-        let user = user(user_id).or_raise(py)?;
         let req = HistoryRequest {
             limit,
             cursor,
-            status: status.map(OrderStatus::from_str).transpose().or_raise(py)?,
+            status: status.map(parse::order_status).transpose().or_raise(py)?,
         };
-        let caller = Caller::customer(&user);
         let page = py
-            .detach(|| self.service.orders_for_user(&caller, &user, &req))
+            .detach(|| self.engine.orders_for_user(user_id, &req))
             .or_raise(py)?;
         OrderPage::new(py, page)
     }
 
     /// The order's status and every milestone, oldest first.
-    #[pyo3(signature = (order_id, *, user_id=None, actor="app"))]
+    #[pyo3(signature = (order_id, *, user_id=None, actor=None))]
     fn status(
         &self,
         py: Python<'_>,
         order_id: &str,
         user_id: Option<&str>,
-        actor: &str,
+        actor: Option<&str>,
     ) -> PyResult<StatusView> {
-        let id = self::order_id(order_id).or_raise(py)?;
-        let caller = reader(user_id, actor).or_raise(py)?;
+        let who = act_as(user_id, actor);
         let view = py
-            .detach(|| self.service.status(&caller, &id))
+            .detach(|| self.engine.status(order_id, &who))
             .or_raise(py)?;
         Ok(StatusView(view))
     }
 
     /// Cancels an order from `placed` or `processing` (`InvalidTransition` otherwise); the
     /// `reason` is kept in the history. Cancelling a cancelled order changes nothing.
-    #[pyo3(signature = (order_id, *, reason=None, user_id=None, actor="app"))]
+    #[pyo3(signature = (order_id, *, reason=None, user_id=None, actor=None))]
     fn cancel(
         &self,
         py: Python<'_>,
         order_id: &str,
         reason: Option<&str>,
         user_id: Option<&str>,
-        actor: &str,
+        actor: Option<&str>,
     ) -> PyResult<Order> {
-        let id = self::order_id(order_id).or_raise(py)?;
-        let caller = reader(user_id, actor).or_raise(py)?;
+        let who = act_as(user_id, actor);
         let order = py
-            .detach(|| self.service.cancel(&caller, &id, reason))
+            .detach(|| self.engine.cancel(order_id, reason, &who))
             .or_raise(py)?;
         Ok(Order(order))
     }
@@ -287,7 +261,7 @@ impl Engine {
     /// Moves an order along `placed -> processing -> shipped -> delivered` (or to
     /// `cancelled`) as the service `actor`. With `expected_version`, applies only if the order
     /// is still at that version (`VersionConflict` otherwise).
-    #[pyo3(signature = (order_id, status, *, note=None, expected_version=None, actor="app"))]
+    #[pyo3(signature = (order_id, status, *, note=None, expected_version=None, actor=None))]
     fn update_status(
         &self,
         py: Python<'_>,
@@ -295,77 +269,68 @@ impl Engine {
         status: &str,
         note: Option<String>,
         expected_version: Option<u32>,
-        actor: &str,
+        actor: Option<&str>,
     ) -> PyResult<Order> {
-        let id = self::order_id(order_id).or_raise(py)?;
-        let to = OrderStatus::from_str(status).or_raise(py)?;
+        let to = parse::order_status(status).or_raise(py)?;
         let update = StatusUpdate {
             note,
             expected_version,
         };
-        let caller = Caller::service(actor);
         let order = py
-            .detach(|| self.service.update_status(&caller, &id, to, &update))
+            .detach(|| self.engine.update_status(order_id, to, &update, actor))
             .or_raise(py)?;
         Ok(Order(order))
     }
 
     /// Sales per currency for orders created in `[start, end)`, widened to whole UTC hours;
     /// cancelled orders are excluded. `start` and `end` are timezone-aware datetimes.
-    #[pyo3(signature = (start, end, *, actor="app"))]
+    #[pyo3(signature = (start, end, *, actor=None))]
     fn sales(
         &self,
         py: Python<'_>,
         start: &Bound<'_, PyAny>,
         end: &Bound<'_, PyAny>,
-        actor: &str,
+        actor: Option<&str>,
     ) -> PyResult<Vec<SalesSummary>> {
         let (from, to) = (timestamp(start, "start")?, timestamp(end, "end")?);
-        let caller = Caller::service(actor);
         let rows = py
-            .detach(|| self.service.sales(&caller, from, to))
+            .detach(|| self.engine.sales(from, to, actor))
             .or_raise(py)?;
         Ok(rows.into_iter().map(SalesSummary).collect())
     }
 
     /// Best-selling products in `currency` (the policy's default currency when `None`), by
     /// `"quantity"` or `"revenue"`.
-    #[pyo3(signature = (*, by="quantity", limit=10, currency=None, actor="app"))]
+    #[pyo3(signature = (*, by="quantity", limit=None, currency=None, actor=None))]
     fn top_products(
         &self,
         py: Python<'_>,
         by: &str,
-        limit: u32,
+        limit: Option<u32>,
         currency: Option<&str>,
-        actor: &str,
+        actor: Option<&str>,
     ) -> PyResult<Vec<ProductSales>> {
         let by: TopBy = enum_value("by", by).or_raise(py)?;
-        let currency = currency
-            .map(|c| Currency::from_code(c).map_err(OrderlyError::from))
-            .transpose()
-            .or_raise(py)?;
-        let caller = Caller::service(actor);
         let rows = py
-            .detach(|| self.service.top_products(&caller, by, limit, currency))
+            .detach(|| self.engine.top_products(Some(by), limit, currency, actor))
             .or_raise(py)?;
         Ok(rows.into_iter().map(ProductSales).collect())
     }
 
     /// How many orders are in each status now.
-    #[pyo3(signature = (*, actor="app"))]
-    fn orders_by_status(&self, py: Python<'_>, actor: &str) -> PyResult<Vec<StatusCount>> {
-        let caller = Caller::service(actor);
+    #[pyo3(signature = (*, actor=None))]
+    fn orders_by_status(&self, py: Python<'_>, actor: Option<&str>) -> PyResult<Vec<StatusCount>> {
         let rows = py
-            .detach(|| self.service.orders_by_status(&caller))
+            .detach(|| self.engine.orders_by_status(actor))
             .or_raise(py)?;
         Ok(rows.into_iter().map(StatusCount).collect())
     }
 
     /// Undelivered outbox events, oldest first (at most `limit`, 1 to 10 000).
-    #[pyo3(signature = (limit=100))]
-    fn pending_events(&self, py: Python<'_>, limit: u32) -> PyResult<Vec<OutboxEvent>> {
+    #[pyo3(signature = (limit=None))]
+    fn pending_events(&self, py: Python<'_>, limit: Option<u32>) -> PyResult<Vec<OutboxEvent>> {
         let events = py
-            .detach(|| self.service.pending_events(limit))
+            .detach(|| self.engine.pending_events(limit))
             .or_raise(py)?;
         Ok(events.into_iter().map(OutboxEvent).collect())
     }
@@ -376,27 +341,27 @@ impl Engine {
         let mut ids = Vec::new();
         for id in event_ids.try_iter()? {
             let id: String = id?.extract()?;
-            let parsed = EventId::parse(&id)
-                .ok_or_else(|| invalid("event_ids", format!("{id:?} is not an event id")))
-                .or_raise(py)?;
-            ids.push(parsed);
+            ids.push(parse::event_id("event_ids", &id).or_raise(py)?);
         }
-        py.detach(|| self.service.mark_events_delivered(&ids))
+        py.detach(|| self.engine.mark_events_delivered(&ids))
             .or_raise(py)
     }
 
     /// Raises if the store does not answer.
     fn ready(&self, py: Python<'_>) -> PyResult<()> {
-        py.detach(|| self.service.ready()).or_raise(py)
+        py.detach(|| self.engine.ready()).or_raise(py)
     }
 
     fn __repr__(&self) -> String {
-        format!("Engine(backend='{}')", self.service.store().backend())
+        format!(
+            "Engine(backend='{}')",
+            self.engine.service().store().backend()
+        )
     }
 }
 
-fn shipping(method: Option<&str>) -> Result<Option<ShippingMethod>, OrderlyError> {
-    method.map(|m| enum_value("shipping_method", m)).transpose()
+fn shipping(method: Option<&str>) -> Result<Option<ShippingMethod>, ValidationError> {
+    method.map(parse::shipping_method).transpose()
 }
 
 /// The engine's default pricing policy as a dict in its JSON shape: adjust it and pass it to

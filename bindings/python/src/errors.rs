@@ -17,10 +17,11 @@ fn kind_name(kind: ErrorKind) -> &'static str {
         ErrorKind::NotFound => "not_found",
         ErrorKind::Forbidden => "forbidden",
         ErrorKind::Conflict => "conflict",
-        ErrorKind::PreconditionFailed => "precondition_failed",
+        ErrorKind::StaleVersion => "stale_version",
         ErrorKind::Unavailable => "unavailable",
-        ErrorKind::BadGateway => "bad_gateway",
-        ErrorKind::Internal => "internal",
+        ErrorKind::UpstreamInvalid => "upstream_invalid",
+        // Internal, and any kind this binding predates.
+        _ => "internal",
     }
 }
 

@@ -1,19 +1,19 @@
 //! Conversions of single values between Python and the engine: money as `decimal.Decimal`,
-//! instants as aware UTC `datetime`, free-form JSON as plain dicts and lists, and the
-//! dataclass-style `repr` every result class uses.
+//! instants as aware UTC `datetime` (through pyo3's chrono conversions), free-form JSON as
+//! plain dicts and lists, and the dataclass-style `repr` every result class uses.
 
+use chrono::{DateTime, Utc};
 use orderly::{Money, Timestamp};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{
-    PyBool, PyDateTime, PyDelta, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyTzInfo,
+    PyBool, PyDateTime, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyTzInfo,
 };
 
 use crate::errors::invalid_field;
 
 static DECIMAL: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-static EPOCH: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 fn decimal_type(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
     DECIMAL.import(py, "decimal", "Decimal")
@@ -46,19 +46,8 @@ pub(crate) fn amount_string(value: &Bound<'_, PyAny>, field: &str) -> PyResult<S
 
 /// An aware `datetime` in UTC, to the millisecond like the engine.
 pub(crate) fn datetime(py: Python<'_>, at: Timestamp) -> PyResult<Bound<'_, PyDateTime>> {
-    let dt = at.to_datetime();
-    let utc = PyTzInfo::utc(py)?;
-    PyDateTime::new(
-        py,
-        dt.year(),
-        u8::from(dt.month()),
-        dt.day(),
-        dt.hour(),
-        dt.minute(),
-        dt.second(),
-        dt.microsecond(),
-        Some(&utc.to_owned()),
-    )
+    let value = at.to_datetime().into_pyobject(py)?.into_any();
+    Ok(value.cast_into::<PyDateTime>()?)
 }
 
 /// An aware `datetime` in any time zone as an engine instant (whole milliseconds, floored).
@@ -78,21 +67,10 @@ pub(crate) fn timestamp(value: &Bound<'_, PyAny>, field: &str) -> PyResult<Times
             "must be a timezone-aware datetime (e.g. with tzinfo=timezone.utc)",
         ));
     }
-    let epoch = EPOCH.get_or_try_init(py, || -> PyResult<Py<PyAny>> {
-        let utc = PyTzInfo::utc(py)?;
-        Ok(
-            PyDateTime::new(py, 1970, 1, 1, 0, 0, 0, 0, Some(&utc.to_owned()))?
-                .into_any()
-                .unbind(),
-        )
-    })?;
-    // Exact integer arithmetic in Python: (value - epoch) // 1 ms.
-    let millisecond = PyDelta::new(py, 0, 0, 1000, false)?;
-    let ms: i64 = value
-        .sub(epoch.bind(py))?
-        .floor_div(millisecond)?
-        .extract()?;
-    Ok(Timestamp::from_unix_millis(ms))
+    // Any tzinfo (fixed offsets, zoneinfo) to UTC first: pyo3 reads a UTC datetime directly.
+    let utc = value.call_method1("astimezone", (PyTzInfo::utc(py)?,))?;
+    let at: DateTime<Utc> = utc.extract()?;
+    Ok(Timestamp::from_datetime(at))
 }
 
 /// JSON (event payloads, order metadata) as plain Python values.

@@ -50,7 +50,7 @@ def test_validation_errors_carry_the_engine_code(engine: orderly.Engine, ny_addr
 
     with pytest.raises(orderly.ValidationError) as err:
         engine.update_status(UNKNOWN_ORDER, "teleported")  # type: ignore[arg-type]
-    assert err.value.code == "invalid_field"
+    assert err.value.code == "invalid_status"
 
     with pytest.raises(orderly.ValidationError) as err:
         engine.sales(datetime(2026, 1, 1), datetime(2026, 1, 2))  # naive: no instant
@@ -58,7 +58,7 @@ def test_validation_errors_carry_the_engine_code(engine: orderly.Engine, ny_addr
 
     with pytest.raises(orderly.ValidationError) as err:
         place(engine, ny_address, orderly.CashOnDelivery(), "k3", shipping_method="teleport")
-    assert err.value.code == "invalid_field"
+    assert err.value.code == "invalid_shipping_method"
 
     with pytest.raises(orderly.ValidationError) as err:
         place(engine, ny_address, orderly.CashOnDelivery(), "")
@@ -143,9 +143,10 @@ def test_cart_changed_since_checkout(engine: orderly.Engine, ny_address: orderly
     with pytest.raises(orderly.CartChanged) as err:
         place(engine, ny_address, card, "k", checkout_id=quote.checkout_id)
     assert err.value.code == "cart_changed"
-    with pytest.raises(orderly.ValidationError) as verr:
+    # A malformed checkout id names no checkout, as over HTTP.
+    with pytest.raises(orderly.NotFound) as nerr:
         place(engine, ny_address, card, "k", checkout_id="not-a-checkout")
-    assert verr.value.code == "invalid_field"
+    assert nerr.value.code == "not_found"
 
 
 def test_open_error() -> None:
@@ -189,13 +190,12 @@ def test_wrong_argument_types_are_type_errors(engine: orderly.Engine, ny_address
         ("forbidden", "forbidden", orderly.Forbidden),
         ("conflict", "invalid_transition", orderly.InvalidTransition),
         ("conflict", "idempotency_conflict", orderly.IdempotencyConflict),
-        ("conflict", "idempotency_in_progress", orderly.IdempotencyInProgress),
         ("conflict", "checkout_expired", orderly.CheckoutExpired),
         ("conflict", "cart_changed", orderly.CartChanged),
-        ("precondition_failed", "version_conflict", orderly.VersionConflict),
+        ("stale_version", "version_conflict", orderly.VersionConflict),
         ("unavailable", "storage_unavailable", orderly.Unavailable),
         ("unavailable", "cart_unavailable", orderly.Unavailable),
-        ("bad_gateway", "cart_malformed", orderly.UpstreamError),
+        ("upstream_invalid", "cart_malformed", orderly.UpstreamError),
         ("internal", "internal", orderly.InternalError),
         ("open", "invalid_database_url", orderly.OpenError),
         ("something_new", "something_new", orderly.OrderlyError),

@@ -295,7 +295,7 @@ RustBuffer uniffi_orderly_ffi_fn_method_engine_orders_for_user(uint64_t ptr, Rus
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_PENDING_EVENTS
 #define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_PENDING_EVENTS
-RustBuffer uniffi_orderly_ffi_fn_method_engine_pending_events(uint64_t ptr, uint32_t limit, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_orderly_ffi_fn_method_engine_pending_events(uint64_t ptr, RustBuffer limit, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_PLACE_ORDER
@@ -330,7 +330,7 @@ RustBuffer uniffi_orderly_ffi_fn_method_engine_status(uint64_t ptr, RustBuffer o
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_TOP_PRODUCTS
 #define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_TOP_PRODUCTS
-RustBuffer uniffi_orderly_ffi_fn_method_engine_top_products(uint64_t ptr, RustBuffer by, uint32_t limit, RustBuffer currency, RustBuffer actor, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_orderly_ffi_fn_method_engine_top_products(uint64_t ptr, RustBuffer by, RustBuffer limit, RustBuffer currency, RustBuffer actor, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_UPDATE_STATUS

@@ -1,10 +1,12 @@
-//! `Engine`: the engine's use cases as methods. Each converts its arguments to the engine's
-//! request types, calls the engine on the calling thread and converts the result back.
+//! `Engine`: the facade's `orderly::Embedded` as methods. Each converts its arguments to the
+//! engine's types, calls it on the calling thread and converts the result back; who acts, the
+//! default actor (`"app"`) and page sizes, and the parsing of ids are `Embedded`'s, the same
+//! for the Python and Node bindings.
 //!
 //! Who acts: methods that name a user (`cart`, `checkout`, `place_order`, `orders_for_user`)
 //! act as that customer; `order`, `status` and `cancel` act as the customer `user_id` when it
 //! is given (who must own the order) and otherwise, like the staff operations
-//! (`update_status`, analytics), as the service `actor` (default `"app"`), which the
+//! (`update_status`, analytics), as the service `actor` (`"app"` when nil), which the
 //! milestones record as `service:<actor>`.
 
 use std::sync::Arc;
@@ -12,9 +14,8 @@ use std::time::SystemTime;
 
 use orderly::validation::MAX_METADATA_BYTES;
 use orderly::{
-    Caller, CheckoutId, CheckoutRequest, Currency, EventId, HistoryRequest, IdempotencyKey,
-    InMemoryCarts, OrderId, OrderService, PlaceOrderRequest, PricingPolicy, RawCart, StatusUpdate,
-    UserId, ValidationError,
+    ActAs, Embedded, HistoryRequest, OrderInput, PricingPolicy, StatusUpdate, ValidationError,
+    parse,
 };
 
 use crate::errors::{OrderlyError, invalid_field};
@@ -28,23 +29,6 @@ use crate::values::{
 
 type Result<T, E = OrderlyError> = std::result::Result<T, E>;
 
-fn user(id: &str) -> Result<UserId> {
-    Ok(UserId::new(id)?)
-}
-
-fn order_id(id: &str) -> Result<OrderId> {
-    // An id that cannot exist is simply not found, as over HTTP.
-    OrderId::parse(id).ok_or_else(|| orderly::OrderlyError::not_found("order", id).into())
-}
-
-/// The customer `user_id` when given, else the service `actor`.
-fn reader(user_id: Option<&str>, actor: &str) -> Result<Caller> {
-    match user_id {
-        Some(id) => Ok(Caller::customer(&user(id)?)),
-        None => Ok(Caller::service(actor)),
-    }
-}
-
 /// Order metadata from its JSON text: a JSON object, or the engine's `invalid_metadata`.
 fn metadata(json: &str) -> Result<orderly::Metadata> {
     match serde_json::from_str(json) {
@@ -53,6 +37,22 @@ fn metadata(json: &str) -> Result<orderly::Metadata> {
             max: MAX_METADATA_BYTES,
         }
         .into()),
+    }
+}
+
+fn order_input(
+    user_id: String,
+    delivery_address: Address,
+    payment_method: PaymentMethod,
+    shipping_method: Option<ShippingMethod>,
+    discount_code: Option<String>,
+) -> OrderInput {
+    OrderInput {
+        user_id,
+        delivery_address: delivery_address.into(),
+        payment_method: payment_method.into(),
+        shipping_method: shipping_method.map(Into::into),
+        discount_code,
     }
 }
 
@@ -68,8 +68,7 @@ pub fn default_policy_json() -> Result<String> {
 /// share between threads; every call blocks the calling thread until the store answers.
 #[derive(Debug, uniffi::Object)]
 pub struct Engine {
-    service: OrderService,
-    carts: Arc<InMemoryCarts>,
+    engine: Embedded,
 }
 
 #[uniffi::export]
@@ -80,39 +79,32 @@ impl Engine {
     /// default policy otherwise.
     #[uniffi::constructor(default(policy_json = None))]
     pub fn open(url: String, policy_json: Option<String>) -> Result<Arc<Self>> {
-        let policy = match policy_json {
-            None => PricingPolicy::default(),
-            Some(json) => serde_json::from_str(&json)
-                .map_err(|e| invalid_field("policy_json", e.to_string()))?,
+        let policy: Option<PricingPolicy> = match policy_json {
+            None => None,
+            Some(json) => Some(
+                serde_json::from_str(&json)
+                    .map_err(|e| invalid_field("policy_json", e.to_string()))?,
+            ),
         };
-        let carts = Arc::new(InMemoryCarts::new());
-        let store = orderly::open_store(&url)?;
-        let service = OrderService::builder(store, carts.clone())
-            .policy(policy)
-            .build();
-        Ok(Arc::new(Engine { service, carts }))
+        let engine = Embedded::open(&url, policy)?;
+        Ok(Arc::new(Engine { engine }))
     }
 
     /// Sets (or replaces) a user's cart. The engine applies the cart rules when it reads the
     /// cart (`cart`, `checkout`, `place_order`), exactly as for a remote cart service.
     pub fn set_cart(&self, user_id: String, currency: String, items: Vec<CartItem>) {
-        self.carts.set(RawCart {
-            user_id,
-            currency,
-            items: items.into_iter().map(Into::into).collect(),
-            updated_at: None,
-        });
+        let items = items.into_iter().map(Into::into).collect();
+        self.engine.set_cart(user_id, currency, items);
     }
 
     /// Forgets a user's cart; the user then has an empty cart.
     pub fn remove_cart(&self, user_id: String) {
-        self.carts.remove(&user_id);
+        self.engine.remove_cart(&user_id);
     }
 
     /// The user's cart, validated and totalled.
     pub fn cart(&self, user_id: String) -> Result<Cart> {
-        let user = user(&user_id)?;
-        Ok(self.service.cart(&Caller::customer(&user), &user)?.into())
+        Ok(self.engine.cart(&user_id)?.into())
     }
 
     /// Validates the cart, address and payment method, prices the order and stores a quote.
@@ -125,15 +117,14 @@ impl Engine {
         shipping_method: Option<ShippingMethod>,
         discount_code: Option<String>,
     ) -> Result<Checkout> {
-        let req = CheckoutRequest {
-            user_id: user(&user_id)?,
-            delivery_address: delivery_address.into(),
-            payment_method: payment_method.into(),
-            shipping_method: shipping_method.map(Into::into),
+        let input = order_input(
+            user_id,
+            delivery_address,
+            payment_method,
+            shipping_method,
             discount_code,
-        };
-        let caller = Caller::customer(&req.user_id);
-        Ok(self.service.checkout(&caller, &req)?.into())
+        );
+        Ok(self.engine.checkout(input)?.into())
     }
 
     /// Places an order from the user's cart, or from a checkout quote (`checkout_id`), exactly
@@ -158,35 +149,31 @@ impl Engine {
         discount_code: Option<String>,
         metadata_json: Option<String>,
     ) -> Result<Placement> {
-        let checkout_id = checkout_id
-            .map(|id| {
-                CheckoutId::parse(&id).ok_or_else(|| {
-                    invalid_field("checkout_id", format!("{id:?} is not a checkout id"))
-                })
-            })
-            .transpose()?;
-        let req = PlaceOrderRequest {
-            user_id: user(&user_id)?,
-            delivery_address: delivery_address.into(),
-            payment_method: payment_method.into(),
-            shipping_method: shipping_method.map(Into::into),
-            checkout_id,
+        let input = order_input(
+            user_id,
+            delivery_address,
+            payment_method,
+            shipping_method,
             discount_code,
-            metadata: metadata_json.as_deref().map(metadata).transpose()?,
-        };
-        let key = IdempotencyKey::new(idempotency_key)?;
-        let caller = Caller::customer(&req.user_id);
-        Ok(self.service.place_order(&caller, &req, &key)?.into())
+        );
+        let metadata = metadata_json.as_deref().map(metadata).transpose()?;
+        let placed =
+            self.engine
+                .place_order(input, &idempotency_key, checkout_id.as_deref(), metadata)?;
+        Ok(placed.into())
     }
 
-    /// One order. With `user_id`, acts as that customer: someone else's order is not found.
-    #[uniffi::method(default(user_id = None, actor = "app"))]
-    pub fn order(&self, order_id: String, user_id: Option<String>, actor: String) -> Result<Order> {
-        let caller = reader(user_id.as_deref(), &actor)?;
-        Ok(self
-            .service
-            .order(&caller, &self::order_id(&order_id)?)?
-            .into())
+    /// One order. With `user_id`, acts as that customer: someone else's order is not found;
+    /// otherwise as the service `actor` (`"app"` when nil).
+    #[uniffi::method(default(user_id = None, actor = None))]
+    pub fn order(
+        &self,
+        order_id: String,
+        user_id: Option<String>,
+        actor: Option<String>,
+    ) -> Result<Order> {
+        let who = ActAs { user_id, actor };
+        Ok(self.engine.order(&order_id, &who)?.into())
     }
 
     /// A user's orders, newest first, `limit` (1 to 100, default 20) at a time; pass the
@@ -199,117 +186,109 @@ impl Engine {
         cursor: Option<String>,
         status: Option<OrderStatus>,
     ) -> Result<OrderPage> {
-        let user = user(&user_id)?;
         let req = HistoryRequest {
             limit,
             cursor,
             status: status.map(Into::into),
         };
-        Ok(self
-            .service
-            .orders_for_user(&Caller::customer(&user), &user, &req)?
-            .into())
+        Ok(self.engine.orders_for_user(&user_id, &req)?.into())
     }
 
     /// The order's status and every milestone, oldest first.
-    #[uniffi::method(default(user_id = None, actor = "app"))]
+    #[uniffi::method(default(user_id = None, actor = None))]
     pub fn status(
         &self,
         order_id: String,
         user_id: Option<String>,
-        actor: String,
+        actor: Option<String>,
     ) -> Result<StatusView> {
-        let caller = reader(user_id.as_deref(), &actor)?;
-        Ok(self
-            .service
-            .status(&caller, &self::order_id(&order_id)?)?
-            .into())
+        let who = ActAs { user_id, actor };
+        Ok(self.engine.status(&order_id, &who)?.into())
     }
 
     /// Cancels an order from `placed` or `processing` (else `invalid_transition`); the
     /// `reason` is kept in the history. Cancelling a cancelled order changes nothing.
-    #[uniffi::method(default(reason = None, user_id = None, actor = "app"))]
+    #[uniffi::method(default(reason = None, user_id = None, actor = None))]
     pub fn cancel(
         &self,
         order_id: String,
         reason: Option<String>,
         user_id: Option<String>,
-        actor: String,
+        actor: Option<String>,
     ) -> Result<Order> {
-        let caller = reader(user_id.as_deref(), &actor)?;
-        let id = self::order_id(&order_id)?;
-        Ok(self.service.cancel(&caller, &id, reason.as_deref())?.into())
+        let who = ActAs { user_id, actor };
+        Ok(self
+            .engine
+            .cancel(&order_id, reason.as_deref(), &who)?
+            .into())
     }
 
     /// Moves an order along placed -> processing -> shipped -> delivered (or to cancelled) as
-    /// the service `actor`. With `expected_version`, applies only if the order is still at
-    /// that version (`version_conflict` otherwise).
-    #[uniffi::method(default(note = None, expected_version = None, actor = "app"))]
+    /// the service `actor` (`"app"` when nil). With `expected_version`, applies only if the
+    /// order is still at that version (`version_conflict` otherwise).
+    #[uniffi::method(default(note = None, expected_version = None, actor = None))]
     pub fn update_status(
         &self,
         order_id: String,
         status: OrderStatus,
         note: Option<String>,
         expected_version: Option<u32>,
-        actor: String,
+        actor: Option<String>,
     ) -> Result<Order> {
-        let id = self::order_id(&order_id)?;
         let update = StatusUpdate {
             note,
             expected_version,
         };
-        let caller = Caller::service(actor);
-        Ok(self
-            .service
-            .update_status(&caller, &id, status.into(), &update)?
-            .into())
+        let order =
+            self.engine
+                .update_status(&order_id, status.into(), &update, actor.as_deref())?;
+        Ok(order.into())
     }
 
     /// Sales per currency for orders created in `[start, end)`, widened to whole UTC hours;
     /// cancelled orders are excluded.
-    #[uniffi::method(default(actor = "app"))]
+    #[uniffi::method(default(actor = None))]
     pub fn sales(
         &self,
         start: SystemTime,
         end: SystemTime,
-        actor: String,
+        actor: Option<String>,
     ) -> Result<Vec<SalesSummary>> {
         let (from, to) = (timestamp(start, "start")?, timestamp(end, "end")?);
-        let rows = self.service.sales(&Caller::service(actor), from, to)?;
+        let rows = self.engine.sales(from, to, actor.as_deref())?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
     /// Best-selling products in `currency` (the policy's default currency when `nil`), by
-    /// quantity unless `by` says revenue.
-    #[uniffi::method(default(by = None, limit = 10, currency = None, actor = "app"))]
+    /// quantity unless `by` says revenue; 10 unless `limit` says otherwise.
+    #[uniffi::method(default(by = None, limit = None, currency = None, actor = None))]
     pub fn top_products(
         &self,
         by: Option<TopBy>,
-        limit: u32,
+        limit: Option<u32>,
         currency: Option<String>,
-        actor: String,
+        actor: Option<String>,
     ) -> Result<Vec<ProductSales>> {
-        let currency = currency
-            .map(|c| Currency::from_code(&c).map_err(orderly::OrderlyError::from))
-            .transpose()?;
-        let by = by.map(Into::into).unwrap_or_default();
-        let rows = self
-            .service
-            .top_products(&Caller::service(actor), by, limit, currency)?;
+        let rows = self.engine.top_products(
+            by.map(Into::into),
+            limit,
+            currency.as_deref(),
+            actor.as_deref(),
+        )?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
     /// How many orders are in each status now.
-    #[uniffi::method(default(actor = "app"))]
-    pub fn orders_by_status(&self, actor: String) -> Result<Vec<StatusCount>> {
-        let rows = self.service.orders_by_status(&Caller::service(actor))?;
+    #[uniffi::method(default(actor = None))]
+    pub fn orders_by_status(&self, actor: Option<String>) -> Result<Vec<StatusCount>> {
+        let rows = self.engine.orders_by_status(actor.as_deref())?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
-    /// Undelivered outbox events, oldest first (at most `limit`, 1 to 10 000).
-    #[uniffi::method(default(limit = 100))]
-    pub fn pending_events(&self, limit: u32) -> Result<Vec<OutboxEvent>> {
-        let events = self.service.pending_events(limit)?;
+    /// Undelivered outbox events, oldest first (at most `limit`, 1 to 10 000; 100 when nil).
+    #[uniffi::method(default(limit = None))]
+    pub fn pending_events(&self, limit: Option<u32>) -> Result<Vec<OutboxEvent>> {
+        let events = self.engine.pending_events(limit)?;
         Ok(events.into_iter().map(Into::into).collect())
     }
 
@@ -318,16 +297,13 @@ impl Engine {
     pub fn mark_events_delivered(&self, event_ids: Vec<String>) -> Result<u64> {
         let ids = event_ids
             .iter()
-            .map(|id| {
-                EventId::parse(id)
-                    .ok_or_else(|| invalid_field("event_ids", format!("{id:?} is not an event id")))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        Ok(self.service.mark_events_delivered(&ids)?)
+            .map(|id| parse::event_id("event_ids", id))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(self.engine.mark_events_delivered(&ids)?)
     }
 
     /// Throws if the store does not answer.
     pub fn ready(&self) -> Result<()> {
-        Ok(self.service.ready()?)
+        Ok(self.engine.ready()?)
     }
 }

@@ -28,13 +28,13 @@ pub enum OrderlyError {
     Conflict { code: String, message: String },
     /// The order is no longer at the expected version.
     #[error("{message}")]
-    PreconditionFailed { code: String, message: String },
+    StaleVersion { code: String, message: String },
     /// Storage is busy or unreachable: the same call may succeed later.
     #[error("{message}")]
     Unavailable { code: String, message: String },
     /// The cart source answered with something malformed.
     #[error("{message}")]
-    BadGateway { code: String, message: String },
+    UpstreamInvalid { code: String, message: String },
     /// A failure inside the engine or its storage.
     #[error("{message}")]
     Internal { code: String, message: String },
@@ -52,10 +52,11 @@ impl From<orderly::OrderlyError> for OrderlyError {
             ErrorKind::NotFound => OrderlyError::NotFound { code, message },
             ErrorKind::Forbidden => OrderlyError::Forbidden { code, message },
             ErrorKind::Conflict => OrderlyError::Conflict { code, message },
-            ErrorKind::PreconditionFailed => OrderlyError::PreconditionFailed { code, message },
+            ErrorKind::StaleVersion => OrderlyError::StaleVersion { code, message },
             ErrorKind::Unavailable => OrderlyError::Unavailable { code, message },
-            ErrorKind::BadGateway => OrderlyError::BadGateway { code, message },
-            ErrorKind::Internal => OrderlyError::Internal { code, message },
+            ErrorKind::UpstreamInvalid => OrderlyError::UpstreamInvalid { code, message },
+            // Internal, and any kind this binding predates.
+            _ => OrderlyError::Internal { code, message },
         }
     }
 }
@@ -92,9 +93,9 @@ impl OrderlyError {
             | OrderlyError::NotFound { code, .. }
             | OrderlyError::Forbidden { code, .. }
             | OrderlyError::Conflict { code, .. }
-            | OrderlyError::PreconditionFailed { code, .. }
+            | OrderlyError::StaleVersion { code, .. }
             | OrderlyError::Unavailable { code, .. }
-            | OrderlyError::BadGateway { code, .. }
+            | OrderlyError::UpstreamInvalid { code, .. }
             | OrderlyError::Internal { code, .. }
             | OrderlyError::Open { code, .. } => code,
         }

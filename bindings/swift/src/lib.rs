@@ -50,9 +50,9 @@
 //! assert_eq!(placed.order.totals.total.amount, "46.57");
 //!
 //! let id = placed.order.order_id;
-//! engine.update_status(id.clone(), OrderStatus::Processing, None, None, "app".into())?;
+//! engine.update_status(id.clone(), OrderStatus::Processing, None, None, None)?;
 //! let err = engine
-//!     .update_status(id, OrderStatus::Delivered, None, None, "app".into())
+//!     .update_status(id, OrderStatus::Delivered, None, None, None)
 //!     .unwrap_err();
 //! assert!(matches!(err, OrderlyError::Conflict { .. }));
 //! assert_eq!(err.code(), "invalid_transition");

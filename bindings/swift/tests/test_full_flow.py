@@ -120,7 +120,7 @@ def test_full_flow(directory: str) -> None:
     moved = engine.update_status(order.order_id, orderly.OrderStatus.PROCESSING, note="picked", expected_version=1, actor="warehouse")
     assert (moved.status, moved.version) == (orderly.OrderStatus.PROCESSING, 2)
     expect_error(
-        "PreconditionFailed",
+        "StaleVersion",
         "version_conflict",
         lambda: engine.update_status(order.order_id, orderly.OrderStatus.SHIPPED, expected_version=1),
     )
@@ -235,8 +235,8 @@ def test_bad_input_gets_the_engines_codes(directory: str) -> None:
         lambda: engine.place_order(user_id="bob", delivery_address=NY, payment_method=CARD, idempotency_key="k", metadata_json="[1]"),
     )
     expect_error(
-        "Invalid",
-        "invalid_field",
+        "NotFound",
+        "not_found",
         lambda: engine.place_order(user_id="bob", delivery_address=NY, payment_method=CARD, idempotency_key="k", checkout_id="x"),
     )
     expect_error("Invalid", "unknown_currency", lambda: engine.top_products(currency="usd"))

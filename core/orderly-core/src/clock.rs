@@ -1,10 +1,10 @@
 //! Time: a millisecond UTC timestamp and the injected clock.
 
 use std::fmt;
+use std::time::{SystemTime, UNIX_EPOCH};
 
+use chrono::{DateTime, Datelike, SecondsFormat, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 /// A UTC instant with millisecond precision, serialized as RFC 3339.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -19,33 +19,25 @@ impl Timestamp {
         self.0
     }
 
-    pub fn to_datetime(&self) -> OffsetDateTime {
-        let nanos = i128::from(self.0) * 1_000_000;
-        OffsetDateTime::from_unix_timestamp_nanos(nanos).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    /// The instant as a chrono UTC date-time (the epoch for the few millisecond counts
+    /// chrono cannot represent, hundreds of thousands of years away).
+    pub fn to_datetime(&self) -> DateTime<Utc> {
+        DateTime::from_timestamp_millis(self.0).unwrap_or_default()
     }
 
-    pub fn from_datetime(dt: OffsetDateTime) -> Self {
-        let ms = dt.unix_timestamp_nanos() / 1_000_000;
-        Timestamp(i64::try_from(ms).unwrap_or(i64::MAX))
+    /// A chrono date-time in any time zone, floored to the millisecond.
+    pub fn from_datetime<Tz: chrono::TimeZone>(dt: DateTime<Tz>) -> Self {
+        Timestamp(dt.timestamp_millis())
     }
 
     /// RFC 3339 in UTC with milliseconds, e.g. `2026-11-24T10:15:00.000Z`.
     pub fn to_rfc3339(&self) -> String {
-        let dt = self.to_datetime();
-        format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-            dt.year(),
-            u8::from(dt.month()),
-            dt.day(),
-            dt.hour(),
-            dt.minute(),
-            dt.second(),
-            dt.millisecond()
-        )
+        self.to_datetime()
+            .to_rfc3339_opts(SecondsFormat::Millis, true)
     }
 
     pub fn parse_rfc3339(s: &str) -> Option<Self> {
-        OffsetDateTime::parse(s, &Rfc3339)
+        DateTime::parse_from_rfc3339(s)
             .ok()
             .map(Timestamp::from_datetime)
     }
@@ -57,7 +49,7 @@ impl Timestamp {
     /// Calendar year and month in UTC (card expiry compares these).
     pub fn year_month(&self) -> (i32, u8) {
         let dt = self.to_datetime();
-        (dt.year(), u8::from(dt.month()))
+        (dt.year(), u8::try_from(dt.month()).unwrap_or(1))
     }
 
     /// The start of the UTC hour containing this instant (analytics buckets).
@@ -112,7 +104,11 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> Timestamp {
-        Timestamp::from_datetime(OffsetDateTime::now_utc())
+        let ms = match SystemTime::now().duration_since(UNIX_EPOCH) {
+            Ok(after) => i64::try_from(after.as_millis()).unwrap_or(i64::MAX),
+            Err(before) => -i64::try_from(before.duration().as_millis()).unwrap_or(i64::MAX),
+        };
+        Timestamp(ms)
     }
 }
 
@@ -158,5 +154,23 @@ mod tests {
             t.plus_millis(45 * 60_000).hour_bucket(),
             ten.unix_millis() + 3_600_000
         );
+    }
+
+    #[test]
+    fn sub_millisecond_digits_are_floored() {
+        let t = Timestamp::parse_rfc3339("1969-12-31T23:59:59.9995Z").unwrap();
+        assert_eq!(t.unix_millis(), -1);
+        assert_eq!(t.to_rfc3339(), "1969-12-31T23:59:59.999Z");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn rfc3339_text_names_the_same_instant(
+            ms in -62_135_596_800_000_i64..253_402_300_799_999_i64,
+        ) {
+            let t = Timestamp::from_unix_millis(ms);
+            proptest::prop_assert_eq!(Timestamp::parse_rfc3339(&t.to_rfc3339()), Some(t));
+            proptest::prop_assert_eq!(Timestamp::from_datetime(t.to_datetime()), t);
+        }
     }
 }

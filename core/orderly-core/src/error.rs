@@ -8,6 +8,7 @@ use crate::status::OrderStatus;
 
 /// Input that breaks a rule. Each cause has its own code so that clients can react to it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ValidationError {
     // Identifiers and request framing.
     #[error("user id must be 1 to 64 characters of A-Z a-z 0-9 _ - . @, and not . or ..")]
@@ -22,6 +23,10 @@ pub enum ValidationError {
     InvalidCursor,
     #[error("{field}: {reason}")]
     InvalidField { field: String, reason: String },
+    #[error("status {0:?} is not one of placed, processing, shipped, delivered, cancelled")]
+    InvalidStatus(String),
+    #[error("shipping method {0:?} is not one of standard, express")]
+    InvalidShippingMethod(String),
 
     // Cart rules (cart-service contract).
     #[error("the cart is empty")]
@@ -92,6 +97,8 @@ impl ValidationError {
             LimitOutOfRange(_) => "limit_out_of_range",
             InvalidCursor => "invalid_cursor",
             InvalidField { .. } => "invalid_field",
+            InvalidStatus(_) => "invalid_status",
+            InvalidShippingMethod(_) => "invalid_shipping_method",
             CartEmpty => "cart_empty",
             CartTooManyLines { .. } => "cart_too_many_lines",
             QuantityOutOfRange { .. } => "invalid_quantity",
@@ -188,6 +195,7 @@ impl Eq for StoreError {}
 
 /// Everything an engine call can fail with.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum OrderlyError {
     #[error(transparent)]
     Validation(#[from] ValidationError),
@@ -199,8 +207,6 @@ pub enum OrderlyError {
     InvalidTransition { from: OrderStatus, to: OrderStatus },
     #[error("this idempotency key was already used with a different request")]
     IdempotencyConflict,
-    #[error("a request with this idempotency key is still being processed")]
-    IdempotencyInProgress,
     #[error("order version is {actual}, not the expected {expected}")]
     VersionConflict { expected: u32, actual: u32 },
     #[error("checkout {0} has expired; check out again")]
@@ -227,7 +233,6 @@ impl OrderlyError {
             Forbidden(_) => "forbidden",
             InvalidTransition { .. } => "invalid_transition",
             IdempotencyConflict => "idempotency_conflict",
-            IdempotencyInProgress => "idempotency_in_progress",
             VersionConflict { .. } => "version_conflict",
             CheckoutExpired(_) => "checkout_expired",
             CartChanged(_) => "cart_changed",
@@ -249,13 +254,12 @@ impl OrderlyError {
             Forbidden(_) => ErrorKind::Forbidden,
             InvalidTransition { .. }
             | IdempotencyConflict
-            | IdempotencyInProgress
             | CheckoutExpired(_)
             | CartChanged(_) => ErrorKind::Conflict,
             CheckoutMismatch(..) => ErrorKind::Invalid,
-            VersionConflict { .. } => ErrorKind::PreconditionFailed,
+            VersionConflict { .. } => ErrorKind::StaleVersion,
             CartUnavailable(_) => ErrorKind::Unavailable,
-            CartMalformed(_) => ErrorKind::BadGateway,
+            CartMalformed(_) => ErrorKind::UpstreamInvalid,
             Store(e) if e.is_transient() => ErrorKind::Unavailable,
             Store(_) => ErrorKind::Internal,
         }
@@ -275,16 +279,27 @@ impl From<MoneyError> for OrderlyError {
     }
 }
 
-/// Broad error classes, one per HTTP status family the server uses.
+/// Broad error classes, in the engine's terms: each front end maps them once to its own
+/// (the server to HTTP statuses, the bindings to exception classes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ErrorKind {
+    /// The input breaks a rule.
     Invalid,
+    /// No such thing, or one the caller may not see.
     NotFound,
+    /// The caller may not do this.
     Forbidden,
+    /// The request conflicts with the current state (a transition, a reused key, an expired
+    /// checkout, a changed cart).
     Conflict,
-    PreconditionFailed,
+    /// The order is no longer at the version the caller expected.
+    StaleVersion,
+    /// A dependency (storage, the cart source) is busy or unreachable; retrying may help.
     Unavailable,
-    BadGateway,
+    /// The cart source answered with something that breaks its contract.
+    UpstreamInvalid,
+    /// A failure inside the engine or its storage.
     Internal,
 }
 

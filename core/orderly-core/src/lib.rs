@@ -38,6 +38,7 @@ pub mod model;
 pub mod money;
 #[cfg(feature = "openapi")]
 pub mod openapi;
+pub mod parse;
 pub mod pricing;
 pub mod retry;
 pub mod service;

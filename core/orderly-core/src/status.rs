@@ -70,13 +70,7 @@ impl FromStr for OrderStatus {
         OrderStatus::ALL
             .into_iter()
             .find(|st| st.as_str() == s)
-            .ok_or_else(|| ValidationError::InvalidField {
-                field: "status".into(),
-                reason: format!(
-                    "{:?} is not one of placed, processing, shipped, delivered, cancelled",
-                    s.chars().take(32).collect::<String>()
-                ),
-            })
+            .ok_or_else(|| ValidationError::InvalidStatus(s.chars().take(32).collect()))
     }
 }
 
@@ -142,7 +136,7 @@ mod tests {
         );
         assert_eq!(
             "Shipped".parse::<OrderStatus>().unwrap_err().code(),
-            "invalid_field"
+            "invalid_status"
         );
     }
 

@@ -223,6 +223,10 @@ pub fn validate_payment(p: &PaymentMethod, now: Timestamp) -> Result<(), Validat
             exp_year,
         } => {
             token_ok(token)?;
+            // Refused before the brand check, whose message would echo the number.
+            if looks_like_card_number(brand) {
+                return Err(ValidationError::CardNumberRefused);
+            }
             if !CARD_BRANDS.contains(&brand.as_str()) {
                 return Err(ValidationError::UnsupportedCardBrand(
                     brand.chars().take(32).collect(),

@@ -104,10 +104,12 @@
 pub use orderly_core::*;
 
 mod backends;
+pub mod embedded;
 mod open_error;
 #[cfg(feature = "sqlite")]
 mod sqlite_url;
 
+pub use embedded::{ActAs, Embedded, OrderInput};
 pub use open_error::OpenError;
 #[cfg(feature = "sqlite")]
 pub use orderly_sqlite::{

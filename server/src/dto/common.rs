@@ -63,6 +63,3 @@ impl From<PaymentMethodDto> for PaymentMethod {
         }
     }
 }
-
-/// The payment method types, for telling an unknown type apart from a malformed method.
-pub const PAYMENT_TYPES: [&str; 3] = ["card", "paypal", "cash_on_delivery"];

@@ -4,16 +4,15 @@
 //! get their own code (an unknown payment type, a card number, an unknown status) instead of a
 //! generic "invalid body"; the engine then applies every business rule.
 
-use orderly::validation::looks_like_card_number;
 use orderly::{
-    Address, CheckoutId, CheckoutRequest, Metadata, OrderStatus, OrderlyError, PlaceOrderRequest,
-    ShippingMethod, UserId, ValidationError,
+    Address, CheckoutRequest, Metadata, OrderStatus, OrderlyError, PlaceOrderRequest,
+    ShippingMethod, UserId, parse,
 };
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::common::{PAYMENT_TYPES, PaymentMethodDto};
+use super::common::PaymentMethodDto;
 use crate::extract::ApiBody;
 use crate::problem::Problem;
 
@@ -83,13 +82,11 @@ pub struct PlaceOrderBody {
 
 impl PlaceOrderBody {
     pub fn into_request(self) -> Result<PlaceOrderRequest, OrderlyError> {
-        let checkout_id = match self.checkout_id {
-            // A malformed id names no checkout, exactly like an unknown one.
-            Some(id) => Some(
-                CheckoutId::parse(&id).ok_or_else(|| OrderlyError::not_found("checkout", &id))?,
-            ),
-            None => None,
-        };
+        let checkout_id = self
+            .checkout_id
+            .as_deref()
+            .map(parse::checkout_id)
+            .transpose()?;
         Ok(PlaceOrderRequest {
             user_id: UserId::new(self.user_id)?,
             delivery_address: self.delivery_address,
@@ -131,47 +128,17 @@ impl ApiBody for StatusBody {
 
 /// A status word from a body or a query; an unknown one is 422 `invalid_status`.
 pub fn parse_status(status: &str) -> Result<orderly::OrderStatus, Problem> {
-    status.parse::<orderly::OrderStatus>().map_err(|_| {
-        Problem::unprocessable(
-            "invalid_status",
-            format!(
-                "status {:?} is not one of placed, processing, shipped, delivered, cancelled",
-                status.chars().take(32).collect::<String>()
-            ),
-        )
-    })
+    parse::order_status(status).map_err(|e| OrderlyError::from(e).into())
 }
 
-/// Specific codes for the payment method and shipping method of checkout and order bodies.
+/// Specific codes for the payment method and shipping method of checkout and order bodies,
+/// from the engine's boundary parsers.
 fn precheck_order_like(value: &Value) -> Result<(), Problem> {
     if let Some(payment) = value.get("paymentMethod").and_then(Value::as_object) {
-        if let Some(kind) = payment.get("type").and_then(Value::as_str)
-            && !PAYMENT_TYPES.contains(&kind)
-        {
-            let err = ValidationError::UnsupportedPaymentMethod(kind.chars().take(32).collect());
-            return Err(OrderlyError::from(err).into());
-        }
-        let card_number_sent = ["number", "cardNumber", "card_number", "pan"]
-            .iter()
-            .any(|k| payment.contains_key(*k))
-            || payment
-                .values()
-                .filter_map(Value::as_str)
-                .any(looks_like_card_number);
-        if card_number_sent {
-            return Err(OrderlyError::from(ValidationError::CardNumberRefused).into());
-        }
+        parse::payment_object(payment).map_err(OrderlyError::from)?;
     }
-    if let Some(method) = value.get("shippingMethod").and_then(Value::as_str)
-        && !["standard", "express"].contains(&method)
-    {
-        return Err(Problem::unprocessable(
-            "invalid_shipping_method",
-            format!(
-                "shipping method {:?} is not one of standard, express",
-                method.chars().take(32).collect::<String>()
-            ),
-        ));
+    if let Some(method) = value.get("shippingMethod").and_then(Value::as_str) {
+        parse::shipping_method(method).map_err(OrderlyError::from)?;
     }
     Ok(())
 }

@@ -37,7 +37,7 @@ use crate::{blocking, carts};
         (status = 400, description = "Missing or invalid Idempotency-Key (`invalid_idempotency_key`), or malformed JSON"),
         (status = 403, description = "A customer ordering for another user"),
         (status = 404, description = "Unknown checkoutId"),
-        (status = 409, description = "The key was used with a different body (`idempotency_conflict`), is still in flight (`idempotency_in_progress`), the checkout expired (`checkout_expired`) or the cart changed since (`cart_changed`)"),
+        (status = 409, description = "The key was used with a different body (`idempotency_conflict`), the checkout expired (`checkout_expired`) or the cart changed since (`cart_changed`)"),
         (status = 422, description = "Invalid address, payment method or cart; `code` names the cause"),
         (status = 502, description = "The Cart Service sent a malformed answer"),
         (status = 503, description = "The Cart Service is unavailable or not configured"),

@@ -55,10 +55,6 @@ class IdempotencyConflict(Conflict):
     """The idempotency key was already used with a different request."""
 
 
-class IdempotencyInProgress(Conflict):
-    """A request with this idempotency key is still being processed; retry shortly."""
-
-
 class CheckoutExpired(Conflict):
     """The checkout quote has expired; check out again."""
 
@@ -90,7 +86,6 @@ class OpenError(OrderlyError):
 _BY_CODE: Dict[str, Type[OrderlyError]] = {
     "invalid_transition": InvalidTransition,
     "idempotency_conflict": IdempotencyConflict,
-    "idempotency_in_progress": IdempotencyInProgress,
     "checkout_expired": CheckoutExpired,
     "cart_changed": CartChanged,
     "version_conflict": VersionConflict,
@@ -101,9 +96,9 @@ _BY_KIND: Dict[str, Type[OrderlyError]] = {
     "not_found": NotFound,
     "forbidden": Forbidden,
     "conflict": Conflict,
-    "precondition_failed": VersionConflict,
+    "stale_version": VersionConflict,
     "unavailable": Unavailable,
-    "bad_gateway": UpstreamError,
+    "upstream_invalid": UpstreamError,
     "internal": InternalError,
     "open": OpenError,
 }
@@ -123,7 +118,6 @@ __all__ = [
     "Conflict",
     "InvalidTransition",
     "IdempotencyConflict",
-    "IdempotencyInProgress",
     "CheckoutExpired",
     "CartChanged",
     "VersionConflict",

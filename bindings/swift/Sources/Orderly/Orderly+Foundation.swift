@@ -31,8 +31,8 @@ extension OrderlyError {
     public var code: String {
         switch self {
         case .Invalid(let code, _), .NotFound(let code, _), .Forbidden(let code, _),
-             .Conflict(let code, _), .PreconditionFailed(let code, _), .Unavailable(let code, _),
-             .BadGateway(let code, _), .Internal(let code, _), .Open(let code, _):
+             .Conflict(let code, _), .StaleVersion(let code, _), .Unavailable(let code, _),
+             .UpstreamInvalid(let code, _), .Internal(let code, _), .Open(let code, _):
             return code
         }
     }
@@ -41,8 +41,8 @@ extension OrderlyError {
     public var message: String {
         switch self {
         case .Invalid(_, let message), .NotFound(_, let message), .Forbidden(_, let message),
-             .Conflict(_, let message), .PreconditionFailed(_, let message),
-             .Unavailable(_, let message), .BadGateway(_, let message), .Internal(_, let message),
+             .Conflict(_, let message), .StaleVersion(_, let message),
+             .Unavailable(_, let message), .UpstreamInvalid(_, let message), .Internal(_, let message),
              .Open(_, let message):
             return message
         }

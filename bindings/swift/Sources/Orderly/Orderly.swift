@@ -636,7 +636,7 @@ public protocol EngineProtocol: AnyObject, Sendable {
      * Cancels an order from `placed` or `processing` (else `invalid_transition`); the
      * `reason` is kept in the history. Cancelling a cancelled order changes nothing.
      */
-    func cancel(orderId: String, reason: String?, userId: String?, actor: String) throws  -> Order
+    func cancel(orderId: String, reason: String?, userId: String?, actor: String?) throws  -> Order
     
     /**
      * The user's cart, validated and totalled.
@@ -655,14 +655,15 @@ public protocol EngineProtocol: AnyObject, Sendable {
     func markEventsDelivered(eventIds: [String]) throws  -> UInt64
     
     /**
-     * One order. With `user_id`, acts as that customer: someone else's order is not found.
+     * One order. With `user_id`, acts as that customer: someone else's order is not found;
+     * otherwise as the service `actor` (`"app"` when nil).
      */
-    func order(orderId: String, userId: String?, actor: String) throws  -> Order
+    func order(orderId: String, userId: String?, actor: String?) throws  -> Order
     
     /**
      * How many orders are in each status now.
      */
-    func ordersByStatus(actor: String) throws  -> [StatusCount]
+    func ordersByStatus(actor: String?) throws  -> [StatusCount]
     
     /**
      * A user's orders, newest first, `limit` (1 to 100, default 20) at a time; pass the
@@ -671,9 +672,9 @@ public protocol EngineProtocol: AnyObject, Sendable {
     func ordersForUser(userId: String, limit: Int64?, cursor: String?, status: OrderStatus?) throws  -> OrderPage
     
     /**
-     * Undelivered outbox events, oldest first (at most `limit`, 1 to 10 000).
+     * Undelivered outbox events, oldest first (at most `limit`, 1 to 10 000; 100 when nil).
      */
-    func pendingEvents(limit: UInt32) throws  -> [OutboxEvent]
+    func pendingEvents(limit: UInt32?) throws  -> [OutboxEvent]
     
     /**
      * Places an order from the user's cart, or from a checkout quote (`checkout_id`), exactly
@@ -697,7 +698,7 @@ public protocol EngineProtocol: AnyObject, Sendable {
      * Sales per currency for orders created in `[start, end)`, widened to whole UTC hours;
      * cancelled orders are excluded.
      */
-    func sales(start: Date, end: Date, actor: String) throws  -> [SalesSummary]
+    func sales(start: Date, end: Date, actor: String?) throws  -> [SalesSummary]
     
     /**
      * Sets (or replaces) a user's cart. The engine applies the cart rules when it reads the
@@ -708,20 +709,20 @@ public protocol EngineProtocol: AnyObject, Sendable {
     /**
      * The order's status and every milestone, oldest first.
      */
-    func status(orderId: String, userId: String?, actor: String) throws  -> StatusView
+    func status(orderId: String, userId: String?, actor: String?) throws  -> StatusView
     
     /**
      * Best-selling products in `currency` (the policy's default currency when `nil`), by
-     * quantity unless `by` says revenue.
+     * quantity unless `by` says revenue; 10 unless `limit` says otherwise.
      */
-    func topProducts(by: TopBy?, limit: UInt32, currency: String?, actor: String) throws  -> [ProductSales]
+    func topProducts(by: TopBy?, limit: UInt32?, currency: String?, actor: String?) throws  -> [ProductSales]
     
     /**
      * Moves an order along placed -> processing -> shipped -> delivered (or to cancelled) as
-     * the service `actor`. With `expected_version`, applies only if the order is still at
-     * that version (`version_conflict` otherwise).
+     * the service `actor` (`"app"` when nil). With `expected_version`, applies only if the
+     * order is still at that version (`version_conflict` otherwise).
      */
-    func updateStatus(orderId: String, status: OrderStatus, note: String?, expectedVersion: UInt32?, actor: String) throws  -> Order
+    func updateStatus(orderId: String, status: OrderStatus, note: String?, expectedVersion: UInt32?, actor: String?) throws  -> Order
     
 }
 /**
@@ -801,7 +802,7 @@ public static func `open`(url: String, policyJson: String? = nil)throws  -> Engi
      * Cancels an order from `placed` or `processing` (else `invalid_transition`); the
      * `reason` is kept in the history. Cancelling a cancelled order changes nothing.
      */
-open func cancel(orderId: String, reason: String? = nil, userId: String? = nil, actor: String = "app")throws  -> Order  {
+open func cancel(orderId: String, reason: String? = nil, userId: String? = nil, actor: String? = nil)throws  -> Order  {
     return try  FfiConverterTypeOrder_lift(try rustCallWithError(FfiConverterTypeOrderlyError_lift) {
         uniffiCallStatus in
     uniffi_orderly_ffi_fn_method_engine_cancel(
@@ -809,7 +810,7 @@ open func cancel(orderId: String, reason: String? = nil, userId: String? = nil, 
         FfiConverterString.lower(orderId),
         FfiConverterOptionString.lower(reason),
         FfiConverterOptionString.lower(userId),
-        FfiConverterString.lower(actor),uniffiCallStatus
+        FfiConverterOptionString.lower(actor),uniffiCallStatus
     )
 })
 }
@@ -859,16 +860,17 @@ open func markEventsDelivered(eventIds: [String])throws  -> UInt64  {
 }
     
     /**
-     * One order. With `user_id`, acts as that customer: someone else's order is not found.
+     * One order. With `user_id`, acts as that customer: someone else's order is not found;
+     * otherwise as the service `actor` (`"app"` when nil).
      */
-open func order(orderId: String, userId: String? = nil, actor: String = "app")throws  -> Order  {
+open func order(orderId: String, userId: String? = nil, actor: String? = nil)throws  -> Order  {
     return try  FfiConverterTypeOrder_lift(try rustCallWithError(FfiConverterTypeOrderlyError_lift) {
         uniffiCallStatus in
     uniffi_orderly_ffi_fn_method_engine_order(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(orderId),
         FfiConverterOptionString.lower(userId),
-        FfiConverterString.lower(actor),uniffiCallStatus
+        FfiConverterOptionString.lower(actor),uniffiCallStatus
     )
 })
 }
@@ -876,12 +878,12 @@ open func order(orderId: String, userId: String? = nil, actor: String = "app")th
     /**
      * How many orders are in each status now.
      */
-open func ordersByStatus(actor: String = "app")throws  -> [StatusCount]  {
+open func ordersByStatus(actor: String? = nil)throws  -> [StatusCount]  {
     return try  FfiConverterSequenceTypeStatusCount.lift(try rustCallWithError(FfiConverterTypeOrderlyError_lift) {
         uniffiCallStatus in
     uniffi_orderly_ffi_fn_method_engine_orders_by_status(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(actor),uniffiCallStatus
+        FfiConverterOptionString.lower(actor),uniffiCallStatus
     )
 })
 }
@@ -904,14 +906,14 @@ open func ordersForUser(userId: String, limit: Int64? = nil, cursor: String? = n
 }
     
     /**
-     * Undelivered outbox events, oldest first (at most `limit`, 1 to 10 000).
+     * Undelivered outbox events, oldest first (at most `limit`, 1 to 10 000; 100 when nil).
      */
-open func pendingEvents(limit: UInt32 = UInt32(100))throws  -> [OutboxEvent]  {
+open func pendingEvents(limit: UInt32? = nil)throws  -> [OutboxEvent]  {
     return try  FfiConverterSequenceTypeOutboxEvent.lift(try rustCallWithError(FfiConverterTypeOrderlyError_lift) {
         uniffiCallStatus in
     uniffi_orderly_ffi_fn_method_engine_pending_events(
             self.uniffiCloneHandle(),
-        FfiConverterUInt32.lower(limit),uniffiCallStatus
+        FfiConverterOptionUInt32.lower(limit),uniffiCallStatus
     )
 })
 }
@@ -966,14 +968,14 @@ open func removeCart(userId: String)  {try! rustCall() {
      * Sales per currency for orders created in `[start, end)`, widened to whole UTC hours;
      * cancelled orders are excluded.
      */
-open func sales(start: Date, end: Date, actor: String = "app")throws  -> [SalesSummary]  {
+open func sales(start: Date, end: Date, actor: String? = nil)throws  -> [SalesSummary]  {
     return try  FfiConverterSequenceTypeSalesSummary.lift(try rustCallWithError(FfiConverterTypeOrderlyError_lift) {
         uniffiCallStatus in
     uniffi_orderly_ffi_fn_method_engine_sales(
             self.uniffiCloneHandle(),
         FfiConverterTimestamp.lower(start),
         FfiConverterTimestamp.lower(end),
-        FfiConverterString.lower(actor),uniffiCallStatus
+        FfiConverterOptionString.lower(actor),uniffiCallStatus
     )
 })
 }
@@ -996,41 +998,41 @@ open func setCart(userId: String, currency: String, items: [CartItem])  {try! ru
     /**
      * The order's status and every milestone, oldest first.
      */
-open func status(orderId: String, userId: String? = nil, actor: String = "app")throws  -> StatusView  {
+open func status(orderId: String, userId: String? = nil, actor: String? = nil)throws  -> StatusView  {
     return try  FfiConverterTypeStatusView_lift(try rustCallWithError(FfiConverterTypeOrderlyError_lift) {
         uniffiCallStatus in
     uniffi_orderly_ffi_fn_method_engine_status(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(orderId),
         FfiConverterOptionString.lower(userId),
-        FfiConverterString.lower(actor),uniffiCallStatus
+        FfiConverterOptionString.lower(actor),uniffiCallStatus
     )
 })
 }
     
     /**
      * Best-selling products in `currency` (the policy's default currency when `nil`), by
-     * quantity unless `by` says revenue.
+     * quantity unless `by` says revenue; 10 unless `limit` says otherwise.
      */
-open func topProducts(by: TopBy? = nil, limit: UInt32 = UInt32(10), currency: String? = nil, actor: String = "app")throws  -> [ProductSales]  {
+open func topProducts(by: TopBy? = nil, limit: UInt32? = nil, currency: String? = nil, actor: String? = nil)throws  -> [ProductSales]  {
     return try  FfiConverterSequenceTypeProductSales.lift(try rustCallWithError(FfiConverterTypeOrderlyError_lift) {
         uniffiCallStatus in
     uniffi_orderly_ffi_fn_method_engine_top_products(
             self.uniffiCloneHandle(),
         FfiConverterOptionTypeTopBy.lower(by),
-        FfiConverterUInt32.lower(limit),
+        FfiConverterOptionUInt32.lower(limit),
         FfiConverterOptionString.lower(currency),
-        FfiConverterString.lower(actor),uniffiCallStatus
+        FfiConverterOptionString.lower(actor),uniffiCallStatus
     )
 })
 }
     
     /**
      * Moves an order along placed -> processing -> shipped -> delivered (or to cancelled) as
-     * the service `actor`. With `expected_version`, applies only if the order is still at
-     * that version (`version_conflict` otherwise).
+     * the service `actor` (`"app"` when nil). With `expected_version`, applies only if the
+     * order is still at that version (`version_conflict` otherwise).
      */
-open func updateStatus(orderId: String, status: OrderStatus, note: String? = nil, expectedVersion: UInt32? = nil, actor: String = "app")throws  -> Order  {
+open func updateStatus(orderId: String, status: OrderStatus, note: String? = nil, expectedVersion: UInt32? = nil, actor: String? = nil)throws  -> Order  {
     return try  FfiConverterTypeOrder_lift(try rustCallWithError(FfiConverterTypeOrderlyError_lift) {
         uniffiCallStatus in
     uniffi_orderly_ffi_fn_method_engine_update_status(
@@ -1039,7 +1041,7 @@ open func updateStatus(orderId: String, status: OrderStatus, note: String? = nil
         FfiConverterTypeOrderStatus_lower(status),
         FfiConverterOptionString.lower(note),
         FfiConverterOptionUInt32.lower(expectedVersion),
-        FfiConverterString.lower(actor),uniffiCallStatus
+        FfiConverterOptionString.lower(actor),uniffiCallStatus
     )
 })
 }
@@ -2525,7 +2527,7 @@ enum OrderlyError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     /**
      * The order is no longer at the expected version.
      */
-    case PreconditionFailed(code: String, message: String
+    case StaleVersion(code: String, message: String
     )
     /**
      * Storage is busy or unreachable: the same call may succeed later.
@@ -2535,7 +2537,7 @@ enum OrderlyError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     /**
      * The cart source answered with something malformed.
      */
-    case BadGateway(code: String, message: String
+    case UpstreamInvalid(code: String, message: String
     )
     /**
      * A failure inside the engine or its storage.
@@ -2592,7 +2594,7 @@ public struct FfiConverterTypeOrderlyError: FfiConverterRustBuffer {
             code: try FfiConverterString.read(from: &buf), 
             message: try FfiConverterString.read(from: &buf)
             )
-        case 5: return .PreconditionFailed(
+        case 5: return .StaleVersion(
             code: try FfiConverterString.read(from: &buf), 
             message: try FfiConverterString.read(from: &buf)
             )
@@ -2600,7 +2602,7 @@ public struct FfiConverterTypeOrderlyError: FfiConverterRustBuffer {
             code: try FfiConverterString.read(from: &buf), 
             message: try FfiConverterString.read(from: &buf)
             )
-        case 7: return .BadGateway(
+        case 7: return .UpstreamInvalid(
             code: try FfiConverterString.read(from: &buf), 
             message: try FfiConverterString.read(from: &buf)
             )
@@ -2648,7 +2650,7 @@ public struct FfiConverterTypeOrderlyError: FfiConverterRustBuffer {
             FfiConverterString.write(message, into: &buf)
             
         
-        case let .PreconditionFailed(code,message):
+        case let .StaleVersion(code,message):
             writeInt(&buf, Int32(5))
             FfiConverterString.write(code, into: &buf)
             FfiConverterString.write(message, into: &buf)
@@ -2660,7 +2662,7 @@ public struct FfiConverterTypeOrderlyError: FfiConverterRustBuffer {
             FfiConverterString.write(message, into: &buf)
             
         
-        case let .BadGateway(code,message):
+        case let .UpstreamInvalid(code,message):
             writeInt(&buf, Int32(7))
             FfiConverterString.write(code, into: &buf)
             FfiConverterString.write(message, into: &buf)
@@ -3437,7 +3439,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_orderly_ffi_checksum_func_default_policy_json() != 56506) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_orderly_ffi_checksum_method_engine_cancel() != 19512) {
+    if (uniffi_orderly_ffi_checksum_method_engine_cancel() != 1158) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_orderly_ffi_checksum_method_engine_cart() != 10298) {
@@ -3449,16 +3451,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_orderly_ffi_checksum_method_engine_mark_events_delivered() != 62021) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_orderly_ffi_checksum_method_engine_order() != 29018) {
+    if (uniffi_orderly_ffi_checksum_method_engine_order() != 29657) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_orderly_ffi_checksum_method_engine_orders_by_status() != 26303) {
+    if (uniffi_orderly_ffi_checksum_method_engine_orders_by_status() != 45850) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_orderly_ffi_checksum_method_engine_orders_for_user() != 53793) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_orderly_ffi_checksum_method_engine_pending_events() != 32581) {
+    if (uniffi_orderly_ffi_checksum_method_engine_pending_events() != 52209) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_orderly_ffi_checksum_method_engine_place_order() != 36995) {
@@ -3470,19 +3472,19 @@ private let initializationResult: InitializationResult = {
     if (uniffi_orderly_ffi_checksum_method_engine_remove_cart() != 37015) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_orderly_ffi_checksum_method_engine_sales() != 15556) {
+    if (uniffi_orderly_ffi_checksum_method_engine_sales() != 38935) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_orderly_ffi_checksum_method_engine_set_cart() != 19684) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_orderly_ffi_checksum_method_engine_status() != 63602) {
+    if (uniffi_orderly_ffi_checksum_method_engine_status() != 24358) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_orderly_ffi_checksum_method_engine_top_products() != 43547) {
+    if (uniffi_orderly_ffi_checksum_method_engine_top_products() != 16977) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_orderly_ffi_checksum_method_engine_update_status() != 2839) {
+    if (uniffi_orderly_ffi_checksum_method_engine_update_status() != 20573) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_orderly_ffi_checksum_constructor_engine_open() != 30347) {

@@ -1,0 +1,62 @@
+"""The Python binding's front end: each case as a call on `orderly.Engine` (the installed wheel).
+
+Run with the binding's interpreter: `python python_front.py`; prints one outcome per line.
+"""
+
+import orderly
+
+from common import load_carts, load_cases, report, request, snake_keys
+
+
+def payment(method: dict):
+    fields = snake_keys({k: v for k, v in method.items() if k != "type"})
+    kind = method.get("type")
+    if kind == "card":
+        return orderly.Card(**fields)
+    if kind == "paypal":
+        return orderly.PayPal(**fields)
+    if kind == "cash_on_delivery":
+        return orderly.CashOnDelivery(**fields)
+    return method  # no class for it: the engine call must refuse the dict by type
+
+
+def call(engine, op: str, r: dict, args: dict):
+    if op in ("checkout", "place_order"):
+        kwargs = {
+            "user_id": r["userId"],
+            "delivery_address": orderly.Address(**snake_keys(r["deliveryAddress"])),
+            "payment_method": payment(r["paymentMethod"]),
+            "shipping_method": r.get("shippingMethod"),
+        }
+        if op == "checkout":
+            return engine.checkout(**kwargs)
+        return engine.place_order(**kwargs, idempotency_key=r["idempotencyKey"], checkout_id=r.get("checkoutId"))
+    if op == "order":
+        return engine.order(r["orderId"])
+    if op == "update_status":
+        return engine.update_status(r["orderId"], r["status"])
+    if op == "orders_for_user":
+        return engine.orders_for_user(r["userId"], status=args.get("status"), limit=args.get("limit"))
+    raise ValueError(f"unknown op {op!r}")
+
+
+def main() -> None:
+    table = load_cases()
+    engine = orderly.Engine.open("sqlite::memory:")
+    for cart in load_carts():
+        items = [orderly.CartItem(i["productId"], i["name"], i["quantity"], i["unitPrice"]) for i in cart["items"]]
+        engine.set_cart(cart["userId"], cart["currency"], items)
+    outcomes = []
+    for case in table["cases"]:
+        try:
+            call(engine, case["op"], request(table, case), case["args"])
+            outcomes.append({"name": case["name"], "code": None})
+        except orderly.OrderlyError as err:
+            outcomes.append({"name": case["name"], "code": err.code})
+        except TypeError as err:
+            outcomes.append({"name": case["name"], "typed": f"TypeError: {err}"})
+    report(outcomes)
+
+
+if __name__ == "__main__":
+    main()
