@@ -11,19 +11,23 @@ use time::format_description::well_known::Rfc3339;
 pub struct Timestamp(i64);
 
 impl Timestamp {
+    /// The instant `ms` milliseconds after the Unix epoch (negative before it).
     pub const fn from_unix_millis(ms: i64) -> Self {
         Timestamp(ms)
     }
 
+    /// Milliseconds since the Unix epoch.
     pub fn unix_millis(&self) -> i64 {
         self.0
     }
 
+    /// The instant as a UTC date-time; the epoch if it is out of the `time` crate's range.
     pub fn to_datetime(&self) -> OffsetDateTime {
         let nanos = i128::from(self.0) * 1_000_000;
         OffsetDateTime::from_unix_timestamp_nanos(nanos).unwrap_or(OffsetDateTime::UNIX_EPOCH)
     }
 
+    /// The instant of `dt`, sub-millisecond digits dropped.
     pub fn from_datetime(dt: OffsetDateTime) -> Self {
         let ms = dt.unix_timestamp_nanos() / 1_000_000;
         Timestamp(i64::try_from(ms).unwrap_or(i64::MAX))
@@ -44,12 +48,14 @@ impl Timestamp {
         )
     }
 
+    /// Parses RFC 3339 with any offset; `None` if `s` is not RFC 3339.
     pub fn parse_rfc3339(s: &str) -> Option<Self> {
         OffsetDateTime::parse(s, &Rfc3339)
             .ok()
             .map(Timestamp::from_datetime)
     }
 
+    /// `ms` milliseconds later (earlier when negative), saturating.
     pub fn plus_millis(&self, ms: i64) -> Self {
         Timestamp(self.0.saturating_add(ms))
     }
@@ -103,6 +109,7 @@ impl<'de> Deserialize<'de> for Timestamp {
 
 /// The engine's source of time. Injected so that expiry and card checks are testable.
 pub trait Clock: Send + Sync + fmt::Debug {
+    /// The current instant.
     fn now(&self) -> Timestamp;
 }
 
@@ -121,12 +128,15 @@ impl Clock for SystemClock {
 pub struct ManualClock(std::sync::atomic::AtomicI64);
 
 impl ManualClock {
+    /// A clock standing at `start`.
     pub fn new(start: Timestamp) -> Self {
         ManualClock(std::sync::atomic::AtomicI64::new(start.unix_millis()))
     }
+    /// Moves the clock `ms` milliseconds forward (back when negative).
     pub fn advance_millis(&self, ms: i64) {
         self.0.fetch_add(ms, std::sync::atomic::Ordering::SeqCst);
     }
+    /// Sets the clock to `t`.
     pub fn set(&self, t: Timestamp) {
         self.0
             .store(t.unix_millis(), std::sync::atomic::Ordering::SeqCst);
