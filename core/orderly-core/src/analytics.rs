@@ -16,33 +16,46 @@ use crate::status::OrderStatus;
 pub struct SalesDelta {
     /// Start of the UTC hour of the order's creation, in Unix milliseconds.
     pub hour: i64,
+    /// The orders' currency.
     pub currency: Currency,
     /// Sum of order totals, minor units.
     pub amount: i64,
+    /// Change in the number of orders (+1 placed, -1 cancelled).
     pub orders: i64,
 }
 
 /// Change to one product's sales in one currency. Revenue is net of discount.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProductDelta {
+    /// The product.
     pub product_id: ProductId,
+    /// The currency the product was sold in.
     pub currency: Currency,
+    /// The product's name on the order.
     pub name: String,
+    /// Change in units sold.
     pub quantity: i64,
+    /// Change in revenue, minor units: line totals less their discount shares.
     pub revenue: i64,
 }
 
+/// Change to the number of orders in one status.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusDelta {
+    /// The status counted.
     pub status: OrderStatus,
+    /// Change in the number of orders in it (+1 or -1).
     pub orders: i64,
 }
 
 /// Everything one order write changes in the rollups.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RollupDelta {
+    /// Changes to sales per hour and currency.
     pub sales: Vec<SalesDelta>,
+    /// Changes to product sales.
     pub products: Vec<ProductDelta>,
+    /// Changes to the orders-per-status counts.
     pub statuses: Vec<StatusDelta>,
 }
 
@@ -103,14 +116,18 @@ impl RollupDelta {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SalesSummary {
+    /// The currency of the amounts.
     pub currency: Currency,
+    /// Sum of the orders' totals.
     pub total: Money,
+    /// Number of orders counted.
     pub orders: u64,
     /// `total / orders`, rounded half-even; zero when there are no orders.
     pub average_order_value: Money,
 }
 
 impl SalesSummary {
+    /// Builds a summary from a total in minor units and an order count, computing the average.
     pub fn new(currency: Currency, total_minor: i64, orders: u64) -> Self {
         let avg = if orders == 0 {
             0
@@ -135,8 +152,10 @@ impl SalesSummary {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TopBy {
+    /// Units sold; the default.
     #[default]
     Quantity,
+    /// Revenue net of discount.
     Revenue,
 }
 
@@ -144,16 +163,23 @@ pub enum TopBy {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ProductSales {
+    /// The product.
     pub product_id: ProductId,
+    /// The product's name.
     pub name: String,
+    /// Units sold.
     pub quantity: u64,
+    /// Revenue, net of discount.
     pub revenue: Money,
 }
 
+/// How many orders are in one status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StatusCount {
+    /// The status.
     pub status: OrderStatus,
+    /// Number of orders in it now.
     pub orders: u64,
 }
 
@@ -161,11 +187,14 @@ pub struct StatusCount {
 /// (excluding) the first hour boundary at or after `to`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HourRange {
+    /// Start of the first hour, Unix milliseconds.
     pub from_hour: i64,
+    /// End of the range, exclusive: an hour boundary in Unix milliseconds.
     pub to_hour_exclusive: i64,
 }
 
 impl HourRange {
+    /// The hours covering `from` to `to`.
     pub fn covering(from: Timestamp, to: Timestamp) -> HourRange {
         let end = to.hour_bucket();
         let to_hour_exclusive = if end == to.unix_millis() {

@@ -8,6 +8,7 @@ use std::sync::RwLock;
 use crate::ids::UserId;
 use crate::model::RawCart;
 
+/// Why a cart could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CartSourceError {
     /// Down, timing out, or answering 5xx after the retries.
@@ -20,6 +21,8 @@ pub enum CartSourceError {
 
 /// Reads a user's cart. `Ok(None)` means the user has no cart (the service's 404).
 pub trait CartSource: Send + Sync + fmt::Debug {
+    /// The user's cart, or `None` when the user has none. `request_id` is the caller's, to pass on
+    /// for tracing (the HTTP client sends it as `X-Request-Id`).
     fn fetch_cart(
         &self,
         user: &UserId,
@@ -39,6 +42,7 @@ pub struct FetchedCart {
 }
 
 impl FetchedCart {
+    /// The answer `result` of fetching `user`'s cart.
     pub fn new(user: UserId, result: Result<Option<RawCart>, CartSourceError>) -> Self {
         FetchedCart { user, result }
     }
@@ -67,6 +71,7 @@ pub struct InMemoryCarts {
 }
 
 impl InMemoryCarts {
+    /// No carts.
     pub fn new() -> Self {
         Self::default()
     }
@@ -78,6 +83,7 @@ impl InMemoryCarts {
         }
     }
 
+    /// Removes a user's cart; the user then has none.
     pub fn remove(&self, user: &str) {
         if let Ok(mut carts) = self.carts.write() {
             carts.remove(user);

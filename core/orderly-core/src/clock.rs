@@ -11,10 +11,12 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 pub struct Timestamp(i64);
 
 impl Timestamp {
+    /// The instant `ms` milliseconds after the Unix epoch (negative before it).
     pub const fn from_unix_millis(ms: i64) -> Self {
         Timestamp(ms)
     }
 
+    /// Milliseconds since the Unix epoch.
     pub fn unix_millis(&self) -> i64 {
         self.0
     }
@@ -36,12 +38,14 @@ impl Timestamp {
             .to_rfc3339_opts(SecondsFormat::Millis, true)
     }
 
+    /// Parses RFC 3339 with any offset; `None` if `s` is not RFC 3339.
     pub fn parse_rfc3339(s: &str) -> Option<Self> {
         DateTime::parse_from_rfc3339(s)
             .ok()
             .map(Timestamp::from_datetime)
     }
 
+    /// `ms` milliseconds later (earlier when negative), saturating.
     pub fn plus_millis(&self, ms: i64) -> Self {
         Timestamp(self.0.saturating_add(ms))
     }
@@ -95,6 +99,7 @@ impl<'de> Deserialize<'de> for Timestamp {
 
 /// The engine's source of time. Injected so that expiry and card checks are testable.
 pub trait Clock: Send + Sync + fmt::Debug {
+    /// The current instant.
     fn now(&self) -> Timestamp;
 }
 
@@ -117,12 +122,15 @@ impl Clock for SystemClock {
 pub struct ManualClock(std::sync::atomic::AtomicI64);
 
 impl ManualClock {
+    /// A clock standing at `start`.
     pub fn new(start: Timestamp) -> Self {
         ManualClock(std::sync::atomic::AtomicI64::new(start.unix_millis()))
     }
+    /// Moves the clock `ms` milliseconds forward (back when negative).
     pub fn advance_millis(&self, ms: i64) {
         self.0.fetch_add(ms, std::sync::atomic::Ordering::SeqCst);
     }
+    /// Sets the clock to `t`.
     pub fn set(&self, t: Timestamp) {
         self.0
             .store(t.unix_millis(), std::sync::atomic::Ordering::SeqCst);

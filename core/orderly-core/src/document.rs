@@ -53,9 +53,13 @@ pub fn upgrade(format: u32, json: String) -> Result<String, String> {
 /// A stored order: its JSON and the columns kept beside it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderDocument {
+    /// The order's id.
     pub id: OrderId,
+    /// The order's owner.
     pub user_id: UserId,
+    /// The order's version.
     pub version: u32,
+    /// When the order was placed.
     pub created_at: Timestamp,
     json: String,
 }
@@ -115,6 +119,7 @@ impl OrderDocument {
         &self.json
     }
 
+    /// The order's JSON, by value.
     pub fn into_json(self) -> String {
         self.json
     }

@@ -11,83 +11,164 @@ use crate::status::OrderStatus;
 #[non_exhaustive]
 pub enum ValidationError {
     // Identifiers and request framing.
+    /// A user id is not 1 to 64 characters of `A-Z a-z 0-9 _ - . @`, or is `.` or `..`.
     #[error("user id must be 1 to 64 characters of A-Z a-z 0-9 _ - . @, and not . or ..")]
     InvalidUserId,
+    /// A product id is empty, longer than 128 characters or has control characters.
     #[error("product id must be 1 to 128 characters without control characters")]
     InvalidProductId,
+    /// An idempotency key is not 1 to 255 printable ASCII characters.
     #[error("idempotency key must be 1 to 255 printable ASCII characters")]
     InvalidIdempotencyKey,
+    /// A page or report limit is outside 1 to 100 (the limit given).
     #[error("limit must be between 1 and 100, got {0}")]
     LimitOutOfRange(i64),
+    /// A history cursor is not one this engine issued.
     #[error("cursor is not one this engine issued")]
     InvalidCursor,
+    /// A named input breaks a rule that has no code of its own (a rate, a note, a status name,
+    /// a report range).
     #[error("{field}: {reason}")]
-    InvalidField { field: String, reason: String },
+    InvalidField {
+        /// The input's name.
+        field: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A status word that is not one of the five statuses.
     #[error("status {0:?} is not one of placed, processing, shipped, delivered, cancelled")]
     InvalidStatus(String),
+    /// A shipping method that is not one the engine offers.
     #[error("shipping method {0:?} is not one of standard, express")]
     InvalidShippingMethod(String),
 
     // Cart rules (cart-service contract).
+    /// Checkout or ordering was asked for with an empty cart.
     #[error("the cart is empty")]
     CartEmpty,
+    /// The cart has more lines than allowed.
     #[error("the cart has {lines} lines; at most {max} are allowed")]
-    CartTooManyLines { lines: usize, max: usize },
+    CartTooManyLines {
+        /// Lines in the cart.
+        lines: usize,
+        /// The most allowed.
+        max: usize,
+    },
+    /// A cart line's quantity is outside 1 to `max`.
     #[error("quantity of {product} must be between 1 and {max}, got {quantity}")]
     QuantityOutOfRange {
+        /// The product's id.
         product: String,
+        /// The quantity given.
         quantity: i64,
+        /// The largest quantity allowed.
         max: i64,
     },
+    /// A product appears on more than one cart line (its id).
     #[error("product {0} appears more than once in the cart")]
     DuplicateProduct(String),
+    /// A cart line's unit price is not a non-negative amount in the cart's currency.
     #[error("unit price of {product} is invalid: {reason}")]
-    InvalidPrice { product: String, reason: String },
+    InvalidPrice {
+        /// The product's id.
+        product: String,
+        /// Why the price was refused.
+        reason: String,
+    },
+    /// The cart's currency is not a known ISO 4217 code (the code given, cut to 16 characters).
     #[error("cart currency is invalid: {0}")]
     InvalidCurrency(String),
+    /// A product name is empty, longer than 200 characters or has control characters (the
+    /// product's id).
     #[error("product name of {0} must be 1 to 200 characters without control characters")]
     InvalidProductName(String),
 
     // Address.
+    /// An address field is missing, too long or has control characters.
     #[error("address field {field} {reason}")]
-    InvalidAddress { field: &'static str, reason: String },
+    InvalidAddress {
+        /// The field's name, e.g. `line1`.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The country is not an ISO 3166-1 alpha-2 code (the value given, cut to 8 characters).
     #[error("country {0:?} is not an ISO 3166-1 alpha-2 code")]
     InvalidCountry(String),
+    /// The postal code does not fit the country's format.
     #[error("postal code {code:?} is not valid for {country}")]
-    InvalidPostalCode { code: String, country: String },
+    InvalidPostalCode {
+        /// The postal code given, cut to 20 characters.
+        code: String,
+        /// The address's country.
+        country: String,
+    },
 
     // Payment.
+    /// The card's expiry month has passed.
     #[error("the card expired in {month:02}/{year}")]
-    CardExpired { year: i32, month: u8 },
+    CardExpired {
+        /// The expiry year.
+        year: i32,
+        /// The expiry month.
+        month: u8,
+    },
+    /// The card's expiry month is not 1 to 12 or its year not 2000 to 2100.
     #[error("card expiry month must be 1-12 and year 2000-2100")]
     InvalidCardExpiry,
+    /// The card's `last4` is not exactly four digits.
     #[error("card last4 must be exactly four digits")]
     InvalidLast4,
+    /// The card brand is not one the engine accepts (the brand given, cut to 32 characters).
     #[error("card brand {0:?} is not supported")]
     UnsupportedCardBrand(String),
+    /// A value looks like a full card number (a token, `last4`, an address field or metadata);
+    /// only tokens are accepted, and nothing was stored.
     #[error("a full card number was sent; only tokens are accepted and nothing was stored")]
     CardNumberRefused,
+    /// A payment token is not 1 to 255 printable ASCII characters.
     #[error("payment token must be 1 to 255 printable ASCII characters")]
     InvalidPaymentToken,
+    /// The payment method's `type` is not one the engine knows (the type given).
     #[error("payment method type {0:?} is not supported")]
     UnsupportedPaymentMethod(String),
+    /// The order's total is above the cash-on-delivery limit for its currency.
     #[error("cash on delivery is limited to {limit}; this order totals {total}")]
-    CashOnDeliveryOverLimit { limit: String, total: String },
+    CashOnDeliveryOverLimit {
+        /// The limit, formatted with its currency.
+        limit: String,
+        /// The order's total, formatted with its currency.
+        total: String,
+    },
+    /// Cash on delivery is not offered in the order's currency (its code).
     #[error("cash on delivery is not available for {0}")]
     CashOnDeliveryUnavailable(String),
 
     // Pricing.
+    /// The pricing policy has no price for the shipping method in the cart's currency.
     #[error("shipping method {method} is not available for {currency}")]
-    ShippingUnavailable { method: String, currency: String },
+    ShippingUnavailable {
+        /// The shipping method.
+        method: String,
+        /// The cart's currency code.
+        currency: String,
+    },
+    /// The discount code is not in the policy, or not offered in the cart's currency (the code).
     #[error("discount code {0:?} is not valid")]
     UnknownDiscountCode(String),
+    /// Metadata encodes to more than `max` bytes of JSON.
     #[error("metadata must be a JSON object of at most {max} bytes")]
-    InvalidMetadata { max: usize },
+    InvalidMetadata {
+        /// The largest encoded size allowed, in bytes.
+        max: usize,
+    },
+    /// An amount or currency is invalid.
     #[error("{0}")]
     Money(#[from] MoneyError),
 }
 
 impl ValidationError {
+    /// Stable machine-readable code, e.g. `invalid_user_id`.
     pub fn code(&self) -> &'static str {
         use ValidationError::*;
         match self {
@@ -152,14 +233,18 @@ pub enum StoreErrorKind {
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{backend} store: {message}")]
 pub struct StoreError {
+    /// What kind of failure it is.
     pub kind: StoreErrorKind,
+    /// The backend's name, e.g. `sqlite`.
     pub backend: &'static str,
+    /// What failed, for people.
     pub message: String,
     #[source]
     source: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
 
 impl StoreError {
+    /// An error of `kind` reported by `backend`, without a source.
     pub fn new(kind: StoreErrorKind, backend: &'static str, message: impl Into<String>) -> Self {
         StoreError {
             kind,
@@ -197,28 +282,55 @@ impl Eq for StoreError {}
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum OrderlyError {
+    /// The input breaks a rule.
     #[error(transparent)]
     Validation(#[from] ValidationError),
+    /// No such entity, or an order that the calling customer does not own.
     #[error("{entity} {id} not found")]
-    NotFound { entity: &'static str, id: String },
+    NotFound {
+        /// What was looked for: `order` or `checkout`.
+        entity: &'static str,
+        /// The id looked for.
+        id: String,
+    },
+    /// The caller may not do this (why not).
     #[error("not allowed: {0}")]
     Forbidden(String),
+    /// The status machine does not allow this move.
     #[error("cannot move an order from {from} to {to}")]
-    InvalidTransition { from: OrderStatus, to: OrderStatus },
+    InvalidTransition {
+        /// The order's status.
+        from: OrderStatus,
+        /// The status asked for.
+        to: OrderStatus,
+    },
+    /// The idempotency key was already used by this user with a different request.
     #[error("this idempotency key was already used with a different request")]
     IdempotencyConflict,
+    /// The order is not at the version the caller expected.
     #[error("order version is {actual}, not the expected {expected}")]
-    VersionConflict { expected: u32, actual: u32 },
+    VersionConflict {
+        /// The version the caller expected.
+        expected: u32,
+        /// The order's current version.
+        actual: u32,
+    },
+    /// The checkout quote has expired (the checkout id).
     #[error("checkout {0} has expired; check out again")]
     CheckoutExpired(String),
+    /// The cart changed since the quote was made (the checkout id).
     #[error("the cart changed since checkout {0}; check out again")]
     CartChanged(String),
+    /// The order request differs from its checkout quote (the checkout id, and what differs).
     #[error("the order request does not match checkout {0}: {1}")]
     CheckoutMismatch(String, String),
+    /// The Cart Service is down, timing out or failing (the details).
     #[error("cart service unavailable: {0}")]
     CartUnavailable(String),
+    /// The Cart Service answered outside its contract (the details).
     #[error("cart service sent a malformed answer: {0}")]
     CartMalformed(String),
+    /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -265,6 +377,7 @@ impl OrderlyError {
         }
     }
 
+    /// An [`OrderlyError::NotFound`] for `entity` with `id`.
     pub fn not_found(entity: &'static str, id: impl ToString) -> Self {
         OrderlyError::NotFound {
             entity,
@@ -303,4 +416,5 @@ pub enum ErrorKind {
     Internal,
 }
 
+/// The result of an engine call.
 pub type Result<T, E = OrderlyError> = std::result::Result<T, E>;

@@ -10,17 +10,22 @@ use serde_json::value::RawValue;
 use crate::clock::Timestamp;
 use crate::ids::{EventId, OrderId, UserId};
 
+/// What an outbox event announces; serialized as its dotted name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum EventType {
+    /// `order.placed`: an order was placed.
     #[serde(rename = "order.placed")]
     OrderPlaced,
+    /// `order.status_changed`: an order moved to a status other than cancelled.
     #[serde(rename = "order.status_changed")]
     StatusChanged,
+    /// `order.cancelled`: an order was cancelled.
     #[serde(rename = "order.cancelled")]
     OrderCancelled,
 }
 
 impl EventType {
+    /// The dotted name, e.g. `order.placed`.
     pub fn as_str(&self) -> &'static str {
         match self {
             EventType::OrderPlaced => "order.placed",
@@ -54,13 +59,18 @@ impl FromStr for EventType {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct OutboxEvent {
+    /// Unique id; consumers deduplicate by it.
     pub event_id: EventId,
+    /// What happened (serialized as `type`).
     #[serde(rename = "type")]
     pub event_type: EventType,
+    /// The order it concerns.
     pub order_id: OrderId,
+    /// The order's owner.
     pub user_id: UserId,
     /// Per-order sequence from 1, equal to the order version the change produced.
     pub sequence: u32,
+    /// When the change happened.
     pub at: Timestamp,
     /// The event's JSON, encoded once by the engine and passed on as it is: `order.placed`
     /// carries `{"order": <the stored document>}` (payment method without its token),

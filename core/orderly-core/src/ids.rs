@@ -40,9 +40,11 @@ macro_rules! uuid_id {
         }
 
         impl $name {
+            /// Wraps a UUID as this id; any UUID is accepted.
             pub fn from_uuid(id: Uuid) -> Self {
                 $name(id)
             }
+            /// The UUID inside.
             pub fn as_uuid(&self) -> &Uuid {
                 &self.0
             }
@@ -93,12 +95,14 @@ macro_rules! string_id {
         pub struct $name(String);
 
         impl $name {
+            /// Validates `value` as this id, failing with the id's own validation error.
             pub fn new(value: impl Into<String>) -> Result<Self, ValidationError> {
                 let value = value.into();
                 let check: fn(&str) -> Result<(), ValidationError> = $check;
                 check(&value)?;
                 Ok($name(value))
             }
+            /// The id as a string.
             pub fn as_str(&self) -> &str {
                 &self.0
             }
@@ -164,6 +168,7 @@ string_id!(
 
 /// Makes the engine's ids. Injected so that tests can make them deterministic.
 pub trait IdGenerator: Send + Sync + fmt::Debug {
+    /// A new, unique UUID.
     fn new_uuid(&self) -> Uuid;
 }
 

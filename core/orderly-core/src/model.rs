@@ -14,19 +14,28 @@ use crate::status::OrderStatus;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RawCart {
+    /// The cart owner's user id, unchecked.
     pub user_id: String,
+    /// ISO 4217 currency code, unchecked.
     pub currency: String,
+    /// The cart's lines, as sent.
     pub items: Vec<RawCartItem>,
+    /// When the Cart Service last changed the cart, as it sent it; the engine does not use it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
 }
 
+/// One line of a [`RawCart`], unchecked: `validate_cart` turns it into a [`CartLine`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RawCartItem {
+    /// The product's id.
     pub product_id: String,
+    /// The product's display name.
     pub name: String,
+    /// How many units; valid carts have 1 to `MAX_QUANTITY`.
     pub quantity: i64,
+    /// Price of one unit as a decimal string in the cart's currency, e.g. `"19.99"`.
     pub unit_price: String,
 }
 
@@ -35,12 +44,17 @@ pub struct RawCartItem {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CartLine {
+    /// The product.
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub product_id: ProductId,
+    /// The product's display name (1 to 200 characters, no control characters).
     pub name: String,
+    /// How many units, 1 to 1000.
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1000))]
     pub quantity: u32,
+    /// Price of one unit.
     pub unit_price: Money,
+    /// `unit_price * quantity`.
     pub line_total: Money,
 }
 
@@ -50,11 +64,15 @@ pub struct CartLine {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Cart {
+    /// The cart's owner.
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub user_id: UserId,
+    /// The currency of every amount in the cart.
     #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[A-Z]{3}$"))]
     pub currency: Currency,
+    /// The lines, each product at most once.
     pub items: Vec<CartLine>,
+    /// Sum of the lines' totals.
     pub subtotal: Money,
 }
 
@@ -63,6 +81,7 @@ pub struct Cart {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Address {
+    /// The recipient's name.
     #[cfg_attr(
         feature = "openapi",
         schema(
@@ -73,6 +92,7 @@ pub struct Address {
         )
     )]
     pub name: String,
+    /// First address line: street and number.
     #[cfg_attr(
         feature = "openapi",
         schema(
@@ -83,9 +103,11 @@ pub struct Address {
         )
     )]
     pub line1: String,
+    /// Optional second address line.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(max_length = 200))]
     pub line2: Option<String>,
+    /// City or town.
     #[cfg_attr(
         feature = "openapi",
         schema(
@@ -96,6 +118,7 @@ pub struct Address {
         )
     )]
     pub city: String,
+    /// State, province or region, where the country uses one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(max_length = 100, example = "NY"))]
     pub region: Option<String>,
@@ -110,6 +133,7 @@ pub struct Address {
         )
     )]
     pub postal_code: String,
+    /// ISO 3166-1 alpha-2 country code, e.g. `US`.
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::country_schema))]
     pub country: String,
 }
@@ -124,19 +148,28 @@ pub enum PaymentMethod {
     /// A card token from the payment provider, never a card number.
     #[serde(rename_all = "camelCase")]
     Card {
+        /// The provider's opaque token; a secret, never shown.
         token: String,
+        /// Card brand, e.g. `visa`.
         brand: String,
+        /// The card number's last four digits.
         last4: String,
+        /// Expiry month, 1 to 12.
         exp_month: i64,
+        /// Expiry year, four digits.
         exp_year: i64,
     },
+    /// A PayPal payment, by the provider's token.
     Paypal {
+        /// The provider's opaque token; a secret, never shown.
         token: String,
     },
+    /// Paid in cash on delivery; the service limits it by the order total.
     CashOnDelivery,
 }
 
 impl PaymentMethod {
+    /// The serialized `type` tag: `card`, `paypal` or `cash_on_delivery`.
     pub fn type_name(&self) -> &'static str {
         match self {
             PaymentMethod::Card { .. } => "card",
@@ -207,25 +240,33 @@ impl fmt::Debug for PaymentMethod {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum PaymentSummary {
+    /// A card, by brand, last four digits and expiry.
     #[serde(rename_all = "camelCase")]
     Card {
+        /// Card brand, e.g. `visa`.
         #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::card_brand_schema))]
         brand: String,
+        /// The card number's last four digits.
         #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9]{4}$", example = "4242"))]
         last4: String,
+        /// Expiry month, 1 to 12.
         #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 12, example = 12))]
         exp_month: i64,
+        /// Expiry year, four digits.
         #[cfg_attr(
             feature = "openapi",
             schema(minimum = 2000, maximum = 2100, example = 2030)
         )]
         exp_year: i64,
     },
+    /// A PayPal payment.
     Paypal,
+    /// Paid in cash on delivery.
     CashOnDelivery,
 }
 
 impl PaymentSummary {
+    /// The serialized `type` tag: `card`, `paypal` or `cash_on_delivery`.
     pub fn type_name(&self) -> &'static str {
         match self {
             PaymentSummary::Card { .. } => "card",
@@ -242,12 +283,15 @@ impl PaymentSummary {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ShippingMethod {
+    /// Standard delivery; the default.
     #[default]
     Standard,
+    /// Express delivery.
     Express,
 }
 
 impl ShippingMethod {
+    /// The serialized name: `standard` or `express`.
     pub fn as_str(&self) -> &'static str {
         match self {
             ShippingMethod::Standard => "standard",
@@ -267,10 +311,15 @@ impl fmt::Display for ShippingMethod {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Totals {
+    /// Sum of the lines' totals, before discount.
     pub subtotal: Money,
+    /// The shipping charge.
     pub shipping: Money,
+    /// The tax, computed on `subtotal - discount` (plus `shipping` when the policy taxes it).
     pub tax: Money,
+    /// What the discount code takes off.
     pub discount: Money,
+    /// What the customer pays.
     pub total: Money,
 }
 
@@ -279,13 +328,19 @@ pub struct Totals {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct OrderLine {
+    /// The product.
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub product_id: ProductId,
+    /// The product's display name.
     pub name: String,
+    /// How many units.
     #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub quantity: u32,
+    /// Price of one unit.
     pub unit_price: Money,
+    /// `unit_price * quantity`.
     pub line_total: Money,
+    /// This line's share of the order's discount.
     pub discount: Money,
 }
 
@@ -294,7 +349,9 @@ pub struct OrderLine {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Milestone {
+    /// The status the order entered.
     pub status: OrderStatus,
+    /// When the change happened.
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub at: Timestamp,
     /// Who made the change: `customer:alice`, `admin:bob`, `service:warehouse`.
@@ -314,22 +371,32 @@ pub type Metadata = serde_json::Map<String, serde_json::Value>;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Order {
+    /// The order's id (serialized as `orderId`).
     #[serde(rename = "orderId")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = "uuid"))]
     pub id: OrderId,
+    /// The customer who placed the order.
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub user_id: UserId,
+    /// Where the order is in its life.
     pub status: OrderStatus,
+    /// The currency of every amount in the order.
     #[cfg_attr(feature = "openapi", schema(value_type = String, pattern = "^[A-Z]{3}$"))]
     pub currency: Currency,
+    /// The ordered lines.
     pub items: Vec<OrderLine>,
+    /// The order's money.
     pub totals: Totals,
+    /// Where the order is delivered.
     pub delivery_address: Address,
     /// Without its token, which the store keeps beside the order.
     pub payment_method: PaymentSummary,
+    /// How the order is delivered.
     pub shipping_method: ShippingMethod,
+    /// The discount code applied, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount_code: Option<String>,
+    /// The checkout quote the order was placed from, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = "uuid"))]
     pub checkout_id: Option<CheckoutId>,
@@ -337,8 +404,10 @@ pub struct Order {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(value_type = Object, required = true))]
     pub metadata: Metadata,
+    /// When the order was placed.
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub created_at: Timestamp,
+    /// When the order last changed.
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub updated_at: Timestamp,
     /// Starts at 1 and grows by one with every change (the `ETag` is this number, quoted); it
@@ -355,31 +424,45 @@ pub struct Order {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Checkout {
+    /// The quote's id, which `place_order` is given to honour it.
     pub checkout_id: CheckoutId,
+    /// The customer the quote was made for.
     pub user_id: UserId,
+    /// The currency of every amount in the quote.
     pub currency: Currency,
+    /// The priced lines.
     pub items: Vec<OrderLine>,
+    /// The quoted money.
     pub totals: Totals,
+    /// The payment method as requested, token included.
     pub payment_method: PaymentMethod,
+    /// Where the order would be delivered.
     pub delivery_address: Address,
+    /// How the order would be delivered.
     pub shipping_method: ShippingMethod,
+    /// The discount code applied, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount_code: Option<String>,
     /// Hash of the cart that was priced; a different cart at order time is `CartChanged`.
     pub cart_fingerprint: String,
+    /// When the quote was made.
     pub created_at: Timestamp,
+    /// After this instant the quote is no longer honoured.
     pub expires_at: Timestamp,
 }
 
 /// Who is calling. Ownership and role rules are enforced by the engine, not by its callers.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Caller {
+    /// What kind of caller this is.
     pub role: Role,
+    /// The caller's name; for a customer, the user id.
     pub id: String,
     /// Passed on to the Cart Service (`X-Request-Id`) so one request can be traced end to end.
     pub request_id: Option<String>,
 }
 
+/// The kind of caller, which decides what it may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -392,6 +475,7 @@ pub enum Role {
 }
 
 impl Caller {
+    /// A customer acting for `user`.
     pub fn customer(user: &UserId) -> Self {
         Caller {
             role: Role::Customer,
@@ -399,6 +483,7 @@ impl Caller {
             request_id: None,
         }
     }
+    /// A staff member, by name.
     pub fn admin(name: impl Into<String>) -> Self {
         Caller {
             role: Role::Admin,
@@ -406,6 +491,7 @@ impl Caller {
             request_id: None,
         }
     }
+    /// Another system, by name.
     pub fn service(name: impl Into<String>) -> Self {
         Caller {
             role: Role::Service,
@@ -413,13 +499,16 @@ impl Caller {
             request_id: None,
         }
     }
+    /// Attaches a request id to pass on to the Cart Service.
     pub fn with_request_id(mut self, request_id: impl Into<String>) -> Self {
         self.request_id = Some(request_id.into());
         self
     }
+    /// Whether the caller is admin or service, which may act on any user's orders.
     pub fn is_staff(&self) -> bool {
         matches!(self.role, Role::Admin | Role::Service)
     }
+    /// Whether the caller is the customer `user`.
     pub fn is_user(&self, user: &UserId) -> bool {
         self.role == Role::Customer && self.id == user.as_str()
     }

@@ -12,24 +12,38 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// Errors from parsing or combining money.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MoneyError {
+    /// The code is not an ISO 4217 currency (the offending code, cut to 16 characters).
     #[error("unknown currency code {0:?}")]
     UnknownCurrency(String),
+    /// The currency exists but has no usable minor-unit exponent.
     #[error("currency {0} has no minor-unit exponent (it is not a circulating currency)")]
     NoMinorUnits(String),
+    /// The input is not a decimal amount the currency can hold exactly.
     #[error(
         "{input:?} is not a decimal amount in {currency} (at most {digits} fraction digits, digits only)"
     )]
     InvalidAmount {
+        /// The rejected input, cut to 40 characters.
         input: String,
+        /// The currency it was parsed for.
         currency: Currency,
+        /// The most fraction digits the currency allows.
         digits: u8,
     },
+    /// A negative amount where only zero or more is allowed (the input, cut to 40 characters).
     #[error("amount {0:?} must not be negative")]
     Negative(String),
+    /// The result does not fit in `i64` minor units.
     #[error("amount overflows the supported range")]
     Overflow,
+    /// Two amounts in different currencies were combined.
     #[error("cannot combine {left} with {right}")]
-    CurrencyMismatch { left: Currency, right: Currency },
+    CurrencyMismatch {
+        /// The first amount's currency.
+        left: Currency,
+        /// The second amount's currency.
+        right: Currency,
+    },
 }
 
 impl MoneyError {
@@ -53,18 +67,22 @@ pub struct Currency {
 }
 
 impl Currency {
+    /// US dollar (2 minor digits).
     pub const USD: Currency = Currency {
         inner: iso_currency::Currency::USD,
         exponent: 2,
     };
+    /// Euro (2 minor digits).
     pub const EUR: Currency = Currency {
         inner: iso_currency::Currency::EUR,
         exponent: 2,
     };
+    /// Pound sterling (2 minor digits).
     pub const GBP: Currency = Currency {
         inner: iso_currency::Currency::GBP,
         exponent: 2,
     };
+    /// Japanese yen (no minor digits).
     pub const JPY: Currency = Currency {
         inner: iso_currency::Currency::JPY,
         exponent: 0,
@@ -167,22 +185,27 @@ pub struct Money {
 }
 
 impl Money {
+    /// An amount of `minor` units (cents for USD) of `currency`.
     pub const fn from_minor(minor: i64, currency: Currency) -> Self {
         Money { minor, currency }
     }
 
+    /// Zero in `currency`.
     pub fn zero(currency: Currency) -> Self {
         Money::from_minor(0, currency)
     }
 
+    /// The amount in minor units.
     pub fn minor(&self) -> i64 {
         self.minor
     }
 
+    /// The amount's currency.
     pub fn currency(&self) -> Currency {
         self.currency
     }
 
+    /// Whether the amount is below zero.
     pub fn is_negative(&self) -> bool {
         self.minor < 0
     }
@@ -272,6 +295,7 @@ impl Money {
         }
     }
 
+    /// `self + other`; fails on different currencies or overflow.
     pub fn checked_add(&self, other: &Money) -> Result<Money, MoneyError> {
         self.same_currency(other)?;
         let minor = self
@@ -281,6 +305,7 @@ impl Money {
         Ok(Money::from_minor(minor, self.currency))
     }
 
+    /// `self - other`; fails on different currencies or overflow.
     pub fn checked_sub(&self, other: &Money) -> Result<Money, MoneyError> {
         self.same_currency(other)?;
         let minor = self
@@ -290,6 +315,7 @@ impl Money {
         Ok(Money::from_minor(minor, self.currency))
     }
 
+    /// `self * factor`; fails on overflow.
     pub fn checked_mul(&self, factor: i64) -> Result<Money, MoneyError> {
         let minor = self.minor.checked_mul(factor).ok_or(MoneyError::Overflow)?;
         Ok(Money::from_minor(minor, self.currency))

@@ -56,9 +56,12 @@ pub fn div_round(numerator: i128, denominator: i128, mode: RoundingMode) -> i128
 pub struct Rate(u32);
 
 impl Rate {
+    /// 0 %.
     pub const ZERO: Rate = Rate(0);
+    /// 100 %, the largest rate.
     pub const MAX_PPM: u32 = 1_000_000;
 
+    /// A rate of `ppm` parts per million; more than [`Rate::MAX_PPM`] is an error.
     pub fn from_ppm(ppm: u32) -> Result<Rate, ValidationError> {
         if ppm <= Self::MAX_PPM {
             Ok(Rate(ppm))
@@ -99,6 +102,7 @@ impl Rate {
         Rate::from_ppm(whole * 10_000 + frac_ppm)
     }
 
+    /// The rate in parts per million.
     pub fn ppm(&self) -> u32 {
         self.0
     }
@@ -116,7 +120,9 @@ impl Rate {
 /// Tax for one country, optionally overridden per region (state, province).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CountryTax {
+    /// The country's rate, for addresses in regions not listed.
     pub rate: Rate,
+    /// Rates by upper-case region code (e.g. `NY`), overriding `rate`.
     #[serde(default)]
     pub regions: BTreeMap<String, Rate>,
 }
@@ -125,6 +131,7 @@ pub struct CountryTax {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ShippingRate {
+    /// The price, minor units.
     pub flat: i64,
     /// Shipping is free when `subtotal - discount` is at least this.
     #[serde(default)]
@@ -136,9 +143,15 @@ pub struct ShippingRate {
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Discount {
     /// A share of the subtotal.
-    Percent { rate: Rate },
+    Percent {
+        /// The share taken off.
+        rate: Rate,
+    },
     /// A fixed amount per currency, in minor units; not offered in other currencies.
-    Fixed { amounts: BTreeMap<Currency, i64> },
+    Fixed {
+        /// The amount taken off, minor units, by currency.
+        amounts: BTreeMap<Currency, i64>,
+    },
 }
 
 /// Everything that decides an order's price. Construct with `PricingPolicy::default()` and
@@ -146,11 +159,13 @@ pub enum Discount {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PricingPolicy {
+    /// How tax and percentage discounts are rounded.
     pub rounding: RoundingMode,
     /// Tax by ISO country code. Countries not listed are taxed at zero.
     pub tax: BTreeMap<String, CountryTax>,
     /// Whether shipping is part of the taxable amount.
     pub tax_shipping: bool,
+    /// Shipping prices by method and currency; a method not priced in a currency is refused.
     pub shipping: BTreeMap<ShippingMethod, BTreeMap<Currency, ShippingRate>>,
     /// Discount codes, upper case; lookups ignore case and surrounding space.
     pub discounts: BTreeMap<String, Discount>,
@@ -290,7 +305,9 @@ impl PricingPolicy {
 /// A priced cart: lines with their discount shares, and the totals.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Priced {
+    /// The priced lines, each with its share of the discount.
     pub items: Vec<OrderLine>,
+    /// The order's money.
     pub totals: Totals,
     /// The code as the policy knows it (normalized), if one was applied.
     pub discount_code: Option<String>,

@@ -43,11 +43,13 @@ impl RetryPolicy {
         }
     }
 
+    /// Sets [`attempt_time`](Self::attempt_time): the time one attempt may take.
     pub const fn with_attempt_time(mut self, attempt_time: Duration) -> Self {
         self.attempt_time = attempt_time;
         self
     }
 
+    /// Sets the first and the longest pause.
     pub const fn with_delays(mut self, first: Duration, max: Duration) -> Self {
         self.first_delay = first;
         self.max_delay = max;

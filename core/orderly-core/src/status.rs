@@ -14,14 +14,20 @@ use crate::error::{OrderlyError, ValidationError};
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
+    /// Placed; every order starts here.
     Placed,
+    /// Being prepared.
     Processing,
+    /// Sent on its way to the customer.
     Shipped,
+    /// Delivered to the customer; final.
     Delivered,
+    /// Cancelled from placed or processing; final.
     Cancelled,
 }
 
 impl OrderStatus {
+    /// Every status, in the order of the machine.
     pub const ALL: [OrderStatus; 5] = [
         OrderStatus::Placed,
         OrderStatus::Processing,
@@ -30,6 +36,7 @@ impl OrderStatus {
         OrderStatus::Cancelled,
     ];
 
+    /// The serialized name, e.g. `placed`.
     pub fn as_str(&self) -> &'static str {
         match self {
             OrderStatus::Placed => "placed",
@@ -40,6 +47,7 @@ impl OrderStatus {
         }
     }
 
+    /// Whether no move leaves this status (delivered, cancelled).
     pub fn is_final(&self) -> bool {
         matches!(self, OrderStatus::Delivered | OrderStatus::Cancelled)
     }
@@ -80,7 +88,12 @@ pub enum Transition {
     /// The order is already in that status: nothing changes.
     NoOp,
     /// A real move.
-    Move { from: OrderStatus, to: OrderStatus },
+    Move {
+        /// The order's status.
+        from: OrderStatus,
+        /// The status asked for.
+        to: OrderStatus,
+    },
 }
 
 /// Decides a requested move. The same status again is a no-op; anything the machine does not

@@ -9,9 +9,13 @@ use crate::ids::{ProductId, UserId};
 use crate::model::{Address, Cart, CartLine, Metadata, PaymentMethod, RawCart};
 use crate::money::{Currency, Money};
 
+/// The most lines a cart may have.
 pub const MAX_CART_LINES: usize = 500;
+/// The largest quantity of one cart line.
 pub const MAX_QUANTITY: i64 = 1000;
+/// The largest size of an order's metadata, as encoded JSON, in bytes.
 pub const MAX_METADATA_BYTES: usize = 16 * 1024;
+/// The longest note or cancellation reason, in characters.
 pub const MAX_NOTE_CHARS: usize = 1000;
 
 /// Card brands the engine accepts (lower case, as payment providers report them).
@@ -79,6 +83,7 @@ pub fn validate_cart(user: &UserId, raw: &RawCart) -> Result<Cart, ValidationErr
     })
 }
 
+/// Fails with `CartEmpty` when the cart has no lines.
 pub fn require_non_empty(cart: &Cart) -> Result<(), ValidationError> {
     if cart.items.is_empty() {
         Err(ValidationError::CartEmpty)

@@ -73,28 +73,34 @@ pub struct OrderServiceBuilder {
 }
 
 impl OrderServiceBuilder {
+    /// Prices orders with `policy` instead of [`PricingPolicy::default`].
     pub fn policy(mut self, policy: PricingPolicy) -> Self {
         self.service.policy = Arc::new(policy);
         self
     }
+    /// Reads time from `clock` instead of the system clock.
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.service.clock = clock;
         self
     }
+    /// Generates ids with `ids` instead of UUIDv7.
     pub fn ids(mut self, ids: Arc<dyn IdGenerator>) -> Self {
         self.service.ids = ids;
         self
     }
+    /// Uses `config` instead of [`ServiceConfig::default`].
     pub fn config(mut self, config: ServiceConfig) -> Self {
         self.service.config = config;
         self
     }
+    /// The configured service.
     pub fn build(self) -> OrderService {
         self.service
     }
 }
 
 impl OrderService {
+    /// Starts building a service over `store` and `carts`.
     pub fn builder(store: Arc<dyn Store>, carts: Arc<dyn CartSource>) -> OrderServiceBuilder {
         OrderServiceBuilder {
             service: OrderService {
@@ -125,14 +131,17 @@ impl OrderService {
         self.authorize_user(caller, user)
     }
 
+    /// The store the service writes to.
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
     }
 
+    /// The pricing policy in use.
     pub fn policy(&self) -> &PricingPolicy {
         &self.policy
     }
 
+    /// The clock the service reads time from.
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.clock
     }

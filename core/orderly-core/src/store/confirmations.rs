@@ -9,10 +9,13 @@ use super::StoreResult;
 /// A confirmation the mail server accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SentConfirmation {
+    /// The order confirmed.
     pub order_id: OrderId,
+    /// The customer it was sent to.
     pub user_id: UserId,
     /// The `order.placed` event the confirmation was sent for.
     pub event_id: EventId,
+    /// When the mail server accepted it.
     pub sent_at: Timestamp,
 }
 

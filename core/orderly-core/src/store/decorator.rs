@@ -48,27 +48,35 @@ pub trait StoreDecorator: Send + Sync + fmt::Debug {
     /// The store every method not overridden forwards to.
     fn inner(&self) -> &dyn Store;
 
+    /// See [`Store::backend`]; forwards to the inner store.
     fn backend(&self) -> &'static str {
         self.inner().backend()
     }
+    /// See [`Store::capabilities`]; forwards to the inner store.
     fn capabilities(&self) -> StoreCapabilities {
         self.inner().capabilities()
     }
+    /// See [`Store::ping`]; forwards to the inner store.
     fn ping(&self) -> StoreResult<()> {
         self.inner().ping()
     }
+    /// See [`Store::durability_warnings`]; forwards to the inner store.
     fn durability_warnings(&self) -> StoreResult<Vec<String>> {
         self.inner().durability_warnings()
     }
+    /// See [`OrderStore::save_checkout`]; forwards to the inner store.
     fn save_checkout(&self, checkout: &Checkout) -> StoreResult<()> {
         self.inner().save_checkout(checkout)
     }
+    /// See [`OrderStore::checkout`]; forwards to the inner store.
     fn checkout(&self, id: &CheckoutId) -> StoreResult<Option<Checkout>> {
         self.inner().checkout(id)
     }
+    /// See [`OrderStore::purge_expired_checkouts`]; forwards to the inner store.
     fn purge_expired_checkouts(&self, expired_before: Timestamp, limit: u32) -> StoreResult<u64> {
         self.inner().purge_expired_checkouts(expired_before, limit)
     }
+    /// See [`OrderStore::idempotency_record`]; forwards to the inner store.
     fn idempotency_record(
         &self,
         user: &UserId,
@@ -76,30 +84,39 @@ pub trait StoreDecorator: Send + Sync + fmt::Debug {
     ) -> StoreResult<Option<IdempotencyRecord>> {
         self.inner().idempotency_record(user, key)
     }
+    /// See [`OrderStore::insert_order`]; forwards to the inner store.
     fn insert_order(&self, new: &NewOrder) -> StoreResult<InsertOutcome> {
         self.inner().insert_order(new)
     }
+    /// See [`OrderStore::order_document`]; forwards to the inner store.
     fn order_document(&self, id: &OrderId) -> StoreResult<Option<OrderDocument>> {
         self.inner().order_document(id)
     }
+    /// See [`OrderStore::order_documents_for_user`]; forwards to the inner store.
     fn order_documents_for_user(&self, query: &HistoryQuery) -> StoreResult<Vec<OrderDocument>> {
         self.inner().order_documents_for_user(query)
     }
+    /// See [`OrderStore::payment_token`]; forwards to the inner store.
     fn payment_token(&self, id: &OrderId) -> StoreResult<Option<String>> {
         self.inner().payment_token(id)
     }
+    /// See [`OrderStore::apply_change`]; forwards to the inner store.
     fn apply_change(&self, change: &OrderChange) -> StoreResult<ChangeOutcome> {
         self.inner().apply_change(change)
     }
+    /// See [`OutboxStore::pending_events`]; forwards to the inner store.
     fn pending_events(&self, limit: u32) -> StoreResult<Vec<OutboxEvent>> {
         self.inner().pending_events(limit)
     }
+    /// See [`OutboxStore::mark_delivered`]; forwards to the inner store.
     fn mark_delivered(&self, ids: &[EventId], at: Timestamp) -> StoreResult<u64> {
         self.inner().mark_delivered(ids, at)
     }
+    /// See [`OutboxStore::purge_delivered_events`]; forwards to the inner store.
     fn purge_delivered_events(&self, delivered_before: Timestamp, limit: u32) -> StoreResult<u64> {
         self.inner().purge_delivered_events(delivered_before, limit)
     }
+    /// See [`LeaseStore::acquire_lease`]; forwards to the inner store.
     fn acquire_lease(
         &self,
         name: &str,
@@ -109,12 +126,15 @@ pub trait StoreDecorator: Send + Sync + fmt::Debug {
     ) -> StoreResult<bool> {
         self.inner().acquire_lease(name, owner, now, ttl_ms)
     }
+    /// See [`LeaseStore::release_lease`]; forwards to the inner store.
     fn release_lease(&self, name: &str, owner: &str) -> StoreResult<()> {
         self.inner().release_lease(name, owner)
     }
+    /// See [`RollupStore::sales`]; forwards to the inner store.
     fn sales(&self, from_hour: i64, to_hour_exclusive: i64) -> StoreResult<Vec<SalesRow>> {
         self.inner().sales(from_hour, to_hour_exclusive)
     }
+    /// See [`RollupStore::top_products`]; forwards to the inner store.
     fn top_products(
         &self,
         currency: Currency,
@@ -123,12 +143,15 @@ pub trait StoreDecorator: Send + Sync + fmt::Debug {
     ) -> StoreResult<Vec<ProductSales>> {
         self.inner().top_products(currency, by, limit)
     }
+    /// See [`RollupStore::status_counts`]; forwards to the inner store.
     fn status_counts(&self) -> StoreResult<Vec<StatusCount>> {
         self.inner().status_counts()
     }
+    /// See [`ConfirmationStore::sent_confirmation`]; forwards to the inner store.
     fn sent_confirmation(&self, order_id: &OrderId) -> StoreResult<Option<SentConfirmation>> {
         self.inner().sent_confirmation(order_id)
     }
+    /// See [`ConfirmationStore::record_confirmation`]; forwards to the inner store.
     fn record_confirmation(&self, sent: &SentConfirmation) -> StoreResult<bool> {
         self.inner().record_confirmation(sent)
     }

@@ -41,6 +41,7 @@ pub use orders::{
 pub use outbox::OutboxStore;
 pub use rollups::{RollupStore, SalesRow};
 
+/// What every store call returns: a [`StoreError`] on failure.
 pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Every store trait, for `use orderly_core::store::prelude::*`.

@@ -14,6 +14,7 @@ use super::StoreResult;
 /// What an idempotency key was first used for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdempotencyRecord {
+    /// The order the key placed.
     pub order_id: OrderId,
     /// Hash of the request that used the key first.
     pub fingerprint: String,
@@ -22,20 +23,27 @@ pub struct IdempotencyRecord {
 /// A new order with everything that must be written with it.
 #[derive(Debug, Clone)]
 pub struct NewOrder {
+    /// The order to write.
     pub order: Order,
     /// `order` encoded once, as the store writes it (in format [`OrderDocument::FORMAT`]).
     pub document: OrderDocument,
     /// The payment method's token, kept in its own column and never in the document.
     pub payment_token: Option<String>,
+    /// The key the order was placed with, unique per user.
     pub idempotency_key: IdempotencyKey,
+    /// Hash of the placing request, stored with the key to tell a replay from a different request.
     pub fingerprint: String,
+    /// The `order.placed` event, written to the outbox with the order.
     pub event: OutboxEvent,
+    /// The order's additions to the analytics rollups.
     pub rollup: RollupDelta,
 }
 
+/// What [`OrderStore::insert_order`] did.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum InsertOutcome {
+    /// The order and everything with it were written.
     Created,
     /// The key was already used (possibly by a request that committed while this one ran);
     /// nothing was written.
@@ -45,7 +53,9 @@ pub enum InsertOutcome {
 /// A status change to an existing order.
 #[derive(Debug, Clone)]
 pub struct OrderChange {
+    /// The order changed.
     pub order_id: OrderId,
+    /// The order's owner.
     pub user_id: UserId,
     /// The version the change was computed from; the write applies only if it is current.
     pub from_version: u32,
@@ -55,13 +65,17 @@ pub struct OrderChange {
     pub document: OrderDocument,
     /// The milestone the change appends (also the last entry of `order.history`).
     pub milestone: Milestone,
+    /// The event announcing the change, written to the outbox with it.
     pub event: OutboxEvent,
+    /// The change's deltas to the analytics rollups.
     pub rollup: RollupDelta,
 }
 
+/// What [`OrderStore::apply_change`] did.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum ChangeOutcome {
+    /// The change and everything with it were written.
     Applied,
     /// The stored version is no longer `from_version` (or the order is gone); nothing written.
     Stale,
@@ -70,15 +84,20 @@ pub enum ChangeOutcome {
 /// The position after which a history page starts: newest first, by (created_at, id).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HistoryPosition {
+    /// The creation time of the last order on the previous page.
     pub created_at: Timestamp,
+    /// Its id, which breaks ties between orders created at the same instant.
     pub order_id: OrderId,
 }
 
+/// Which of a user's orders to list, and from where.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HistoryQuery {
+    /// Whose orders.
     pub user_id: UserId,
     /// Only orders strictly older than this position.
     pub after: Option<HistoryPosition>,
+    /// Only orders in this status; `None` for all.
     pub status: Option<OrderStatus>,
     /// How many orders to return at most.
     pub limit: u32,
@@ -86,7 +105,9 @@ pub struct HistoryQuery {
 
 /// Orders, idempotency keys and checkout quotes.
 pub trait OrderStore: Send + Sync {
+    /// Stores a checkout quote.
     fn save_checkout(&self, checkout: &Checkout) -> StoreResult<()>;
+    /// The checkout quote with this id, if it is stored.
     fn checkout(&self, id: &CheckoutId) -> StoreResult<Option<Checkout>>;
 
     /// Deletes at most `limit` checkouts that expired before `expired_before`; returns how many
@@ -94,6 +115,7 @@ pub trait OrderStore: Send + Sync {
     /// placed from; only the quote goes.
     fn purge_expired_checkouts(&self, expired_before: Timestamp, limit: u32) -> StoreResult<u64>;
 
+    /// What `key` was first used for by `user`, if it was used.
     fn idempotency_record(
         &self,
         user: &UserId,

@@ -9,8 +9,11 @@ use super::StoreResult;
 /// Sales rows as stored: total and count per currency over whole hours.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SalesRow {
+    /// The currency of the orders.
     pub currency: Currency,
+    /// Sum of their totals, minor units.
     pub total_minor: i64,
+    /// Number of orders.
     pub orders: i64,
 }
 
