@@ -12,8 +12,10 @@
 //! cargo bench -p orderly-server --bench load -- --seconds 3 --sync both
 //! ```
 //!
-//! `--baseline-bin PATH` measures an earlier build first (with `synchronous=normal` and
-//! `full`), so that this build's durable figures are compared with it in the same run.
+//! `--baseline-bin PATH` measures an earlier build first (with `synchronous=normal` and `full`,
+//! or the values of `--baseline-sync`), so that this build's figures are compared with it in
+//! the same run: its durable `POST /order` against the baseline's, and every point against
+//! the baseline's at the same setting.
 //!
 //! The load generator, the Cart Service and the server share the machine's cores, so the
 //! figures are a floor for the server alone.

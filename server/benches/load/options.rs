@@ -49,9 +49,11 @@ pub struct Options {
     /// Unmeasured time before each point.
     pub warmup: Duration,
     pub durabilities: Vec<Durability>,
-    /// An earlier `orderly-server` binary (one commit per transaction), run first with
-    /// `synchronous=normal` and `full` as the same-run baseline.
+    /// An earlier `orderly-server` binary, run first as the same-run baseline.
     pub baseline_bin: Option<PathBuf>,
+    /// The `synchronous` values the baseline runs with (`normal` only for builds from before
+    /// the durable default, which refuse it).
+    pub baseline_syncs: Vec<&'static str>,
     pub connections: Vec<usize>,
     /// Exit non-zero when a target is missed.
     pub strict: bool,
@@ -65,8 +67,10 @@ usage: cargo bench -p orderly-server --bench load -- [options]
   --warmup-ms N        unmeasured warm-up per point (default 300)
   --sync fast|full|both   SQLite durability of this build's database (default both; fast is
                        synchronous=may_lose_last_transactions)
-  --baseline-bin PATH  an earlier orderly-server build, measured first with synchronous=normal
-                       and full, against which this build's durable figures are compared
+  --baseline-bin PATH  an earlier orderly-server build, measured first, against which this
+                       build's durable figures are compared
+  --baseline-sync LIST synchronous values of the baseline (default normal,full; builds with
+                       the durable default take full or may_lose_last_transactions)
   --connections 1,8,64 connection counts (default 1,8,64)
   --server-log LEVEL   RUST_LOG of the server (default warn)
   --strict             exit 1 when a target is missed";
@@ -78,6 +82,7 @@ impl Options {
             warmup: Duration::from_millis(300),
             durabilities: vec![Durability::Fast, Durability::Full],
             baseline_bin: None,
+            baseline_syncs: vec!["normal", "full"],
             connections: vec![1, 8, 64],
             strict: false,
             server_log: "warn".into(),
@@ -124,6 +129,18 @@ impl Options {
                 }
                 "--server-log" => options.server_log = value("--server-log")?,
                 "--baseline-bin" => options.baseline_bin = Some(value("--baseline-bin")?.into()),
+                "--baseline-sync" => {
+                    let list = value("--baseline-sync")?;
+                    options.baseline_syncs = list
+                        .split(',')
+                        .map(|s| match s.trim() {
+                            "normal" => Ok("normal"),
+                            "full" => Ok("full"),
+                            "may_lose_last_transactions" => Ok("may_lose_last_transactions"),
+                            other => Err(format!("--baseline-sync: unknown value {other}")),
+                        })
+                        .collect::<Result<_, _>>()?;
+                }
                 "--strict" => options.strict = true,
                 "-h" | "--help" => return Err(USAGE.into()),
                 other => return Err(format!("unknown option {other}\n{USAGE}")),
@@ -136,7 +153,7 @@ impl Options {
     pub fn specs(&self, this_build: &str) -> Vec<ServerSpec> {
         let mut specs = Vec::new();
         if let Some(binary) = &self.baseline_bin {
-            for synchronous in ["normal", "full"] {
+            for &synchronous in &self.baseline_syncs {
                 specs.push(ServerSpec {
                     binary: binary.clone(),
                     synchronous,

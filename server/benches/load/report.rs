@@ -144,6 +144,48 @@ pub fn print(options: &Options, runs: &[Run], load_before: Option<String>) -> bo
         }
     }
     all_met &= compare_with_baseline(runs);
+    all_met &= compare_like_with_like(runs);
+    all_met
+}
+
+/// This build against the baseline build at the same `synchronous` setting in the same run:
+/// every `POST /order` and `GET /order/{id}` point at least as fast (`true` when met, or when
+/// the run has no such pair).
+fn compare_like_with_like(runs: &[Run]) -> bool {
+    let mut all_met = true;
+    for now in runs.iter().filter(|r| !r.spec.baseline) {
+        let Some(then) = runs
+            .iter()
+            .find(|r| r.spec.baseline && r.spec.synchronous == now.spec.synchronous)
+        else {
+            continue;
+        };
+        println!();
+        println!(
+            "this build against the baseline build, both synchronous={}:",
+            now.spec.synchronous
+        );
+        for endpoint in [Endpoint::PlaceOrder, Endpoint::GetOrder] {
+            for point in now.points.iter().filter(|p| p.endpoint == endpoint) {
+                let Some(before) = then.point(endpoint, point.connections) else {
+                    continue;
+                };
+                let ratio = point.summary.per_second / before.per_second;
+                let met = ratio >= 1.0;
+                all_met &= met;
+                println!(
+                    "    [{}] {} at {} connections: {:.0}/s vs {:.0}/s = {ratio:.2}x (p99 {:.2} vs {:.2} ms)",
+                    if met { "met" } else { "below" },
+                    endpoint.label(),
+                    point.connections,
+                    point.summary.per_second,
+                    before.per_second,
+                    point.summary.p99_ms,
+                    before.p99_ms,
+                );
+            }
+        }
+    }
     all_met
 }
 
