@@ -1,14 +1,7 @@
 //! Graceful shutdown: a request in flight when shutdown begins is answered in full, then the
 //! server stops.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
-
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -8,16 +8,8 @@
 //! is pending. Needs Kafka's jars (`source scripts/kafka.sh && ensure_kafka`); without them
 //! the tests fail when `CI` is set and are skipped otherwise.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
-
-mod common;
-#[path = "support/topic.rs"]
-mod topic;
+use crate::common;
+use crate::support::topic;
 
 use std::collections::{BTreeSet, HashSet};
 use std::io::{BufRead, BufReader};

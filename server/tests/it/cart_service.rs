@@ -1,14 +1,7 @@
 //! The order API over the real example Cart Service on loopback: a working service, one that
 //! is down, slow, failing, malformed or guarded by a token, and none configured at all.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
-
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -14,15 +14,7 @@
 //! Needs Kafka's jars (`source scripts/kafka.sh && ensure_kafka`); without them the tests fail
 //! when `CI` is set and are skipped otherwise.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
-
-#[path = "support/topic.rs"]
-mod topic;
+use crate::support::topic;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -5,14 +5,7 @@
 //! is closed to make room for a new one, so stalled connections far past the cap still cannot
 //! keep anyone out, while a connection in the middle of a request is never closed for it.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
-
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -1,6 +1,6 @@
 //! Reading a Kafka topic back in tests: a fresh consumer (rdkafka, no group membership, nothing
 //! committed) assigned every partition from its beginning, reading until each partition
-//! reported its end. Shared by the relay tests; included with `#[path]`.
+//! reported its end. Shared by the relay tests.
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};

@@ -2,14 +2,7 @@
 //! overrides it): reads come from Redis, every write refreshes it, Redis down serves from the
 //! store, and a write made while Redis was unreachable is never followed by a stale read.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
-
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};

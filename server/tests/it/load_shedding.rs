@@ -3,14 +3,7 @@
 //! timeout is answered with 503 `request_timeout` (the write it started still completes once,
 //! and repeating the request returns it).
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
-
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::Duration;

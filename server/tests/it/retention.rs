@@ -2,13 +2,6 @@
 //! events and expired checkout quotes are deleted by the background task, sweep after sweep,
 //! while pending events stay.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
-
 use std::time::{Duration, Instant};
 
 use orderly::{CheckoutRequest, OrderService};

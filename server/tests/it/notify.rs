@@ -11,13 +11,6 @@
 //! (`$ORDERLY_AIOSMTPD_PYTHON`, else the repository's `.venv`). Without them the test fails
 //! when `CI` is set and is skipped otherwise.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
-
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
