@@ -10,8 +10,7 @@ use common::{Harness, call, order_body};
 use orderly_example_cart_service::{
     Cart, CartItem, CartState, Faults, RunningCartService, ServiceOptions,
 };
-use orderly_server::NoCartService;
-use orderly_server::cart_client::{HttpCartConfig, HttpCartSource};
+use orderly_server::{HttpCartConfig, HttpCartSource, NoCartService};
 use serde_json::json;
 
 fn service(options: ServiceOptions) -> RunningCartService {

@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use orderly::{CheckoutRequest, OrderService};
-use orderly_server::retention::{self, Purged, RetentionConfig};
+use orderly_server::testing::{self as retention, Purged, RetentionConfig};
 use orderly_tests::fixtures::{Env, HOUR_MS, card, customer, us_address, user};
 
 const KEEP: Duration = Duration::from_secs(3600);

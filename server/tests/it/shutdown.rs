@@ -9,7 +9,7 @@ use common::{Harness, Reply, TestServer, call};
 use orderly_example_cart_service::{
     Cart, CartItem, CartState, Faults, RunningCartService, ServiceOptions,
 };
-use orderly_server::cart_client::{HttpCartConfig, HttpCartSource};
+use orderly_server::{HttpCartConfig, HttpCartSource};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_flight_requests_complete_after_shutdown_begins() {

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use orderly_server::relay::Envelope;
+use orderly_server::Envelope;
 use orderly_tests::kafka::Broker;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::KafkaError;
