@@ -51,6 +51,7 @@
 //! relay ([`run_relay`], [`RelayConfig`], [`Envelope`]) and the confirmation email worker
 //! ([`run_notifier`]).
 
+#![warn(missing_docs)]
 
 mod admission;
 mod auth;
