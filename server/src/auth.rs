@@ -111,6 +111,7 @@ fn now_secs() -> u64 {
 }
 
 impl Authenticator {
+    /// Signs and verifies HS256 tokens with `secret`; refuses a secret too short to be safe.
     pub fn new(secret: &[u8]) -> Result<Self, SecretError> {
         if secret.len() < MIN_SECRET_BYTES {
             return Err(SecretError::TooShort);

@@ -3,15 +3,15 @@
 //! Orderly's REST server: the order API contract over the synchronous engine, on axum and
 //! Tokio. Requests carry an HS256 bearer token whose claims become the engine's `Caller`
 //! (the engine enforces ownership and roles); every error is RFC 9457 problem+json with a
-//! stable `code` (see [`problem`]); the OpenAPI 3.1 document is generated from the code and
+//! stable `code` (see [`Problem`]); the OpenAPI 3.1 document is generated from the code and
 //! served at `GET /openapi.json`; orders carry an `ETag` and honour `If-Match`; each request
 //! gets an id that appears in the logs and is forwarded to the Cart Service; SIGTERM and
 //! Ctrl-C stop the server once in-flight requests are answered.
 //!
-//! Its load is bounded ([`limits::ServerLimits`]): carts are fetched asynchronously before the
-//! engine call ([`carts`]), engine calls run on a bounded pool that sheds what it cannot queue
-//! with 503 `overloaded` ([`blocking`]), every request has a timeout ([`timeout`]), and
-//! connections are capped, with header-read and idle timeouts ([`connections`]).
+//! Its load is bounded ([`ServerLimits`]): carts are fetched asynchronously before the engine
+//! call, engine calls run on a bounded pool that sheds what it cannot queue with 503
+//! `overloaded`, every request has a timeout, and connections are capped, with header-read and
+//! idle timeouts ([`ConnectionLimits`]).
 //!
 //! ## Quick start
 //!
@@ -40,40 +40,69 @@
 //! ```
 //!
 //! The binary: `orderly-server --jwt-secret ... --cart-url http://127.0.0.1:8081`, and
-//! `orderly-server token --sub alice --role customer --ttl 1h` for a token.
+//! `orderly-server token --sub alice --role customer --ttl 1h` for a token; [`run`] is its
+//! whole `main`.
+//!
+//! ## The API
+//!
+//! The modules are private; what the crate offers is re-exported here: the router ([`app`],
+//! [`serve`]) and its state ([`AppState`], [`Authenticator`], [`ServerLimits`], the Cart
+//! Service client [`HttpCartSource`]), the Redis order cache ([`CachingStore`]), the outbox
+//! relay ([`run_relay`], [`RelayConfig`], [`Envelope`]) and the confirmation email worker
+//! ([`run_notifier`]).
 
-pub mod admission;
-pub mod auth;
-pub mod blocking;
-pub mod cache;
-pub mod cart_client;
-pub mod carts;
-pub mod config;
-pub mod connections;
-pub mod dto;
-pub mod etag;
-pub mod extract;
-pub mod fd_limit;
-pub mod limits;
-pub mod logging;
-pub mod no_cart_service;
-pub mod notify;
-pub mod openapi;
-pub mod problem;
-pub mod read_pool;
-pub mod relay;
-pub mod request_id;
-pub mod retention;
-pub mod routes;
-pub mod shutdown;
-pub mod state;
-pub mod timeout;
+#![warn(missing_docs)]
+
+mod admission;
+mod auth;
+mod blocking;
+mod cache;
+mod cart_client;
+mod carts;
+mod cli;
+mod config;
+mod connections;
+mod dto;
+mod etag;
+mod extract;
+mod fd_limit;
+mod limits;
+mod logging;
+mod no_cart_service;
+mod notify;
+mod openapi;
+mod problem;
+mod read_pool;
+mod relay;
+mod request_id;
+mod retention;
+mod routes;
+mod shutdown;
+mod state;
+mod timeout;
 
 pub use auth::{Authenticated, Authenticator};
+pub use cache::CachingStore;
+pub use cart_client::{HttpCartConfig, HttpCartSource};
+pub use cli::run;
+pub use connections::ConnectionLimits;
+pub use limits::ServerLimits;
 pub use no_cart_service::NoCartService;
+pub use notify::{NotifyConfig, run as run_notifier};
 pub use problem::Problem;
+pub use relay::{Envelope, KafkaPublisher, RelayConfig, drain as drain_relay, run as run_relay};
 pub use routes::app;
 pub use state::AppState;
+
+/// Internals the integration tests (server/tests/it) reach for, re-exported for them alone:
+/// not part of the API, and free to change with the tests.
+#[doc(hidden)]
+pub mod testing {
+    pub use crate::fd_limit::raise_open_files_limit;
+    pub use crate::notify::{WorkerStats, run_counting as run_notifier_counting};
+    pub use crate::relay::{DEFAULT_TOPIC as RELAY_DEFAULT_TOPIC, LEASE_NAME as RELAY_LEASE_NAME};
+    pub use crate::retention::{Purged, RetentionConfig, spawn, stop, sweep, sweep_as};
+}
 
 /// Serves the API on `listener` under the state's connection limits until `shutdown`
 /// resolves, then stops accepting connections and returns once every in-flight request has

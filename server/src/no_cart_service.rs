@@ -3,6 +3,8 @@
 
 use orderly::{CartSource, CartSourceError, RawCart, UserId};
 
+/// The engine's cart source when carts come from elsewhere or from nowhere: every read
+/// answers "unavailable" (the server fetches carts itself, before the engine call).
 #[derive(Debug, Default, Clone, Copy)]
 pub struct NoCartService;
 

@@ -62,6 +62,7 @@ pub struct ProblemBody {
 }
 
 impl Problem {
+    /// A problem with `status`, the stable `code` clients match on, and a human `detail`.
     pub fn new(
         status: StatusCode,
         code: impl Into<Cow<'static, str>>,
@@ -81,14 +82,17 @@ impl Problem {
         self
     }
 
+    /// The HTTP status it is answered with.
     pub fn status(&self) -> StatusCode {
         self.status
     }
 
+    /// The stable, machine-readable code.
     pub fn code(&self) -> &str {
         &self.code
     }
 
+    /// The human-readable explanation.
     pub fn detail(&self) -> &str {
         &self.detail
     }
@@ -114,6 +118,7 @@ impl Problem {
         Problem::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail)
     }
 
+    /// 404 `not_found`.
     pub fn not_found(detail: impl Into<String>) -> Self {
         Problem::new(StatusCode::NOT_FOUND, "not_found", detail)
     }

@@ -50,7 +50,9 @@ impl RetentionConfig {
 /// What one sweep deleted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Purged {
+    /// Delivered outbox events deleted.
     pub events: u64,
+    /// Expired checkouts deleted.
     pub checkouts: u64,
 }
 

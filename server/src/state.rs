@@ -87,6 +87,7 @@ impl AppState {
         &self.inner.service
     }
 
+    /// The pool for engine calls that only read.
     pub fn read_pool(&self) -> &ReadPool {
         &self.inner.reads
     }
@@ -96,10 +97,12 @@ impl AppState {
         &self.inner.writes
     }
 
+    /// The limits the server runs under.
     pub fn limits(&self) -> &ServerLimits {
         &self.inner.limits
     }
 
+    /// The token authenticator.
     pub fn auth(&self) -> &Authenticator {
         &self.inner.auth
     }

@@ -32,9 +32,9 @@ use orderly::{
     Caller, IdempotencyKey, InMemoryCarts, OrderService, OrderStatus, PlaceOrderRequest, Role,
     StatusUpdate, Store, UserId,
 };
-use orderly_server::cache::CachingStore;
-use orderly_server::relay::{self, KafkaPublisher, RelayConfig};
-use orderly_server::{AppState, Authenticator, app};
+use orderly_server::{
+    AppState, Authenticator, CachingStore, KafkaPublisher, RelayConfig, app, drain_relay,
+};
 use orderly_tests::fixtures::{cart, request};
 use orderly_tests::kafka::{self, Broker};
 use tower::ServiceExt as _;
@@ -90,7 +90,7 @@ async fn relay_throughput(service: &OrderService) {
     // The topic exists beforehand, as it does in production: its creation is not relaying.
     KafkaPublisher::connect(&config.kafka).await.unwrap();
     let started = Instant::now();
-    let published = relay::drain(service, &config).await.unwrap();
+    let published = drain_relay(service, &config).await.unwrap();
     let secs = started.elapsed().as_secs_f64();
     assert_eq!(published, pending);
     assert!(service.pending_events(1).unwrap().is_empty());

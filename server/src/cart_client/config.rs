@@ -42,21 +42,25 @@ impl HttpCartConfig {
         }
     }
 
+    /// Sets the time one attempt may take.
     pub fn with_request_timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = timeout;
         self
     }
 
+    /// Sets the time every attempt and pause together may take.
     pub fn with_retry_budget(mut self, budget: Duration) -> Self {
         self.retry_budget = budget;
         self
     }
 
+    /// Sets the number of attempts, the first included.
     pub fn with_max_attempts(mut self, attempts: u32) -> Self {
         self.max_attempts = attempts;
         self
     }
 
+    /// Sends `token` as a bearer token with every request.
     pub fn with_bearer_token(mut self, token: impl Into<String>) -> Self {
         self.bearer_token = Some(token.into());
         self

@@ -42,10 +42,7 @@ use orderly::{CartSourceError, RawCart, RetryPolicy, UserId};
 use reqwest::Client;
 use reqwest::header::HeaderValue;
 
-pub use attempt::{MAX_BODY_BYTES, REQUEST_ID_HEADER};
-pub use config::{
-    DEFAULT_MAX_ATTEMPTS, DEFAULT_REQUEST_TIMEOUT, DEFAULT_RETRY_BUDGET, HttpCartConfig,
-};
+pub use config::HttpCartConfig;
 pub use error::CartClientError;
 
 use attempt::{CartRequest, Outcome, attempt};
@@ -96,6 +93,7 @@ impl HttpCartSource {
         })
     }
 
+    /// The settings this client was built with.
     pub fn config(&self) -> &HttpCartConfig {
         &self.config
     }

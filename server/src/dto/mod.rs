@@ -16,4 +16,4 @@ pub use analytics::{
 pub use common::PaymentMethodDto;
 pub use health::{Health, Ready};
 pub use order::{CheckoutDto, order_page_json};
-pub use requests::{CheckoutBody, PlaceOrderBody, StatusBody, USER_ID_PATTERN, parse_status};
+pub use requests::{CheckoutBody, PlaceOrderBody, StatusBody, parse_status};

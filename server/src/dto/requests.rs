@@ -16,9 +16,6 @@ use super::common::PaymentMethodDto;
 use crate::extract::ApiBody;
 use crate::problem::Problem;
 
-/// What the contract allows in a user id (also the Cart Service's rule).
-pub const USER_ID_PATTERN: &str = "^[A-Za-z0-9_.@-]{1,64}$";
-
 /// Body of `POST /checkout`.
 #[derive(Debug, Clone, PartialEq, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

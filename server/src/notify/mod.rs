@@ -44,14 +44,19 @@ pub const DEFAULT_GROUP: &str = "orderly-notify";
 /// How the worker runs.
 #[derive(Debug, Clone)]
 pub struct NotifyConfig {
+    /// Kafka bootstrap servers, `host:port`.
     pub brokers: Vec<String>,
+    /// The topic the relay publishes order events to.
     pub topic: String,
     /// The Kafka consumer group: workers of one group share the work.
     pub group_id: String,
     /// Further librdkafka properties (TLS, SASL, ...), as for the relay.
     pub kafka_options: Vec<(String, String)>,
+    /// The SMTP server confirmations are sent through.
     pub smtp_host: String,
+    /// Its port.
     pub smtp_port: u16,
+    /// The sender of every confirmation.
     pub from: Mailbox,
     /// How long a claim lasts while its email is being sent.
     pub claim_ttl: Duration,

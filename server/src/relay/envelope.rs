@@ -14,7 +14,9 @@ pub struct Envelope {
     /// `order.placed`, `order.status_changed` or `order.cancelled`.
     #[serde(rename = "type")]
     pub event_type: String,
+    /// The order the event belongs to; also the record's key.
     pub order_id: String,
+    /// The order's owner.
     pub user_id: String,
     /// Per-order sequence from 1 (the order version the change produced).
     pub sequence: u32,

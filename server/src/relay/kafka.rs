@@ -122,6 +122,7 @@ impl KafkaPublisher {
         })
     }
 
+    /// The topic it publishes to.
     pub fn topic(&self) -> &str {
         &self.topic
     }

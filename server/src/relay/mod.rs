@@ -33,6 +33,7 @@ pub const LEASE_NAME: &str = "outbox-relay";
 /// How the relay runs.
 #[derive(Debug, Clone)]
 pub struct RelayConfig {
+    /// Where to publish: brokers, topic and client options.
     pub kafka: KafkaConfig,
     /// Events read and published per round.
     pub batch_size: u32,
@@ -45,6 +46,7 @@ pub struct RelayConfig {
 }
 
 impl RelayConfig {
+    /// Publishes to `topic` on `brokers`, with the default batch, lease and polling settings.
     pub fn new(brokers: Vec<String>, topic: impl Into<String>) -> Self {
         RelayConfig {
             kafka: KafkaConfig {

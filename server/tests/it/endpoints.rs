@@ -1,13 +1,6 @@
 //! Every endpoint through the router, on the happy path, with the shapes the contract fixes.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
-
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

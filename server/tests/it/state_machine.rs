@@ -1,13 +1,6 @@
 //! The order status machine through HTTP, with ETags and If-Match.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
-
-mod common;
+use crate::common;
 
 use common::{Harness, call, place, standard_cart};
 use serde_json::json;

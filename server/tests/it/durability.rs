@@ -10,14 +10,7 @@
 //!   were in the WAL. The same check run on `synchronous=may_lose_last_transactions` must find
 //!   answers that left before any such sync, which shows the check can fail.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
-
-mod common;
+use crate::common;
 
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader};

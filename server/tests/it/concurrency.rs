@@ -1,13 +1,6 @@
 //! Exactly one order per idempotency key, with 50 identical requests racing over real sockets.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
-
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 

@@ -5,22 +5,13 @@
 //! is closed to make room for a new one, so stalled connections far past the cap still cannot
 //! keep anyone out, while a connection in the middle of a request is never closed for it.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
-
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use orderly::{InMemoryCarts, OrderService, Role};
-use orderly_server::connections::ConnectionLimits;
-use orderly_server::limits::ServerLimits;
-use orderly_server::{AppState, Authenticator};
+use orderly_server::{AppState, Authenticator, ConnectionLimits, ServerLimits};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
@@ -87,7 +78,7 @@ fn client() -> reqwest::Client {
 async fn thousands_of_unfinished_heads_neither_starve_the_server_nor_stay_open() {
     // Every stalled connection costs this process two descriptors (both ends); leave room for
     // the store, the client and the runtime.
-    let open_files = orderly_server::fd_limit::raise_open_files_limit().unwrap_or(u64::MAX);
+    let open_files = orderly_server::testing::raise_open_files_limit().unwrap_or(u64::MAX);
     let count = usize::try_from(open_files.saturating_sub(400) / 2)
         .unwrap_or(usize::MAX)
         .min(4000);
@@ -326,7 +317,7 @@ async fn stalled_connections_far_past_the_cap_keep_neither_health_nor_orders_out
     const CAP: usize = 500;
     // The client end of every stalled connection stays open in this process, the server end
     // of at most the cap's worth; leave room for the store, the client and the runtime.
-    let open_files = orderly_server::fd_limit::raise_open_files_limit().unwrap_or(u64::MAX);
+    let open_files = orderly_server::testing::raise_open_files_limit().unwrap_or(u64::MAX);
     let count = usize::try_from(open_files.saturating_sub(400))
         .unwrap_or(usize::MAX)
         .saturating_sub(CAP)

@@ -2,17 +2,10 @@
 //! events and expired checkout quotes are deleted by the background task, sweep after sweep,
 //! while pending events stay.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
-
 use std::time::{Duration, Instant};
 
 use orderly::{CheckoutRequest, OrderService};
-use orderly_server::retention::{self, Purged, RetentionConfig};
+use orderly_server::testing::{self as retention, Purged, RetentionConfig};
 use orderly_tests::fixtures::{Env, HOUR_MS, card, customer, us_address, user};
 
 const KEEP: Duration = Duration::from_secs(3600);

@@ -1,14 +1,7 @@
 //! The order API over the real example Cart Service on loopback: a working service, one that
 //! is down, slow, failing, malformed or guarded by a token, and none configured at all.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
-
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -17,8 +10,7 @@ use common::{Harness, call, order_body};
 use orderly_example_cart_service::{
     Cart, CartItem, CartState, Faults, RunningCartService, ServiceOptions,
 };
-use orderly_server::NoCartService;
-use orderly_server::cart_client::{HttpCartConfig, HttpCartSource};
+use orderly_server::{HttpCartConfig, HttpCartSource, NoCartService};
 use serde_json::json;
 
 fn service(options: ServiceOptions) -> RunningCartService {

@@ -3,13 +3,6 @@
 //! checkout, moves an order through every status, cancels another and sends a refused card:
 //! no answer and no log line carries a token.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
-
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};

@@ -1,14 +1,7 @@
 //! Ordering from a checkout quote: priced as quoted, refused once it expired or the cart
 //! changed, and only for the quote's own user and request.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
-
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

@@ -23,8 +23,7 @@ use axum::http::{HeaderMap, Request};
 use http_body_util::BodyExt as _;
 use orderly::service::OrderServiceBuilder;
 use orderly::{CartSource, InMemoryCarts, OrderService, RawCart, RawCartItem, Role, Store};
-use orderly_server::cart_client::HttpCartSource;
-use orderly_server::{AppState, Authenticator, NoCartService, app};
+use orderly_server::{AppState, Authenticator, HttpCartSource, NoCartService, app};
 use serde_json::{Value, json};
 use tower::ServiceExt as _;
 

@@ -1,11 +1,11 @@
 //! Reading a Kafka topic back in tests: a fresh consumer (rdkafka, no group membership, nothing
 //! committed) assigned every partition from its beginning, reading until each partition
-//! reported its end. Shared by the relay tests; included with `#[path]`.
+//! reported its end. Shared by the relay tests.
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use orderly_server::relay::Envelope;
+use orderly_server::Envelope;
 use orderly_tests::kafka::Broker;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::KafkaError;

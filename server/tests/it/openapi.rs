@@ -2,14 +2,7 @@
 //! it, every error response is problem+json, and real responses (successes and errors) carry
 //! a documented status and validate against the documented schema.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
-
-mod common;
+use crate::common;
 
 use common::{Call, Harness, Reply, call, order_body, place, standard_cart};
 use serde_json::{Value, json};

@@ -14,15 +14,7 @@
 //! Needs Kafka's jars (`source scripts/kafka.sh && ensure_kafka`); without them the tests fail
 //! when `CI` is set and are skipped otherwise.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
-
-#[path = "support/topic.rs"]
-mod topic;
+use crate::support::topic;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -34,7 +26,7 @@ use orderly::{
     EventId, Order, OrderService, OrderStatus, OutboxEvent, StatusUpdate, Store, StoreDecorator,
     Timestamp,
 };
-use orderly_server::relay::{self, Envelope, RelayConfig};
+use orderly_server::{Envelope, RelayConfig, run_relay};
 use orderly_tests::fixtures::{Env, admin, customer};
 use orderly_tests::kafka::Broker;
 use tokio::sync::watch;
@@ -77,7 +69,7 @@ impl Running {
     }
 
     fn relay(&mut self, service: &OrderService, config: RelayConfig) {
-        let task = tokio::spawn(relay::run(service.clone(), config, self.stopped()));
+        let task = tokio::spawn(run_relay(service.clone(), config, self.stopped()));
         self.tasks.push(task);
     }
 
@@ -396,7 +388,7 @@ async fn a_relay_killed_between_publish_and_mark_duplicates_but_loses_nothing() 
         .build();
 
     let mut running = Running::new();
-    let doomed = tokio::spawn(relay::run(
+    let doomed = tokio::spawn(run_relay(
         doomed_service,
         relay_config(&broker, "doomed"),
         running.stopped(),

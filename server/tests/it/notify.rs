@@ -11,13 +11,6 @@
 //! (`$ORDERLY_AIOSMTPD_PYTHON`, else the repository's `.venv`). Without them the test fails
 //! when `CI` is set and is skipped otherwise.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
-
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -26,8 +19,8 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use orderly::{OrderStatus, StatusUpdate};
-use orderly_server::notify::{self, NotifyConfig};
-use orderly_server::relay::{self, KafkaPublisher, RelayConfig};
+use orderly_server::testing::{WorkerStats, run_notifier_counting};
+use orderly_server::{KafkaPublisher, NotifyConfig, RelayConfig, drain_relay, run_notifier};
 use orderly_tests::fixtures::{Env, admin};
 use orderly_tests::kafka::Broker;
 use rdkafka::consumer::{BaseConsumer, Consumer};
@@ -230,7 +223,7 @@ async fn one_confirmation_per_order_even_when_events_arrive_twice() {
     let brokers = vec![broker.address()];
     let events = env.service.pending_events(100).unwrap();
     let config = RelayConfig::new(brokers.clone(), TOPIC);
-    assert_eq!(relay::drain(&env.service, &config).await.unwrap(), 4);
+    assert_eq!(drain_relay(&env.service, &config).await.unwrap(), 4);
     KafkaPublisher::connect(&config.kafka)
         .await
         .unwrap()
@@ -252,7 +245,7 @@ async fn one_confirmation_per_order_even_when_events_arrive_twice() {
             from: "Orderly <orders@example.com>".parse().unwrap(),
             claim_ttl: Duration::from_secs(60),
         };
-        workers.push(tokio::spawn(notify::run(
+        workers.push(tokio::spawn(run_notifier(
             env.service.clone(),
             config,
             stopped.clone(),
@@ -334,9 +327,9 @@ fn worker_config(brokers: &[String], group: &str) -> NotifyConfig {
 /// Runs a worker of `group` until the group has read the whole topic, then stops it; returns
 /// what it read.
 async fn read_to_the_end(env: &Env, broker: &Broker, group: &'static str) -> u64 {
-    let stats = Arc::new(notify::WorkerStats::default());
+    let stats = Arc::new(WorkerStats::default());
     let (stop, stopped) = watch::channel(false);
-    let worker = tokio::spawn(notify::run_counting(
+    let worker = tokio::spawn(run_notifier_counting(
         env.service.clone(),
         worker_config(&[broker.address()], group),
         stopped,
@@ -380,13 +373,13 @@ async fn a_restarted_worker_reads_only_what_arrived_since() {
     for i in 0..5 {
         env.place_simple("dave", &format!("k-{i}"));
     }
-    assert_eq!(relay::drain(&env.service, &config).await.unwrap(), 5);
+    assert_eq!(drain_relay(&env.service, &config).await.unwrap(), 5);
     assert_eq!(read_to_the_end(&env, &broker, "notify-restart").await, 5);
 
     for i in 5..7 {
         env.place_simple("dave", &format!("k-{i}"));
     }
-    assert_eq!(relay::drain(&env.service, &config).await.unwrap(), 2);
+    assert_eq!(drain_relay(&env.service, &config).await.unwrap(), 2);
     assert_eq!(
         read_to_the_end(&env, &broker, "notify-restart").await,
         2,

@@ -1,14 +1,7 @@
 //! Graceful shutdown: a request in flight when shutdown begins is answered in full, then the
 //! server stops.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
-
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
@@ -16,7 +9,7 @@ use common::{Harness, Reply, TestServer, call};
 use orderly_example_cart_service::{
     Cart, CartItem, CartState, Faults, RunningCartService, ServiceOptions,
 };
-use orderly_server::cart_client::{HttpCartConfig, HttpCartSource};
+use orderly_server::{HttpCartConfig, HttpCartSource};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_flight_requests_complete_after_shutdown_begins() {

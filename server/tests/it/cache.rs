@@ -2,14 +2,7 @@
 //! overrides it): reads come from Redis, every write refreshes it, Redis down serves from the
 //! store, and a write made while Redis was unreachable is never followed by a stale read.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
-
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -18,8 +11,7 @@ use std::time::Duration;
 use axum::Router;
 use http_body_util::BodyExt as _;
 use orderly::{InMemoryCarts, OrderService, Role};
-use orderly_server::cache::CachingStore;
-use orderly_server::{AppState, Authenticator, app};
+use orderly_server::{AppState, Authenticator, CachingStore, app};
 use redis::Commands;
 use serde_json::{Value, json};
 use tokio::net::{TcpListener, TcpStream};

@@ -2,14 +2,7 @@
 //! client that retries after a timeout with the same Idempotency-Key never gets a second
 //! order. Faults are injected by a store wrapper around the real store.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
-
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};

@@ -8,16 +8,8 @@
 //! is pending. Needs Kafka's jars (`source scripts/kafka.sh && ensure_kafka`); without them
 //! the tests fail when `CI` is set and are skipped otherwise.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
-
-mod common;
-#[path = "support/topic.rs"]
-mod topic;
+use crate::common;
+use crate::support::topic;
 
 use std::collections::{BTreeSet, HashSet};
 use std::io::{BufRead, BufReader};
@@ -28,7 +20,9 @@ use common::{Reply, call, order_body};
 use orderly::{Role, Store, Timestamp};
 use orderly_example_cart_service::{Cart, CartItem, CartState, RunningCartService, ServiceOptions};
 use orderly_server::Authenticator;
-use orderly_server::relay::{DEFAULT_TOPIC, LEASE_NAME};
+use orderly_server::testing::{
+    RELAY_DEFAULT_TOPIC as DEFAULT_TOPIC, RELAY_LEASE_NAME as LEASE_NAME,
+};
 use orderly_tests::fixtures::Env;
 use orderly_tests::kafka::Broker;
 use topic::{PATIENCE, assert_down, read_topic};

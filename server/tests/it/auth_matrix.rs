@@ -2,14 +2,7 @@
 //! histories, customers on staff endpoints, admin and service callers, and every kind of bad
 //! token.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
-
-mod common;
+use crate::common;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

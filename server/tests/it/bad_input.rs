@@ -1,13 +1,6 @@
 //! Bad input gets a problem with its own code: never a 500, never a dropped connection.
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
-
-mod common;
+use crate::common;
 
 use common::{Harness, Reply, TestServer, address, call, card, order_body, place, standard_cart};
 use serde_json::json;

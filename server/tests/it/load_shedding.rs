@@ -3,14 +3,7 @@
 //! timeout is answered with 503 `request_timeout` (the write it started still completes once,
 //! and repeating the request returns it).
 
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
-
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,8 +12,7 @@ use axum::Router;
 use http_body_util::BodyExt as _;
 use orderly::store::{InsertOutcome, NewOrder, StoreResult};
 use orderly::{InMemoryCarts, OrderDocument, OrderId, OrderService, Store, StoreDecorator};
-use orderly_server::limits::ServerLimits;
-use orderly_server::{AppState, Authenticator, app};
+use orderly_server::{AppState, Authenticator, ServerLimits, app};
 use tower::ServiceExt as _;
 
 use common::{Call, Reply, SECRET, TestStore, call, fresh_store, order_body, standard_cart};
