@@ -25,9 +25,8 @@ pub const SQLITE_MAX_READ_THREADS: u16 = 4;
 /// How many read threads a server on a store with `capabilities` runs unless told otherwise.
 ///
 /// A local read (SQLite) is CPU work: one thread per core, at most one per read connection.
-/// More threads than cores only take turns on them (on a 2-core machine, 4 threads served
-/// `GET /order/{id}` at 8 connections about 15 % slower than 2), and more than the read
-/// connections only wait for one. Reads that wait on the network (a database server, a cache
+/// More threads than cores only take turns on them (measured in BENCHMARKS.md, "HTTP load on
+/// SQLite"), and more than the read connections only wait for one. Reads that wait on the network (a database server, a cache
 /// in front of any store) get [`NETWORK_STORE_READ_THREADS`] whatever the cores; raise it with
 /// the pool size when the database is far away.
 pub fn default_read_threads(capabilities: &StoreCapabilities) -> u16 {
@@ -184,9 +183,8 @@ fn work(shared: &Shared) {
 ///
 /// A thread that was the only one at work sleeps at once: the next read is then a whole
 /// round trip away (the answer goes back to the client, which sends the next request), and
-/// lingering would only hold a core that the async workers need to make that happen. On a
-/// 2-core machine, lingering after every job cost `GET /order/{id}` at 8 connections about
-/// 10 % of its throughput.
+/// lingering would only hold a core that the async workers need to make that happen
+/// (measured in BENCHMARKS.md, "HTTP load on SQLite").
 fn linger(shared: &Shared) {
     for round in 0..LINGER_SPINS + LINGER_YIELDS {
         if shared.queued.load(Ordering::Acquire) > 0 {
