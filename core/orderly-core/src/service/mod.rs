@@ -1,10 +1,12 @@
 //! `OrderService`: every use case of the engine, over a `dyn Store` and a `dyn CartSource`,
 //! with an injected clock and id generator. Callers identify themselves with a `Caller`; the
-//! service enforces ownership and roles so that no front end has to.
+//! service enforces ownership and roles so that no front end has to. The rules of placing an
+//! order are pure functions in [`plan`]; `place_order` only reads, calls them and writes.
 
 mod checkout;
 mod history;
 mod placing;
+pub mod plan;
 mod reporting;
 mod requests;
 mod retry;

@@ -13,6 +13,7 @@ use crate::status::{self, OrderStatus, Transition};
 use crate::store::{ChangeOutcome, OrderChange};
 use crate::validation;
 
+use super::plan;
 use super::{OrderService, StatusUpdate, StatusView};
 
 impl OrderService {
@@ -206,7 +207,8 @@ impl OrderService {
             user_id: order.user_id.clone(),
             sequence: order.version,
             at: now,
-            payload: to_raw_value(&payload).map_err(|e| self.unencodable(order.id, &e))?,
+            payload: to_raw_value(&payload)
+                .map_err(|e| plan::unencodable(self.store.backend(), order.id, &e))?,
         };
         Ok(OrderChange {
             order_id: order.id,
@@ -215,7 +217,7 @@ impl OrderService {
             rollup: RollupDelta::moved(&order, from, to),
             milestone,
             event,
-            document: self.encode(&order)?,
+            document: plan::encode(&order, self.store.backend())?,
             order,
         })
     }
