@@ -1,7 +1,8 @@
 //! `OrderService`: every use case of the engine, over a `dyn Store` and a `dyn CartSource`,
 //! with an injected clock and id generator. Callers identify themselves with a `Caller`; the
 //! service enforces ownership and roles so that no front end has to. The rules of placing an
-//! order are pure functions in [`plan`]; `place_order` only reads, calls them and writes.
+//! order and of changing its status are pure functions in [`plan`]; `place_order` and the
+//! status changes only read, call them and write.
 
 mod checkout;
 mod history;

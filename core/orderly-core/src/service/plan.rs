@@ -1,7 +1,10 @@
-//! The rules of placing an order, as pure functions: given what the driver in `placing` reads
-//! (request, cart or quote, policy, the time and fresh ids), they return what the store must
-//! write. No store, cart source, clock or id
+//! The rules of placing an order and of changing its status, as pure functions: given what
+//! the drivers in `placing` and `tracking` read (request, cart or quote, policy, the time and
+//! fresh ids), they return what the store must write. No store, cart source, clock or id
 //! generator is reached from here, so every rule can be tested without I/O.
+
+use serde_json::json;
+use serde_json::value::to_raw_value;
 
 use crate::analytics::RollupDelta;
 use crate::clock::Timestamp;
@@ -12,8 +15,8 @@ use crate::ids::{EventId, IdempotencyKey, OrderId};
 use crate::model::{Address, Cart, Checkout, Milestone, Order, PaymentMethod, ShippingMethod};
 use crate::money::Money;
 use crate::pricing::{self, Priced, PricingPolicy};
-use crate::status::OrderStatus;
-use crate::store::NewOrder;
+use crate::status::{self, OrderStatus, Transition};
+use crate::store::{NewOrder, OrderChange};
 use crate::validation;
 
 use super::PlaceOrderRequest;
@@ -239,17 +242,97 @@ fn check_cash_on_delivery(
     Ok(())
 }
 
+/// Everything [`plan_change`] decides from.
+#[derive(Debug, Clone)]
+pub struct ChangeInput<'a> {
+    /// The order as read, at the version the change is computed from.
+    pub order: Order,
+    /// The status asked for.
+    pub to: OrderStatus,
+    /// Who asks, as recorded on the milestone.
+    pub actor: &'a str,
+    /// The milestone's note; for a cancellation, its reason.
+    pub note: Option<&'a str>,
+    /// The time of the change; an order's clock never runs backwards, so an earlier `now`
+    /// than the order's `updated_at` is taken as that.
+    pub now: Timestamp,
+    /// The event's id.
+    pub event_id: EventId,
+    /// The store's name, as for [`PlanInput::backend`].
+    pub backend: &'static str,
+}
+
+/// Plans a status change: the order one version on, its milestone, its document, the event
+/// (`order.cancelled` or `order.status_changed`, numbered by the new version) and the rollup
+/// delta. A move the status machine refuses is `InvalidTransition`; asking for the status the
+/// order already has is not a change, and callers answer it without planning (see
+/// [`status::transition`]), so here it is `InvalidTransition` too.
+pub fn plan_change(input: ChangeInput<'_>) -> Result<OrderChange> {
+    let ChangeInput {
+        order: current,
+        to,
+        actor,
+        note,
+        now,
+        event_id,
+        backend,
+    } = input;
+    let from = match status::transition(current.status, to)? {
+        Transition::Move { from, .. } => from,
+        Transition::NoOp => return Err(OrderlyError::InvalidTransition { from: to, to }),
+    };
+    let now = now.max(current.updated_at);
+    let milestone = Milestone {
+        status: to,
+        at: now,
+        actor: actor.to_owned(),
+        note: note.map(str::to_owned),
+    };
+    let from_version = current.version;
+    let mut order = current;
+    order.status = to;
+    order.updated_at = now;
+    order.version = from_version + 1;
+    order.history.push(milestone.clone());
+    let (event_type, payload) = if to == OrderStatus::Cancelled {
+        (
+            EventType::OrderCancelled,
+            json!({ "from": from, "reason": note, "actor": milestone.actor, "version": order.version }),
+        )
+    } else {
+        (
+            EventType::StatusChanged,
+            json!({ "from": from, "to": to, "note": note, "actor": milestone.actor, "version": order.version }),
+        )
+    };
+    let event = OutboxEvent {
+        event_id,
+        event_type,
+        order_id: order.id,
+        user_id: order.user_id.clone(),
+        sequence: order.version,
+        at: now,
+        payload: to_raw_value(&payload).map_err(|e| unencodable(backend, order.id, &e))?,
+    };
+    Ok(OrderChange {
+        order_id: order.id,
+        user_id: order.user_id.clone(),
+        from_version,
+        rollup: RollupDelta::moved(&order, from, to),
+        milestone,
+        event,
+        document: encode(&order, backend)?,
+        order,
+    })
+}
+
 /// The order's document, encoded once for the store, its event, caches and responses.
-pub(super) fn encode(order: &Order, backend: &'static str) -> Result<OrderDocument> {
+fn encode(order: &Order, backend: &'static str) -> Result<OrderDocument> {
     OrderDocument::encode(order).map_err(|e| unencodable(backend, order.id, &e))
 }
 
 /// An order that does not encode is a bug, reported as the store failure it would cause.
-pub(super) fn unencodable(
-    backend: &'static str,
-    id: OrderId,
-    error: &serde_json::Error,
-) -> OrderlyError {
+fn unencodable(backend: &'static str, id: OrderId, error: &serde_json::Error) -> OrderlyError {
     StoreError::new(
         StoreErrorKind::Other,
         backend,
@@ -346,6 +429,18 @@ mod tests {
 
     fn key() -> IdempotencyKey {
         IdempotencyKey::new("key-1").unwrap()
+    }
+
+    fn placed(order: &Order) -> ChangeInput<'static> {
+        ChangeInput {
+            order: order.clone(),
+            to: OrderStatus::Processing,
+            actor: "admin:bob",
+            note: Some("packing"),
+            now: NOW.plus_millis(1_000),
+            event_id: EventId::from_uuid(Uuid::from_u128(3)),
+            backend: BACKEND,
+        }
     }
 
     fn plan_from_cart(lines: &[(i64, u32)]) -> NewOrder {
@@ -456,6 +551,57 @@ mod tests {
             },
         ));
         assert!(matches!(plan, Err(OrderlyError::Validation(_))));
+    }
+
+    #[test]
+    fn a_change_moves_the_order_one_version_on() {
+        let order = plan_from_cart(&[(1000, 1)]).order;
+        let change = plan_change(placed(&order)).unwrap();
+        assert_eq!(change.from_version, 1);
+        assert_eq!(change.order.version, 2);
+        assert_eq!(change.order.status, OrderStatus::Processing);
+        assert_eq!(change.order.history.last(), Some(&change.milestone));
+        assert_eq!(change.milestone.note.as_deref(), Some("packing"));
+        assert_eq!(change.event.event_type, EventType::StatusChanged);
+        assert_eq!(change.event.sequence, 2);
+        assert_eq!(change.document.decode(BACKEND).unwrap(), change.order);
+        assert_eq!(
+            change.rollup,
+            RollupDelta::moved(&change.order, OrderStatus::Placed, OrderStatus::Processing)
+        );
+    }
+
+    #[test]
+    fn a_cancellation_records_its_reason_and_time_never_runs_backwards() {
+        let order = plan_from_cart(&[(1000, 1)]).order;
+        let input = ChangeInput {
+            to: OrderStatus::Cancelled,
+            note: Some("changed my mind"),
+            now: NOW.plus_millis(-5_000),
+            ..placed(&order)
+        };
+        let change = plan_change(input).unwrap();
+        assert_eq!(change.event.event_type, EventType::OrderCancelled);
+        assert!(
+            change
+                .event
+                .payload
+                .get()
+                .contains("\"reason\":\"changed my mind\"")
+        );
+        assert_eq!(change.order.updated_at, NOW);
+    }
+
+    #[test]
+    fn a_refused_or_empty_move_is_not_planned() {
+        let order = plan_from_cart(&[(1000, 1)]).order;
+        for to in [OrderStatus::Delivered, OrderStatus::Placed] {
+            let plan = plan_change(ChangeInput {
+                to,
+                ..placed(&order)
+            });
+            assert!(matches!(plan, Err(OrderlyError::InvalidTransition { .. })));
+        }
     }
 
     fn arb_lines() -> impl Strategy<Value = Vec<(i64, u32)>> {
