@@ -2,14 +2,12 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::error::{OrderlyError, Result, ValidationError};
+use crate::error::Result;
 use crate::ids::CheckoutId;
-use crate::model::{Address, Caller, Cart, Checkout, PaymentMethod, ShippingMethod};
-use crate::money::Money;
-use crate::pricing::{self, Priced};
+use crate::model::{Caller, Checkout};
 use crate::validation;
 
-use super::{CheckoutRequest, OrderService};
+use super::{CheckoutRequest, OrderService, plan};
 
 /// Hex SHA-256 of a value's JSON: used for cart fingerprints and idempotency fingerprints.
 pub(super) fn fingerprint<T: serde::Serialize>(value: &T) -> String {
@@ -28,7 +26,8 @@ impl OrderService {
         validation::validate_payment(&req.payment_method, now)?;
         let cart = self.fetch_cart(caller, &req.user_id)?;
         let method = req.shipping_method.unwrap_or_default();
-        let priced = self.price_cart(
+        let priced = plan::price_cart(
+            &self.policy,
             &cart,
             &req.delivery_address,
             &req.payment_method,
@@ -51,41 +50,5 @@ impl OrderService {
         };
         self.with_retry(|| self.store.save_checkout(&checkout))?;
         Ok(checkout)
-    }
-
-    /// Prices a non-empty cart and checks the payment method against the total.
-    pub(super) fn price_cart(
-        &self,
-        cart: &Cart,
-        address: &Address,
-        payment: &PaymentMethod,
-        method: ShippingMethod,
-        discount_code: Option<&str>,
-    ) -> Result<Priced> {
-        validation::require_non_empty(cart)?;
-        let priced = pricing::price(cart, address, method, discount_code, &self.policy)?;
-        self.check_cash_on_delivery(payment, &priced.totals.total)?;
-        Ok(priced)
-    }
-
-    fn check_cash_on_delivery(&self, payment: &PaymentMethod, total: &Money) -> Result<()> {
-        if !matches!(payment, PaymentMethod::CashOnDelivery) {
-            return Ok(());
-        }
-        let currency = total.currency();
-        let limit = self
-            .policy
-            .cash_on_delivery_limits
-            .get(&currency)
-            .ok_or_else(|| ValidationError::CashOnDeliveryUnavailable(currency.to_string()))?;
-        if total.minor() > *limit {
-            return Err(OrderlyError::Validation(
-                ValidationError::CashOnDeliveryOverLimit {
-                    limit: Money::from_minor(*limit, currency).to_string(),
-                    total: total.to_string(),
-                },
-            ));
-        }
-        Ok(())
     }
 }

@@ -1,10 +1,13 @@
 //! `OrderService`: every use case of the engine, over a `dyn Store` and a `dyn CartSource`,
 //! with an injected clock and id generator. Callers identify themselves with a `Caller`; the
-//! service enforces ownership and roles so that no front end has to.
+//! service enforces ownership and roles so that no front end has to. The rules of placing an
+//! order and of changing its status are pure functions in [`plan`]; `place_order` and the
+//! status changes only read, call them and write.
 
 mod checkout;
 mod history;
 mod placing;
+pub mod plan;
 mod reporting;
 mod requests;
 mod retry;

@@ -1,18 +1,14 @@
 //! Status tracking: the milestones, cancellation by the owner, and status updates by staff.
 
-use serde_json::json;
-use serde_json::value::to_raw_value;
-
-use crate::analytics::RollupDelta;
 use crate::document::OrderDocument;
 use crate::error::{OrderlyError, Result, StoreError, StoreErrorKind};
-use crate::events::{EventType, OutboxEvent};
 use crate::ids::{EventId, OrderId};
-use crate::model::{Caller, Milestone, Order};
+use crate::model::{Caller, Order};
 use crate::status::{self, OrderStatus, Transition};
-use crate::store::{ChangeOutcome, OrderChange};
+use crate::store::ChangeOutcome;
 use crate::validation;
 
+use super::plan::{self, ChangeInput};
 use super::{OrderService, StatusUpdate, StatusView};
 
 impl OrderService {
@@ -143,11 +139,18 @@ impl OrderService {
                     actual: current.version,
                 });
             }
-            let from = match status::transition(current.status, to)? {
-                Transition::NoOp => return Ok((current, stored)),
-                Transition::Move { from, .. } => from,
-            };
-            let change = self.build_change(caller, current, from, to, note)?;
+            if status::transition(current.status, to)? == Transition::NoOp {
+                return Ok((current, stored));
+            }
+            let change = plan::plan_change(ChangeInput {
+                order: current,
+                to,
+                actor: &caller.actor(),
+                note,
+                now: self.clock.now(),
+                event_id: EventId::from_uuid(self.new_uuid()),
+                backend: self.store.backend(),
+            })?;
             match self.with_retry(|| self.store.apply_change(&change))? {
                 ChangeOutcome::Applied => return Ok((change.order, change.document)),
                 ChangeOutcome::Stale => {
@@ -165,58 +168,5 @@ impl OrderService {
             format!("order {id} changed on each of {attempts} attempts"),
         )
         .into())
-    }
-
-    fn build_change(
-        &self,
-        caller: &Caller,
-        current: Order,
-        from: OrderStatus,
-        to: OrderStatus,
-        note: Option<&str>,
-    ) -> Result<OrderChange> {
-        let now = self.clock.now().max(current.updated_at);
-        let milestone = Milestone {
-            status: to,
-            at: now,
-            actor: caller.actor(),
-            note: note.map(str::to_owned),
-        };
-        let from_version = current.version;
-        let mut order = current;
-        order.status = to;
-        order.updated_at = now;
-        order.version = from_version + 1;
-        order.history.push(milestone.clone());
-        let (event_type, payload) = if to == OrderStatus::Cancelled {
-            (
-                EventType::OrderCancelled,
-                json!({ "from": from, "reason": note, "actor": milestone.actor, "version": order.version }),
-            )
-        } else {
-            (
-                EventType::StatusChanged,
-                json!({ "from": from, "to": to, "note": note, "actor": milestone.actor, "version": order.version }),
-            )
-        };
-        let event = OutboxEvent {
-            event_id: EventId::from_uuid(self.new_uuid()),
-            event_type,
-            order_id: order.id,
-            user_id: order.user_id.clone(),
-            sequence: order.version,
-            at: now,
-            payload: to_raw_value(&payload).map_err(|e| self.unencodable(order.id, &e))?,
-        };
-        Ok(OrderChange {
-            order_id: order.id,
-            user_id: order.user_id.clone(),
-            from_version,
-            rollup: RollupDelta::moved(&order, from, to),
-            milestone,
-            event,
-            document: self.encode(&order)?,
-            order,
-        })
     }
 }
