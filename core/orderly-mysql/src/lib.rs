@@ -95,6 +95,8 @@
 //! second instead), 10 s connect timeout. Each connection runs in READ COMMITTED with strict SQL mode
 //! and a 1 s lock-wait timeout.
 
+#![warn(missing_docs)]
+
 mod checkouts;
 mod codec;
 mod config;

@@ -15,8 +15,11 @@ use crate::error::{BACKEND, DbResult};
 /// One schema version: its SQL runs statement by statement, in order.
 #[derive(Debug, Clone, Copy)]
 pub struct Migration {
+    /// The schema version this migration brings the database to.
     pub version: u32,
+    /// A short name for logs and `schema_migrations`.
     pub name: &'static str,
+    /// Its statements, separated by `;` at the end of a line.
     pub sql: &'static str,
 }
 

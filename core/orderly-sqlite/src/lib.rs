@@ -77,6 +77,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+#![warn(missing_docs)]
+
 mod checkouts;
 mod codec;
 mod config;

@@ -33,7 +33,9 @@ pub const DEFAULT_PENDING_EVENTS: u32 = 100;
 /// `actor` ([`DEFAULT_ACTOR`] when `None`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ActAs {
+    /// The customer acting on their own orders; `None` for staff.
     pub user_id: Option<String>,
+    /// The staff actor recorded in milestones when `user_id` is `None`.
     pub actor: Option<String>,
 }
 
@@ -53,10 +55,15 @@ fn staff(actor: Option<&str>) -> Caller {
 /// What a checkout and an order have in common, with the user id as the caller gave it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderInput {
+    /// Whose cart is checked out; parsed by the engine, so a bad id gets its code.
     pub user_id: String,
+    /// Where the order goes.
     pub delivery_address: Address,
+    /// How it is paid (validated, never charged).
     pub payment_method: PaymentMethod,
+    /// Standard when `None`.
     pub shipping_method: Option<ShippingMethod>,
+    /// A discount code, if the customer gave one.
     pub discount_code: Option<String>,
 }
 

@@ -101,6 +101,8 @@
 //! For a custom clock, pricing policy or id generator, open the store with [`open_store`] and
 //! use [`OrderService::builder`].
 
+#![warn(missing_docs)]
+
 pub use orderly_core::*;
 
 mod backends;
