@@ -178,6 +178,8 @@ pub fn caller_from_claims(claims: &Claims) -> Result<Caller, AuthError> {
         }
         Role::Admin => Caller::admin(sub),
         Role::Service => Caller::service(sub),
+        // A role this server does not know grants nothing.
+        _ => return Err(AuthError::Invalid("unknown role")),
     })
 }
 

@@ -149,6 +149,8 @@ impl SalesSummary {
 }
 
 /// Which measure ranks top products.
+// Deliberately exhaustive (not `#[non_exhaustive]`): every store ranks by each of these, so a
+// new one must fail to compile in each backend rather than reach it at run time.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TopBy {

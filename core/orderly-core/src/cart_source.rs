@@ -10,6 +10,7 @@ use crate::model::RawCart;
 
 /// Why a cart could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum CartSourceError {
     /// Down, timing out, or answering 5xx after the retries.
     #[error("{0}")]

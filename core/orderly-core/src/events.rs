@@ -11,6 +11,9 @@ use crate::clock::Timestamp;
 use crate::ids::{EventId, OrderId, UserId};
 
 /// What an outbox event announces; serialized as its dotted name.
+// Deliberately exhaustive (not `#[non_exhaustive]`): the REST schema and the Python, Node and
+// Swift bindings each mirror it, so a new variant must fail to compile in every front end
+// rather than reach one at run time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum EventType {
     /// `order.placed`: an order was placed.

@@ -142,6 +142,9 @@ pub struct Address {
 /// charges it. The token is a credential: it is stored beside the order (see
 /// `Store::payment_token`) and never shown; orders, events, caches and logs carry the
 /// [`PaymentSummary`], and `Debug` prints the token redacted.
+// Deliberately exhaustive (not `#[non_exhaustive]`): the REST schema and the Python, Node and
+// Swift bindings each mirror it, so a new variant must fail to compile in every front end
+// rather than reach one at run time.
 #[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum PaymentMethod {
@@ -236,6 +239,9 @@ impl fmt::Debug for PaymentMethod {
 
 /// A payment method as orders, events and caches show it: its type and, for cards, the
 /// brand, last four digits and expiry. Never a token.
+// Deliberately exhaustive (not `#[non_exhaustive]`): the REST schema and the Python, Node and
+// Swift bindings each mirror it, so a new variant must fail to compile in every front end
+// rather than reach one at run time.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -277,6 +283,9 @@ impl PaymentSummary {
 }
 
 /// Delivery speed; prices come from the `PricingPolicy`.
+// Deliberately exhaustive (not `#[non_exhaustive]`): the REST schema and the Python, Node and
+// Swift bindings each mirror it, so a new variant must fail to compile in every front end
+// rather than reach one at run time.
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
 )]
@@ -465,6 +474,7 @@ pub struct Caller {
 /// The kind of caller, which decides what it may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Role {
     /// May touch only its own carts and orders (`id` is the user id).
     Customer,

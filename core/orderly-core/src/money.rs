@@ -11,6 +11,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Errors from parsing or combining money.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum MoneyError {
     /// The code is not an ISO 4217 currency (the offending code, cut to 16 characters).
     #[error("unknown currency code {0:?}")]

@@ -25,6 +25,7 @@ use crate::money::{Currency, Money, MoneyError};
 /// How a fraction of a minor unit is settled.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum RoundingMode {
     /// Ties go to the even neighbour (banker's rounding); no bias over many orders.
     #[default]
@@ -141,6 +142,7 @@ pub struct ShippingRate {
 /// What a discount code takes off.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
+#[non_exhaustive]
 pub enum Discount {
     /// A share of the subtotal.
     Percent {

@@ -10,6 +10,9 @@ use crate::error::{OrderlyError, ValidationError};
 
 /// An order's status: placed → processing → shipped → delivered, or cancelled from placed or
 /// processing.
+// Deliberately exhaustive (not `#[non_exhaustive]`): the REST schema and the Python, Node and
+// Swift bindings each mirror it, so a new variant must fail to compile in every front end
+// rather than reach one at run time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
@@ -84,6 +87,7 @@ impl FromStr for OrderStatus {
 
 /// What asking for a status does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Transition {
     /// The order is already in that status: nothing changes.
     NoOp,

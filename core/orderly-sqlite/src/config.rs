@@ -4,6 +4,7 @@ use std::time::Duration;
 
 /// When the store's commits reach the disk.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Synchronous {
     /// Every commit is synced to disk before any write it holds returns (SQLite's
     /// `synchronous=FULL`): nothing acknowledged is lost, not even to a power cut. Group commit

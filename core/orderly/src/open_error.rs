@@ -5,6 +5,7 @@ use orderly_core::{StoreError, StoreErrorKind};
 /// A failure of [`open_store`](crate::open_store) or [`open`](crate::open). Messages never
 /// repeat the URL, which may hold a password.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum OpenError {
     /// The URL is malformed or has an unknown or invalid parameter.
     #[error("invalid database URL: {0}")]

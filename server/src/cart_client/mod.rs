@@ -154,6 +154,7 @@ impl HttpCartSource {
             CartSourceError::Malformed(reason) => CartSourceError::Malformed(format!(
                 "GET {url}: {reason} ({attempts} {tries} in {elapsed} ms)"
             )),
+            other => other,
         };
         tracing::warn!(request_id = request_id.unwrap_or("-"), error = %failure, "cart fetch failed");
         Err(failure)
