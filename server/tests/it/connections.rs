@@ -86,7 +86,9 @@ async fn thousands_of_unfinished_heads_neither_starve_the_server_nor_stay_open()
         count >= 400,
         "the open files limit ({open_files}) leaves room for only {count} connections"
     );
-    let header_read_timeout = Duration::from_secs(5);
+    // Long enough for a loaded machine to open them all before the first one times out: the
+    // check below that the first is still open proves they were all held at once.
+    let header_read_timeout = Duration::from_secs(15);
     let running = start(ConnectionLimits {
         max_connections: count + 100,
         header_read_timeout,
@@ -101,10 +103,6 @@ async fn thousands_of_unfinished_heads_neither_starve_the_server_nor_stay_open()
         streams.push(stalled(addr).await);
     }
     let opening_took = opened.elapsed();
-    assert!(
-        opening_took < header_read_timeout / 2,
-        "opening {count} connections took {opening_took:?}; the test needs them all held at once"
-    );
 
     // While they are all held: health and a new order answer at once.
     let http = client();
@@ -135,10 +133,13 @@ async fn thousands_of_unfinished_heads_neither_starve_the_server_nor_stay_open()
     let first = streams.first_mut().unwrap();
     assert!(!closed_within(first, Duration::from_millis(50)).await);
 
-    // After the header-read timeout every stalled connection is closed.
+    // After the header-read timeout every stalled connection is closed, the last one opened
+    // included.
     let since_opened = opened.elapsed();
-    tokio::time::sleep((header_read_timeout + Duration::from_secs(1)).saturating_sub(since_opened))
-        .await;
+    tokio::time::sleep(
+        (opening_took + header_read_timeout + Duration::from_secs(1)).saturating_sub(since_opened),
+    )
+    .await;
     let mut still_open = 0;
     for stream in &mut streams {
         if !closed_within(stream, Duration::from_millis(200)).await {
