@@ -9,13 +9,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
-use http_body_util::BodyExt as _;
 use orderly::{InMemoryCarts, OrderService, Role};
 use orderly_server::{AppState, Authenticator, CachingStore, app};
 use redis::Commands;
 use serde_json::{Value, json};
 use tokio::net::{TcpListener, TcpStream};
-use tower::ServiceExt as _;
 
 use common::{Call, Reply, SECRET, call, fresh_store, order_body, standard_cart};
 
@@ -59,11 +57,7 @@ impl Setup {
     }
 
     async fn send(&self, c: Call) -> Reply {
-        let response = self.router.clone().oneshot(c.into_request()).await.unwrap();
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        Reply::new(status, headers, bytes.to_vec())
+        common::send_to(&self.router, c).await
     }
 
     async fn place(&self, key: &str) -> String {

@@ -9,11 +9,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use http_body_util::BodyExt as _;
 use orderly::store::{InsertOutcome, NewOrder, StoreResult};
 use orderly::{InMemoryCarts, OrderDocument, OrderId, OrderService, Store, StoreDecorator};
 use orderly_server::{AppState, Authenticator, ServerLimits, app};
-use tower::ServiceExt as _;
 
 use common::{Call, Reply, SECRET, TestStore, call, fresh_store, order_body, standard_cart};
 
@@ -77,11 +75,7 @@ impl Setup {
     }
 
     async fn send(&self, c: Call) -> Reply {
-        let response = self.router.clone().oneshot(c.into_request()).await.unwrap();
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        Reply::new(status, headers, bytes.to_vec())
+        common::send_to(&self.router, c).await
     }
 }
 

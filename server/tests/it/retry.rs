@@ -9,11 +9,9 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::Router;
-use http_body_util::BodyExt as _;
 use orderly::store::{InsertOutcome, NewOrder, StoreResult};
 use orderly::{InMemoryCarts, OrderService, Store, StoreDecorator, StoreError, StoreErrorKind};
 use orderly_server::{AppState, Authenticator, app};
-use tower::ServiceExt as _;
 
 use common::{Call, Reply, SECRET, TestServer, call, fresh_store, order_body, standard_cart};
 
@@ -88,11 +86,7 @@ impl Setup {
     }
 
     async fn send(&self, c: Call) -> Reply {
-        let response = self.router.clone().oneshot(c.into_request()).await.unwrap();
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        Reply::new(status, headers, bytes.to_vec())
+        common::send_to(&self.router, c).await
     }
 
     /// Alice's orders as the API lists them.

@@ -149,17 +149,17 @@ impl Harness {
 
     /// Sends one request through the router in-process.
     pub async fn send(&self, call: Call) -> Reply {
-        let response = self
-            .router
-            .clone()
-            .oneshot(call.into_request())
-            .await
-            .unwrap();
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        Reply::new(status, headers, bytes.to_vec())
+        send_to(&self.router, call).await
     }
+}
+
+/// Sends one request through `router` in-process and collects the whole answer.
+pub async fn send_to(router: &Router, call: Call) -> Reply {
+    let response = router.clone().oneshot(call.into_request()).await.unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    Reply::new(status, headers, bytes.to_vec())
 }
 
 /// A request under construction.
