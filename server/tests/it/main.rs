@@ -1,6 +1,7 @@
 //! The server's integration tests, in one binary: one module per area, sharing the harness in
 //! `common` and the helpers in `support` (reading Kafka topics, the server binary as a child
-//! process). One binary links the server, rdkafka and the rest once instead of once per file.
+//! process, a fault-injecting HTTP proxy). One binary links the server, rdkafka and the rest
+//! once instead of once per file.
 //!
 //! The tests share a process, so none may change process-wide state that another relies on:
 //! environment variables are only read (children get theirs through `Command::env`), and the
@@ -17,6 +18,7 @@
 
 mod common;
 mod support {
+    pub mod fault_proxy;
     pub mod server_process;
     pub mod topic;
 }
