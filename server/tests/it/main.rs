@@ -33,6 +33,7 @@ mod concurrency;
 mod connections;
 mod durability;
 mod endpoints;
+mod fault_proxy;
 mod load_shedding;
 mod notify;
 mod openapi;
