@@ -53,6 +53,61 @@ fn a_bad_database_url_is_a_clean_failure() {
     assert_eq!(out.status.code(), Some(1));
 }
 
+/// What the fault tests rely on: a SIGKILLed server restarts on its port and database with
+/// what it had stored; a restart that finds its port taken fails and says why, rather than
+/// leave the test talking to another process; a start that fails says why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_server_restarts_on_its_port_and_a_failed_start_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = start(&dir.path().join("orders.db"), None);
+    let (port, first_pid) = (server.port(), server.pid());
+    let admin = server.token("ops", "admin").unwrap();
+    let client = reqwest::Client::new();
+    let ready = async |server: &ServerProcess| {
+        let request = client.get(format!("{}/ready", server.url()));
+        let answer = request.bearer_auth(&admin).send().await;
+        answer.map(|r| r.status().as_u16())
+    };
+    assert_eq!(ready(&server).await.unwrap(), 200);
+
+    let killed = server.kill9().unwrap();
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&killed),
+        Some(9)
+    );
+    assert!(!server.is_running());
+    assert!(ready(&server).await.is_err(), "nothing answers once killed");
+    server.restart().unwrap();
+    assert_eq!((server.port(), server.starts()), (port, 2));
+    assert_ne!(server.pid(), first_pid);
+    assert_eq!(ready(&server).await.unwrap(), 200, "the same secret");
+    assert!(
+        server.restart().is_err(),
+        "a running server is not started twice"
+    );
+
+    // Another process on the port: the restart fails and its error says why.
+    server.kill9().unwrap();
+    let squatter = tokio::net::TcpSocket::new_v4().unwrap();
+    squatter.set_reuseaddr(true).unwrap(); // as the server does, past the killed one's sockets
+    squatter.bind(server.addr()).unwrap();
+    let squatter = squatter.listen(8).unwrap();
+    let refused = server.restart().unwrap_err().to_string();
+    assert!(refused.contains("exited"), "{refused}");
+    assert!(
+        refused.contains("in use"),
+        "the log's tail tells why: {refused}"
+    );
+    drop(squatter);
+    server.restart().unwrap();
+    assert_eq!(server.stop().unwrap().code(), Some(0));
+    let log = std::fs::read_to_string(server.log_path()).unwrap();
+    assert_eq!(log.matches("=== start").count(), 4, "{log}");
+
+    let failed = ServerOptions::new("postgres://nope").start().unwrap_err();
+    assert!(failed.to_string().contains("exited"), "{failed}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serves_with_minted_tokens_and_stops_gracefully_on_sigterm() {
     let state = CartState::new(ServiceOptions::default());
