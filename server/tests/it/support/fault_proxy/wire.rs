@@ -313,3 +313,62 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 fn invalid(what: &str) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, what.to_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Framing, Request, Response};
+
+    fn request(head: &str) -> Request {
+        Request::parse(head.as_bytes()).expect("a request head")
+    }
+
+    fn framing(head: &str, method: &str) -> Framing {
+        Response::parse(head.as_bytes(), method)
+            .expect("a response head")
+            .framing
+    }
+
+    #[test]
+    fn a_request_is_framed_by_its_length_or_its_chunks_and_has_no_body_otherwise() {
+        let sized = request("POST /sync/push?x=1 HTTP/1.1\r\nContent-Length: 12\r\n\r\n");
+        assert_eq!(
+            (sized.method.as_str(), sized.path()),
+            ("POST", "/sync/push")
+        );
+        assert_eq!(sized.framing, Framing::Length(12));
+        let chunked =
+            "POST / HTTP/1.1\r\ncontent-length: 5\r\nTransfer-Encoding: gzip, Chunked\r\n\r\n";
+        assert_eq!(request(chunked).framing, Framing::Chunked);
+        assert_eq!(request("GET / HTTP/1.1\r\n\r\n").framing, Framing::Empty);
+        let twice = "POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n";
+        assert!(Request::parse(twice.as_bytes()).is_err());
+        assert!(Request::parse(b"POST / HTTP/1.1\r\nContent-Length: x\r\n\r\n").is_err());
+    }
+
+    #[test]
+    fn a_response_is_framed_by_the_method_its_status_and_its_length() {
+        let sized = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n";
+        assert_eq!(framing(sized, "GET"), Framing::Length(3));
+        assert_eq!(framing(sized, "HEAD"), Framing::Empty);
+        for status in ["100 Continue", "204 No Content", "304 Not Modified"] {
+            assert_eq!(
+                framing(&format!("HTTP/1.1 {status}\r\n\r\n"), "GET"),
+                Framing::Empty
+            );
+        }
+        assert_eq!(
+            framing("HTTP/1.1 200 OK\r\n\r\n", "GET"),
+            Framing::UntilClose
+        );
+        assert!(Response::parse(b"HTTP/1.1 2xx OK\r\n\r\n", "GET").is_err());
+    }
+
+    #[test]
+    fn a_connection_closes_when_a_message_says_so_or_speaks_http_1_0() {
+        let closes = |head: &str| request(head).head.closes();
+        assert!(!closes("GET / HTTP/1.1\r\n\r\n"));
+        assert!(closes("GET / HTTP/1.1\r\nConnection: Close\r\n\r\n"));
+        assert!(closes("GET / HTTP/1.0\r\n\r\n"));
+        assert!(!closes("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"));
+    }
+}
