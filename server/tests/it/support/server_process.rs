@@ -6,7 +6,8 @@
 //! their address. The child's environment is cleared of the server's own variables
 //! (`ORDERLY_*`, `CART_SERVICE_*`, `RUST_LOG`, `NO_COLOR`), so the developer's shell cannot
 //! change what a test runs; everything comes from [`ServerOptions`]. Its stderr goes to a log
-//! file (kept, and its tail printed, when a test fails) and to memory ([`ServerProcess::log_lines`]).
+//! file (kept, and its tail printed, when a test fails) and to memory
+//! ([`ServerProcess::log_lines`]).
 //!
 //! The methods block (starting waits for `/health`, up to a minute on a loaded machine). From
 //! an async test, call them directly when nothing else on the test's runtime must progress
