@@ -29,7 +29,7 @@ struct Inner {
 }
 
 impl AppState {
-    /// The state with the [`default_read_threads`] for the service's store and the default
+    /// The state with the default read threads (one per core on SQLite, a few otherwise) for the service's store and the default
     /// [`ServerLimits`].
     ///
     /// # Panics
@@ -71,7 +71,7 @@ impl AppState {
     }
 
     /// This state reading carts from the Cart Service through `client`, asynchronously, before
-    /// each engine call that may need one (see [`carts`](crate::carts)).
+    /// each engine call that may need one.
     pub fn with_cart_service(mut self, client: HttpCartSource) -> Self {
         self.cart_service = Some(Arc::new(client));
         self

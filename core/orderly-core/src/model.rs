@@ -429,7 +429,7 @@ pub struct Order {
 
 /// A stored quote that `place_order` may honour until `expires_at` if the cart has not
 /// changed. It keeps the request's payment method, token included, to compare it with the
-/// order's; [`Checkout::quote`] is what `POST /checkout` shows.
+/// order's; what `POST /checkout` shows carries only its [`PaymentMethod::summary`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Checkout {

@@ -25,7 +25,7 @@ impl OrderService {
     }
 
     /// Takes or renews the named lease for `owner` for `ttl` from now (see
-    /// [`Store::acquire_lease`](crate::store::Store::acquire_lease)); true while `owner` holds it.
+    /// [`LeaseStore::acquire_lease`](crate::store::LeaseStore::acquire_lease)); true while `owner` holds it.
     pub fn acquire_lease(&self, name: &str, owner: &str, ttl: std::time::Duration) -> Result<bool> {
         let now = self.clock.now();
         let ttl_ms = i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX);
