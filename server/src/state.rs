@@ -29,8 +29,8 @@ struct Inner {
 }
 
 impl AppState {
-    /// The state with the default read threads (one per core on SQLite, a few otherwise) for the service's store and the default
-    /// [`ServerLimits`].
+    /// The state with the default read threads for the service's store (one per core on
+    /// SQLite, a few otherwise) and the default [`ServerLimits`].
     ///
     /// # Panics
     /// If the operating system refuses to start a thread; see [`AppState::with_read_threads`].
