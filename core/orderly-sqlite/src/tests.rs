@@ -63,6 +63,7 @@ fn new_order(user: &str, key: &str) -> NewOrder {
             actor: format!("customer:{user}"),
             note: None,
         }],
+        offline: None,
     };
     let document = OrderDocument::encode(&order).unwrap();
     NewOrder {
