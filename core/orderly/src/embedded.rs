@@ -16,8 +16,8 @@ use orderly_core::{
     Address, Caller, Cart, Checkout, CheckoutRequest, Currency, EventId, HistoryRequest,
     IdempotencyKey, InMemoryCarts, Metadata, Order, OrderPage, OrderService, OrderStatus,
     OutboxEvent, PaymentMethod, PlaceOrderRequest, Placement, PricingPolicy, ProductSales, RawCart,
-    RawCartItem, Result, SalesSummary, ShippingMethod, StatusCount, StatusUpdate, StatusView,
-    Timestamp, TopBy, UserId, parse,
+    RawCartItem, Result, SalesSummary, ServiceConfig, ShippingMethod, StatusCount, StatusUpdate,
+    StatusView, Timestamp, TopBy, UserId, parse,
 };
 
 use crate::OpenError;
@@ -79,10 +79,20 @@ impl Embedded {
     /// Opens (creating and migrating if needed) the store at `url`, priced by `policy` or the
     /// default policy.
     pub fn open(url: &str, policy: Option<PricingPolicy>) -> Result<Self, OpenError> {
+        Self::open_with(url, policy, ServiceConfig::default())
+    }
+
+    /// Opens the store at `url` with the service configured by `config`.
+    pub(crate) fn open_with(
+        url: &str,
+        policy: Option<PricingPolicy>,
+        config: ServiceConfig,
+    ) -> Result<Self, OpenError> {
         let carts = Arc::new(InMemoryCarts::new());
         let store = crate::open_store(url)?;
         let service = OrderService::builder(store, carts.clone())
             .policy(policy.unwrap_or_default())
+            .config(config)
             .build();
         Ok(Embedded { service, carts })
     }

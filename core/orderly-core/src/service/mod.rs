@@ -17,21 +17,21 @@ mod tracking;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use sync::{DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT};
 pub use requests::{
     CheckoutRequest, DocumentPage, HistoryRequest, OrderPage, PlaceOrderRequest, Placement,
     StatusUpdate, StatusView,
 };
+pub use sync::{DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT};
 
 use crate::cart_source::{CartSource, CartSourceError};
 use crate::clock::{Clock, SystemClock};
 use crate::error::{OrderlyError, Result};
 use crate::ids::{DeviceId, IdGenerator, UserId, UuidV7Generator};
-use crate::sync::OfflinePolicy;
 use crate::model::{Caller, Cart};
 use crate::pricing::PricingPolicy;
 use crate::retry::RetryPolicy;
 use crate::store::Store;
+use crate::sync::OfflinePolicy;
 use crate::validation;
 
 /// Tunables that are not pricing.

@@ -152,9 +152,10 @@ impl OrderService {
                 order,
             } => {
                 let fingerprint = apply::op_fingerprint(op);
-                if let Some(record) = self
-                    .with_retry(|| self.store.idempotency_record(&order.user_id, idempotency_key))?
-                {
+                if let Some(record) = self.with_retry(|| {
+                    self.store
+                        .idempotency_record(&order.user_id, idempotency_key)
+                })? {
                     return Ok(Planned::ResultOnly(if record.fingerprint == fingerprint {
                         // The same order pushed again under a new seq: it is stored already.
                         OperationResult::accepted(seq, record.order_id)

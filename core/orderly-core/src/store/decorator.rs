@@ -15,7 +15,6 @@ use super::{
     DeviceLogState, DeviceState, FeedRow, LoggedOperation, PulledWrite, SyncStore, SyncWrite,
     SyncWriteOutcome,
 };
-use crate::sync::OperationResult;
 use crate::analytics::{ProductSales, StatusCount, TopBy};
 use crate::clock::Timestamp;
 use crate::document::OrderDocument;
@@ -23,6 +22,7 @@ use crate::events::OutboxEvent;
 use crate::ids::{CheckoutId, DeviceId, EventId, IdempotencyKey, OrderId, UserId};
 use crate::model::Checkout;
 use crate::money::Currency;
+use crate::sync::OperationResult;
 
 /// A store built around another; see the module docs. Every type that implements it is a
 /// [`Store`].
@@ -173,7 +173,12 @@ pub trait StoreDecorator: Send + Sync + fmt::Debug {
         self.inner().apply_sync_write(write)
     }
     /// See [`SyncStore::device_changes`]; forwards to the inner store.
-    fn device_changes(&self, device: &DeviceId, after: u64, limit: u32) -> StoreResult<Vec<FeedRow>> {
+    fn device_changes(
+        &self,
+        device: &DeviceId,
+        after: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<FeedRow>> {
         self.inner().device_changes(device, after, limit)
     }
     /// See [`SyncStore::device_identity`]; forwards to the inner store.
@@ -197,7 +202,11 @@ pub trait StoreDecorator: Send + Sync + fmt::Debug {
         self.inner().operations_for_order(order)
     }
     /// See [`SyncStore::record_operation_results`]; forwards to the inner store.
-    fn record_operation_results(&self, results: &[OperationResult], at: Timestamp) -> StoreResult<u64> {
+    fn record_operation_results(
+        &self,
+        results: &[OperationResult],
+        at: Timestamp,
+    ) -> StoreResult<u64> {
         self.inner().record_operation_results(results, at)
     }
     /// See [`SyncStore::device_log_state`]; forwards to the inner store.
@@ -322,7 +331,12 @@ impl<D: StoreDecorator> SyncStore for D {
     fn apply_sync_write(&self, write: &SyncWrite) -> StoreResult<SyncWriteOutcome> {
         StoreDecorator::apply_sync_write(self, write)
     }
-    fn device_changes(&self, device: &DeviceId, after: u64, limit: u32) -> StoreResult<Vec<FeedRow>> {
+    fn device_changes(
+        &self,
+        device: &DeviceId,
+        after: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<FeedRow>> {
         StoreDecorator::device_changes(self, device, after, limit)
     }
     fn device_identity(&self) -> StoreResult<Option<DeviceId>> {
@@ -340,7 +354,11 @@ impl<D: StoreDecorator> SyncStore for D {
     fn operations_for_order(&self, order: &OrderId) -> StoreResult<Vec<LoggedOperation>> {
         StoreDecorator::operations_for_order(self, order)
     }
-    fn record_operation_results(&self, results: &[OperationResult], at: Timestamp) -> StoreResult<u64> {
+    fn record_operation_results(
+        &self,
+        results: &[OperationResult],
+        at: Timestamp,
+    ) -> StoreResult<u64> {
         StoreDecorator::record_operation_results(self, results, at)
     }
     fn device_log_state(&self) -> StoreResult<DeviceLogState> {

@@ -170,8 +170,7 @@ pub trait SyncStore: Send + Sync {
     /// Operations without a result, in `seq` order, at most `limit`.
     fn pending_operations(&self, limit: u32) -> StoreResult<Vec<LoggedOperation>>;
     /// Logged operations after `after_seq`, with or without results, at most `limit`.
-    fn logged_operations(&self, after_seq: u64, limit: u32)
-    -> StoreResult<Vec<LoggedOperation>>;
+    fn logged_operations(&self, after_seq: u64, limit: u32) -> StoreResult<Vec<LoggedOperation>>;
     /// The operations recorded for one order, in `seq` order.
     fn operations_for_order(&self, order: &OrderId) -> StoreResult<Vec<LoggedOperation>>;
     /// Stores results for logged operations that have none yet; returns how many it stored.

@@ -23,7 +23,9 @@ use crate::document::OrderDocument;
 use crate::error::{OrderlyError, Result, StoreError, StoreErrorKind, ValidationError};
 use crate::events::{EventType, OutboxEvent};
 use crate::ids::{DeviceId, EventId, IdempotencyKey, OrderId};
-use crate::model::{Cart, Milestone, OfflineCapture, Order, OrderLine, RawCart, RawCartItem, Totals};
+use crate::model::{
+    Cart, Milestone, OfflineCapture, Order, OrderLine, RawCart, RawCartItem, Totals,
+};
 use crate::money::{Currency, Money};
 use crate::pricing::{self, PricingPolicy};
 use crate::service::plan::{self, ChangeInput};
@@ -113,7 +115,10 @@ pub fn plan_place(
         .received_at
         .unix_millis()
         .saturating_sub(ctx.device_time.unix_millis());
-    let corrected = captured.captured_at.plus_millis(offset).min(ctx.received_at);
+    let corrected = captured
+        .captured_at
+        .plus_millis(offset)
+        .min(ctx.received_at);
     let checked = match check_captured(captured, corrected) {
         Ok(checked) => checked,
         Err(e) => return reject(e.code(), e.to_string()),
@@ -160,7 +165,10 @@ pub fn plan_place(
         )),
         Ok(_) => None,
     };
-    let age = ctx.received_at.unix_millis().saturating_sub(corrected.unix_millis());
+    let age = ctx
+        .received_at
+        .unix_millis()
+        .saturating_sub(corrected.unix_millis());
     let review = if age > ctx.offline.offline_limit_ms {
         Some((
             "offline_limit_exceeded",
@@ -182,9 +190,13 @@ pub fn plan_place(
         })
     };
     let result = match (&review, &variance) {
-        (Some((code, detail)), _) => {
-            OperationResult::with(ctx.seq, captured.order_id, Outcome::NeedsReview, code, detail)
-        }
+        (Some((code, detail)), _) => OperationResult::with(
+            ctx.seq,
+            captured.order_id,
+            Outcome::NeedsReview,
+            code,
+            detail,
+        ),
         (None, Some(note)) => OperationResult::with(
             ctx.seq,
             captured.order_id,

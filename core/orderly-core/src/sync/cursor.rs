@@ -26,7 +26,9 @@ impl PullCursor {
         let Some(text) = text else {
             return Ok(PullCursor::START);
         };
-        let digits = text.strip_prefix('c').ok_or(ValidationError::InvalidCursor)?;
+        let digits = text
+            .strip_prefix('c')
+            .ok_or(ValidationError::InvalidCursor)?;
         let canonical = !digits.is_empty()
             && digits.len() <= 19
             && digits.bytes().all(|b| b.is_ascii_digit())
@@ -54,7 +56,16 @@ mod tests {
 
     #[test]
     fn bad_cursors_are_refused() {
-        for bad in ["", "c", "x1", "c-1", "c01", "c1a", "c99999999999999999999", " c1"] {
+        for bad in [
+            "",
+            "c",
+            "x1",
+            "c-1",
+            "c01",
+            "c1a",
+            "c99999999999999999999",
+            " c1",
+        ] {
             assert_eq!(
                 PullCursor::parse(Some(bad)).map_err(|e| e.code()),
                 Err("invalid_cursor"),

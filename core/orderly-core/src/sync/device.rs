@@ -172,7 +172,10 @@ mod tests {
     fn higher_versions_apply_and_repeats_do_nothing() {
         let o = order();
         let moved = apply_change(&o, &change(2, OrderStatus::Processing)).unwrap();
-        assert_eq!((moved.status, moved.version, moved.history.len()), (OrderStatus::Processing, 2, 2));
+        assert_eq!(
+            (moved.status, moved.version, moved.history.len()),
+            (OrderStatus::Processing, 2, 2)
+        );
         assert!(apply_change(&moved, &change(2, OrderStatus::Processing)).is_none());
         assert!(apply_change(&moved, &change(1, OrderStatus::Placed)).is_none());
     }
@@ -205,14 +208,19 @@ mod tests {
             for c in &feed {
                 if let Some(next) = apply_change(&once, c) { once = next; }
             }
-            // Restart from arbitrary earlier cursors: each index applies feed[i..].
+            // Pull again and again, each time from a cursor no later than what was applied:
+            // a page may be cut anywhere, and a restart repeats what was already read.
             let mut replayed = order();
-            for start in repeats.iter().chain([&0]) {
-                for c in feed.iter().skip(*start % feed.len()) {
+            let mut applied = 0;
+            for start in &repeats {
+                let from = (*start).min(applied);
+                let to = (from + 1 + start).min(feed.len());
+                for c in &feed[from..to] {
                     if let Some(next) = apply_change(&replayed, c) { replayed = next; }
                 }
+                applied = applied.max(to);
             }
-            for c in &feed {
+            for c in &feed[applied.min(feed.len())..] {
                 if let Some(next) = apply_change(&replayed, c) { replayed = next; }
             }
             prop_assert_eq!(replayed, once);

@@ -59,13 +59,12 @@ impl IncomingPush {
     /// Checks the envelope and parses each operation.
     pub fn check(self) -> Result<CheckedPush, ValidationError> {
         let device_id = DeviceId::new(self.device_id)?;
-        let device_time =
-            Timestamp::parse_rfc3339(&self.device_time).ok_or_else(|| {
-                ValidationError::InvalidField {
-                    field: "deviceTime".into(),
-                    reason: "must be an RFC 3339 date-time".into(),
-                }
-            })?;
+        let device_time = Timestamp::parse_rfc3339(&self.device_time).ok_or_else(|| {
+            ValidationError::InvalidField {
+                field: "deviceTime".into(),
+                reason: "must be an RFC 3339 date-time".into(),
+            }
+        })?;
         if self.operations.len() > MAX_PUSH_OPERATIONS {
             return Err(ValidationError::TooManyOperations {
                 count: self.operations.len(),
@@ -143,7 +142,12 @@ mod tests {
         assert_eq!(named.to_string(), id);
         assert!(push(json!([{"seq": 2, "op": "cancel", "orderId": id}, {"seq": 1, "op": "cancel", "orderId": id}])).is_err());
         assert!(push(json!([{"seq": 0, "op": "cancel", "orderId": id}])).is_err());
-        let many: Vec<Value> = (1..=501).map(|s| json!({"seq": s, "op": "cancel", "orderId": id})).collect();
-        assert_eq!(push(Value::Array(many)).map(|_| ()).map_err(|e| e.code()), Err("too_many_operations"));
+        let many: Vec<Value> = (1..=501)
+            .map(|s| json!({"seq": s, "op": "cancel", "orderId": id}))
+            .collect();
+        assert_eq!(
+            push(Value::Array(many)).map(|_| ()).map_err(|e| e.code()),
+            Err("too_many_operations")
+        );
     }
 }

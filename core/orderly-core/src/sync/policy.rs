@@ -61,6 +61,9 @@ mod tests {
         assert_eq!(p.amount_over(&Money::from_minor(5000, usd)), None);
         assert!(p.amount_over(&Money::from_minor(5001, usd)).is_some());
         assert!(p.amount_over(&Money::from_minor(1001, eur)).is_some());
-        assert_eq!(OfflinePolicy::default().amount_over(&Money::from_minor(i64::MAX, eur)), None);
+        assert_eq!(
+            OfflinePolicy::default().amount_over(&Money::from_minor(i64::MAX, eur)),
+            None
+        );
     }
 }
