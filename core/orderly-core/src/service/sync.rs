@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::error::{OrderlyError, Result, StoreError, StoreErrorKind, ValidationError};
 use crate::ids::{DeviceId, EventId, OrderId};
-use crate::model::{Caller, Order};
+use crate::model::{Caller, Order, Role};
 use crate::store::{
     DeviceLogState, LoggedOperation, PulledOrder, PulledWrite, SyncWrite, SyncWriteOutcome,
 };
@@ -26,6 +26,19 @@ pub const DEFAULT_PULL_LIMIT: u32 = 100;
 
 impl OrderService {
     // ---- Server side ----
+
+    /// The device a caller syncs as: only device callers may push or pull (`Forbidden`
+    /// otherwise). Front ends ask this before they parse a push, so that a caller who may not
+    /// sync is refused the same way whatever it sent.
+    pub fn authorize_sync(&self, caller: &Caller) -> Result<DeviceId> {
+        match (caller.role, DeviceId::new(caller.id.as_str())) {
+            (Role::Device, Ok(device)) => Ok(device),
+            _ => Err(OrderlyError::Forbidden(format!(
+                "only device callers may sync; {} is not one",
+                caller.actor()
+            ))),
+        }
+    }
 
     /// Applies a device's push: each operation in `seq` order, each in its own transaction
     /// with its result and the device's new `lastSeq`. An operation already applied answers
