@@ -24,7 +24,7 @@ impl Env {
         let mut offline = OfflinePolicy::default();
         offline
             .amount_limits
-            .insert(Currency::from_code("USD").unwrap(), 100_00);
+            .insert(Currency::from_code("USD").unwrap(), 10_000);
         let config = ServiceConfig {
             offline,
             ..ServiceConfig::default()
