@@ -5,9 +5,7 @@
 
 use orderly_core::store::{DeviceLogState, LoggedOperation};
 use orderly_core::sync::{PullPage, PushRequest, PushResponse};
-use orderly_core::{
-    Clock, DeviceId, OrderlyError, PricingPolicy, Result, ServiceConfig, SystemClock, parse,
-};
+use orderly_core::{Clock, DeviceId, OrderlyError, PricingPolicy, Result, SystemClock, parse};
 
 use crate::{Embedded, OpenError};
 
@@ -22,12 +20,7 @@ impl Embedded {
         policy: Option<PricingPolicy>,
     ) -> Result<Self, OpenError> {
         let device = DeviceId::new(device_id).map_err(|_| OpenError::InvalidDeviceId)?;
-        let config = ServiceConfig {
-            device: Some(device.clone()),
-            ..ServiceConfig::default()
-        };
-        let engine = Embedded::open_with(url, policy, config)?;
-        let store = engine.service().store();
+        let store = crate::open_store(url)?;
         let stored = store.claim_device_identity(&device, SystemClock.now())?;
         if stored != device {
             return Err(OpenError::DeviceMismatch {
@@ -35,7 +28,7 @@ impl Embedded {
                 given: device.to_string(),
             });
         }
-        Ok(engine)
+        Ok(Embedded::over(store, policy, Some(device)))
     }
 
     /// The device id this engine records operations for, `None` on an engine opened with
@@ -103,7 +96,10 @@ mod tests {
         assert_eq!(err.code(), "device_mismatch");
         let err = Embedded::open_device(&url, "pos 13", None).unwrap_err();
         assert_eq!(err.code(), "invalid_device_id");
-        let plain = Embedded::open(&url, None).unwrap();
+        // Opened without an id, a device's database is still that device's.
+        let reopened = Embedded::open(&url, None).unwrap();
+        assert_eq!(reopened.device_id().map(DeviceId::as_str), Some("pos-12"));
+        let plain = Embedded::open("sqlite::memory:", None).unwrap();
         assert_eq!(plain.build_push(10).unwrap_err().code(), "not_a_device");
     }
 }
