@@ -3,7 +3,8 @@
 //!
 //! Only HS256 is accepted: `alg: none`, other HMAC sizes and asymmetric algorithms are refused
 //! before the signature is looked at. `exp` and `sub` are required, `nbf` is honoured when
-//! present, and the role must be `customer`, `admin` or `service`. The claims become an engine
+//! present, and the role must be `customer`, `admin`, `service` or `device` (whose `sub` is a
+//! device id: 1 to 64 of `A-Z a-z 0-9 . _ -`). The claims become an engine
 //! `Caller`; the engine alone decides what that caller may do.
 
 use std::sync::Arc;
@@ -15,7 +16,7 @@ use axum::http::header::{AUTHORIZATION, HeaderValue, WWW_AUTHENTICATE};
 use axum::http::request::Parts;
 use jsonwebtoken::errors::ErrorKind as JwtErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use orderly::{Caller, Role, UserId};
+use orderly::{Caller, DeviceId, Role, UserId};
 use serde::{Deserialize, Serialize};
 
 use crate::problem::Problem;
@@ -194,6 +195,10 @@ pub fn caller_from_claims(claims: &Claims) -> Result<Caller, AuthError> {
         }
         Role::Admin => Caller::admin(sub),
         Role::Service => Caller::service(sub),
+        Role::Device => {
+            let device = DeviceId::new(sub).map_err(|_| AuthError::Invalid("bad subject"))?;
+            Caller::device(&device)
+        }
         // A role this server does not know grants nothing.
         _ => return Err(AuthError::Invalid("unknown role")),
     })

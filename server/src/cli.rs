@@ -12,7 +12,7 @@ use crate::read_pool::default_read_threads;
 use crate::relay::process as relay_process;
 use crate::{AppState, Authenticator, NoCartService, logging, serve, shutdown};
 use clap::Parser;
-use orderly::{OrderService, Role, UserId};
+use orderly::{DeviceId, OrderService, Role, ServiceConfig, UserId};
 
 /// Runs the command line: parses the arguments, then serves the API, runs the relay or the
 /// email worker alone, or prints a token. Returns the process exit code.
@@ -45,6 +45,10 @@ pub fn run() -> ExitCode {
 fn print_token(auth: &Authenticator, sub: &str, role: Role, ttl: Duration) -> ExitCode {
     if role == Role::Customer && UserId::new(sub).is_err() {
         eprintln!("error: a customer's sub must be a user id (1 to 64 of A-Z a-z 0-9 _ - . @)");
+        return ExitCode::from(2);
+    }
+    if role == Role::Device && DeviceId::new(sub).is_err() {
+        eprintln!("error: a device's sub must be a device id (1 to 64 of A-Z a-z 0-9 . _ -)");
         return ExitCode::from(2);
     }
     match auth.issue(sub, role, ttl) {
@@ -131,7 +135,13 @@ fn run_server(cli: &Cli, auth: Authenticator) -> ExitCode {
     };
     // Carts are fetched asynchronously before each engine call (see `carts`); the engine's own
     // source answers only when no Cart Service is configured.
-    let service = OrderService::builder(store, Arc::new(NoCartService)).build();
+    let config = ServiceConfig {
+        offline: cli.offline_policy(),
+        ..ServiceConfig::default()
+    };
+    let service = OrderService::builder(store, Arc::new(NoCartService))
+        .config(config)
+        .build();
     warn_if_not_durable(&service);
     let read_threads = cli
         .read_threads

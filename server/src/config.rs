@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use orderly::Role;
+use orderly::sync::OfflinePolicy;
+use orderly::{Currency, Money, Role};
 
 use crate::connections::ConnectionLimits;
 use crate::limits::ServerLimits;
@@ -195,6 +196,28 @@ pub struct Cli {
     )]
     pub kafka_group: String,
 
+    /// How old an order captured offline may be when a device pushes it (from its
+    /// clock-corrected capture time) before it is stored as `needs_review`: 90s, 30m, 72h, 7d.
+    #[arg(
+        long = "offline-limit",
+        env = "ORDERLY_OFFLINE_LIMIT",
+        default_value = "72h",
+        value_parser = parse_ttl
+    )]
+    pub offline_limit: Duration,
+
+    /// The largest total of an order captured offline before it is stored as `needs_review`:
+    /// `CUR=AMOUNT` per currency (`USD=500.00`; repeat the flag or separate with `,`), or a
+    /// plain number of minor units for every currency without its own limit (`50000`).
+    /// Default: no limit.
+    #[arg(
+        long = "offline-amount-limit",
+        env = "ORDERLY_OFFLINE_AMOUNT_LIMIT",
+        value_delimiter = ',',
+        value_parser = parse_amount_limit
+    )]
+    pub offline_amount_limits: Vec<AmountLimit>,
+
     /// Secret that signs and verifies HS256 tokens (at least 32 bytes). Required.
     #[arg(
         long = "jwt-secret",
@@ -215,7 +238,7 @@ pub enum Command {
     Notify,
     /// Print a signed token for local use.
     Token {
-        /// The subject: the user id for customers.
+        /// The subject: the user id for customers, the device id for devices.
         #[arg(long)]
         sub: String,
         /// The caller's role.
@@ -232,6 +255,7 @@ pub enum RoleArg {
     Customer,
     Admin,
     Service,
+    Device,
 }
 
 impl From<RoleArg> for Role {
@@ -240,6 +264,7 @@ impl From<RoleArg> for Role {
             RoleArg::Customer => Role::Customer,
             RoleArg::Admin => Role::Admin,
             RoleArg::Service => Role::Service,
+            RoleArg::Device => Role::Device,
         }
     }
 }
@@ -254,7 +279,54 @@ pub fn parse_kafka_option(text: &str) -> Result<(String, String), String> {
     }
 }
 
+/// One `--offline-amount-limit` value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AmountLimit {
+    /// A limit for one currency, in its minor units.
+    Currency(Currency, i64),
+    /// A limit in minor units for every currency without its own.
+    Default(i64),
+}
+
+/// Parses `USD=500.00` (a decimal amount in the currency's digits) or `50000` (minor units).
+pub fn parse_amount_limit(text: &str) -> Result<AmountLimit, String> {
+    let text = text.trim();
+    match text.split_once('=') {
+        Some((code, amount)) => {
+            let currency = Currency::from_code(code.trim()).map_err(|e| e.to_string())?;
+            let money =
+                Money::parse_non_negative(amount.trim(), currency).map_err(|e| e.to_string())?;
+            Ok(AmountLimit::Currency(currency, money.minor()))
+        }
+        None => text
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .map(AmountLimit::Default)
+            .ok_or_else(|| {
+                format!("{text:?} is not CUR=AMOUNT (USD=500.00) or a number of minor units")
+            }),
+    }
+}
+
 impl Cli {
+    /// The offline sync policy as the flags set it.
+    pub fn offline_policy(&self) -> OfflinePolicy {
+        let mut policy = OfflinePolicy {
+            offline_limit_ms: i64::try_from(self.offline_limit.as_millis()).unwrap_or(i64::MAX),
+            ..OfflinePolicy::default()
+        };
+        for limit in &self.offline_amount_limits {
+            match *limit {
+                AmountLimit::Currency(currency, minor) => {
+                    policy.amount_limits.insert(currency, minor);
+                }
+                AmountLimit::Default(minor) => policy.default_amount_limit = Some(minor),
+            }
+        }
+        policy
+    }
+
     /// The server's limits as the flags set them.
     pub fn limits(&self) -> ServerLimits {
         ServerLimits {
@@ -374,6 +446,32 @@ mod tests {
         assert_eq!(limits.request_timeout, Duration::from_millis(500));
         assert_eq!((limits.store_pool_size, limits.store_queue), (4, 0));
         assert!(Cli::try_parse_from(["orderly-server", "--max-connections", "0"]).is_err());
+    }
+
+    #[test]
+    fn offline_limits_follow_the_flags() {
+        let cli = Cli::try_parse_from(["orderly-server"]).unwrap();
+        assert_eq!(cli.offline_policy(), OfflinePolicy::default());
+        let cli = Cli::try_parse_from([
+            "orderly-server",
+            "--offline-limit",
+            "2h",
+            "--offline-amount-limit",
+            "USD=500.00,50000",
+            "--offline-amount-limit",
+            "JPY=9000",
+        ])
+        .unwrap();
+        let policy = cli.offline_policy();
+        assert_eq!(policy.offline_limit_ms, 7_200_000);
+        let usd = Currency::from_code("USD").unwrap();
+        let jpy = Currency::from_code("JPY").unwrap();
+        assert_eq!(policy.amount_limits.get(&usd), Some(&50_000));
+        assert_eq!(policy.amount_limits.get(&jpy), Some(&9_000));
+        assert_eq!(policy.default_amount_limit, Some(50_000));
+        for bad in ["", "USD=", "XXX=1", "USD=1.001", "-5", "USD=-1"] {
+            assert!(parse_amount_limit(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -30,9 +30,13 @@ pub trait ApiBody: DeserializeOwned {
     }
 }
 
-/// A JSON body, checked in the order a client would fix it: media type, size, syntax, shape.
+/// The largest sync push accepted (500 captured orders), in bytes.
+pub const MAX_SYNC_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+/// A JSON body, checked in the order a client would fix it: media type, size (at most `MAX`
+/// bytes, [`MAX_BODY_BYTES`] unless a route says otherwise), syntax, shape.
 #[derive(Debug, Clone)]
-pub struct ApiJson<T>(pub T);
+pub struct ApiJson<T, const MAX: usize = MAX_BODY_BYTES>(pub T);
 
 fn is_json(headers: &HeaderMap) -> bool {
     let Some(value) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
@@ -55,16 +59,16 @@ fn is_json(headers: &HeaderMap) -> bool {
 const DRAIN_BYTES: usize = 16 * 1024 * 1024;
 const DRAIN_TIME: Duration = Duration::from_secs(5);
 
-fn too_large() -> Problem {
+fn too_large(max: usize) -> Problem {
     Problem::new(
         StatusCode::PAYLOAD_TOO_LARGE,
         "payload_too_large",
-        format!("the request body must be at most {MAX_BODY_BYTES} bytes"),
+        format!("the request body must be at most {max} bytes"),
     )
 }
 
-/// The whole body, at most [`MAX_BODY_BYTES`]; a larger one is drained and refused.
-async fn read_body(mut body: Body) -> Result<Bytes, Problem> {
+/// The whole body, at most `max` bytes; a larger one is drained and refused.
+async fn read_body(mut body: Body, max: usize) -> Result<Bytes, Problem> {
     let unreadable =
         || Problem::bad_request("unreadable_body", "the request body could not be read");
     let mut bytes = Vec::new();
@@ -72,9 +76,9 @@ async fn read_body(mut body: Body) -> Result<Bytes, Problem> {
         let Ok(data) = frame.map_err(|_| unreadable())?.into_data() else {
             continue;
         };
-        if bytes.len() + data.len() > MAX_BODY_BYTES {
+        if bytes.len() + data.len() > max {
             drain(body).await;
-            return Err(too_large());
+            return Err(too_large(max));
         }
         bytes.extend_from_slice(&data);
     }
@@ -106,7 +110,7 @@ fn shape_detail(err: &serde_json::Error) -> String {
     }
 }
 
-impl<S, T> FromRequest<S> for ApiJson<T>
+impl<S, T, const MAX: usize> FromRequest<S> for ApiJson<T, MAX>
 where
     S: Send + Sync,
     T: ApiBody,
@@ -122,7 +126,7 @@ where
                 "the request body must be JSON (Content-Type: application/json)",
             ));
         }
-        let bytes = read_body(request.into_body()).await?;
+        let bytes = read_body(request.into_body(), MAX).await?;
         parse_body::<T>(&bytes).map(ApiJson)
     }
 }

@@ -41,6 +41,8 @@ use crate::routes;
         routes::analytics::sales,
         routes::analytics::top_products,
         routes::analytics::orders_by_status,
+        routes::sync::push,
+        routes::sync::pull,
     ),
     components(schemas(
         ProblemBody,
@@ -71,6 +73,18 @@ use crate::routes;
         dto::StatusCountDto,
         dto::Health,
         dto::Ready,
+        orderly::OfflineCapture,
+        orderly::sync::PushRequest,
+        orderly::sync::Operation,
+        orderly::sync::OpBody,
+        orderly::sync::CapturedOrder,
+        orderly::sync::CapturedLine,
+        orderly::sync::CapturedTotals,
+        orderly::sync::PushResponse,
+        orderly::sync::OperationResult,
+        orderly::sync::Outcome,
+        orderly::sync::PullPage,
+        orderly::sync::Change,
     )),
     modifiers(&BearerAuth, &ProblemResponses),
     tags(
@@ -78,6 +92,7 @@ use crate::routes;
         (name = "orders", description = "Checkout, placing, reading, cancelling and tracking orders"),
         (name = "analytics", description = "Sales and status reports (admin and service callers)"),
         (name = "health", description = "Liveness, readiness and this document"),
+        (name = "sync", description = "Offline capture and sync for devices (role `device`)"),
     )
 )]
 pub struct ApiDoc;

@@ -478,6 +478,8 @@ fn poisoned_write(
         user_id: order.user_id.clone(),
         from_version,
         rollup: RollupDelta::moved(&order, from, to),
+        feed: None,
+        device_op: None,
         milestone,
         event: OutboxEvent {
             event_id: ctx.poison,

@@ -217,6 +217,7 @@ mod tests {
                 actor: "customer:alice".to_owned(),
                 note: None,
             }],
+            offline: None,
         }
     }
 

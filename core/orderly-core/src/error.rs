@@ -14,6 +14,17 @@ pub enum ValidationError {
     /// A user id is not 1 to 64 characters of `A-Z a-z 0-9 _ - . @`, or is `.` or `..`.
     #[error("user id must be 1 to 64 characters of A-Z a-z 0-9 _ - . @, and not . or ..")]
     InvalidUserId,
+    /// A device id is not 1 to 64 characters of `A-Z a-z 0-9 . _ -`.
+    #[error("device id must be 1 to 64 characters of A-Z a-z 0-9 . _ -")]
+    InvalidDeviceId,
+    /// A sync push carries more operations than one push may.
+    #[error("a push may carry at most {max} operations, got {count}")]
+    TooManyOperations {
+        /// Operations in the push.
+        count: usize,
+        /// The most allowed.
+        max: usize,
+    },
     /// A product id is empty, longer than 128 characters or has control characters.
     #[error("product id must be 1 to 128 characters without control characters")]
     InvalidProductId,
@@ -174,6 +185,8 @@ impl ValidationError {
         match self {
             InvalidUserId => "invalid_user_id",
             InvalidProductId => "invalid_product_id",
+            InvalidDeviceId => "invalid_device_id",
+            TooManyOperations { .. } => "too_many_operations",
             InvalidIdempotencyKey => "invalid_idempotency_key",
             LimitOutOfRange(_) => "limit_out_of_range",
             InvalidCursor => "invalid_cursor",
@@ -330,6 +343,18 @@ pub enum OrderlyError {
     /// The Cart Service answered outside its contract (the details).
     #[error("cart service sent a malformed answer: {0}")]
     CartMalformed(String),
+    /// The database belongs to another device: it was first opened with device id `stored`
+    /// and is now opened as `given`.
+    #[error("this database belongs to device {stored:?}, not {given:?}")]
+    DeviceMismatch {
+        /// The device id kept in the database.
+        stored: String,
+        /// The device id it was opened with.
+        given: String,
+    },
+    /// A device-side sync call on an engine opened without a device id.
+    #[error("this engine was not opened as a device; open it with a device id to sync")]
+    NotADevice,
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -351,6 +376,8 @@ impl OrderlyError {
             CheckoutMismatch(..) => "checkout_mismatch",
             CartUnavailable(_) => "cart_unavailable",
             CartMalformed(_) => "cart_malformed",
+            DeviceMismatch { .. } => "device_mismatch",
+            NotADevice => "not_a_device",
             Store(e) if e.is_transient() => "storage_unavailable",
             Store(_) => "internal",
         }
@@ -372,6 +399,7 @@ impl OrderlyError {
             VersionConflict { .. } => ErrorKind::StaleVersion,
             CartUnavailable(_) => ErrorKind::Unavailable,
             CartMalformed(_) => ErrorKind::UpstreamInvalid,
+            DeviceMismatch { .. } | NotADevice => ErrorKind::Conflict,
             Store(e) if e.is_transient() => ErrorKind::Unavailable,
             Store(_) => ErrorKind::Internal,
         }

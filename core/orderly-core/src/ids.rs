@@ -166,6 +166,18 @@ string_id!(
     }
 );
 
+string_id!(
+    /// A device's id: 1 to 64 characters of `A-Z a-z 0-9 . _ -`, given when a device's engine
+    /// is first opened and kept in its database; on the server, the `sub` of its token.
+    DeviceId,
+    |s| {
+        let ok = !s.is_empty()
+            && s.len() <= 64
+            && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+        if ok { Ok(()) } else { Err(ValidationError::InvalidDeviceId) }
+    }
+);
+
 /// Makes the engine's ids. Injected so that tests can make them deterministic.
 pub trait IdGenerator: Send + Sync + fmt::Debug {
     /// A new, unique UUID.
@@ -224,6 +236,21 @@ mod tests {
         assert!(IdempotencyKey::new("x".repeat(256)).is_err());
         assert!(IdempotencyKey::new("tab\tkey").is_err());
         assert!(IdempotencyKey::new("ключ").is_err());
+    }
+
+    #[test]
+    fn device_ids_are_short_and_plain() {
+        assert!(DeviceId::new("pos-12").is_ok());
+        assert!(DeviceId::new("a.B_9-z").is_ok());
+        assert!(DeviceId::new("x".repeat(64)).is_ok());
+        assert!(DeviceId::new("x".repeat(65)).is_err());
+        assert!(DeviceId::new("").is_err());
+        assert!(DeviceId::new("pos 12").is_err());
+        assert!(DeviceId::new("pos@12").is_err());
+        assert_eq!(
+            DeviceId::new("é").map_err(|e| e.code()),
+            Err("invalid_device_id")
+        );
     }
 
     #[test]

@@ -46,6 +46,7 @@ pub mod retry;
 pub mod service;
 pub mod status;
 pub mod store;
+pub mod sync;
 pub mod validation;
 
 pub use analytics::{ProductSales, SalesSummary, StatusCount, TopBy};
@@ -55,12 +56,12 @@ pub use document::OrderDocument;
 pub use error::{ErrorKind, OrderlyError, Result, StoreError, StoreErrorKind, ValidationError};
 pub use events::{EventType, OutboxEvent};
 pub use ids::{
-    CheckoutId, EventId, IdGenerator, IdempotencyKey, OrderId, ProductId, SequentialIds, UserId,
-    UuidV7Generator,
+    CheckoutId, DeviceId, EventId, IdGenerator, IdempotencyKey, OrderId, ProductId, SequentialIds,
+    UserId, UuidV7Generator,
 };
 pub use model::{
-    Address, Caller, Cart, CartLine, Checkout, Metadata, Milestone, Order, OrderLine,
-    PaymentMethod, PaymentSummary, RawCart, RawCartItem, Role, ShippingMethod, Totals,
+    Address, Caller, Cart, CartLine, Checkout, Metadata, Milestone, OfflineCapture, Order,
+    OrderLine, PaymentMethod, PaymentSummary, RawCart, RawCartItem, Role, ShippingMethod, Totals,
 };
 pub use money::{Currency, Money, MoneyError};
 pub use pricing::{PricingPolicy, RoundingMode};

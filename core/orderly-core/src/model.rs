@@ -6,7 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Timestamp;
-use crate::ids::{CheckoutId, OrderId, ProductId, UserId};
+use crate::ids::{CheckoutId, DeviceId, OrderId, ProductId, UserId};
 use crate::money::{Currency, Money};
 use crate::status::OrderStatus;
 
@@ -425,6 +425,39 @@ pub struct Order {
     pub version: u32,
     /// Every milestone, oldest first, starting with `placed`.
     pub history: Vec<Milestone>,
+    /// For an order captured offline by a device and pushed through sync: where and when it
+    /// was captured, and whether staff must review it. Absent for orders placed online.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offline: Option<OfflineCapture>,
+}
+
+/// Where and when an order captured offline was taken, as the server received it.
+///
+/// `created_at` of such an order is `corrected_captured_at`, never later than `received_at`.
+/// `review` is set when the order was stored as `needs_review` (its code:
+/// `offline_limit_exceeded` or `offline_amount_exceeded`); staff resolve a review by moving
+/// the order's status (`processing` to accept it, `cancelled` to refuse it), and any status
+/// move clears the flag.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct OfflineCapture {
+    /// The device that captured the order (its pull feed shows the order's changes).
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub device_id: DeviceId,
+    /// When the device captured it, by the device's clock.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub captured_at: Timestamp,
+    /// When the server received the push that carried it.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub received_at: Timestamp,
+    /// `captured_at` corrected by the device's clock offset (server receipt time minus the
+    /// push's `deviceTime`), at most `received_at`.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
+    pub corrected_captured_at: Timestamp,
+    /// Why staff must review the order, if they must.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<String>,
 }
 
 /// A stored quote that `place_order` may honour until `expires_at` if the cart has not
@@ -482,6 +515,9 @@ pub enum Role {
     Admin,
     /// Another system (warehouse, the embedding application): same rights as admin.
     Service,
+    /// A device that captures orders offline (`id` is the device id): may only push its
+    /// operations and pull the changes to the orders it captured.
+    Device,
 }
 
 impl Caller {
@@ -509,6 +545,18 @@ impl Caller {
             request_id: None,
         }
     }
+    /// A device, by its id.
+    pub fn device(device: &DeviceId) -> Self {
+        Caller {
+            role: Role::Device,
+            id: device.as_str().to_owned(),
+            request_id: None,
+        }
+    }
+    /// Whether the caller is the device `device`.
+    pub fn is_device(&self, device: &DeviceId) -> bool {
+        self.role == Role::Device && self.id == device.as_str()
+    }
     /// Attaches a request id to pass on to the Cart Service.
     pub fn with_request_id(mut self, request_id: impl Into<String>) -> Self {
         self.request_id = Some(request_id.into());
@@ -528,6 +576,7 @@ impl Caller {
             Role::Customer => "customer",
             Role::Admin => "admin",
             Role::Service => "service",
+            Role::Device => "device",
         };
         format!("{role}:{}", self.id)
     }

@@ -9,12 +9,14 @@
 //! | unknown payment method type             | `unsupported_payment_method` |
 //! | malformed order or checkout id          | `not_found` (it names none)  |
 //! | malformed event id                      | `invalid_field`              |
+//! | malformed device id                     | `invalid_device_id`          |
+//! | malformed sync pull cursor              | `invalid_cursor`             |
 //! | a full card number, under any field name | `card_number_refused`        |
 
 use serde_json::{Map, Value};
 
 use crate::error::{OrderlyError, ValidationError};
-use crate::ids::{CheckoutId, EventId, OrderId};
+use crate::ids::{CheckoutId, DeviceId, EventId, OrderId};
 use crate::model::ShippingMethod;
 use crate::status::OrderStatus;
 use crate::validation::looks_like_card_number;
@@ -53,6 +55,17 @@ pub fn payment_type(text: &str) -> Result<&'static str, ValidationError> {
         .into_iter()
         .find(|known| *known == text)
         .ok_or_else(|| ValidationError::UnsupportedPaymentMethod(echo(text)))
+}
+
+/// A device id: 1 to 64 of `A-Z a-z 0-9 . _ -`; else `invalid_device_id`.
+pub fn device_id(text: &str) -> Result<DeviceId, ValidationError> {
+    DeviceId::new(text)
+}
+
+/// A sync pull cursor as the server issued it (`None`: from the start); else
+/// `invalid_cursor`.
+pub fn pull_cursor(text: Option<&str>) -> Result<crate::sync::PullCursor, ValidationError> {
+    crate::sync::PullCursor::parse(text)
 }
 
 /// An order id. A malformed one cannot name an order, so it is `not_found` like an unknown

@@ -12,9 +12,14 @@ use orderly_core::store::{
     ChangeOutcome, HistoryQuery, IdempotencyRecord, InsertOutcome, NewOrder, OrderChange, SalesRow,
     SentConfirmation, StoreCapabilities, StoreResult,
 };
+use orderly_core::store::{
+    DeviceLogState, DeviceState, FeedRow, LoggedOperation, PulledWrite, SyncWrite, SyncWriteOutcome,
+};
+use orderly_core::sync::OperationResult;
 use orderly_core::{
-    Checkout, CheckoutId, Currency, EventId, IdempotencyKey, InMemoryCarts, OrderDocument, OrderId,
-    OrderService, OutboxEvent, StoreDecorator, StoreError, StoreErrorKind, Timestamp, UserId,
+    Checkout, CheckoutId, Currency, DeviceId, EventId, IdempotencyKey, InMemoryCarts,
+    OrderDocument, OrderId, OrderService, OutboxEvent, StoreDecorator, StoreError, StoreErrorKind,
+    Timestamp, UserId,
 };
 
 /// The concerns these tests never call, for the stores below.
@@ -96,6 +101,48 @@ macro_rules! unused_concerns {
                 unused()
             }
             fn record_confirmation(&self, _: &SentConfirmation) -> StoreResult<bool> {
+                unused()
+            }
+        }
+        impl SyncStore for $store {
+            fn device_state(&self, _: &DeviceId) -> StoreResult<Option<DeviceState>> {
+                unused()
+            }
+            fn sync_result(&self, _: &DeviceId, _: u64) -> StoreResult<Option<OperationResult>> {
+                unused()
+            }
+            fn apply_sync_write(&self, _: &SyncWrite) -> StoreResult<SyncWriteOutcome> {
+                unused()
+            }
+            fn device_changes(&self, _: &DeviceId, _: u64, _: u32) -> StoreResult<Vec<FeedRow>> {
+                unused()
+            }
+            fn device_identity(&self) -> StoreResult<Option<DeviceId>> {
+                unused()
+            }
+            fn claim_device_identity(&self, _: &DeviceId, _: Timestamp) -> StoreResult<DeviceId> {
+                unused()
+            }
+            fn pending_operations(&self, _: u32) -> StoreResult<Vec<LoggedOperation>> {
+                unused()
+            }
+            fn logged_operations(&self, _: u64, _: u32) -> StoreResult<Vec<LoggedOperation>> {
+                unused()
+            }
+            fn operations_for_order(&self, _: &OrderId) -> StoreResult<Vec<LoggedOperation>> {
+                unused()
+            }
+            fn record_operation_results(
+                &self,
+                _: &[OperationResult],
+                _: Timestamp,
+            ) -> StoreResult<u64> {
+                unused()
+            }
+            fn device_log_state(&self) -> StoreResult<DeviceLogState> {
+                unused()
+            }
+            fn apply_pulled(&self, _: &PulledWrite) -> StoreResult<bool> {
                 unused()
             }
         }

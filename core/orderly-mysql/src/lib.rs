@@ -111,6 +111,7 @@ mod pool;
 mod rollups;
 pub mod scratch;
 mod store;
+mod sync;
 
 pub use config::{InvalidUrl, MysqlOptions};
 pub use scratch::ScratchDatabase;

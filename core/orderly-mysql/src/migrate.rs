@@ -50,6 +50,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "one schema",
         sql: include_str!("../migrations/0005_one_schema.sql"),
     },
+    Migration {
+        version: 6,
+        name: "offline sync",
+        sql: include_str!("../migrations/0006_offline_sync.sql"),
+    },
 ];
 
 /// The schema version this build writes and reads.
@@ -111,6 +116,8 @@ fn apply_pending(conn: &mut impl Queryable) -> Result<Vec<u32>, StoreError> {
                 // MySQL has no `ADD INDEX IF NOT EXISTS`: an index that a migration stopped
                 // halfway already added is there, as the statement wants.
                 Err(e) if is_duplicate_index(&e) => {}
+                // Nor `ADD COLUMN IF NOT EXISTS` on MySQL: a column a rerun finds is there.
+                Err(e) if is_duplicate_column(&e) => {}
                 Err(e) => {
                     return Err(migration_error(format!(
                         "migration {} ({}) failed: {e}",
@@ -154,6 +161,11 @@ fn statements(sql: &str) -> Vec<String> {
 /// ER_DUP_KEYNAME: an index of that name exists on the table.
 fn is_duplicate_index(e: &mysql::Error) -> bool {
     matches!(e, mysql::Error::MySqlError(server) if server.code == 1061)
+}
+
+/// ER_DUP_FIELDNAME: a column of that name exists on the table.
+fn is_duplicate_column(e: &mysql::Error) -> bool {
+    matches!(e, mysql::Error::MySqlError(server) if server.code == 1060)
 }
 
 fn migration_error(message: String) -> StoreError {

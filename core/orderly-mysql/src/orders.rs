@@ -4,7 +4,7 @@
 //! changing touch only the user's rows plus the rollups.
 
 use mysql::prelude::Queryable;
-use mysql::{Params, PooledConn, TxOpts, Value};
+use mysql::{Params, PooledConn, Transaction, TxOpts, Value};
 use orderly_core::store::{
     ChangeOutcome, HistoryQuery, IdempotencyRecord, InsertOutcome, NewOrder, OrderChange,
 };
@@ -14,7 +14,7 @@ use orderly_core::{
 
 use crate::codec::{parse_id, utf8};
 use crate::error::{BACKEND, DbResult, corrupt, is_duplicate_key};
-use crate::{outbox, rollups};
+use crate::{outbox, rollups, sync};
 
 const INSERT_IDEMPOTENCY: &str = "INSERT INTO idempotency_keys \
     (user_id, idem_key, order_id, fingerprint, created_at) VALUES (?, ?, ?, ?, ?)";
@@ -24,8 +24,8 @@ const SELECT_IDEMPOTENCY: &str =
 
 const INSERT_ORDER: &str = "INSERT INTO orders \
     (id, user_id, status, currency, subtotal, shipping, tax, discount, total, \
-     created_at, updated_at, version, checkout_id, doc, doc_format, payment_token) \
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+     created_at, updated_at, version, checkout_id, doc, doc_format, payment_token, device_id) \
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 /// The version check makes the write conditional: a concurrent change that committed first
 /// leaves no matching row, and this one applies nothing.
@@ -77,6 +77,28 @@ pub(crate) fn insert_order(
     let order = &new.order;
 
     let mut tx = conn.start_transaction(TxOpts::default()).db()?;
+    if !claim_key(&mut tx, new)? {
+        tx.rollback().db()?;
+        return match idempotency_record(conn, &order.user_id, &new.idempotency_key)? {
+            // An earlier attempt of this very call committed, but its answer was lost.
+            Some(record) if record.order_id == order.id => Ok(InsertOutcome::Created),
+            Some(record) => Ok(InsertOutcome::KeyTaken(record)),
+            None => Err(StoreError::new(
+                StoreErrorKind::Contention,
+                BACKEND,
+                "the idempotency key was taken and released; try again",
+            )),
+        };
+    }
+    write_new(&mut tx, new)?;
+    tx.commit().db()?;
+    Ok(InsertOutcome::Created)
+}
+
+/// Claims the user's idempotency key for `new`; false when it is taken (the caller rolls
+/// back).
+pub(crate) fn claim_key(tx: &mut Transaction<'_>, new: &NewOrder) -> Result<bool, StoreError> {
+    let order = &new.order;
     let claimed = tx.exec_drop(
         INSERT_IDEMPOTENCY,
         (
@@ -88,27 +110,22 @@ pub(crate) fn insert_order(
         ),
     );
     match claimed {
-        Err(e) if is_duplicate_key(&e) => {
-            tx.rollback().db()?;
-            return match idempotency_record(conn, &order.user_id, &new.idempotency_key)? {
-                // An earlier attempt of this very call committed, but its answer was lost.
-                Some(record) if record.order_id == order.id => Ok(InsertOutcome::Created),
-                Some(record) => Ok(InsertOutcome::KeyTaken(record)),
-                None => Err(StoreError::new(
-                    StoreErrorKind::Contention,
-                    BACKEND,
-                    "the idempotency key was taken and released; try again",
-                )),
-            };
-        }
-        other => other.db()?,
+        Err(e) if is_duplicate_key(&e) => Ok(false),
+        other => other.db().map(|()| true),
     }
+}
+
+/// The order with its event, rollups and (on a device) its operation; the key is claimed.
+pub(crate) fn write_new(tx: &mut Transaction<'_>, new: &NewOrder) -> Result<(), StoreError> {
+    let order = &new.order;
     tx.exec_drop(INSERT_ORDER, order_row(new)).db()?;
-    outbox::insert_event(&mut tx, &new.event)?;
+    outbox::insert_event(tx, &new.event)?;
+    if let Some(op) = &new.device_op {
+        sync::log_op(tx, op, order.created_at)?;
+    }
     // Rollups last: their rows are shared by many orders, so hold their locks the shortest.
-    rollups::apply(&mut tx, &order.user_id, &new.rollup)?;
-    tx.commit().db()?;
-    Ok(InsertOutcome::Created)
+    rollups::apply(tx, &order.user_id, &new.rollup)?;
+    Ok(())
 }
 
 fn order_row(new: &NewOrder) -> Params {
@@ -131,6 +148,7 @@ fn order_row(new: &NewOrder) -> Params {
         Value::from(new.document.json()),
         Value::from(OrderDocument::FORMAT),
         Value::from(new.payment_token.as_deref()),
+        Value::from(order.offline.as_ref().map(|o| o.device_id.as_str())),
     ])
 }
 
@@ -155,9 +173,31 @@ pub(crate) fn apply_change(
     conn: &mut PooledConn,
     change: &OrderChange,
 ) -> Result<ChangeOutcome, StoreError> {
-    let order = &change.order;
-
     let mut tx = conn.start_transaction(TxOpts::default()).db()?;
+    if !write_change(&mut tx, change)? {
+        tx.rollback().db()?;
+        // An earlier attempt of this very call may have committed before its answer was lost:
+        // its event, unique to this change, says so.
+        return Ok(
+            if outbox::event_exists(conn, &change.user_id, &change.event.event_id)? {
+                ChangeOutcome::Applied
+            } else {
+                ChangeOutcome::Stale
+            },
+        );
+    }
+    tx.commit().db()?;
+    Ok(ChangeOutcome::Applied)
+}
+
+/// The change with its event, feed entry, rollups and (on a device) its operation; false,
+/// with nothing written, when the order is no longer at `from_version` (the caller rolls
+/// back).
+pub(crate) fn write_change(
+    tx: &mut Transaction<'_>,
+    change: &OrderChange,
+) -> Result<bool, StoreError> {
+    let order = &change.order;
     tx.exec_drop(
         UPDATE_ORDER,
         (
@@ -173,21 +213,17 @@ pub(crate) fn apply_change(
     )
     .db()?;
     if tx.affected_rows() == 0 {
-        tx.rollback().db()?;
-        // An earlier attempt of this very call may have committed before its answer was lost:
-        // its event, unique to this change, says so.
-        return Ok(
-            if outbox::event_exists(conn, &change.user_id, &change.event.event_id)? {
-                ChangeOutcome::Applied
-            } else {
-                ChangeOutcome::Stale
-            },
-        );
+        return Ok(false);
     }
-    outbox::insert_event(&mut tx, &change.event)?;
-    rollups::apply(&mut tx, &change.user_id, &change.rollup)?;
-    tx.commit().db()?;
-    Ok(ChangeOutcome::Applied)
+    outbox::insert_event(tx, &change.event)?;
+    if let Some(entry) = &change.feed {
+        sync::append_change(tx, entry, change.milestone.at)?;
+    }
+    if let Some(op) = &change.device_op {
+        sync::log_op(tx, op, change.milestone.at)?;
+    }
+    rollups::apply(tx, &change.user_id, &change.rollup)?;
+    Ok(true)
 }
 
 /// An `OrderDocument` from the columns of `document_columns!()`.

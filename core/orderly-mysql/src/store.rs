@@ -11,16 +11,20 @@ use orderly_core::store::{
     ChangeOutcome, HistoryQuery, IdempotencyRecord, InsertOutcome, NewOrder, OrderChange, SalesRow,
     SentConfirmation, StoreCapabilities, StoreResult,
 };
+use orderly_core::store::{
+    DeviceLogState, DeviceState, FeedRow, LoggedOperation, PulledWrite, SyncWrite, SyncWriteOutcome,
+};
+use orderly_core::sync::OperationResult;
 use orderly_core::{
-    Checkout, CheckoutId, Currency, EventId, IdempotencyKey, OrderDocument, OrderId, OutboxEvent,
-    ProductSales, StatusCount, StoreErrorKind, Timestamp, TopBy, UserId,
+    Checkout, CheckoutId, Currency, DeviceId, EventId, IdempotencyKey, OrderDocument, OrderId,
+    OutboxEvent, ProductSales, StatusCount, StoreErrorKind, Timestamp, TopBy, UserId,
 };
 
 use crate::config::MysqlOptions;
 use crate::error::{BACKEND, DbResult};
 use crate::pool::ConnectionPool;
 use crate::scratch::ScratchDatabase;
-use crate::{checkouts, confirmations, durability, leases, migrate, orders, outbox, rollups};
+use crate::{checkouts, confirmations, durability, leases, migrate, orders, outbox, rollups, sync};
 
 /// Orderly's `Store` on MySQL, MariaDB and MySQL-protocol distributed SQL. Cheap to clone:
 /// clones share the pool.
@@ -218,5 +222,64 @@ impl ConfirmationStore for MysqlStore {
 
     fn record_confirmation(&self, sent: &SentConfirmation) -> StoreResult<bool> {
         self.run(|conn| confirmations::record(conn, sent))
+    }
+}
+
+impl SyncStore for MysqlStore {
+    fn device_state(&self, device: &DeviceId) -> StoreResult<Option<DeviceState>> {
+        self.run(|conn| sync::device_state(conn, device))
+    }
+
+    fn sync_result(&self, device: &DeviceId, seq: u64) -> StoreResult<Option<OperationResult>> {
+        self.run(|conn| sync::result(conn, device, seq))
+    }
+
+    fn apply_sync_write(&self, write: &SyncWrite) -> StoreResult<SyncWriteOutcome> {
+        self.run(|conn| sync::apply_write(conn, write))
+    }
+
+    fn device_changes(
+        &self,
+        device: &DeviceId,
+        after: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<FeedRow>> {
+        self.run(|conn| sync::changes(conn, device, after, limit))
+    }
+
+    fn device_identity(&self) -> StoreResult<Option<DeviceId>> {
+        self.run(sync::identity)
+    }
+
+    fn claim_device_identity(&self, device: &DeviceId, at: Timestamp) -> StoreResult<DeviceId> {
+        self.run(|conn| sync::claim_identity(conn, device, at))
+    }
+
+    fn pending_operations(&self, limit: u32) -> StoreResult<Vec<LoggedOperation>> {
+        self.run(|conn| sync::pending(conn, limit))
+    }
+
+    fn logged_operations(&self, after_seq: u64, limit: u32) -> StoreResult<Vec<LoggedOperation>> {
+        self.run(|conn| sync::logged_after(conn, after_seq, limit))
+    }
+
+    fn operations_for_order(&self, order: &OrderId) -> StoreResult<Vec<LoggedOperation>> {
+        self.run(|conn| sync::for_order(conn, order))
+    }
+
+    fn record_operation_results(
+        &self,
+        results: &[OperationResult],
+        at: Timestamp,
+    ) -> StoreResult<u64> {
+        self.run(|conn| sync::record_results(conn, results, at))
+    }
+
+    fn device_log_state(&self) -> StoreResult<DeviceLogState> {
+        self.run(sync::log_state)
+    }
+
+    fn apply_pulled(&self, write: &PulledWrite) -> StoreResult<bool> {
+        self.run(|conn| sync::apply_pulled(conn, write))
     }
 }

@@ -394,6 +394,7 @@ fn a_retry_after_a_lost_commit_is_exactly_once() {
         fingerprint: record.fingerprint.clone(),
         event: placed_event,
         rollup: RollupDelta::placed(&placed),
+        device_op: None,
     };
     let before = (
         store.status_counts().unwrap(),
@@ -437,6 +438,8 @@ fn a_retry_after_a_lost_commit_is_exactly_once() {
         milestone: moved.history.last().unwrap().clone(),
         event: change_event.clone(),
         rollup: RollupDelta::moved(&moved, OrderStatus::Placed, OrderStatus::Processing),
+        feed: None,
+        device_op: None,
         document: OrderDocument::encode(&moved).unwrap(),
         order: moved.clone(),
     };

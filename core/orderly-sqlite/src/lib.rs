@@ -93,6 +93,7 @@ mod outbox;
 mod pool;
 mod rollups;
 mod store;
+mod sync;
 
 pub use config::{SqliteOptions, Synchronous};
 pub use group_commit::GroupCommitStats;

@@ -13,6 +13,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0004_milestone_notes.sql"),
     include_str!("../migrations/0005_payment_tokens_apart.sql"),
     include_str!("../migrations/0006_one_schema.sql"),
+    include_str!("../migrations/0007_offline_sync.sql"),
 ];
 
 /// The schema version this build writes and understands.

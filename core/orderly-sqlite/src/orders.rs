@@ -16,8 +16,8 @@ const SELECT_KEY: &str =
     "SELECT order_id, fingerprint FROM idempotency_keys WHERE user_id = ?1 AND idem_key = ?2";
 
 const INSERT_ORDER: &str = "INSERT INTO orders (id, user_id, status, currency, subtotal, shipping, tax, discount, \
-     total, created_at, updated_at, version, checkout_id, doc, doc_format, payment_token) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
+     total, created_at, updated_at, version, checkout_id, doc, doc_format, payment_token, device_id) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
 
 const UPDATE_ORDER: &str = "UPDATE orders SET status = ?1, updated_at = ?2, version = ?3, doc = ?4, \
      doc_format = ?5 WHERE id = ?6 AND user_id = ?7 AND version = ?8";
@@ -119,6 +119,7 @@ pub(crate) fn insert(conn: &Connection, new: &NewOrder) -> Result<(), OpError> {
         new.document.json(),
         OrderDocument::FORMAT,
         new.payment_token.as_deref(),
+        order.offline.as_ref().map(|o| o.device_id.as_str()),
     ])?;
     Ok(())
 }

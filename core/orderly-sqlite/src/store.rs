@@ -11,9 +11,13 @@ use orderly_core::store::{
     ChangeOutcome, HistoryQuery, IdempotencyRecord, InsertOutcome, NewOrder, OrderChange, SalesRow,
     SentConfirmation, StoreCapabilities, StoreResult,
 };
+use orderly_core::store::{
+    DeviceLogState, DeviceState, FeedRow, LoggedOperation, PulledWrite, SyncWrite, SyncWriteOutcome,
+};
+use orderly_core::sync::OperationResult;
 use orderly_core::{
-    Checkout, CheckoutId, Currency, EventId, IdempotencyKey, OrderDocument, OrderId, OutboxEvent,
-    ProductSales, RetryPolicy, StatusCount, Timestamp, TopBy, UserId,
+    Checkout, CheckoutId, Currency, DeviceId, EventId, IdempotencyKey, OrderDocument, OrderId,
+    OutboxEvent, ProductSales, RetryPolicy, StatusCount, Timestamp, TopBy, UserId,
 };
 use parking_lot::MappedFairMutexGuard;
 use rusqlite::Connection;
@@ -23,7 +27,7 @@ use crate::config::{SqliteOptions, Synchronous};
 use crate::error::{BACKEND, OpError};
 use crate::group_commit::{Finish, GroupCommitStats, GroupWriter};
 use crate::pool::ReaderPool;
-use crate::{checkouts, confirmations, connection, leases, migrate, orders, outbox, rollups};
+use crate::{checkouts, confirmations, connection, leases, migrate, orders, outbox, rollups, sync};
 
 /// An Orderly [`Store`] on SQLite. Cheap to share behind an `Arc`; every method is one
 /// transaction.
@@ -190,9 +194,7 @@ impl OrderStore for SqliteStore {
             if let Some(record) = orders::claim_key(tx, new)? {
                 return Ok(Finish::Rollback(InsertOutcome::KeyTaken(record)));
             }
-            orders::insert(tx, new)?;
-            rollups::apply(tx, &new.rollup)?;
-            outbox::insert(tx, &new.event, new.event.payload.get())?;
+            write_new_order(tx, new)?;
             Ok(Finish::Commit(InsertOutcome::Created))
         })
     }
@@ -211,12 +213,128 @@ impl OrderStore for SqliteStore {
 
     fn apply_change(&self, change: &OrderChange) -> StoreResult<ChangeOutcome> {
         self.write(|tx| {
-            if !orders::update(tx, change)? {
+            if !write_change(tx, change)? {
                 return Ok(Finish::Rollback(ChangeOutcome::Stale));
             }
-            rollups::apply(tx, &change.rollup)?;
-            outbox::insert(tx, &change.event, change.event.payload.get())?;
             Ok(Finish::Commit(ChangeOutcome::Applied))
+        })
+    }
+}
+
+/// An order with everything written with it: rollups, its event, and on a device its
+/// operation. The key has been claimed.
+fn write_new_order(tx: &Connection, new: &NewOrder) -> Result<(), OpError> {
+    orders::insert(tx, new)?;
+    rollups::apply(tx, &new.rollup)?;
+    outbox::insert(tx, &new.event, new.event.payload.get())?;
+    if let Some(op) = &new.device_op {
+        sync::log_op(tx, op, new.order.created_at)?;
+    }
+    Ok(())
+}
+
+/// A change with everything written with it: rollups, its event, its device feed entry, and
+/// on a device its operation. False, with nothing written, when the order is stale.
+fn write_change(tx: &Connection, change: &OrderChange) -> Result<bool, OpError> {
+    if !orders::update(tx, change)? {
+        return Ok(false);
+    }
+    rollups::apply(tx, &change.rollup)?;
+    outbox::insert(tx, &change.event, change.event.payload.get())?;
+    if let Some(entry) = &change.feed {
+        sync::append_change(tx, entry, change.milestone.at)?;
+    }
+    if let Some(op) = &change.device_op {
+        sync::log_op(tx, op, change.milestone.at)?;
+    }
+    Ok(true)
+}
+
+impl SyncStore for SqliteStore {
+    fn device_state(&self, device: &DeviceId) -> StoreResult<Option<DeviceState>> {
+        self.read(|conn| sync::device_state(conn, device))
+    }
+
+    fn sync_result(&self, device: &DeviceId, seq: u64) -> StoreResult<Option<OperationResult>> {
+        self.read(|conn| sync::result(conn, device, seq))
+    }
+
+    fn apply_sync_write(&self, w: &SyncWrite) -> StoreResult<SyncWriteOutcome> {
+        self.write(|tx| {
+            let state = sync::ensure_device(tx, &w.device_id, w.at)?;
+            if state.last_seq.checked_add(1) != Some(w.seq) {
+                return Ok(Finish::Rollback(SyncWriteOutcome::SeqTaken {
+                    last_seq: state.last_seq,
+                }));
+            }
+            if let Some(new) = &w.place {
+                if let Some(record) = orders::claim_key(tx, new)? {
+                    return Ok(Finish::Rollback(SyncWriteOutcome::KeyTaken(record)));
+                }
+                write_new_order(tx, new)?;
+            }
+            if let Some(change) = &w.change
+                && !write_change(tx, change)?
+            {
+                return Ok(Finish::Rollback(SyncWriteOutcome::Stale));
+            }
+            sync::insert_result(tx, &w.device_id, &w.result, w.at)?;
+            sync::advance(tx, &w.device_id, w.seq, w.at)?;
+            Ok(Finish::Commit(SyncWriteOutcome::Applied))
+        })
+    }
+
+    fn device_changes(
+        &self,
+        device: &DeviceId,
+        after: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<FeedRow>> {
+        self.read(|conn| sync::changes(conn, device, after, limit))
+    }
+
+    fn device_identity(&self) -> StoreResult<Option<DeviceId>> {
+        self.read(sync::identity)
+    }
+
+    fn claim_device_identity(&self, device: &DeviceId, at: Timestamp) -> StoreResult<DeviceId> {
+        self.write(|tx| sync::claim_identity(tx, device, at).map(Finish::Commit))
+    }
+
+    fn pending_operations(&self, limit: u32) -> StoreResult<Vec<LoggedOperation>> {
+        self.read(|conn| sync::pending(conn, limit))
+    }
+
+    fn logged_operations(&self, after_seq: u64, limit: u32) -> StoreResult<Vec<LoggedOperation>> {
+        self.read(|conn| sync::logged_after(conn, after_seq, limit))
+    }
+
+    fn operations_for_order(&self, order: &OrderId) -> StoreResult<Vec<LoggedOperation>> {
+        self.read(|conn| sync::for_order(conn, order))
+    }
+
+    fn record_operation_results(
+        &self,
+        results: &[OperationResult],
+        at: Timestamp,
+    ) -> StoreResult<u64> {
+        self.write(|tx| sync::record_results(tx, results, at).map(Finish::Commit))
+    }
+
+    fn device_log_state(&self) -> StoreResult<DeviceLogState> {
+        self.read(sync::log_state)
+    }
+
+    fn apply_pulled(&self, write: &PulledWrite) -> StoreResult<bool> {
+        self.write(|tx| {
+            for pulled in &write.orders {
+                if !sync::update_pulled(tx, pulled)? {
+                    return Ok(Finish::Rollback(false));
+                }
+                rollups::apply(tx, &pulled.rollup)?;
+            }
+            sync::set_cursor(tx, &write.cursor)?;
+            Ok(Finish::Commit(true))
         })
     }
 }

@@ -63,6 +63,7 @@ fn new_order(user: &str, key: &str) -> NewOrder {
             actor: format!("customer:{user}"),
             note: None,
         }],
+        offline: None,
     };
     let document = OrderDocument::encode(&order).unwrap();
     NewOrder {
@@ -76,6 +77,7 @@ fn new_order(user: &str, key: &str) -> NewOrder {
             payload: document.event_payload().unwrap(),
         },
         rollup: RollupDelta::placed(&order),
+        device_op: None,
         document,
         payment_token: card().token().map(str::to_owned),
         idempotency_key: IdempotencyKey::new(key).unwrap(),

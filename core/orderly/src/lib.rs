@@ -106,10 +106,13 @@
 pub use orderly_core::*;
 
 mod backends;
+mod device;
 pub mod embedded;
 mod open_error;
 #[cfg(feature = "sqlite")]
 mod sqlite_url;
+#[cfg(feature = "sync-client")]
+pub mod sync_client;
 
 pub use embedded::{ActAs, Embedded, OrderInput};
 pub use open_error::OpenError;
@@ -117,6 +120,8 @@ pub use open_error::OpenError;
 pub use orderly_sqlite::{
     SCHEMA_VERSION as SQLITE_SCHEMA_VERSION, SqliteOptions, SqliteStore, Synchronous,
 };
+#[cfg(feature = "sync-client")]
+pub use sync_client::{SyncClientError, SyncOptions, SyncReport};
 
 use std::sync::Arc;
 

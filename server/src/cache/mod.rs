@@ -19,7 +19,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use orderly::store::{
-    ChangeOutcome, InsertOutcome, NewOrder, OrderChange, StoreCapabilities, StoreResult,
+    ChangeOutcome, InsertOutcome, NewOrder, OrderChange, StoreCapabilities, StoreResult, SyncWrite,
+    SyncWriteOutcome,
 };
 use orderly::{OrderDocument, OrderId, Store, StoreDecorator};
 
@@ -123,6 +124,34 @@ impl StoreDecorator for CachingStore {
             }
             // The change may have committed before the error: drop what is cached.
             Err(_) => self.cache.invalidate_all(),
+        }
+        result
+    }
+    /// A pushed operation that stores an order or changes one refreshes it like
+    /// `insert_order` and `apply_change` do.
+    fn apply_sync_write(&self, write: &SyncWrite) -> StoreResult<SyncWriteOutcome> {
+        let result = self.inner.apply_sync_write(write);
+        match &result {
+            Ok(SyncWriteOutcome::Applied) => {
+                if let Some(new) = &write.place {
+                    self.refresh(&new.document);
+                }
+                if let Some(change) = &write.change {
+                    self.refresh(&change.document);
+                }
+            }
+            Ok(SyncWriteOutcome::Stale) => {
+                if let Some(change) = &write.change
+                    && !self.cache.remove(&change.order_id)
+                {
+                    self.cache.invalidate_all();
+                }
+            }
+            Ok(_) => {}
+            Err(_) if write.place.is_some() || write.change.is_some() => {
+                self.cache.invalidate_all();
+            }
+            Err(_) => {}
         }
         result
     }

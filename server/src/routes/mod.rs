@@ -8,6 +8,7 @@ pub mod health;
 pub mod openapi;
 pub mod orders;
 pub mod status;
+pub mod sync;
 mod versioning;
 
 use axum::Router;
@@ -45,6 +46,8 @@ pub fn app(state: AppState) -> Router {
             "/analytics/orders-by-status",
             get(analytics::orders_by_status),
         )
+        .route("/sync/push", post(sync::push))
+        .route("/sync/pull", get(sync::pull))
         .fallback(not_found)
         .layer(middleware::from_fn(move |request, next| {
             around_request(request_timeout, request, next)

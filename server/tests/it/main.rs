@@ -44,3 +44,4 @@ mod retention;
 mod retry;
 mod shutdown;
 mod state_machine;
+mod sync;

@@ -57,6 +57,8 @@ pub fn store_change_from_a_stale_version_writes_nothing(factory: &StoreFactory) 
         user_id: order.user_id.clone(),
         from_version: 5,
         rollup: RollupDelta::moved(&changed, OrderStatus::Placed, OrderStatus::Processing),
+        feed: None,
+        device_op: None,
         milestone,
         event: OutboxEvent {
             event_id: fresh_event_id(),
@@ -233,6 +235,8 @@ pub fn store_pending_events_keep_sequence_within_a_millisecond(factory: &StoreFa
         user_id: changed.user_id.clone(),
         from_version: 1,
         rollup: RollupDelta::moved(&changed, OrderStatus::Placed, OrderStatus::Processing),
+        feed: None,
+        device_op: None,
         milestone,
         event: OutboxEvent {
             event_id: smaller,

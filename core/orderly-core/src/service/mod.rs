@@ -11,6 +11,7 @@ pub mod plan;
 mod reporting;
 mod requests;
 mod retry;
+mod sync;
 mod tracking;
 
 use std::sync::Arc;
@@ -20,15 +21,17 @@ pub use requests::{
     CheckoutRequest, DocumentPage, HistoryRequest, OrderPage, PlaceOrderRequest, Placement,
     StatusUpdate, StatusView,
 };
+pub use sync::{DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT};
 
 use crate::cart_source::{CartSource, CartSourceError};
 use crate::clock::{Clock, SystemClock};
 use crate::error::{OrderlyError, Result};
-use crate::ids::{IdGenerator, UserId, UuidV7Generator};
+use crate::ids::{DeviceId, IdGenerator, UserId, UuidV7Generator};
 use crate::model::{Caller, Cart};
 use crate::pricing::PricingPolicy;
 use crate::retry::RetryPolicy;
 use crate::store::Store;
+use crate::sync::OfflinePolicy;
 use crate::validation;
 
 /// Tunables that are not pricing.
@@ -41,6 +44,12 @@ pub struct ServiceConfig {
     /// is the only retry and `attempt_time` bounds one attempt: no store call outlives the
     /// budget. Default [`DEFAULT_STORE_RETRY`].
     pub store_retry: RetryPolicy,
+    /// The server's limits on orders captured offline (see [`crate::sync::apply`]).
+    pub offline: OfflinePolicy,
+    /// On a device engine, the device's id: every order placed and every cancellation is
+    /// then recorded as a sync operation in the same transaction. `None` on a server or a
+    /// plain embedded engine.
+    pub device: Option<DeviceId>,
 }
 
 /// Up to 5 attempts within 2 s, pauses from 5 ms doubling to 200 ms, and no attempt started
@@ -54,6 +63,8 @@ impl Default for ServiceConfig {
         ServiceConfig {
             checkout_ttl_ms: 15 * 60 * 1000,
             store_retry: DEFAULT_STORE_RETRY,
+            offline: OfflinePolicy::default(),
+            device: None,
         }
     }
 }

@@ -6,6 +6,8 @@ use crate::ids::{EventId, IdempotencyKey, OrderId};
 use crate::model::{Caller, Cart, Checkout};
 use crate::store::{IdempotencyRecord, InsertOutcome};
 
+use crate::sync::device;
+
 use super::plan::{self, PlanInput, PricedSource};
 use super::{OrderService, PlaceOrderRequest, Placement};
 
@@ -44,7 +46,7 @@ impl OrderService {
                 policy: &self.policy,
             },
         };
-        let new = plan::plan_order(PlanInput {
+        let mut new = plan::plan_order(PlanInput {
             request: req,
             key,
             fingerprint: request_fingerprint,
@@ -55,6 +57,10 @@ impl OrderService {
             event_id: EventId::from_uuid(self.new_uuid()),
             backend: self.store.backend(),
         })?;
+        if self.config.device.is_some() {
+            let op = device::place_op(&new.order, &req.payment_method, key);
+            new.device_op = Some(device::encode_op(&op, self.store.backend())?);
+        }
         match self.with_retry(|| self.store.insert_order(&new))? {
             InsertOutcome::Created => Ok(Placement {
                 order: new.order,

@@ -16,7 +16,8 @@ use crate::model::{Address, Cart, Checkout, Milestone, Order, PaymentMethod, Shi
 use crate::money::Money;
 use crate::pricing::{self, Priced, PricingPolicy};
 use crate::status::{self, OrderStatus, Transition};
-use crate::store::{NewOrder, OrderChange};
+use crate::store::{FeedEntry, NewOrder, OrderChange};
+use crate::sync::Change;
 use crate::validation;
 
 use super::PlaceOrderRequest;
@@ -118,6 +119,7 @@ pub fn plan_order(input: PlanInput<'_>) -> Result<NewOrder> {
             actor: input.actor.to_owned(),
             note: None,
         }],
+        offline: None,
     };
     let document = encode(&order, input.backend)?;
     let event = OutboxEvent {
@@ -139,6 +141,7 @@ pub fn plan_order(input: PlanInput<'_>) -> Result<NewOrder> {
         idempotency_key: input.key.clone(),
         fingerprint: input.fingerprint,
         event,
+        device_op: None,
     })
 }
 
@@ -294,6 +297,19 @@ pub fn plan_change(input: ChangeInput<'_>) -> Result<OrderChange> {
     order.updated_at = now;
     order.version = from_version + 1;
     order.history.push(milestone.clone());
+    // A status move is staff's decision on an order flagged for review.
+    if let Some(offline) = &mut order.offline {
+        offline.review = None;
+    }
+    let feed = order.offline.as_ref().map(|offline| FeedEntry {
+        device_id: offline.device_id.clone(),
+        change: Change {
+            order_id: order.id,
+            version: order.version,
+            status: to,
+            milestone: milestone.clone(),
+        },
+    });
     let (event_type, payload) = if to == OrderStatus::Cancelled {
         (
             EventType::OrderCancelled,
@@ -320,6 +336,8 @@ pub fn plan_change(input: ChangeInput<'_>) -> Result<OrderChange> {
         from_version,
         rollup: RollupDelta::moved(&order, from, to),
         milestone,
+        feed,
+        device_op: None,
         event,
         document: encode(&order, backend)?,
         order,

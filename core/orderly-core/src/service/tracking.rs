@@ -8,6 +8,8 @@ use crate::status::{self, OrderStatus, Transition};
 use crate::store::ChangeOutcome;
 use crate::validation;
 
+use crate::sync::device;
+
 use super::plan::{self, ChangeInput};
 use super::{OrderService, StatusUpdate, StatusView};
 
@@ -142,7 +144,7 @@ impl OrderService {
             if status::transition(current.status, to)? == Transition::NoOp {
                 return Ok((current, stored));
             }
-            let change = plan::plan_change(ChangeInput {
+            let mut change = plan::plan_change(ChangeInput {
                 order: current,
                 to,
                 actor: &caller.actor(),
@@ -151,6 +153,10 @@ impl OrderService {
                 event_id: EventId::from_uuid(self.new_uuid()),
                 backend: self.store.backend(),
             })?;
+            if self.config.device.is_some() && to == OrderStatus::Cancelled {
+                let op = device::cancel_op(&change.order, note);
+                change.device_op = Some(device::encode_op(&op, self.store.backend())?);
+            }
             match self.with_retry(|| self.store.apply_change(&change))? {
                 ChangeOutcome::Applied => return Ok((change.order, change.document)),
                 ChangeOutcome::Stale => {

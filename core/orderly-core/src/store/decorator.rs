@@ -11,13 +11,18 @@ use super::{
     NewOrder, OrderChange, OrderStore, OutboxStore, RollupStore, SalesRow, SentConfirmation, Store,
     StoreCapabilities, StoreResult,
 };
+use super::{
+    DeviceLogState, DeviceState, FeedRow, LoggedOperation, PulledWrite, SyncStore, SyncWrite,
+    SyncWriteOutcome,
+};
 use crate::analytics::{ProductSales, StatusCount, TopBy};
 use crate::clock::Timestamp;
 use crate::document::OrderDocument;
 use crate::events::OutboxEvent;
-use crate::ids::{CheckoutId, EventId, IdempotencyKey, OrderId, UserId};
+use crate::ids::{CheckoutId, DeviceId, EventId, IdempotencyKey, OrderId, UserId};
 use crate::model::Checkout;
 use crate::money::Currency;
+use crate::sync::OperationResult;
 
 /// A store built around another; see the module docs. Every type that implements it is a
 /// [`Store`].
@@ -155,6 +160,63 @@ pub trait StoreDecorator: Send + Sync + fmt::Debug {
     fn record_confirmation(&self, sent: &SentConfirmation) -> StoreResult<bool> {
         self.inner().record_confirmation(sent)
     }
+    /// See [`SyncStore::device_state`]; forwards to the inner store.
+    fn device_state(&self, device: &DeviceId) -> StoreResult<Option<DeviceState>> {
+        self.inner().device_state(device)
+    }
+    /// See [`SyncStore::sync_result`]; forwards to the inner store.
+    fn sync_result(&self, device: &DeviceId, seq: u64) -> StoreResult<Option<OperationResult>> {
+        self.inner().sync_result(device, seq)
+    }
+    /// See [`SyncStore::apply_sync_write`]; forwards to the inner store.
+    fn apply_sync_write(&self, write: &SyncWrite) -> StoreResult<SyncWriteOutcome> {
+        self.inner().apply_sync_write(write)
+    }
+    /// See [`SyncStore::device_changes`]; forwards to the inner store.
+    fn device_changes(
+        &self,
+        device: &DeviceId,
+        after: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<FeedRow>> {
+        self.inner().device_changes(device, after, limit)
+    }
+    /// See [`SyncStore::device_identity`]; forwards to the inner store.
+    fn device_identity(&self) -> StoreResult<Option<DeviceId>> {
+        self.inner().device_identity()
+    }
+    /// See [`SyncStore::claim_device_identity`]; forwards to the inner store.
+    fn claim_device_identity(&self, device: &DeviceId, at: Timestamp) -> StoreResult<DeviceId> {
+        self.inner().claim_device_identity(device, at)
+    }
+    /// See [`SyncStore::pending_operations`]; forwards to the inner store.
+    fn pending_operations(&self, limit: u32) -> StoreResult<Vec<LoggedOperation>> {
+        self.inner().pending_operations(limit)
+    }
+    /// See [`SyncStore::logged_operations`]; forwards to the inner store.
+    fn logged_operations(&self, after_seq: u64, limit: u32) -> StoreResult<Vec<LoggedOperation>> {
+        self.inner().logged_operations(after_seq, limit)
+    }
+    /// See [`SyncStore::operations_for_order`]; forwards to the inner store.
+    fn operations_for_order(&self, order: &OrderId) -> StoreResult<Vec<LoggedOperation>> {
+        self.inner().operations_for_order(order)
+    }
+    /// See [`SyncStore::record_operation_results`]; forwards to the inner store.
+    fn record_operation_results(
+        &self,
+        results: &[OperationResult],
+        at: Timestamp,
+    ) -> StoreResult<u64> {
+        self.inner().record_operation_results(results, at)
+    }
+    /// See [`SyncStore::device_log_state`]; forwards to the inner store.
+    fn device_log_state(&self) -> StoreResult<DeviceLogState> {
+        self.inner().device_log_state()
+    }
+    /// See [`SyncStore::apply_pulled`]; forwards to the inner store.
+    fn apply_pulled(&self, write: &PulledWrite) -> StoreResult<bool> {
+        self.inner().apply_pulled(write)
+    }
 }
 
 impl<D: StoreDecorator> Store for D {
@@ -256,5 +318,53 @@ impl<D: StoreDecorator> ConfirmationStore for D {
     }
     fn record_confirmation(&self, sent: &SentConfirmation) -> StoreResult<bool> {
         StoreDecorator::record_confirmation(self, sent)
+    }
+}
+
+impl<D: StoreDecorator> SyncStore for D {
+    fn device_state(&self, device: &DeviceId) -> StoreResult<Option<DeviceState>> {
+        StoreDecorator::device_state(self, device)
+    }
+    fn sync_result(&self, device: &DeviceId, seq: u64) -> StoreResult<Option<OperationResult>> {
+        StoreDecorator::sync_result(self, device, seq)
+    }
+    fn apply_sync_write(&self, write: &SyncWrite) -> StoreResult<SyncWriteOutcome> {
+        StoreDecorator::apply_sync_write(self, write)
+    }
+    fn device_changes(
+        &self,
+        device: &DeviceId,
+        after: u64,
+        limit: u32,
+    ) -> StoreResult<Vec<FeedRow>> {
+        StoreDecorator::device_changes(self, device, after, limit)
+    }
+    fn device_identity(&self) -> StoreResult<Option<DeviceId>> {
+        StoreDecorator::device_identity(self)
+    }
+    fn claim_device_identity(&self, device: &DeviceId, at: Timestamp) -> StoreResult<DeviceId> {
+        StoreDecorator::claim_device_identity(self, device, at)
+    }
+    fn pending_operations(&self, limit: u32) -> StoreResult<Vec<LoggedOperation>> {
+        StoreDecorator::pending_operations(self, limit)
+    }
+    fn logged_operations(&self, after_seq: u64, limit: u32) -> StoreResult<Vec<LoggedOperation>> {
+        StoreDecorator::logged_operations(self, after_seq, limit)
+    }
+    fn operations_for_order(&self, order: &OrderId) -> StoreResult<Vec<LoggedOperation>> {
+        StoreDecorator::operations_for_order(self, order)
+    }
+    fn record_operation_results(
+        &self,
+        results: &[OperationResult],
+        at: Timestamp,
+    ) -> StoreResult<u64> {
+        StoreDecorator::record_operation_results(self, results, at)
+    }
+    fn device_log_state(&self) -> StoreResult<DeviceLogState> {
+        StoreDecorator::device_log_state(self)
+    }
+    fn apply_pulled(&self, write: &PulledWrite) -> StoreResult<bool> {
+        StoreDecorator::apply_pulled(self, write)
     }
 }

@@ -4,7 +4,9 @@
 //! * [`OutboxStore`]: the transactional outbox;
 //! * [`LeaseStore`]: named leases;
 //! * [`RollupStore`]: analytics rollups;
-//! * [`ConfirmationStore`]: order confirmations already sent.
+//! * [`ConfirmationStore`]: order confirmations already sent;
+//! * [`SyncStore`]: offline sync, on the server (device rows, results, change feeds) and on a
+//!   device (its identity, its operation log, its pull cursor).
 //!
 //! [`Store`] is all of them plus what describes the store itself (its name, its
 //! [`StoreCapabilities`], its health); the engine holds an `Arc<dyn Store>`. Import the concern
@@ -29,6 +31,7 @@ mod leases;
 mod orders;
 mod outbox;
 mod rollups;
+mod sync;
 
 pub use capabilities::StoreCapabilities;
 pub use confirmations::{ConfirmationStore, SentConfirmation};
@@ -40,18 +43,24 @@ pub use orders::{
 };
 pub use outbox::OutboxStore;
 pub use rollups::{RollupStore, SalesRow};
+pub use sync::{
+    DeviceLogState, DeviceOp, DeviceState, FeedEntry, FeedRow, LoggedOperation, PulledOrder,
+    PulledWrite, SyncStore, SyncWrite, SyncWriteOutcome,
+};
 
 /// What every store call returns: a [`StoreError`] on failure.
 pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Every store trait, for `use orderly_core::store::prelude::*`.
 pub mod prelude {
-    pub use super::{ConfirmationStore, LeaseStore, OrderStore, OutboxStore, RollupStore, Store};
+    pub use super::{
+        ConfirmationStore, LeaseStore, OrderStore, OutboxStore, RollupStore, Store, SyncStore,
+    };
 }
 
 /// A complete store: every concern, plus what describes the store itself.
 pub trait Store:
-    OrderStore + OutboxStore + LeaseStore + RollupStore + ConfirmationStore + fmt::Debug
+    OrderStore + OutboxStore + LeaseStore + RollupStore + ConfirmationStore + SyncStore + fmt::Debug
 {
     /// A short name for logs and errors: `"sqlite"`, `"mysql"`. Not for deciding behaviour:
     /// ask [`Store::capabilities`].

@@ -9,7 +9,7 @@ use crate::ids::{CheckoutId, IdempotencyKey, OrderId, UserId};
 use crate::model::{Checkout, Milestone, Order};
 use crate::status::OrderStatus;
 
-use super::StoreResult;
+use super::{DeviceOp, FeedEntry, StoreResult};
 
 /// What an idempotency key was first used for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +37,8 @@ pub struct NewOrder {
     pub event: OutboxEvent,
     /// The order's additions to the analytics rollups.
     pub rollup: RollupDelta,
+    /// On a device engine, the `place` operation recorded with the order.
+    pub device_op: Option<DeviceOp>,
 }
 
 /// What [`OrderStore::insert_order`] did.
@@ -69,6 +71,10 @@ pub struct OrderChange {
     pub event: OutboxEvent,
     /// The change's deltas to the analytics rollups.
     pub rollup: RollupDelta,
+    /// For an order captured offline, the entry appended to its device's change feed.
+    pub feed: Option<FeedEntry>,
+    /// On a device engine, the `cancel` operation recorded with the change.
+    pub device_op: Option<DeviceOp>,
 }
 
 /// What [`OrderStore::apply_change`] did.
