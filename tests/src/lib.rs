@@ -103,6 +103,12 @@ macro_rules! conformance_suite {
             one_event_per_order_and_sequence,
             // sent confirmations
             a_confirmation_is_recorded_once_per_order,
+            // offline sync
+            device_operations_are_logged_gap_free_with_each_change,
+            a_device_identity_is_claimed_once,
+            pushes_apply_once_and_the_feed_brings_changes_back,
+            a_sync_write_after_a_gap_or_a_replay_writes_nothing,
+            racing_pushes_apply_each_operation_once,
         );
     };
     (@cases $factory:expr; $($case:ident),* $(,)?) => {

@@ -248,7 +248,7 @@ impl SyncStore for MysqlStore {
     }
 
     fn device_identity(&self) -> StoreResult<Option<DeviceId>> {
-        self.run(|conn| sync::identity(conn))
+        self.run(sync::identity)
     }
 
     fn claim_device_identity(&self, device: &DeviceId, at: Timestamp) -> StoreResult<DeviceId> {
@@ -276,7 +276,7 @@ impl SyncStore for MysqlStore {
     }
 
     fn device_log_state(&self) -> StoreResult<DeviceLogState> {
-        self.run(|conn| sync::log_state(conn))
+        self.run(sync::log_state)
     }
 
     fn apply_pulled(&self, write: &PulledWrite) -> StoreResult<bool> {

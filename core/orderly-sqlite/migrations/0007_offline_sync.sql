@@ -5,7 +5,8 @@
 -- device and never rely on clocks or auto-increment), one result per applied operation, and
 -- the feed of changes to the orders each device captured.
 -- Device side: its identity (one row), and its operation log, gap-free by seq, with each
--- operation's result once the server answered.
+-- operation's result once the server answered. Those two are WITHOUT ROWID so that their
+-- integer keys are keys like MySQL's, not aliases of the rowid.
 
 -- The device that captured an order offline (NULL for orders placed online).
 ALTER TABLE orders ADD COLUMN device_id TEXT;
@@ -44,7 +45,7 @@ CREATE TABLE device_identity (
     device_id   TEXT    NOT NULL,
     pull_cursor TEXT,
     created_at  INTEGER NOT NULL
-) STRICT;
+) STRICT, WITHOUT ROWID;
 
 CREATE TABLE sync_operations (
     seq         INTEGER NOT NULL PRIMARY KEY,
@@ -56,6 +57,6 @@ CREATE TABLE sync_operations (
     code        TEXT,
     detail      TEXT,
     result_at   INTEGER
-) STRICT;
+) STRICT, WITHOUT ROWID;
 CREATE INDEX sync_operations_pending ON sync_operations (seq) WHERE outcome IS NULL;
 CREATE INDEX sync_operations_by_order ON sync_operations (order_id, seq);

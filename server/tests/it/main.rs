@@ -40,3 +40,4 @@ mod retention;
 mod retry;
 mod shutdown;
 mod state_machine;
+mod sync;

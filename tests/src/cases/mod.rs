@@ -12,6 +12,7 @@ mod retention;
 mod rollback;
 mod status;
 mod store_contract;
+mod sync;
 
 pub use analytics::*;
 pub use checkout::*;
@@ -25,3 +26,4 @@ pub use retention::*;
 pub use rollback::*;
 pub use status::*;
 pub use store_contract::*;
+pub use sync::*;

@@ -444,3 +444,298 @@ fn unencodable(backend: &'static str, id: OrderId, error: &serde_json::Error) ->
     )
     .into()
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing, clippy::panic)]
+mod tests {
+    use super::*;
+    use crate::ids::{ProductId, UserId};
+    use crate::model::{Address, PaymentMethod, ShippingMethod};
+    use crate::sync::wire::{CapturedLine, CapturedTotals};
+    use proptest::prelude::*;
+    use uuid::Uuid;
+
+    const NOW: Timestamp = Timestamp::from_unix_millis(1_795_515_300_000); // 2026-11-24
+    const HOUR: i64 = 3_600_000;
+
+    fn device() -> DeviceId {
+        DeviceId::new("pos-1").unwrap()
+    }
+
+    fn address() -> Address {
+        Address {
+            name: "Alice".into(),
+            line1: "350 Fifth Ave".into(),
+            line2: None,
+            city: "New York".into(),
+            region: Some("NY".into()),
+            postal_code: "10118".into(),
+            country: "US".into(),
+        }
+    }
+
+    /// `quantity` x 19.99 to New York, priced as the default policy prices it.
+    fn captured(quantity: u32) -> CapturedOrder {
+        let subtotal = 1999 * i64::from(quantity);
+        let shipping = if subtotal >= 5000 { 0 } else { 499 };
+        let tax = crate::pricing::Rate::percent("4")
+            .unwrap()
+            .apply(subtotal, crate::pricing::RoundingMode::HalfEven)
+            .unwrap();
+        let usd = Currency::from_code("USD").unwrap();
+        let s = |minor| Money::from_minor(minor, usd).amount_string();
+        CapturedOrder {
+            order_id: OrderId::from_uuid(Uuid::now_v7()),
+            user_id: UserId::new("alice").unwrap(),
+            currency: "USD".into(),
+            items: vec![CapturedLine {
+                product_id: ProductId::new("sku-1").unwrap(),
+                name: "Espresso beans".into(),
+                quantity,
+                unit_price: "19.99".into(),
+            }],
+            totals: CapturedTotals {
+                subtotal: s(subtotal),
+                shipping: s(shipping),
+                tax: s(tax),
+                discount: s(0),
+                total: s(subtotal + shipping + tax),
+            },
+            delivery_address: address(),
+            payment_method: PaymentMethod::Card {
+                token: "tok_secret".into(),
+                brand: "visa".into(),
+                last4: "4242".into(),
+                exp_month: 12,
+                exp_year: 2030,
+            },
+            shipping_method: ShippingMethod::Standard,
+            discount_code: None,
+            captured_at: NOW.plus_millis(-HOUR),
+            metadata: Default::default(),
+        }
+    }
+
+    fn plan(order: &CapturedOrder, device_time: Timestamp, offline: &OfflinePolicy) -> Planned {
+        let device = device();
+        let policy = PricingPolicy::default();
+        let ctx = PlaceContext {
+            device_id: &device,
+            seq: 7,
+            device_time,
+            received_at: NOW,
+            pricing: &policy,
+            offline,
+            event_id: EventId::from_uuid(Uuid::now_v7()),
+            backend: "test",
+        };
+        let key = IdempotencyKey::new("k-1").unwrap();
+        plan_place(&ctx, &key, order, "fp".into()).unwrap()
+    }
+
+    fn code(planned: &Planned) -> (Outcome, Option<&str>) {
+        (planned.result().outcome, planned.result().code.as_deref())
+    }
+
+    #[test]
+    fn an_order_priced_as_the_server_prices_it_is_accepted_as_captured() {
+        let order = captured(2);
+        let planned = plan(&order, NOW, &OfflinePolicy::default());
+        assert_eq!(code(&planned), (Outcome::Accepted, None));
+        let Planned::Place(result, new) = planned else {
+            panic!("not stored")
+        };
+        assert_eq!((result.seq, result.order_id), (7, order.order_id));
+        assert_eq!(new.order.totals.total.amount_string(), order.totals.total);
+        assert_eq!(new.payment_token.as_deref(), Some("tok_secret"));
+        assert!(!new.document.json().contains("tok_secret"));
+        assert!(!new.event.payload.get().contains("tok_secret"));
+        assert_eq!(new.order.history[0].actor, "device:pos-1");
+        assert_eq!(new.order.offline.as_ref().unwrap().review, None);
+    }
+
+    #[test]
+    fn each_rule_has_its_outcome_and_code() {
+        let mut cheap = captured(2);
+        cheap.totals.tax = "0.00".into();
+        cheap.totals.total = "44.97".into();
+        let planned = plan(&cheap, NOW, &OfflinePolicy::default());
+        assert_eq!(
+            code(&planned),
+            (Outcome::AcceptedWithVariance, Some("price_variance"))
+        );
+        let Planned::Place(_, new) = planned else {
+            panic!()
+        };
+        assert!(
+            new.order.history[0]
+                .note
+                .as_deref()
+                .unwrap()
+                .contains("44.97")
+        );
+
+        let mut wrong = captured(2);
+        wrong.totals.total = "1.00".into();
+        assert_eq!(
+            code(&plan(&wrong, NOW, &OfflinePolicy::default())),
+            (Outcome::Rejected, Some("totals_mismatch"))
+        );
+        let mut currency = captured(2);
+        currency.currency = "ABC".into();
+        assert_eq!(
+            code(&plan(&currency, NOW, &OfflinePolicy::default())),
+            (Outcome::Rejected, Some("unknown_currency"))
+        );
+        let mut amount = captured(2);
+        amount.totals.tax = "1.605".into();
+        assert_eq!(
+            code(&plan(&amount, NOW, &OfflinePolicy::default())),
+            (Outcome::Rejected, Some("invalid_amount"))
+        );
+        let mut empty = captured(2);
+        empty.items.clear();
+        assert_eq!(
+            code(&plan(&empty, NOW, &OfflinePolicy::default())),
+            (Outcome::Rejected, Some("cart_empty"))
+        );
+
+        // Too old, by the corrected capture time; review wins over a variance.
+        let mut old = cheap.clone();
+        old.captured_at = NOW.plus_millis(-73 * HOUR);
+        assert_eq!(
+            code(&plan(&old, NOW, &OfflinePolicy::default())),
+            (Outcome::NeedsReview, Some("offline_limit_exceeded"))
+        );
+        let strict = OfflinePolicy {
+            default_amount_limit: Some(4_000),
+            ..OfflinePolicy::default()
+        };
+        let planned = plan(&captured(2), NOW, &strict);
+        assert_eq!(
+            code(&planned),
+            (Outcome::NeedsReview, Some("offline_amount_exceeded"))
+        );
+        let Planned::Place(_, new) = planned else {
+            panic!()
+        };
+        assert_eq!(
+            new.order.offline.unwrap().review.as_deref(),
+            Some("offline_amount_exceeded")
+        );
+    }
+
+    #[test]
+    fn the_clock_offset_moves_the_capture_time_never_past_receipt() {
+        // The device's clock is two hours behind: captured an hour ago by its clock is an hour
+        // ago plus two by the server's, older than the hour it seems.
+        let order = captured(2);
+        let behind = NOW.plus_millis(-2 * HOUR);
+        let Planned::Place(_, new) = plan(&order, behind, &OfflinePolicy::default()) else {
+            panic!()
+        };
+        let offline = new.order.offline.unwrap();
+        assert_eq!(offline.captured_at, NOW.plus_millis(-HOUR));
+        assert_eq!(
+            offline.corrected_captured_at,
+            NOW.plus_millis(HOUR).min(NOW)
+        );
+        assert_eq!(new.order.created_at, NOW);
+        // Ahead by two hours: an hour before receipt by its clock is three before.
+        let ahead = NOW.plus_millis(2 * HOUR);
+        let Planned::Place(_, new) = plan(&order, ahead, &OfflinePolicy::default()) else {
+            panic!()
+        };
+        assert_eq!(new.order.created_at, NOW.plus_millis(-3 * HOUR));
+        assert_eq!(new.order.offline.unwrap().received_at, NOW);
+    }
+
+    fn stored(status: OrderStatus, captured_by: &str) -> Order {
+        let Planned::Place(_, new) = plan(&captured(2), NOW, &OfflinePolicy::default()) else {
+            panic!()
+        };
+        let mut order = new.order;
+        order.status = status;
+        if let Some(offline) = &mut order.offline {
+            offline.device_id = DeviceId::new(captured_by).unwrap();
+        }
+        order
+    }
+
+    fn cancel(order: Option<Order>) -> Planned {
+        let device = device();
+        let order_id = order
+            .as_ref()
+            .map_or(OrderId::from_uuid(Uuid::nil()), |o| o.id);
+        let ctx = CancelContext {
+            device_id: &device,
+            seq: 3,
+            order_id,
+            reason: Some("left"),
+            now: NOW,
+            event_id: EventId::from_uuid(Uuid::now_v7()),
+            backend: "test",
+        };
+        plan_cancel(&ctx, order).unwrap()
+    }
+
+    #[test]
+    fn a_device_cancels_only_its_own_orders_before_they_ship() {
+        assert_eq!(code(&cancel(None)), (Outcome::Rejected, Some("not_found")));
+        let theirs = stored(OrderStatus::Placed, "pos-2");
+        assert_eq!(
+            code(&cancel(Some(theirs))),
+            (Outcome::Rejected, Some("not_found"))
+        );
+        let shipped = stored(OrderStatus::Shipped, "pos-1");
+        assert_eq!(
+            code(&cancel(Some(shipped))),
+            (Outcome::Rejected, Some("invalid_transition"))
+        );
+        let done = stored(OrderStatus::Cancelled, "pos-1");
+        assert!(
+            matches!(cancel(Some(done)), Planned::ResultOnly(r) if r.outcome == Outcome::Accepted)
+        );
+        let Planned::Change(result, change) = cancel(Some(stored(OrderStatus::Placed, "pos-1")))
+        else {
+            panic!("no change")
+        };
+        assert_eq!(result.outcome, Outcome::Accepted);
+        assert_eq!(change.order.status, OrderStatus::Cancelled);
+        let feed = change.feed.unwrap();
+        assert_eq!((feed.device_id, feed.change.version), (device(), 2));
+        assert_eq!(feed.change.milestone.note.as_deref(), Some("left"));
+    }
+
+    proptest! {
+        #[test]
+        fn stored_orders_keep_the_captured_money_and_never_postdate_receipt(
+            quantity in 1u32..=40,
+            skew in -(48 * HOUR)..(48 * HOUR),
+            age in 0i64..(100 * HOUR),
+        ) {
+            let mut order = captured(quantity);
+            let device_time = NOW.plus_millis(skew);
+            order.captured_at = device_time.plus_millis(-age);
+            let planned = plan(&order, device_time, &OfflinePolicy::default());
+            let Planned::Place(result, new) = planned else {
+                return Err(TestCaseError::fail("not stored"));
+            };
+            prop_assert_eq!(new.order.totals.total.amount_string(), order.totals.total.clone());
+            let shares: i64 = new.order.items.iter().map(|l| l.discount.minor()).sum();
+            prop_assert_eq!(shares, new.order.totals.discount.minor());
+            prop_assert!(new.order.created_at <= NOW);
+            prop_assert_eq!(
+                result.outcome == Outcome::NeedsReview,
+                age > OfflinePolicy::default().offline_limit_ms
+            );
+            prop_assert!(!new.document.json().contains("tok_secret"));
+            // The same operation always plans the same document.
+            let again = plan(&order, device_time, &OfflinePolicy::default());
+            let Planned::Place(_, same) = again else {
+                return Err(TestCaseError::fail("not stored"));
+            };
+            prop_assert_eq!(same.document.json(), new.document.json());
+        }
+    }
+}

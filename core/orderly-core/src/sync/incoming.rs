@@ -116,7 +116,7 @@ fn named_order(body: &Map<String, Value>) -> Option<OrderId> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use serde_json::json;
