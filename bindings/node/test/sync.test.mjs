@@ -143,3 +143,19 @@ test("a device engine still places orders as before", async () => {
   assert.equal(order.status, "placed");
   assert.deepEqual(await engine.syncState(), { pending: 1, lastRecorded: 1 });
 });
+
+test("a sync runs off the event loop", async () => {
+  const engine = await Engine.open(dbUrl(), { deviceId: "pos-16" });
+  const unreachable = `http://127.0.0.1:${await freePort()}`;
+  let ticks = 0;
+  const timer = setInterval(() => (ticks += 1), 10);
+  const started = Date.now();
+  try {
+    await rejectsWith(assert, engine.sync(unreachable, "token"), "sync_unavailable", "unavailable");
+  } finally {
+    clearInterval(timer);
+  }
+  const elapsed = Date.now() - started;
+  assert.ok(elapsed > 1000, `the sync retried for a while (${elapsed} ms)`);
+  assert.ok(ticks > elapsed / 10 / 4, `the event loop kept running (${ticks} ticks in ${elapsed} ms)`);
+});

@@ -2,6 +2,8 @@
 network are kept, pushed exactly once, and the server's later changes come back."""
 
 import json
+import threading
+import time
 from pathlib import Path
 from typing import List
 
@@ -134,3 +136,30 @@ def test_apps_can_move_the_bytes_themselves(tmp_path: Path, sync_server: SyncSer
     with pytest.raises(orderly.UpstreamError):
         engine.apply_pull_page('{"changes": 3}')
     assert engine.order(cancelled).status == "cancelled"
+
+
+def test_sync_releases_the_gil_while_it_waits_for_the_server(tmp_path: Path) -> None:
+    engine = orderly.Engine.open(f"sqlite:///{tmp_path / 'pos.db'}", device_id="pos-12")
+    unreachable = f"http://127.0.0.1:{free_port()}"
+    done = threading.Event()
+    codes: List[str] = []
+
+    def offline_sync() -> None:
+        try:
+            engine.sync(unreachable, "token")
+        except orderly.Unavailable as err:
+            codes.append(err.code)
+        finally:
+            done.set()
+
+    started = time.monotonic()
+    worker = threading.Thread(target=offline_sync)
+    worker.start()
+    last, longest_stall = started, 0.0
+    while not done.is_set():  # pure Python: it runs only while the sync does not hold the GIL
+        now = time.monotonic()
+        longest_stall, last = max(longest_stall, now - last), now
+    worker.join()
+    assert codes == ["sync_unavailable"]
+    assert time.monotonic() - started > 1.0  # the sync retried for a while ...
+    assert longest_stall < 0.5  # ... and this thread ran all along
