@@ -112,6 +112,31 @@ impl RollupDelta {
     }
 }
 
+impl RollupDelta {
+    /// A device's copy of an order taking the server's status (see
+    /// [`crate::sync::device::apply_change`]): like [`RollupDelta::moved`], and a local
+    /// cancellation the server refused puts the order back into sales and products. Nothing
+    /// when the status is unchanged.
+    pub fn pulled(order: &Order, from: OrderStatus, to: OrderStatus) -> RollupDelta {
+        if from == to {
+            return RollupDelta::default();
+        }
+        if from != OrderStatus::Cancelled {
+            return Self::moved(order, from, to);
+        }
+        let mut d = Self::contribution(order, 1);
+        d.statuses.push(StatusDelta {
+            status: from,
+            orders: -1,
+        });
+        d.statuses.push(StatusDelta {
+            status: to,
+            orders: 1,
+        });
+        d
+    }
+}
+
 /// Sales in one currency over a range.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -14,7 +14,7 @@ use orderly_core::{DeviceId, OrderDocument, OrderId, StoreError, Timestamp};
 
 use crate::codec::{from_json, parse_id, to_json, utf8};
 use crate::error::{DbResult, corrupt};
-use crate::orders;
+use crate::{orders, rollups};
 
 const ENSURE_DEVICE: &str = "INSERT INTO sync_devices (device_id, last_seq, change_seq, created_at, updated_at) \
     VALUES (?, 0, 0, ?, ?) ON DUPLICATE KEY UPDATE device_id = device_id";
@@ -370,6 +370,7 @@ pub(crate) fn apply_pulled(conn: &mut PooledConn, w: &PulledWrite) -> Result<boo
             tx.rollback().db()?;
             return Ok(false);
         }
+        rollups::apply(&mut tx, &pulled.user_id, &pulled.rollup)?;
     }
     tx.exec_drop(SET_CURSOR, (w.cursor.as_str(),)).db()?;
     tx.commit().db()?;

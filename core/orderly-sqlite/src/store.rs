@@ -331,6 +331,7 @@ impl SyncStore for SqliteStore {
                 if !sync::update_pulled(tx, pulled)? {
                     return Ok(Finish::Rollback(false));
                 }
+                rollups::apply(tx, &pulled.rollup)?;
             }
             sync::set_cursor(tx, &write.cursor)?;
             Ok(Finish::Commit(true))

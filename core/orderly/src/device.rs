@@ -5,9 +5,7 @@
 
 use orderly_core::store::{DeviceLogState, LoggedOperation};
 use orderly_core::sync::{PullPage, PushRequest, PushResponse};
-use orderly_core::{
-    Clock, DeviceId, OrderlyError, PricingPolicy, Result, ServiceConfig, SystemClock, parse,
-};
+use orderly_core::{Clock, DeviceId, OrderlyError, PricingPolicy, Result, SystemClock, parse};
 
 use crate::{Embedded, OpenError};
 
@@ -22,12 +20,7 @@ impl Embedded {
         policy: Option<PricingPolicy>,
     ) -> Result<Self, OpenError> {
         let device = DeviceId::new(device_id).map_err(|_| OpenError::InvalidDeviceId)?;
-        let config = ServiceConfig {
-            device: Some(device.clone()),
-            ..ServiceConfig::default()
-        };
-        let engine = Embedded::open_with(url, policy, config)?;
-        let store = engine.service().store();
+        let store = crate::open_store(url)?;
         let stored = store.claim_device_identity(&device, SystemClock.now())?;
         if stored != device {
             return Err(OpenError::DeviceMismatch {
@@ -35,7 +28,7 @@ impl Embedded {
                 given: device.to_string(),
             });
         }
-        Ok(engine)
+        Ok(Embedded::over(store, policy, Some(device)))
     }
 
     /// The device id this engine records operations for, `None` on an engine opened with
@@ -87,9 +80,114 @@ impl Embedded {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
+    use crate::sync::{IncomingPush, Operation, OperationResult};
+    use crate::{
+        ActAs, Address, Caller, InMemoryCarts, OrderInput, OrderService, PaymentMethod, RawCartItem,
+    };
+    use proptest::prelude::*;
+
+    fn input() -> OrderInput {
+        OrderInput {
+            user_id: "alice".into(),
+            delivery_address: Address {
+                name: "Alice".into(),
+                line1: "350 Fifth Ave".into(),
+                line2: None,
+                city: "New York".into(),
+                region: Some("NY".into()),
+                postal_code: "10118".into(),
+                country: "US".into(),
+            },
+            payment_method: PaymentMethod::CashOnDelivery,
+            shipping_method: None,
+            discount_code: None,
+        }
+    }
+
+    fn server() -> OrderService {
+        let store = crate::open_store("sqlite::memory:").unwrap();
+        OrderService::builder(store, std::sync::Arc::new(InMemoryCarts::new())).build()
+    }
+
+    fn push(server: &OrderService, operations: &[Operation]) -> Vec<OperationResult> {
+        let request = PushRequest {
+            device_id: DeviceId::new("pos-1").unwrap(),
+            device_time: SystemClock.now(),
+            operations: operations.to_vec(),
+        };
+        let incoming: IncomingPush =
+            serde_json::from_slice(&serde_json::to_vec(&request).unwrap()).unwrap();
+        let caller = Caller::device(&request.device_id);
+        server
+            .sync_push(&caller, &incoming.check().unwrap())
+            .unwrap()
+            .results
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        /// Whatever a device does, its log numbers the changes 1, 2, 3, ... with no gaps; and
+        /// however its pushes are cut, repeated and reordered, the server ends where one push
+        /// of everything leaves it.
+        #[test]
+        fn logs_are_gap_free_and_pushes_converge(
+            actions in proptest::collection::vec((0u8..4, 0usize..64), 1..24),
+            windows in proptest::collection::vec((0usize..32, 1usize..8), 0..12),
+        ) {
+            let pos = Embedded::open_device("sqlite::memory:", "pos-1", None).unwrap();
+            pos.set_cart("alice".into(), "USD".into(), vec![RawCartItem {
+                product_id: "sku-1".into(), name: "Beans".into(), quantity: 1, unit_price: "9.99".into(),
+            }]);
+            let (mut orders, mut changes) = (Vec::new(), 0u64);
+            for (i, (action, pick)) in actions.iter().enumerate() {
+                match (action, orders.len()) {
+                    (0, _) | (_, 0) => {
+                        orders.push(pos.place_order(input(), &format!("k-{i}"), None, None).unwrap().order.id);
+                        changes += 1;
+                    }
+                    (1, n) => {
+                        let replayed = pos.place_order(input(), &format!("k-{}", pick % n), None, None);
+                        // A key never used is a new order; a used one changes nothing.
+                        if let Ok(placed) = replayed && placed.created {
+                            orders.push(placed.order.id);
+                            changes += 1;
+                        }
+                    }
+                    (_, n) => {
+                        let id = orders[pick % n].to_string();
+                        let before = pos.order(&id, &ActAs::default()).unwrap().status;
+                        pos.cancel(&id, Some("why"), &ActAs::default()).unwrap();
+                        if before != crate::OrderStatus::Cancelled {
+                            changes += 1;
+                        }
+                    }
+                }
+            }
+            let all = pos.build_push(500).unwrap().operations;
+            let seqs: Vec<u64> = all.iter().map(|op| op.seq).collect();
+            prop_assert_eq!(seqs, (1..=changes).collect::<Vec<_>>());
+
+            let reference = push(&server(), &all);
+            let server = server();
+            for (start, len) in windows {
+                let start = start.min(all.len());
+                let end = (start + len).min(all.len());
+                push(&server, &all[start..end]);
+            }
+            prop_assert_eq!(push(&server, &all), reference);
+            let events = server.store().pending_events(10_000).unwrap().len();
+            let reference_server_events = {
+                let s = self::server();
+                push(&s, &all);
+                s.store().pending_events(10_000).unwrap().len()
+            };
+            prop_assert_eq!(events, reference_server_events);
+        }
+    }
 
     #[test]
     fn a_database_keeps_the_device_it_was_first_opened_as() {
@@ -103,7 +201,10 @@ mod tests {
         assert_eq!(err.code(), "device_mismatch");
         let err = Embedded::open_device(&url, "pos 13", None).unwrap_err();
         assert_eq!(err.code(), "invalid_device_id");
-        let plain = Embedded::open(&url, None).unwrap();
+        // Opened without an id, a device's database is still that device's.
+        let reopened = Embedded::open(&url, None).unwrap();
+        assert_eq!(reopened.device_id().map(DeviceId::as_str), Some("pos-12"));
+        let plain = Embedded::open("sqlite::memory:", None).unwrap();
         assert_eq!(plain.build_push(10).unwrap_err().code(), "not_a_device");
     }
 }

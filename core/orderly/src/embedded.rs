@@ -13,11 +13,11 @@
 use std::sync::Arc;
 
 use orderly_core::{
-    Address, Caller, Cart, Checkout, CheckoutRequest, Currency, EventId, HistoryRequest,
+    Address, Caller, Cart, Checkout, CheckoutRequest, Currency, DeviceId, EventId, HistoryRequest,
     IdempotencyKey, InMemoryCarts, Metadata, Order, OrderPage, OrderService, OrderStatus,
     OutboxEvent, PaymentMethod, PlaceOrderRequest, Placement, PricingPolicy, ProductSales, RawCart,
     RawCartItem, Result, SalesSummary, ServiceConfig, ShippingMethod, StatusCount, StatusUpdate,
-    StatusView, Timestamp, TopBy, UserId, parse,
+    StatusView, Store, Timestamp, TopBy, UserId, parse,
 };
 
 use crate::OpenError;
@@ -77,24 +77,30 @@ pub struct Embedded {
 
 impl Embedded {
     /// Opens (creating and migrating if needed) the store at `url`, priced by `policy` or the
-    /// default policy.
+    /// default policy. A database a device engine created stays that device's: its orders and
+    /// cancellations are still recorded for sync (see [`Embedded::open_device`]).
     pub fn open(url: &str, policy: Option<PricingPolicy>) -> Result<Self, OpenError> {
-        Self::open_with(url, policy, ServiceConfig::default())
+        let store = crate::open_store(url)?;
+        let device = store.device_identity()?;
+        Ok(Self::over(store, policy, device))
     }
 
-    /// Opens the store at `url` with the service configured by `config`.
-    pub(crate) fn open_with(
-        url: &str,
+    /// The engine over `store`; a device engine for `device` when it is given.
+    pub(crate) fn over(
+        store: Arc<dyn Store>,
         policy: Option<PricingPolicy>,
-        config: ServiceConfig,
-    ) -> Result<Self, OpenError> {
+        device: Option<DeviceId>,
+    ) -> Self {
         let carts = Arc::new(InMemoryCarts::new());
-        let store = crate::open_store(url)?;
+        let config = ServiceConfig {
+            device,
+            ..ServiceConfig::default()
+        };
         let service = OrderService::builder(store, carts.clone())
             .policy(policy.unwrap_or_default())
             .config(config)
             .build();
-        Ok(Embedded { service, carts })
+        Embedded { service, carts }
     }
 
     /// The service underneath, for what this type does not wrap.

@@ -83,6 +83,61 @@ fn refuses_to_start_without_a_usable_secret() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+/// `token --role device` mints a device token the server accepts for sync, and refuses a sub
+/// that is not a device id; `--offline-limit` and `--offline-amount-limit` are checked at start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn device_tokens_sync_and_offline_flags_are_checked() {
+    let out = Command::new(BIN)
+        .args(["token", "--sub", "pos 12", "--role", "device"])
+        .env("ORDERLY_JWT_SECRET", SECRET)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    for bad in [
+        ["--offline-limit", "soon"],
+        ["--offline-amount-limit", "USD=1.001"],
+    ] {
+        let out = Command::new(BIN)
+            .args(["--listen", "127.0.0.1:0", "--database", "sqlite::memory:"])
+            .args(bad)
+            .env("ORDERLY_JWT_SECRET", SECRET)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, base) = start(&dir.path().join("orders.db"), None);
+    let device = token("pos-12", "device");
+    let client = reqwest::Client::new();
+    let pull = client
+        .get(format!("{base}/sync/pull"))
+        .bearer_auth(&device)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pull.status(), 200);
+    let page: serde_json::Value = pull.json().await.unwrap();
+    assert_eq!(page["hasMore"], false);
+    let push = client
+        .post(format!("{base}/sync/push"))
+        .bearer_auth(&device)
+        .json(&serde_json::json!({"deviceId": "pos-12", "deviceTime": "2026-01-01T00:00:00Z", "operations": []}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(push.status(), 200);
+    let customer = client
+        .get(format!("{base}/sync/pull"))
+        .bearer_auth(token("alice", "customer"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(customer.status(), 403);
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
 #[test]
 fn a_bad_database_url_is_a_clean_failure() {
     let out = Command::new(BIN)

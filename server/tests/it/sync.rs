@@ -6,9 +6,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use orderly::store::{StoreResult, SyncWrite, SyncWriteOutcome};
 use orderly::sync::OfflinePolicy;
 use orderly::{Currency, Embedded, InMemoryCarts, RawCartItem, Role, ServiceConfig, Timestamp};
+use orderly::{Store, StoreDecorator, StoreError, StoreErrorKind};
 use serde_json::{Value, json};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use crate::common::{Harness, Reply, TestServer, address, call, card};
 
@@ -672,4 +675,56 @@ async fn a_device_engine_syncs_through_outages() {
         .unwrap();
     assert_eq!(ops.len(), 2);
     assert!(ops.iter().all(|op| op.result.is_some()));
+}
+
+/// A store whose sync writes fail as a lost connection while `failures` lasts.
+#[derive(Debug)]
+struct Flaky {
+    inner: Arc<dyn Store>,
+    failures: Arc<AtomicU32>,
+}
+
+impl StoreDecorator for Flaky {
+    fn inner(&self) -> &dyn Store {
+        self.inner.as_ref()
+    }
+    fn apply_sync_write(&self, write: &SyncWrite) -> StoreResult<SyncWriteOutcome> {
+        let left = self.failures.load(Ordering::SeqCst);
+        if left > 0 {
+            self.failures.store(left - 1, Ordering::SeqCst);
+            return Err(StoreError::new(
+                StoreErrorKind::Connection,
+                "test",
+                "connection lost (injected)",
+            ));
+        }
+        self.inner.apply_sync_write(write)
+    }
+}
+
+/// A store that stays unavailable through the engine's retries answers 503 with
+/// `Retry-After`, and the same push afterwards is applied once.
+#[tokio::test]
+async fn a_transient_failure_is_a_503_and_the_push_can_be_retried() {
+    let failures = Arc::new(AtomicU32::new(1_000));
+    let h = Harness::wrapping(Arc::new(InMemoryCarts::new()), {
+        let failures = failures.clone();
+        move |inner| Arc::new(Flaky { inner, failures }) as Arc<dyn Store>
+    });
+    let server = TestServer::start(h.state.clone()).await;
+    let env = Env {
+        h,
+        server,
+        client: reqwest::Client::new(),
+    };
+    let id = new_id();
+    let ops = vec![place(1, "k-1", captured(&id))];
+    let refused = env.push("pos-1", ops.clone()).await;
+    refused.expect(503, "storage_unavailable");
+    assert_eq!(refused.header("retry-after"), Some("1"));
+    env.order(&id).await.expect(404, "not_found");
+    failures.store(0, Ordering::SeqCst);
+    let reply = env.push("pos-1", ops).await;
+    assert_eq!(results(&reply), vec![outcome("accepted", None)]);
+    assert_eq!(env.events(), 1);
 }

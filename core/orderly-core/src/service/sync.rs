@@ -4,9 +4,11 @@
 
 use std::collections::BTreeMap;
 
+use crate::analytics::RollupDelta;
 use crate::error::{OrderlyError, Result, StoreError, StoreErrorKind, ValidationError};
 use crate::ids::{DeviceId, EventId, OrderId};
 use crate::model::{Caller, Order, Role};
+use crate::status::OrderStatus;
 use crate::store::{
     DeviceLogState, LoggedOperation, PulledOrder, PulledWrite, SyncWrite, SyncWriteOutcome,
 };
@@ -313,10 +315,11 @@ impl OrderService {
         PullCursor::parse(Some(&page.next_cursor))?;
         let attempts = self.config.store_retry.max_attempts.max(1) * 4;
         for _ in 0..attempts {
-            let mut updated: BTreeMap<OrderId, (u32, Order)> = BTreeMap::new();
+            // Per order: the version and status read, and the order after the page's changes.
+            let mut updated: BTreeMap<OrderId, (u32, OrderStatus, Order)> = BTreeMap::new();
             for change in &page.changes {
                 let current = match updated.get(&change.order_id) {
-                    Some((_, order)) => Some(order.clone()),
+                    Some((_, _, order)) => Some(order.clone()),
                     None => self
                         .with_retry(|| self.store.order_document(&change.order_id))?
                         .map(|doc| doc.decode(self.store.backend()))
@@ -324,15 +327,17 @@ impl OrderService {
                 };
                 let Some(current) = current else { continue };
                 if let Some(next) = device::apply_change(&current, change) {
-                    let from = updated
+                    let (from, status) = updated
                         .get(&change.order_id)
-                        .map_or(current.version, |(from, _)| *from);
-                    updated.insert(change.order_id, (from, next));
+                        .map_or((current.version, current.status), |(from, status, _)| {
+                            (*from, *status)
+                        });
+                    updated.insert(change.order_id, (from, status, next));
                 }
             }
             let orders = updated
                 .into_values()
-                .map(|(from_version, order)| {
+                .map(|(from_version, from_status, order)| {
                     let document = crate::document::OrderDocument::encode(&order).map_err(|e| {
                         StoreError::new(
                             StoreErrorKind::Other,
@@ -344,6 +349,7 @@ impl OrderService {
                         order_id: order.id,
                         user_id: order.user_id.clone(),
                         from_version,
+                        rollup: RollupDelta::pulled(&order, from_status, order.status),
                         order,
                         document,
                     })

@@ -4,6 +4,7 @@
 //! halves: the same schema is in every backend, and a store simply has no rows for the half it
 //! does not play.
 
+use crate::analytics::RollupDelta;
 use crate::clock::Timestamp;
 use crate::document::OrderDocument;
 use crate::ids::{DeviceId, OrderId, UserId};
@@ -129,6 +130,8 @@ pub struct PulledOrder {
     pub order: Order,
     /// `order`, encoded.
     pub document: OrderDocument,
+    /// The change's deltas to the device's own analytics rollups.
+    pub rollup: RollupDelta,
 }
 
 /// A pull page applied on a device: the orders it changes and the cursor to resume from, in

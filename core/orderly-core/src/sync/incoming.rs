@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use crate::clock::Timestamp;
 use crate::error::ValidationError;
 use crate::ids::{DeviceId, OrderId};
+use crate::validation::looks_like_card_number;
 
 use super::wire::{MAX_PUSH_OPERATIONS, OpBody};
 
@@ -100,9 +101,17 @@ impl IncomingPush {
 fn parse_body(body: Map<String, Value>) -> Result<OpBody, (OrderId, String)> {
     let named = named_order(&body);
     serde_json::from_value::<OpBody>(Value::Object(body)).map_err(|e| {
+        // serde repeats the offending value; a result is stored and answered, so it never
+        // repeats what looks like a card number.
+        let message = e.to_string();
+        let detail = if looks_like_card_number(&message) {
+            "the operation does not have the expected shape".to_owned()
+        } else {
+            format!("the operation does not have the expected shape: {message}")
+        };
         (
             named.unwrap_or_else(|| OrderId::from_uuid(uuid::Uuid::nil())),
-            e.to_string(),
+            detail,
         )
     })
 }
@@ -140,6 +149,11 @@ mod tests {
         assert!(checked.operations[0].body.is_ok());
         let (named, _) = checked.operations[1].body.clone().unwrap_err();
         assert_eq!(named.to_string(), id);
+        let card = push(json!([{"seq": 1, "op": "place", "idempotencyKey": "k",
+            "order": {"orderId": id, "items": [{"quantity": "4111 1111 1111 1111"}]}}]))
+        .unwrap();
+        let (_, detail) = card.operations[0].body.clone().unwrap_err();
+        assert!(!detail.contains("4111"), "{detail}");
         assert!(push(json!([{"seq": 2, "op": "cancel", "orderId": id}, {"seq": 1, "op": "cancel", "orderId": id}])).is_err());
         assert!(push(json!([{"seq": 0, "op": "cancel", "orderId": id}])).is_err());
         let many: Vec<Value> = (1..=501)
