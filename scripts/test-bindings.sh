@@ -5,6 +5,8 @@
 #   Python  bindings/python/.venv gets maturin, pytest and mypy; the abi3 wheel is built with
 #           `maturin build --release` and installed into the venv; pytest runs against it, and
 #           mypy checks the shipped stubs against the module and type-checks the tests.
+#   Server  the sync tests of both bindings start the debug orderly-server (built here) on a
+#           temporary SQLite file; ORDERLY_SERVER_BIN names it to the tests.
 #   Node    `npm ci` in bindings/node installs the napi CLI and TypeScript locally; the addon
 #           is built with `npx napi build`, the committed index.d.ts is checked to be current,
 #           then `node --test` and `tsc --strict --noEmit` run.
@@ -28,7 +30,7 @@ for arg in "$@"; do
         --mysql) features=(--features mysql) ;;
         --python-only) node=0 ;;
         --node-only) python=0 ;;
-        -h | --help) sed -n '2,18p' "$0"; exit 0 ;;
+        -h | --help) sed -n '2,20p' "$0"; exit 0 ;;
         *) echo "unknown option: $arg (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -130,6 +132,11 @@ bench_bindings() {
         }' "$results"
     rm -f "$results"
 }
+
+# The sync tests of both bindings run a real orderly-server over HTTP.
+echo "== orderly-server for the sync tests: cargo build -p orderly-server"
+cargo build --locked --quiet -p orderly-server
+export ORDERLY_SERVER_BIN="$CARGO_TARGET_DIR/debug/orderly-server"
 
 if [ "$python" = 1 ]; then python_bindings; fi
 if [ "$node" = 1 ]; then node_bindings; fi

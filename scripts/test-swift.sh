@@ -8,7 +8,9 @@
 #      (Sources/Orderly/Orderly.swift, include/OrderlyFFI.h, include/module.modulemap) differ;
 #   3. generates UniFFI's Python bindings from the same library and runs the full order flow
 #      through them (bindings/swift/tests/test_full_flow.py), crossing the same FFI functions,
-#      records and errors the Swift module uses.
+#      records and errors the Swift module uses;
+#   4. runs offline capture and sync through the same bindings against a real orderly-server
+#      (built here) over HTTP (bindings/swift/tests/test_sync.py).
 #
 # Usage: scripts/test-swift.sh [--regenerate]
 #   --regenerate  writes the generated Swift sources into bindings/swift instead of comparing.
@@ -21,7 +23,7 @@ regenerate=0
 for arg in "$@"; do
     case "$arg" in
         --regenerate) regenerate=1 ;;
-        -h | --help) sed -n '2,15p' "$0"; exit 0 ;;
+        -h | --help) sed -n '2,17p' "$0"; exit 0 ;;
         *) echo "unknown option: $arg (see --help)" >&2; exit 2 ;;
     esac
 done
@@ -33,6 +35,9 @@ command -v "$PYTHON" >/dev/null 2>&1 || { echo "test-swift: Python 3.9+ is requi
 echo "== Swift: cargo build (orderly-swift, uniffi-bindgen) and cargo test -p orderly-swift"
 cargo build --locked -p orderly-swift -p orderly-uniffi-bindgen
 cargo test --locked -p orderly-swift
+# A build of its own: built with the FFI library, the server would change the library's features.
+echo "== Swift: cargo build -p orderly-server (for the sync test)"
+cargo build --locked -p orderly-server
 
 target_dir="$(cargo metadata --locked --format-version 1 --no-deps |
     "$PYTHON" -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
@@ -83,3 +88,7 @@ echo "== Swift: the full flow through UniFFI's Python bindings over the same lib
 generate python "$scratch/python"
 cp "$library" "$scratch/python/"
 PYTHONPATH="$scratch/python" PYTHONDONTWRITEBYTECODE=1 "$PYTHON" "$SWIFT_DIR/tests/test_full_flow.py"
+
+echo "== Swift: offline capture and sync through the same bindings, against a real orderly-server"
+PYTHONPATH="$scratch/python:$SWIFT_DIR/tests" PYTHONDONTWRITEBYTECODE=1 ORDERLY_SERVER_BIN="$target_dir/debug/orderly-server" \
+    "$PYTHON" "$SWIFT_DIR/tests/test_sync.py"

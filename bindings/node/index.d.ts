@@ -14,7 +14,10 @@ export declare class Engine {
   /**
    * Opens (creating and migrating if needed) the store at `url`: `sqlite:///abs/path.db`,
    * `sqlite://relative.db`, `sqlite::memory:` or, in builds with MySQL,
-   * `mysql://user:pass@host:port/db`.
+   * `mysql://user:pass@host:port/db`. With `deviceId` (1 to 64 of `A-Z a-z 0-9 . _ -`), the
+   * engine is that device's: it records every order it places and every cancellation for
+   * `sync`, and the database keeps the id (opening it later with another one rejects with
+   * code `device_mismatch`).
    */
   static open(url: string, options?: OpenOptions | undefined | null): Promise<Engine>
   /**
@@ -67,6 +70,29 @@ export declare class Engine {
   markEventsDelivered(eventIds: Array<string>): Promise<number>
   /** Resolves once the store answers; rejects if it does not. */
   ready(): Promise<void>
+  /** The device id this engine records operations for; `null` unless opened with one. */
+  get deviceId(): string | null
+  /**
+   * Pushes every pending operation to the sync server at `serverUrl` with the device token
+   * `token`, then pulls the server's changes to this device's orders. Rejects with code
+   * `sync_unavailable` when the server cannot be reached and `sync_unauthorized` when it
+   * refuses the token; nothing on the device is lost either way, so call again.
+   */
+  sync(serverUrl: string, token: string): Promise<SyncReport>
+  /**
+   * The body of the next `POST /sync/push` as JSON text: pending operations in `seq` order,
+   * at most `maxOperations` (1 to 500, default 500).
+   */
+  buildPush(maxOperations?: number | undefined | null): Promise<string>
+  /** Stores the results of a push's answer (its JSON text); resolves with how many were new. */
+  applyPushResponse(json: string): Promise<number>
+  /**
+   * Applies one `GET /sync/pull` page (its JSON text) to the local orders and keeps its
+   * cursor; resolves with how many local orders changed.
+   */
+  applyPullPage(json: string): Promise<number>
+  /** Pending operations, the highest `seq` recorded and the pull cursor. */
+  syncState(): Promise<SyncState>
 }
 
 /**
@@ -172,6 +198,11 @@ export interface Milestone {
 export interface OpenOptions {
   /** A pricing policy in the engine's JSON shape; start from `defaultPolicy()`. */
   policy?: Record<string, unknown>
+  /**
+   * Opens the store as this device (1 to 64 of `A-Z a-z 0-9 . _ -`), for offline capture
+   * and `sync`; the database keeps the id.
+   */
+  deviceId?: string
 }
 
 /** A placed order. */
@@ -308,6 +339,45 @@ export interface StatusView {
   updatedAt: Date
   version: number
   history: Array<Milestone>
+}
+
+/** What the server did with a pushed operation. */
+export type SyncOutcome = 'accepted' | 'accepted_with_variance' | 'needs_review' | 'rejected' | 'conflict'
+
+/** What one sync did. */
+export interface SyncReport {
+  /** Operations whose result this sync received. */
+  pushed: number
+  /** Those results, in `seq` order. */
+  results: Array<SyncResult>
+  /** Changes received from the server's feed. */
+  changesPulled: number
+  /** Local orders those changes updated. */
+  ordersUpdated: number
+  /** Operations still without a result. */
+  pending: number
+}
+
+/**
+ * The server's result for one pushed operation; `code` is set for every outcome but
+ * `accepted`.
+ */
+export interface SyncResult {
+  seq: number
+  orderId: string
+  outcome: SyncOutcome
+  code?: string
+  detail?: string
+}
+
+/** What the device's sync log holds. */
+export interface SyncState {
+  /** Operations without a result yet. */
+  pending: number
+  /** The highest `seq` recorded (0 before any). */
+  lastRecorded: number
+  /** Where the next pull starts; absent before the first pull. */
+  cursor?: string
 }
 
 export interface TopProductsOptions {

@@ -839,3 +839,4 @@ module.exports.Engine = nativeBinding.Engine
 module.exports.defaultPolicy = nativeBinding.defaultPolicy
 module.exports.OrderStatus = nativeBinding.OrderStatus
 module.exports.ShippingMethod = nativeBinding.ShippingMethod
+module.exports.SyncOutcome = nativeBinding.SyncOutcome

@@ -23,6 +23,8 @@ function call(engine, op, r, args) {
       return engine.order(r.orderId);
     case "update_status":
       return engine.updateStatus(r.orderId, r.status);
+    case "open_device":
+      return Engine.open("sqlite::memory:", { deviceId: r.deviceId });
     case "orders_for_user":
       return engine.ordersForUser(r.userId, { status: args.status, limit: args.limit });
     default:

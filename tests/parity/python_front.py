@@ -35,6 +35,8 @@ def call(engine, op: str, r: dict, args: dict):
         return engine.order(r["orderId"])
     if op == "update_status":
         return engine.update_status(r["orderId"], r["status"])
+    if op == "open_device":
+        return orderly.Engine.open("sqlite::memory:", device_id=r["deviceId"])
     if op == "orders_for_user":
         return engine.orders_for_user(r["userId"], status=args.get("status"), limit=args.get("limit"))
     raise ValueError(f"unknown op {op!r}")

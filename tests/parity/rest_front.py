@@ -70,6 +70,11 @@ def run_case(base: str, secret: str, table: dict, case: dict) -> dict:
         code = _call(base, "GET", f"/order/{_path(r['orderId'])}", admin)
     elif op == "update_status":
         code = _call(base, "PUT", f"/order/{_path(r['orderId'])}/status", admin, {"status": r["status"]})
+    elif op == "open_device":
+        # A device opens its engine with its id; over REST the id travels in each push.
+        device = token(secret, table["base"]["deviceId"], "device")
+        now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        code = _call(base, "POST", "/sync/push", device, {"deviceId": r["deviceId"], "deviceTime": now, "operations": []})
     elif op == "orders_for_user":
         query = {k: r[k] for k in ("status", "limit") if k in case["args"]}
         suffix = f"?{urllib.parse.urlencode(query)}" if query else ""

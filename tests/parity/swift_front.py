@@ -45,6 +45,8 @@ def call(engine, op: str, r: dict, args: dict):
         return engine.order(r["orderId"])
     if op == "update_status":
         return engine.update_status(r["orderId"], enum_case(orderly.OrderStatus, r["status"]))
+    if op == "open_device":
+        return orderly.Engine.open("sqlite::memory:", device_id=r["deviceId"])
     if op == "orders_for_user":
         status = args.get("status")
         return engine.orders_for_user(

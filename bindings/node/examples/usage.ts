@@ -2,7 +2,7 @@
 // generated index.d.ts. The `@ts-expect-error` lines prove the types refuse what the engine
 // would refuse.
 import { Engine, defaultPolicy } from "orderly";
-import type { Address, Order, OrderStatus, PaymentMethod, Placement } from "orderly";
+import type { Address, Order, OrderStatus, PaymentMethod, Placement, SyncOutcome, SyncReport, SyncState } from "orderly";
 
 interface OrderlyFailure extends Error {
   code: string;
@@ -61,4 +61,21 @@ async function main(): Promise<void> {
   void noToken;
 }
 
+/** A device engine syncing, then the by-hand calls for an app that moves the bytes itself. */
+async function offlineSync(serverUrl: string, token: string, send: (body: string) => Promise<string>): Promise<void> {
+  const device: Engine = await Engine.open("sqlite://pos.db", { deviceId: "pos-12" });
+  const id: string | null = device.deviceId;
+  const report: SyncReport = await device.sync(serverUrl, token);
+  for (const result of report.results) {
+    const outcome: SyncOutcome = result.outcome;
+    if (outcome !== "accepted") console.log(result.seq, result.orderId, result.code ?? "", result.detail ?? "");
+  }
+  const stored: number = await device.applyPushResponse(await send(await device.buildPush(100)));
+  const state: SyncState = await device.syncState();
+  console.log(id, report.pending, report.changesPulled, report.ordersUpdated, stored, state.cursor ?? "no pull yet", state.lastRecorded);
+  // @ts-expect-error: a device id is given in the open options, not as a string argument
+  await Engine.open("sqlite://pos.db", "pos-12");
+}
+
 void main();
+void offlineSync;

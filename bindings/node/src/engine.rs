@@ -38,27 +38,33 @@ fn instant(at: DateTime<Utc>) -> Timestamp {
 #[napi]
 #[derive(Debug)]
 pub struct Engine {
-    engine: Embedded,
+    pub(crate) engine: Embedded,
 }
 
 #[napi]
 impl Engine {
     /// Opens (creating and migrating if needed) the store at `url`: `sqlite:///abs/path.db`,
     /// `sqlite://relative.db`, `sqlite::memory:` or, in builds with MySQL,
-    /// `mysql://user:pass@host:port/db`.
+    /// `mysql://user:pass@host:port/db`. With `deviceId` (1 to 64 of `A-Z a-z 0-9 . _ -`), the
+    /// engine is that device's: it records every order it places and every cancellation for
+    /// `sync`, and the database keeps the id (opening it later with another one rejects with
+    /// code `device_mismatch`).
     #[napi(ts_return_type = "Promise<Engine>")]
     pub fn open(url: String, options: Option<OpenOptions>) -> AsyncTask<Job<Engine>> {
         run(move || {
-            let policy: Option<PricingPolicy> = match options.and_then(|o| o.policy) {
+            let options = options.unwrap_or_default();
+            let policy: Option<PricingPolicy> = match options.policy.clone() {
                 None => None,
                 Some(p) => Some(
                     serde_json::from_value(p)
                         .map_err(|e| invalid_field("policy", e.to_string()))?,
                 ),
             };
-            Ok(Engine {
-                engine: Embedded::open(&url, policy)?,
-            })
+            let engine = match options.device_id {
+                Some(device) => Embedded::open_device(&url, &device, policy)?,
+                None => Embedded::open(&url, policy)?,
+            };
+            Ok(Engine { engine })
         })
     }
 

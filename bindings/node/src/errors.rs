@@ -4,7 +4,7 @@
 
 use napi::bindgen_prelude::{JsObjectValue, JsValue, Object};
 use napi::{Env, Status};
-use orderly::{ErrorKind, OpenError, OrderlyError, ValidationError};
+use orderly::{ErrorKind, OpenError, OrderlyError, SyncClientError, ValidationError};
 
 /// Everything an engine task can fail with.
 #[derive(Debug)]
@@ -12,6 +12,9 @@ pub enum Failure {
     Engine(OrderlyError),
     /// Opening a store fails before there is an engine; its codes come from the facade.
     Open(OpenError),
+    /// A sync that stopped: the server unreachable or refusing, a malformed answer, or the
+    /// engine's own error; its codes come from the facade's sync client.
+    Sync(SyncClientError),
 }
 
 impl From<OrderlyError> for Failure {
@@ -23,6 +26,12 @@ impl From<OrderlyError> for Failure {
 impl From<ValidationError> for Failure {
     fn from(e: ValidationError) -> Self {
         Failure::Engine(e.into())
+    }
+}
+
+impl From<SyncClientError> for Failure {
+    fn from(e: SyncClientError) -> Self {
+        Failure::Sync(e)
     }
 }
 
@@ -51,6 +60,7 @@ impl Failure {
         match self {
             Failure::Engine(e) => (kind_name(e.kind()), e.code(), e.to_string()),
             Failure::Open(e) => ("open", e.code(), e.to_string()),
+            Failure::Sync(e) => (kind_name(e.kind()), e.code(), e.to_string()),
         }
     }
 

@@ -275,6 +275,9 @@ pub struct OpenOptions {
     /// A pricing policy in the engine's JSON shape; start from `defaultPolicy()`.
     #[napi(ts_type = "Record<string, unknown>")]
     pub policy: Option<serde_json::Value>,
+    /// Opens the store as this device (1 to 64 of `A-Z a-z 0-9 . _ -`), for offline capture
+    /// and `sync`; the database keeps the id.
+    pub device_id: Option<String>,
 }
 
 /// A JavaScript number that is a whole number in the safe integer range (JavaScript has no

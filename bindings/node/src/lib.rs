@@ -13,4 +13,5 @@ mod engine;
 mod errors;
 mod inputs;
 mod results;
+mod sync;
 mod task;

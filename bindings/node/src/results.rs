@@ -50,7 +50,7 @@ fn date(t: Timestamp) -> DateTime<Utc> {
     t.to_datetime()
 }
 
-fn count(n: u64) -> i64 {
+pub(crate) fn count(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 

@@ -10,8 +10,8 @@
 //! milestones record as `service:<actor>`.
 
 use orderly::{
-    ActAs, Embedded, HistoryRequest, OrderInput, OrderlyError, PricingPolicy, ShippingMethod,
-    StatusUpdate, TopBy, ValidationError, parse,
+    ActAs, DeviceId, Embedded, HistoryRequest, OrderInput, OrderlyError, PricingPolicy,
+    ShippingMethod, StatusUpdate, TopBy, ValidationError, parse,
 };
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -22,6 +22,7 @@ use crate::results::{
     Cart, Checkout, Order, OrderPage, OutboxEvent, Placement, ProductSales, SalesSummary,
     StatusCount, StatusView,
 };
+use crate::sync::{SyncReport, SyncState};
 use crate::values::{json_object, py_to_json_object, timestamp};
 
 /// An Orderly engine over one store, with carts the application sets in process.
@@ -76,9 +77,18 @@ impl Engine {
     /// `sqlite:///abs/path.db`, `sqlite://relative.db`, `sqlite::memory:` or, in builds with
     /// MySQL, `mysql://user:pass@host:port/db`. `policy` is a pricing policy in the engine's
     /// JSON shape (start from `orderly.default_policy()`); the default policy otherwise.
+    /// With `device_id` (1 to 64 of `A-Z a-z 0-9 . _ -`), the engine is that device's: it
+    /// records every order it places and every cancellation for `sync`, and the database
+    /// keeps the id (opening it later with another one raises `OpenError`, code
+    /// `device_mismatch`).
     #[staticmethod]
-    #[pyo3(signature = (url, *, policy=None))]
-    fn open(py: Python<'_>, url: &str, policy: Option<&Bound<'_, PyDict>>) -> PyResult<Self> {
+    #[pyo3(signature = (url, *, policy=None, device_id=None))]
+    fn open(
+        py: Python<'_>,
+        url: &str,
+        policy: Option<&Bound<'_, PyDict>>,
+        device_id: Option<&str>,
+    ) -> PyResult<Self> {
         let policy = match policy {
             None => None,
             Some(p) => {
@@ -90,7 +100,10 @@ impl Engine {
             }
         };
         let engine = py
-            .detach(|| Embedded::open(url, policy))
+            .detach(|| match device_id {
+                Some(device) => Embedded::open_device(url, device, policy),
+                None => Embedded::open(url, policy),
+            })
             .map_err(|e| open_error(py, e))?;
         Ok(Engine { engine })
     }
@@ -350,6 +363,51 @@ impl Engine {
     /// Raises if the store does not answer.
     fn ready(&self, py: Python<'_>) -> PyResult<()> {
         py.detach(|| self.engine.ready()).or_raise(py)
+    }
+
+    /// The device id this engine records operations for; `None` unless opened with one.
+    #[getter]
+    fn device_id(&self) -> Option<&str> {
+        self.engine.device_id().map(DeviceId::as_str)
+    }
+
+    /// Pushes every pending operation to the sync server at `server_url` with the device
+    /// token `token`, then pulls the server's changes to this device's orders. Releases the
+    /// GIL throughout. Raises `Unavailable` (`sync_unavailable`) when the server cannot be
+    /// reached, `Forbidden` (`sync_unauthorized`) when it refuses the token; nothing on the
+    /// device is lost either way, so call again.
+    fn sync(&self, py: Python<'_>, server_url: &str, token: &str) -> PyResult<SyncReport> {
+        let report = py
+            .detach(|| self.engine.sync(server_url, token))
+            .or_raise(py)?;
+        Ok(SyncReport(report))
+    }
+
+    /// The body of the next `POST /sync/push` as JSON text: pending operations in `seq`
+    /// order, at most `max_operations` (1 to 500).
+    #[pyo3(signature = (max_operations=500))]
+    fn build_push(&self, py: Python<'_>, max_operations: usize) -> PyResult<String> {
+        py.detach(|| self.engine.build_push_json(max_operations))
+            .or_raise(py)
+    }
+
+    /// Stores the results of a push's answer (its JSON text); returns how many were new.
+    fn apply_push_response(&self, py: Python<'_>, json: &str) -> PyResult<u64> {
+        py.detach(|| self.engine.apply_push_response_json(json))
+            .or_raise(py)
+    }
+
+    /// Applies one `GET /sync/pull` page (its JSON text) to the local orders and keeps its
+    /// cursor; returns how many local orders changed.
+    fn apply_pull_page(&self, py: Python<'_>, json: &str) -> PyResult<usize> {
+        py.detach(|| self.engine.apply_pull_page_json(json))
+            .or_raise(py)
+    }
+
+    /// Pending operations, the highest `seq` recorded and the pull cursor.
+    fn sync_state(&self, py: Python<'_>) -> PyResult<SyncState> {
+        let state = py.detach(|| self.engine.sync_state()).or_raise(py)?;
+        Ok(SyncState(state))
     }
 
     fn __repr__(&self) -> String {

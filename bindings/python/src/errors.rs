@@ -4,7 +4,7 @@
 //! subclasses); this module hands each error's stable code, broad kind and message to that
 //! module's `_from_engine`, which picks the class.
 
-use orderly::{ErrorKind, OpenError, OrderlyError, ValidationError};
+use orderly::{ErrorKind, OpenError, OrderlyError, SyncClientError, ValidationError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 
@@ -45,6 +45,12 @@ pub(crate) fn open_error(py: Python<'_>, err: OpenError) -> PyErr {
     raise(py, "open", err.code(), err.to_string())
 }
 
+/// A sync that stopped (server unreachable, token refused, malformed answer, or the engine's
+/// own error): the class for its kind, with the sync client's code (`sync_unavailable`, ...).
+pub(crate) fn sync_error(py: Python<'_>, err: SyncClientError) -> PyErr {
+    raise(py, kind_name(err.kind()), err.code(), err.to_string())
+}
+
 /// Lets `?` turn engine results into Python exceptions once the GIL is held again.
 pub(crate) trait IntoPyResult<T> {
     fn or_raise(self, py: Python<'_>) -> PyResult<T>;
@@ -53,6 +59,12 @@ pub(crate) trait IntoPyResult<T> {
 impl<T> IntoPyResult<T> for Result<T, OrderlyError> {
     fn or_raise(self, py: Python<'_>) -> PyResult<T> {
         self.map_err(|e| engine_error(py, e))
+    }
+}
+
+impl<T> IntoPyResult<T> for Result<T, SyncClientError> {
+    fn or_raise(self, py: Python<'_>) -> PyResult<T> {
+        self.map_err(|e| sync_error(py, e))
     }
 }
 

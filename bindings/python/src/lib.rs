@@ -4,12 +4,13 @@
 //! This crate only converts: Python arguments into the engine's request types, the engine's
 //! results into immutable Python objects (money as `decimal.Decimal`, times as aware UTC
 //! `datetime`), and `OrderlyError` into the exception classes of `orderly.errors` in one place
-//! (`errors.rs`). Every engine call releases the GIL.
+//! (`errors.rs`). Every engine call releases the GIL, a sync's HTTP calls included.
 
 mod engine;
 mod errors;
 mod inputs;
 mod results;
+mod sync;
 mod values;
 
 use pyo3::prelude::*;
@@ -20,5 +21,6 @@ fn orderly_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(engine::default_policy, m)?)?;
     inputs::register(m)?;
     results::register(m)?;
+    sync::register(m)?;
     Ok(())
 }

@@ -2,10 +2,12 @@
 
 from decimal import Decimal
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
 import orderly
+from sync_server import SyncServer, server_binary
 
 
 @pytest.fixture
@@ -47,3 +49,18 @@ def set_coffee_cart(engine: orderly.Engine, user: str = "alice") -> None:
             orderly.CartItem("sku-filters", "Paper filters", 3, "4.25"),
         ],
     )
+
+
+@pytest.fixture
+def sync_server(tmp_path: Path) -> Iterator[SyncServer]:
+    """A real orderly-server over HTTP on a fresh SQLite file (see ``sync_server.py``)."""
+    binary = server_binary()
+    if binary is None:
+        pytest.skip("orderly-server is not built (cargo build -p orderly-server) and ORDERLY_SERVER_BIN is not set")
+    workdir = tmp_path / "server"
+    workdir.mkdir()
+    server = SyncServer(binary, workdir)
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -255,7 +255,7 @@ void uniffi_orderly_ffi_fn_free_engine(uint64_t handle, RustCallStatus *_Nonnull
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_CONSTRUCTOR_ENGINE_OPEN
 #define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_CONSTRUCTOR_ENGINE_OPEN
-uint64_t uniffi_orderly_ffi_fn_constructor_engine_open(RustBuffer url, RustBuffer policy_json, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_orderly_ffi_fn_constructor_engine_open(RustBuffer url, RustBuffer policy_json, RustBuffer device_id, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_CANCEL
@@ -336,6 +336,36 @@ RustBuffer uniffi_orderly_ffi_fn_method_engine_top_products(uint64_t ptr, RustBu
 #ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_UPDATE_STATUS
 #define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_UPDATE_STATUS
 RustBuffer uniffi_orderly_ffi_fn_method_engine_update_status(uint64_t ptr, RustBuffer order_id, RustBuffer status, RustBuffer note, RustBuffer expected_version, RustBuffer actor, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_APPLY_PULL_PAGE
+#define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_APPLY_PULL_PAGE
+uint64_t uniffi_orderly_ffi_fn_method_engine_apply_pull_page(uint64_t ptr, RustBuffer json, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_APPLY_PUSH_RESPONSE
+#define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_APPLY_PUSH_RESPONSE
+uint64_t uniffi_orderly_ffi_fn_method_engine_apply_push_response(uint64_t ptr, RustBuffer json, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_BUILD_PUSH
+#define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_BUILD_PUSH
+RustBuffer uniffi_orderly_ffi_fn_method_engine_build_push(uint64_t ptr, RustBuffer max_operations, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_DEVICE_ID
+#define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_DEVICE_ID
+RustBuffer uniffi_orderly_ffi_fn_method_engine_device_id(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_SYNC
+#define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_SYNC
+RustBuffer uniffi_orderly_ffi_fn_method_engine_sync(uint64_t ptr, RustBuffer server_url, RustBuffer token, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_SYNC_STATE
+#define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_SYNC_STATE
+RustBuffer uniffi_orderly_ffi_fn_method_engine_sync_state(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_FUNC_DEFAULT_POLICY_JSON
@@ -703,6 +733,42 @@ uint16_t uniffi_orderly_ffi_checksum_method_engine_top_products(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_CHECKSUM_METHOD_ENGINE_UPDATE_STATUS
 #define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_CHECKSUM_METHOD_ENGINE_UPDATE_STATUS
 uint16_t uniffi_orderly_ffi_checksum_method_engine_update_status(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_CHECKSUM_METHOD_ENGINE_APPLY_PULL_PAGE
+#define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_CHECKSUM_METHOD_ENGINE_APPLY_PULL_PAGE
+uint16_t uniffi_orderly_ffi_checksum_method_engine_apply_pull_page(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_CHECKSUM_METHOD_ENGINE_APPLY_PUSH_RESPONSE
+#define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_CHECKSUM_METHOD_ENGINE_APPLY_PUSH_RESPONSE
+uint16_t uniffi_orderly_ffi_checksum_method_engine_apply_push_response(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_CHECKSUM_METHOD_ENGINE_BUILD_PUSH
+#define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_CHECKSUM_METHOD_ENGINE_BUILD_PUSH
+uint16_t uniffi_orderly_ffi_checksum_method_engine_build_push(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_CHECKSUM_METHOD_ENGINE_DEVICE_ID
+#define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_CHECKSUM_METHOD_ENGINE_DEVICE_ID
+uint16_t uniffi_orderly_ffi_checksum_method_engine_device_id(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_CHECKSUM_METHOD_ENGINE_SYNC
+#define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_CHECKSUM_METHOD_ENGINE_SYNC
+uint16_t uniffi_orderly_ffi_checksum_method_engine_sync(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_CHECKSUM_METHOD_ENGINE_SYNC_STATE
+#define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_CHECKSUM_METHOD_ENGINE_SYNC_STATE
+uint16_t uniffi_orderly_ffi_checksum_method_engine_sync_state(void
     
 );
 #endif

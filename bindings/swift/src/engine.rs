@@ -68,7 +68,7 @@ pub fn default_policy_json() -> Result<String> {
 /// share between threads; every call blocks the calling thread until the store answers.
 #[derive(Debug, uniffi::Object)]
 pub struct Engine {
-    engine: Embedded,
+    pub(crate) engine: Embedded,
 }
 
 #[uniffi::export]
@@ -76,9 +76,16 @@ impl Engine {
     /// Opens (creating and migrating if needed) the SQLite store at `url`:
     /// `sqlite:///abs/path.db`, `sqlite://relative.db` or `sqlite::memory:`. `policy_json` is
     /// a pricing policy in the engine's JSON shape (start from `default_policy_json()`); the
-    /// default policy otherwise.
-    #[uniffi::constructor(default(policy_json = None))]
-    pub fn open(url: String, policy_json: Option<String>) -> Result<Arc<Self>> {
+    /// default policy otherwise. With `device_id` (1 to 64 of `A-Z a-z 0-9 . _ -`), the
+    /// engine is that device's: it records every order it places and every cancellation for
+    /// `sync`, and the database keeps the id (opening it later with another one throws `Open`
+    /// with code `device_mismatch`).
+    #[uniffi::constructor(default(policy_json = None, device_id = None))]
+    pub fn open(
+        url: String,
+        policy_json: Option<String>,
+        device_id: Option<String>,
+    ) -> Result<Arc<Self>> {
         let policy: Option<PricingPolicy> = match policy_json {
             None => None,
             Some(json) => Some(
@@ -86,7 +93,10 @@ impl Engine {
                     .map_err(|e| invalid_field("policy_json", e.to_string()))?,
             ),
         };
-        let engine = Embedded::open(&url, policy)?;
+        let engine = match device_id {
+            Some(device) => Embedded::open_device(&url, &device, policy)?,
+            None => Embedded::open(&url, policy)?,
+        };
         Ok(Arc::new(Engine { engine }))
     }
 

@@ -8,7 +8,7 @@
 //! catch OrderlyError.Conflict(let code, let message) where code == "invalid_transition" { ... }
 //! ```
 
-use orderly::{ErrorKind, OpenError, ValidationError};
+use orderly::{ErrorKind, OpenError, SyncClientError, ValidationError};
 
 /// Everything an `Engine` call can throw.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
@@ -43,11 +43,10 @@ pub enum OrderlyError {
     Open { code: String, message: String },
 }
 
-impl From<orderly::OrderlyError> for OrderlyError {
-    fn from(err: orderly::OrderlyError) -> Self {
-        let code = err.code().to_owned();
-        let message = err.to_string();
-        match err.kind() {
+impl OrderlyError {
+    /// The case for an error of `kind`, with its code and message.
+    fn of_kind(kind: ErrorKind, code: String, message: String) -> Self {
+        match kind {
             ErrorKind::Invalid => OrderlyError::Invalid { code, message },
             ErrorKind::NotFound => OrderlyError::NotFound { code, message },
             ErrorKind::Forbidden => OrderlyError::Forbidden { code, message },
@@ -58,6 +57,21 @@ impl From<orderly::OrderlyError> for OrderlyError {
             // Internal, and any kind this binding predates.
             _ => OrderlyError::Internal { code, message },
         }
+    }
+}
+
+impl From<orderly::OrderlyError> for OrderlyError {
+    fn from(err: orderly::OrderlyError) -> Self {
+        OrderlyError::of_kind(err.kind(), err.code().to_owned(), err.to_string())
+    }
+}
+
+/// A sync that stopped: the server unreachable (`Unavailable`, `sync_unavailable`) or refusing
+/// the token (`Forbidden`, `sync_unauthorized`), a malformed answer (`UpstreamInvalid`,
+/// `sync_protocol`), or the engine's own error.
+impl From<SyncClientError> for OrderlyError {
+    fn from(err: SyncClientError) -> Self {
+        OrderlyError::of_kind(err.kind(), err.code().to_owned(), err.to_string())
     }
 }
 

@@ -16,7 +16,7 @@
 //! ```
 //! use orderly_ffi::{Address, CartItem, Engine, OrderStatus, OrderlyError, PaymentMethod};
 //!
-//! let engine = Engine::open("sqlite::memory:".into(), None)?;
+//! let engine = Engine::open("sqlite::memory:".into(), None, None)?;
 //! engine.set_cart(
 //!     "alice".into(),
 //!     "USD".into(),
@@ -64,6 +64,7 @@ uniffi::setup_scaffolding!("orderly");
 mod engine;
 mod errors;
 mod results;
+mod sync;
 mod values;
 
 pub use engine::{Engine, default_policy_json};
@@ -72,6 +73,7 @@ pub use results::{
     Cart, CartLine, Checkout, Milestone, Order, OrderLine, OrderPage, OutboxEvent, Placement,
     ProductSales, SalesSummary, StatusCount, StatusView, Totals,
 };
+pub use sync::{SyncOutcome, SyncReport, SyncResult, SyncState};
 pub use values::{
     Address, CartItem, EventType, Money, OrderStatus, PaymentMethod, PaymentSummary,
     ShippingMethod, TopBy,

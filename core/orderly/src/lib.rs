@@ -113,6 +113,8 @@ mod open_error;
 mod sqlite_url;
 #[cfg(feature = "sync-client")]
 pub mod sync_client;
+#[cfg(feature = "sync-client")]
+mod sync_json;
 
 pub use embedded::{ActAs, Embedded, OrderInput};
 pub use open_error::OpenError;

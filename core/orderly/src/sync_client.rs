@@ -10,7 +10,7 @@ use std::time::Duration;
 use orderly_core::sync::{
     MAX_PUSH_OPERATIONS, OperationResult, Outcome, PullPage, PushRequest, PushResponse,
 };
-use orderly_core::{OrderlyError, RetryPolicy};
+use orderly_core::{ErrorKind, OrderlyError, RetryPolicy};
 use reqwest::StatusCode;
 use reqwest::blocking::{Client, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
@@ -109,6 +109,20 @@ impl SyncClientError {
             SyncClientError::Refused { .. } => "sync_refused",
             SyncClientError::Protocol(_) => "sync_protocol",
             SyncClientError::Engine(e) => e.code(),
+        }
+    }
+
+    /// The broad class of the failure, in the engine's terms, so that each front end maps a
+    /// sync failure as it maps engine errors: `Unavailable` (retry later), `Forbidden` (the
+    /// token), `Invalid` (a request the server refused), `UpstreamInvalid` (an answer that is
+    /// not the contract), or the engine error's own kind.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            SyncClientError::Unavailable(_) => ErrorKind::Unavailable,
+            SyncClientError::Unauthorized { .. } => ErrorKind::Forbidden,
+            SyncClientError::Refused { .. } => ErrorKind::Invalid,
+            SyncClientError::Protocol(_) => ErrorKind::UpstreamInvalid,
+            SyncClientError::Engine(e) => e.kind(),
         }
     }
 

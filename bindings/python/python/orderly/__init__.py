@@ -20,6 +20,13 @@ Money is ``decimal.Decimal`` (the currency is on the enclosing object), times ar
 ``datetime`` objects, results are immutable, and every engine error is an
 :class:`orderly.OrderlyError` with a stable ``code``. Engine calls release the GIL, so one
 ``Engine`` can serve many threads.
+
+Offline devices open their engine with a device id and sync with the server when online::
+
+    engine = orderly.Engine.open("sqlite:///pos.db", device_id="pos-12")
+    ...  # place and cancel orders with no network
+    report = engine.sync("https://orders.example.com", device_token)
+    print(report.pushed, report.pending, [r.outcome for r in report.results])
 """
 
 from typing import Literal, Union
@@ -44,6 +51,9 @@ from ._orderly import (
     SalesSummary,
     StatusCount,
     StatusView,
+    SyncReport,
+    SyncResult,
+    SyncState,
     Totals,
     default_policy,
 )
@@ -70,6 +80,8 @@ PaymentMethod = Union[Card, PayPal, CashOnDelivery]
 OrderStatus = Literal["placed", "processing", "shipped", "delivered", "cancelled"]
 #: A delivery speed.
 ShippingMethod = Literal["standard", "express"]
+#: What the sync server did with a pushed operation.
+SyncOutcome = Literal["accepted", "accepted_with_variance", "needs_review", "rejected", "conflict"]
 #: An outbox event's type.
 EventType = Literal["order.placed", "order.status_changed", "order.cancelled"]
 
@@ -99,6 +111,10 @@ __all__ = [
     "SalesSummary",
     "ProductSales",
     "StatusCount",
+    "SyncReport",
+    "SyncResult",
+    "SyncState",
+    "SyncOutcome",
     "OrderlyError",
     "ValidationError",
     "NotFound",

@@ -724,6 +724,42 @@ public protocol EngineProtocol: AnyObject, Sendable {
      */
     func updateStatus(orderId: String, status: OrderStatus, note: String?, expectedVersion: UInt32?, actor: String?) throws  -> Order
     
+    /**
+     * Applies one `GET /sync/pull` page (its JSON text) to the local orders and keeps its
+     * cursor; returns how many local orders changed.
+     */
+    func applyPullPage(json: String) throws  -> UInt64
+    
+    /**
+     * Stores the results of a push's answer (its JSON text); returns how many were new.
+     */
+    func applyPushResponse(json: String) throws  -> UInt64
+    
+    /**
+     * The body of the next `POST /sync/push` as JSON text: pending operations in `seq`
+     * order, at most `max_operations` (1 to 500; 500 when nil).
+     */
+    func buildPush(maxOperations: UInt32?) throws  -> String
+    
+    /**
+     * The device id this engine records operations for; nil unless opened with one.
+     */
+    func deviceId()  -> String?
+    
+    /**
+     * Pushes every pending operation to the sync server at `server_url` with the device
+     * token `token`, then pulls the server's changes to this device's orders. Throws
+     * `Unavailable` (`sync_unavailable`) when the server cannot be reached and `Forbidden`
+     * (`sync_unauthorized`) when it refuses the token; nothing on the device is lost either
+     * way, so call again.
+     */
+    func sync(serverUrl: String, token: String) throws  -> SyncReport
+    
+    /**
+     * Pending operations, the highest `seq` recorded and the pull cursor.
+     */
+    func syncState() throws  -> SyncState
+    
 }
 /**
  * An Orderly engine over one store, with carts the application sets in process. Safe to
@@ -784,14 +820,18 @@ open class Engine: EngineProtocol, @unchecked Sendable {
      * Opens (creating and migrating if needed) the SQLite store at `url`:
      * `sqlite:///abs/path.db`, `sqlite://relative.db` or `sqlite::memory:`. `policy_json` is
      * a pricing policy in the engine's JSON shape (start from `default_policy_json()`); the
-     * default policy otherwise.
+     * default policy otherwise. With `device_id` (1 to 64 of `A-Z a-z 0-9 . _ -`), the
+     * engine is that device's: it records every order it places and every cancellation for
+     * `sync`, and the database keeps the id (opening it later with another one throws `Open`
+     * with code `device_mismatch`).
      */
-public static func `open`(url: String, policyJson: String? = nil)throws  -> Engine  {
+public static func `open`(url: String, policyJson: String? = nil, deviceId: String? = nil)throws  -> Engine  {
     return try  FfiConverterTypeEngine_lift(try rustCallWithError(FfiConverterTypeOrderlyError_lift) {
         uniffiCallStatus in
     uniffi_orderly_ffi_fn_constructor_engine_open(
         FfiConverterString.lower(url),
-        FfiConverterOptionString.lower(policyJson),uniffiCallStatus
+        FfiConverterOptionString.lower(policyJson),
+        FfiConverterOptionString.lower(deviceId),uniffiCallStatus
     )
 })
 }
@@ -1042,6 +1082,89 @@ open func updateStatus(orderId: String, status: OrderStatus, note: String? = nil
         FfiConverterOptionString.lower(note),
         FfiConverterOptionUInt32.lower(expectedVersion),
         FfiConverterOptionString.lower(actor),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Applies one `GET /sync/pull` page (its JSON text) to the local orders and keeps its
+     * cursor; returns how many local orders changed.
+     */
+open func applyPullPage(json: String)throws  -> UInt64  {
+    return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypeOrderlyError_lift) {
+        uniffiCallStatus in
+    uniffi_orderly_ffi_fn_method_engine_apply_pull_page(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(json),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Stores the results of a push's answer (its JSON text); returns how many were new.
+     */
+open func applyPushResponse(json: String)throws  -> UInt64  {
+    return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypeOrderlyError_lift) {
+        uniffiCallStatus in
+    uniffi_orderly_ffi_fn_method_engine_apply_push_response(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(json),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The body of the next `POST /sync/push` as JSON text: pending operations in `seq`
+     * order, at most `max_operations` (1 to 500; 500 when nil).
+     */
+open func buildPush(maxOperations: UInt32? = nil)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeOrderlyError_lift) {
+        uniffiCallStatus in
+    uniffi_orderly_ffi_fn_method_engine_build_push(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionUInt32.lower(maxOperations),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The device id this engine records operations for; nil unless opened with one.
+     */
+open func deviceId() -> String?  {
+    return try!  FfiConverterOptionString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_orderly_ffi_fn_method_engine_device_id(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Pushes every pending operation to the sync server at `server_url` with the device
+     * token `token`, then pulls the server's changes to this device's orders. Throws
+     * `Unavailable` (`sync_unavailable`) when the server cannot be reached and `Forbidden`
+     * (`sync_unauthorized`) when it refuses the token; nothing on the device is lost either
+     * way, so call again.
+     */
+open func sync(serverUrl: String, token: String)throws  -> SyncReport  {
+    return try  FfiConverterTypeSyncReport_lift(try rustCallWithError(FfiConverterTypeOrderlyError_lift) {
+        uniffiCallStatus in
+    uniffi_orderly_ffi_fn_method_engine_sync(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(serverUrl),
+        FfiConverterString.lower(token),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Pending operations, the highest `seq` recorded and the pull cursor.
+     */
+open func syncState()throws  -> SyncState  {
+    return try  FfiConverterTypeSyncState_lift(try rustCallWithError(FfiConverterTypeOrderlyError_lift) {
+        uniffiCallStatus in
+    uniffi_orderly_ffi_fn_method_engine_sync_state(
+            self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
 }
@@ -2260,6 +2383,208 @@ public func FfiConverterTypeStatusView_lower(_ value: StatusView) -> RustBuffer 
 
 
 /**
+ * What one sync did: operations pushed and their results, changes pulled, local orders
+ * updated, and operations still pending.
+ */
+public struct SyncReport: Equatable, Hashable {
+    public var pushed: UInt64
+    public var results: [SyncResult]
+    public var changesPulled: UInt64
+    public var ordersUpdated: UInt64
+    public var pending: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(pushed: UInt64, results: [SyncResult], changesPulled: UInt64, ordersUpdated: UInt64, pending: UInt64) {
+        self.pushed = pushed
+        self.results = results
+        self.changesPulled = changesPulled
+        self.ordersUpdated = ordersUpdated
+        self.pending = pending
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SyncReport: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSyncReport: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SyncReport {
+        return
+            try SyncReport(
+                pushed: FfiConverterUInt64.read(from: &buf), 
+                results: FfiConverterSequenceTypeSyncResult.read(from: &buf), 
+                changesPulled: FfiConverterUInt64.read(from: &buf), 
+                ordersUpdated: FfiConverterUInt64.read(from: &buf), 
+                pending: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SyncReport, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.pushed, into: &buf)
+        FfiConverterSequenceTypeSyncResult.write(value.results, into: &buf)
+        FfiConverterUInt64.write(value.changesPulled, into: &buf)
+        FfiConverterUInt64.write(value.ordersUpdated, into: &buf)
+        FfiConverterUInt64.write(value.pending, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncReport_lift(_ buf: RustBuffer) throws -> SyncReport {
+    return try FfiConverterTypeSyncReport.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncReport_lower(_ value: SyncReport) -> RustBuffer {
+    return FfiConverterTypeSyncReport.lower(value)
+}
+
+
+/**
+ * The server's result for one pushed operation; `code` is set for every outcome but
+ * `accepted`.
+ */
+public struct SyncResult: Equatable, Hashable {
+    public var seq: UInt64
+    public var orderId: String
+    public var outcome: SyncOutcome
+    public var code: String?
+    public var detail: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(seq: UInt64, orderId: String, outcome: SyncOutcome, code: String?, detail: String?) {
+        self.seq = seq
+        self.orderId = orderId
+        self.outcome = outcome
+        self.code = code
+        self.detail = detail
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SyncResult: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSyncResult: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SyncResult {
+        return
+            try SyncResult(
+                seq: FfiConverterUInt64.read(from: &buf), 
+                orderId: FfiConverterString.read(from: &buf), 
+                outcome: FfiConverterTypeSyncOutcome.read(from: &buf), 
+                code: FfiConverterOptionString.read(from: &buf), 
+                detail: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SyncResult, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.seq, into: &buf)
+        FfiConverterString.write(value.orderId, into: &buf)
+        FfiConverterTypeSyncOutcome.write(value.outcome, into: &buf)
+        FfiConverterOptionString.write(value.code, into: &buf)
+        FfiConverterOptionString.write(value.detail, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncResult_lift(_ buf: RustBuffer) throws -> SyncResult {
+    return try FfiConverterTypeSyncResult.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncResult_lower(_ value: SyncResult) -> RustBuffer {
+    return FfiConverterTypeSyncResult.lower(value)
+}
+
+
+/**
+ * What the device's sync log holds: operations without a result, the highest `seq`
+ * recorded, and where the next pull starts (nil before the first pull).
+ */
+public struct SyncState: Equatable, Hashable {
+    public var pending: UInt64
+    public var lastRecorded: UInt64
+    public var cursor: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(pending: UInt64, lastRecorded: UInt64, cursor: String?) {
+        self.pending = pending
+        self.lastRecorded = lastRecorded
+        self.cursor = cursor
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SyncState: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSyncState: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SyncState {
+        return
+            try SyncState(
+                pending: FfiConverterUInt64.read(from: &buf), 
+                lastRecorded: FfiConverterUInt64.read(from: &buf), 
+                cursor: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SyncState, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.pending, into: &buf)
+        FfiConverterUInt64.write(value.lastRecorded, into: &buf)
+        FfiConverterOptionString.write(value.cursor, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncState_lift(_ buf: RustBuffer) throws -> SyncState {
+    return try FfiConverterTypeSyncState.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncState_lower(_ value: SyncState) -> RustBuffer {
+    return FfiConverterTypeSyncState.lower(value)
+}
+
+
+/**
  * An order's money: `total = subtotal + shipping + tax - discount`.
  */
 public struct Totals: Equatable, Hashable {
@@ -2949,6 +3274,111 @@ public func FfiConverterTypeShippingMethod_lower(_ value: ShippingMethod) -> Rus
 
 
 /**
+ * What the server did with a pushed operation.
+ */
+
+public enum SyncOutcome: Equatable, Hashable {
+    
+    /**
+     * Stored as captured.
+     */
+    case accepted
+    /**
+     * Stored as captured; the server's own pricing differs (kept in the order's history).
+     */
+    case acceptedWithVariance
+    /**
+     * Stored and flagged for staff.
+     */
+    case needsReview
+    /**
+     * Not stored; `code` says why.
+     */
+    case rejected
+    /**
+     * The idempotency key is already used for a different order; nothing stored.
+     */
+    case conflict
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension SyncOutcome: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSyncOutcome: FfiConverterRustBuffer {
+    typealias SwiftType = SyncOutcome
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SyncOutcome {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .accepted
+        
+        case 2: return .acceptedWithVariance
+        
+        case 3: return .needsReview
+        
+        case 4: return .rejected
+        
+        case 5: return .conflict
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: SyncOutcome, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .accepted:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .acceptedWithVariance:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .needsReview:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .rejected:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .conflict:
+            writeInt(&buf, Int32(5))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncOutcome_lift(_ buf: RustBuffer) throws -> SyncOutcome {
+    return try FfiConverterTypeSyncOutcome.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSyncOutcome_lower(_ value: SyncOutcome) -> RustBuffer {
+    return FfiConverterTypeSyncOutcome.lower(value)
+}
+
+
+
+/**
  * Which measure ranks top products.
  */
 
@@ -3409,6 +3839,31 @@ fileprivate struct FfiConverterSequenceTypeStatusCount: FfiConverterRustBuffer {
         return seq
     }
 }
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeSyncResult: FfiConverterRustBuffer {
+    typealias SwiftType = [SyncResult]
+
+    public static func write(_ value: [SyncResult], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeSyncResult.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [SyncResult] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [SyncResult]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeSyncResult.read(from: &buf))
+        }
+        return seq
+    }
+}
 /**
  * The engine's default pricing policy as JSON text: edit it and pass it to
  * `Engine.open(url:policyJson:)`.
@@ -3487,7 +3942,25 @@ private let initializationResult: InitializationResult = {
     if (uniffi_orderly_ffi_checksum_method_engine_update_status() != 20573) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_orderly_ffi_checksum_constructor_engine_open() != 30347) {
+    if (uniffi_orderly_ffi_checksum_method_engine_apply_pull_page() != 63825) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_orderly_ffi_checksum_method_engine_apply_push_response() != 2737) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_orderly_ffi_checksum_method_engine_build_push() != 14080) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_orderly_ffi_checksum_method_engine_device_id() != 23924) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_orderly_ffi_checksum_method_engine_sync() != 52250) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_orderly_ffi_checksum_method_engine_sync_state() != 49417) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_orderly_ffi_checksum_constructor_engine_open() != 33463) {
         return InitializationResult.apiChecksumMismatch
     }
 
