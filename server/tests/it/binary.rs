@@ -67,8 +67,9 @@ async fn device_tokens_sync_and_offline_flags_are_checked() {
     }
 
     let dir = tempfile::tempdir().unwrap();
-    let (mut child, base) = start(&dir.path().join("orders.db"), None);
-    let device = token("pos-12", "device");
+    let mut server = start(&dir.path().join("orders.db"), None);
+    let base = server.url();
+    let device = server.token("pos-12", "device").unwrap();
     let client = reqwest::Client::new();
     let pull = client
         .get(format!("{base}/sync/pull"))
@@ -89,13 +90,12 @@ async fn device_tokens_sync_and_offline_flags_are_checked() {
     assert_eq!(push.status(), 200);
     let customer = client
         .get(format!("{base}/sync/pull"))
-        .bearer_auth(token("alice", "customer"))
+        .bearer_auth(server.token("alice", "customer").unwrap())
         .send()
         .await
         .unwrap();
     assert_eq!(customer.status(), 403);
-    child.kill().unwrap();
-    child.wait().unwrap();
+    server.stop().unwrap();
 }
 
 #[test]
