@@ -109,6 +109,7 @@ macro_rules! conformance_suite {
             pushes_apply_once_and_the_feed_brings_changes_back,
             a_sync_write_after_a_gap_or_a_replay_writes_nothing,
             racing_pushes_apply_each_operation_once,
+            racing_pushes_of_one_order_id_store_it_once,
         );
     };
     (@cases $factory:expr; $($case:ident),* $(,)?) => {

@@ -10,7 +10,7 @@ use orderly_core::store::{
     SyncWrite, SyncWriteOutcome,
 };
 use orderly_core::sync::{Change, OperationResult, Outcome};
-use orderly_core::{DeviceId, OrderDocument, OrderId, StoreError, Timestamp};
+use orderly_core::{DeviceId, OrderDocument, OrderId, StoreError, StoreErrorKind, Timestamp};
 
 use crate::codec::{from_json, parse_id, to_json, utf8};
 use crate::error::{DbResult, corrupt};
@@ -142,7 +142,16 @@ pub(crate) fn apply_write(
                 None => Ok(SyncWriteOutcome::Stale),
             };
         }
-        orders::write_new(&mut tx, new)?;
+        match orders::write_new(&mut tx, new) {
+            Ok(()) => {}
+            // Another device's push stored an order with this id since it was planned: plan
+            // again, and the plan refuses the duplicate id.
+            Err(e) if e.kind == StoreErrorKind::Constraint => {
+                tx.rollback().db()?;
+                return Ok(SyncWriteOutcome::Stale);
+            }
+            Err(e) => return Err(e),
+        }
     }
     if let Some(change) = &w.change
         && !orders::write_change(&mut tx, change)?

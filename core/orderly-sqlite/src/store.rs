@@ -271,6 +271,11 @@ impl SyncStore for SqliteStore {
                 if let Some(record) = orders::claim_key(tx, new)? {
                     return Ok(Finish::Rollback(SyncWriteOutcome::KeyTaken(record)));
                 }
+                // Another device's push stored an order with this id since it was planned:
+                // plan again, and the plan refuses the duplicate id.
+                if orders::order(tx, &new.order.id)?.is_some() {
+                    return Ok(Finish::Rollback(SyncWriteOutcome::Stale));
+                }
                 write_new_order(tx, new)?;
             }
             if let Some(change) = &w.change

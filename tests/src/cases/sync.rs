@@ -299,3 +299,52 @@ pub fn racing_pushes_apply_each_operation_once(factory: &StoreFactory) {
         Some(10)
     );
 }
+
+/// Two devices pushing orders with the same ids at the same moment (a cloned device, a bug in
+/// an app's id generator): each id is stored once, the other push is refused with
+/// `duplicate_order_id`, and neither fails.
+pub fn racing_pushes_of_one_order_id_store_it_once(factory: &StoreFactory) {
+    let env = Env::new(factory);
+    let server = env.service.clone();
+    let pos = device_engine(factory, &env, "pos-1");
+    env.set_cart("alice", "USD", &[("sku-1", "Espresso beans", 1, "12.50")]);
+    for i in 0..10 {
+        place_new(&pos, "alice", &format!("till-{i}"));
+    }
+    let original = pos.build_push(500).unwrap();
+    let mut clone = serde_json::to_value(&original).unwrap();
+    clone["deviceId"] = "pos-2".into();
+    for op in clone["operations"].as_array_mut().unwrap() {
+        let key = format!("clone-{}", op["idempotencyKey"].as_str().unwrap());
+        op["idempotencyKey"] = key.into();
+    }
+    let clone: PushRequest = serde_json::from_value(clone).unwrap();
+    let barrier = Arc::new(Barrier::new(2));
+    let answers: Vec<PushResponse> = [original, clone]
+        .into_iter()
+        .map(|request| {
+            let (server, barrier) = (server.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                push(&server, &request)
+            })
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|h| h.join().unwrap())
+        .collect();
+    for i in 0..10 {
+        let outcomes: Vec<&OperationResult> = answers.iter().map(|a| &a.results[i]).collect();
+        let accepted = outcomes
+            .iter()
+            .filter(|r| r.outcome == Outcome::Accepted)
+            .count();
+        assert_eq!(accepted, 1, "{outcomes:?}");
+        assert!(
+            outcomes.iter().any(|r| r.outcome == Outcome::Rejected
+                && r.code.as_deref() == Some("duplicate_order_id")),
+            "{outcomes:?}"
+        );
+    }
+    assert_eq!(env.store.pending_events(1000).unwrap().len(), 10);
+}

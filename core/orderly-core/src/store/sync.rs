@@ -54,7 +54,8 @@ pub enum SyncWriteOutcome {
     },
     /// The place's idempotency key is taken; nothing written.
     KeyTaken(IdempotencyRecord),
-    /// The cancel's order is no longer at the version it was planned from; nothing written.
+    /// What the write was planned from changed (a cancel's order is no longer at its version,
+    /// or a place's order id was stored by another push); nothing written: plan again.
     Stale,
 }
 
