@@ -7,6 +7,7 @@
 //! device id: 1 to 64 of `A-Z a-z 0-9 . _ -`). The claims become an engine
 //! `Caller`; the engine alone decides what that caller may do.
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::extract::FromRequestParts;
@@ -21,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use crate::problem::Problem;
 use crate::request_id::RequestId;
 use crate::state::AppState;
+use crate::verified_tokens::{Known, VerifiedTokens};
 
 /// RFC 7518 §3.2: an HS256 key must be at least as long as the hash output.
 pub const MIN_SECRET_BYTES: usize = 32;
@@ -94,6 +96,7 @@ pub struct Authenticator {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    verified: Arc<VerifiedTokens>,
 }
 
 impl std::fmt::Debug for Authenticator {
@@ -127,6 +130,7 @@ impl Authenticator {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
+            verified: Arc::default(),
         })
     }
 
@@ -160,9 +164,21 @@ impl Authenticator {
         Ok(data.claims)
     }
 
-    /// Verifies a token and turns its claims into the engine's `Caller`.
+    /// Verifies a token and turns its claims into the engine's `Caller`. A token verified
+    /// before is only checked for expiry.
     pub fn caller(&self, token: &str) -> Result<Caller, AuthError> {
-        caller_from_claims(&self.verify(token)?)
+        let now = now_secs();
+        match self.verified.get(token, now) {
+            Known::Valid(caller) => return Ok(caller),
+            Known::Expired => return Err(AuthError::Expired),
+            Known::Unknown => {}
+        }
+        let claims = self.verify(token)?;
+        let caller = caller_from_claims(&claims)?;
+        // jsonwebtoken refuses a token once `exp < now - leeway`.
+        self.verified
+            .insert(token, &caller, claims.exp.saturating_add(LEEWAY_SECS));
+        Ok(caller)
     }
 }
 
@@ -249,6 +265,33 @@ mod tests {
             .issue("ops", Role::Admin, Duration::from_secs(60))
             .unwrap();
         assert!(auth.caller(&t).unwrap().is_staff());
+    }
+
+    #[test]
+    fn a_remembered_token_still_refuses_every_other_byte_string() {
+        let auth = Authenticator::new(SECRET).unwrap();
+        let t = auth
+            .issue("alice", Role::Customer, Duration::from_secs(60))
+            .unwrap();
+        assert_eq!(auth.caller(&t).unwrap().actor(), "customer:alice");
+        assert_eq!(auth.caller(&t).unwrap().actor(), "customer:alice");
+        let (head, signature) = t.rsplit_once('.').unwrap();
+        let mut forged = signature.to_owned();
+        let last = if forged.ends_with('A') { "B" } else { "A" };
+        forged.replace_range(forged.len() - 1.., last);
+        let forged = format!("{head}.{forged}");
+        assert!(auth.caller(&forged).is_err());
+        let admin = format!("{}.{signature}", head.replace('e', "f"));
+        assert!(auth.caller(&admin).is_err());
+    }
+
+    #[test]
+    fn an_expired_token_is_refused_even_after_it_was_remembered() {
+        let auth = Authenticator::new(SECRET).unwrap();
+        let caller = Caller::admin("ops");
+        let now = now_secs();
+        auth.verified.insert("remembered", &caller, now - 1);
+        assert_eq!(auth.caller("remembered").unwrap_err(), AuthError::Expired);
     }
 
     #[test]

@@ -54,6 +54,7 @@
 #![warn(missing_docs)]
 
 mod admission;
+mod around_request;
 mod auth;
 mod blocking;
 mod cache;
@@ -80,6 +81,7 @@ mod routes;
 mod shutdown;
 mod state;
 mod timeout;
+mod verified_tokens;
 
 pub use auth::{Authenticated, Authenticator};
 pub use cache::CachingStore;

@@ -2,17 +2,15 @@
 //!
 //! Every 4xx/5xx the server sends is `application/problem+json` with a stable `code`. Engine
 //! errors are mapped here by their `ErrorKind`; request-framing failures (body, JSON, headers,
-//! path and query values) are built here too, and `problem_fallback` turns whatever the
+//! path and query values) are built here too, and `fallback` turns whatever the
 //! framework answers on its own (unknown route, wrong method) into a problem as well.
 
 use std::borrow::Cow;
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::Request;
 use axum::http::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue, RETRY_AFTER};
-use axum::http::{StatusCode, header};
-use axum::middleware::Next;
+use axum::http::{Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use orderly::{ErrorKind, OrderlyError};
 use serde::Serialize;
@@ -230,17 +228,15 @@ fn code_for_status(status: StatusCode) -> &'static str {
     }
 }
 
-/// Middleware: any 4xx/5xx response that is not already a problem (an unknown route, a
-/// method the route does not have, a framework rejection) becomes one, keeping its status and
-/// headers such as `Allow`.
-pub async fn problem_fallback(request: Request, next: Next) -> Response {
-    let path = request.uri().path().to_owned();
-    let method = request.method().clone();
-    let response = next.run(request).await;
+/// Any 4xx/5xx response that is not already a problem (an unknown route, a method the route
+/// does not have, a framework rejection) becomes one, keeping its status and headers such as
+/// `Allow`.
+pub fn fallback(response: Response, method: &Method, uri: &Uri) -> Response {
     let status = response.status();
     if !(status.is_client_error() || status.is_server_error()) || is_problem(&response) {
         return response;
     }
+    let path = uri.path();
     let (mut parts, _body) = response.into_parts();
     let detail = match status {
         StatusCode::NOT_FOUND => format!("no resource at {path}"),

@@ -1,15 +1,15 @@
 //! Request ids: taken from `X-Request-Id` when the client sends a sane one, generated (UUIDv7)
 //! otherwise; recorded on the request's tracing span, returned on the response, and given to
-//! the engine (through the `Caller`) so the Cart Service sees the same id.
+//! the engine (through the `Caller`) so the Cart Service sees the same id. The middleware that
+//! calls these is `around_request`.
 
 use std::time::Instant;
 
 use axum::extract::Request;
 use axum::http::HeaderValue;
 use axum::http::header::HeaderName;
-use axum::middleware::Next;
 use axum::response::Response;
-use tracing::Instrument;
+use tracing::Span;
 
 pub static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -38,43 +38,52 @@ impl RequestId {
     }
 }
 
-/// Middleware: assigns the id, opens the request span and logs one line per request.
-pub async fn request_id(mut request: Request, next: Next) -> Response {
-    let id = request
-        .headers()
-        .get(&X_REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .and_then(RequestId::parse)
-        .unwrap_or_else(RequestId::generate);
-    request.extensions_mut().insert(id.clone());
-    let span = tracing::info_span!(
-        "request",
-        request_id = %id.as_str(),
-        method = %request.method(),
-        path = %request.uri().path(),
-        actor = tracing::field::Empty,
-    );
-    let started = Instant::now();
-    let mut response = next.run(request).instrument(span.clone()).await;
-    let status = response.status().as_u16();
-    let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-    span.in_scope(|| {
-        if status == 500 {
-            tracing::error!(status, elapsed_ms, "request failed");
-        } else if status >= 500 {
-            tracing::warn!(
-                status,
-                elapsed_ms,
-                "request failed: a dependency is unavailable"
-            );
-        } else {
-            tracing::info!(status, elapsed_ms, "request served");
-        }
-    });
-    if let Ok(value) = HeaderValue::from_str(id.as_str()) {
-        response.headers_mut().insert(X_REQUEST_ID.clone(), value);
+impl RequestId {
+    /// The client's sane `X-Request-Id`, or a new one; kept on the request for the handlers.
+    pub fn assign(request: &mut Request) -> RequestId {
+        let id = request
+            .headers()
+            .get(&X_REQUEST_ID)
+            .and_then(|v| v.to_str().ok())
+            .and_then(RequestId::parse)
+            .unwrap_or_else(RequestId::generate);
+        request.extensions_mut().insert(id.clone());
+        id
     }
-    response
+
+    /// The span every line logged while serving the request carries.
+    pub fn span(&self, request: &Request) -> Span {
+        tracing::info_span!(
+            "request",
+            request_id = %self.as_str(),
+            method = %request.method(),
+            path = %request.uri().path(),
+            actor = tracing::field::Empty,
+        )
+    }
+
+    /// Logs the one line per request and returns the id to the client.
+    pub fn finish(&self, span: &Span, started: Instant, mut response: Response) -> Response {
+        let status = response.status().as_u16();
+        let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        span.in_scope(|| {
+            if status == 500 {
+                tracing::error!(status, elapsed_ms, "request failed");
+            } else if status >= 500 {
+                tracing::warn!(
+                    status,
+                    elapsed_ms,
+                    "request failed: a dependency is unavailable"
+                );
+            } else {
+                tracing::info!(status, elapsed_ms, "request served");
+            }
+        });
+        if let Ok(value) = HeaderValue::from_str(self.as_str()) {
+            response.headers_mut().insert(X_REQUEST_ID.clone(), value);
+        }
+        response
+    }
 }
 
 #[cfg(test)]

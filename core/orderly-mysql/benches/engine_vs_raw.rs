@@ -32,7 +32,8 @@ use mysql::prelude::Queryable;
 use mysql::{Conn, Opts, Params, TxOpts, Value};
 use orderly_core::analytics::RollupDelta;
 use orderly_core::{
-    Caller, HistoryRequest, InMemoryCarts, Order, OrderId, OrderService, Timestamp, UserId,
+    Caller, HistoryRequest, InMemoryCarts, Order, OrderDocument, OrderId, OrderService, Timestamp,
+    UserId,
 };
 use orderly_mysql::{MysqlStore, ScratchDatabase};
 use orderly_tests::fixtures::{coffee_cart, place_new};
@@ -350,8 +351,8 @@ impl<'a> Raw<'a> {
         .unwrap();
         tx.exec_drop(
             "INSERT INTO orders (id, user_id, status, currency, subtotal, shipping, tax, discount, \
-             total, created_at, updated_at, version, checkout_id, doc) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             total, created_at, updated_at, version, checkout_id, doc, doc_format, payment_token) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             Params::Positional(vec![
                 Value::from(&order_id),
                 Value::from("alice"),
@@ -367,6 +368,8 @@ impl<'a> Raw<'a> {
                 Value::from(1u32),
                 Value::NULL,
                 Value::from(&d.doc),
+                Value::from(OrderDocument::FORMAT),
+                Value::from("tok_bench_visa"),
             ]),
         )
         .unwrap();
@@ -478,14 +481,16 @@ fn bulk_history(url: &str, user: &str, n: usize, sample: &Order) {
                 Value::from(order.created_at.unix_millis()),
                 Value::from(order.updated_at.unix_millis()),
                 Value::from(serde_json::to_string(&order).unwrap()),
+                Value::from(OrderDocument::FORMAT),
             ]);
         }
         let rows =
-            vec!["(?, ?, 'placed', 'USD', 0, 0, 0, 0, ?, ?, ?, 1, NULL, ?)"; chunk].join(", ");
+            vec!["(?, ?, 'placed', 'USD', 0, 0, 0, 0, ?, ?, ?, 1, NULL, ?, ?)"; chunk].join(", ");
         conn.exec_drop(
             format!(
                 "INSERT INTO orders (id, user_id, status, currency, subtotal, shipping, tax, \
-                 discount, total, created_at, updated_at, version, checkout_id, doc) VALUES {rows}"
+                 discount, total, created_at, updated_at, version, checkout_id, doc, doc_format) \
+                 VALUES {rows}"
             ),
             Params::Positional(params),
         )

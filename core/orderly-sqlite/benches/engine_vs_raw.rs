@@ -24,7 +24,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use orderly_core::analytics::RollupDelta;
-use orderly_core::{Caller, HistoryRequest, InMemoryCarts, OrderService, UserId};
+use orderly_core::{Caller, HistoryRequest, InMemoryCarts, OrderDocument, OrderService, UserId};
 use orderly_sqlite::{SqliteOptions, SqliteStore, Synchronous};
 use orderly_tests::fixtures::{coffee_cart, place_new};
 use rusqlite::{Connection, params};
@@ -267,8 +267,8 @@ impl<'a> Raw<'a> {
         .unwrap();
         tx.prepare_cached(
             "INSERT INTO orders (id, user_id, status, currency, subtotal, shipping, tax, discount, \
-             total, created_at, updated_at, version, checkout_id, doc) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+             total, created_at, updated_at, version, checkout_id, doc, doc_format, payment_token) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
         )
         .unwrap()
         .execute(params![
@@ -285,11 +285,13 @@ impl<'a> Raw<'a> {
             now,
             1,
             Option::<String>::None,
-            d.doc
+            d.doc,
+            OrderDocument::FORMAT,
+            "tok_bench_visa"
         ])
         .unwrap();
         tx.prepare_cached(
-            "INSERT INTO outbox (event_id, order_id, user_id, sequence, type, at, payload) \
+            "INSERT INTO outbox (event_id, order_id, user_id, sequence, event_type, occurred_at, payload) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )
         .unwrap()
@@ -305,9 +307,10 @@ impl<'a> Raw<'a> {
         .unwrap();
         for s in &d.rollup.sales {
             tx.prepare_cached(
-                "INSERT INTO sales_hourly (hour, currency, amount, orders) VALUES (?1, ?2, ?3, ?4) \
-                 ON CONFLICT (hour, currency) DO UPDATE \
-                 SET amount = amount + excluded.amount, orders = orders + excluded.orders",
+                "INSERT INTO sales_hourly (hour_start, currency, slot, total_minor, order_count) \
+                 VALUES (?1, ?2, 0, ?3, ?4) ON CONFLICT (hour_start, currency, slot) DO UPDATE \
+                 SET total_minor = total_minor + excluded.total_minor, \
+                 order_count = order_count + excluded.order_count",
             )
             .unwrap()
             .execute(params![s.hour, s.currency.code(), s.amount, s.orders])
@@ -316,7 +319,7 @@ impl<'a> Raw<'a> {
         for p in &d.rollup.products {
             tx.prepare_cached(
                 "INSERT INTO product_sales (product_id, currency, name, quantity, revenue) \
-                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (product_id, currency) DO UPDATE \
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (currency, product_id) DO UPDATE \
                  SET quantity = quantity + excluded.quantity, revenue = revenue + excluded.revenue, \
                  name = CASE WHEN excluded.quantity > 0 THEN excluded.name ELSE name END",
             )
@@ -326,8 +329,8 @@ impl<'a> Raw<'a> {
         }
         for s in &d.rollup.statuses {
             tx.prepare_cached(
-                "INSERT INTO status_counts (status, orders) VALUES (?1, ?2) \
-                 ON CONFLICT (status) DO UPDATE SET orders = orders + excluded.orders",
+                "INSERT INTO status_counts (status, slot, order_count) VALUES (?1, 0, ?2) \
+                 ON CONFLICT (status, slot) DO UPDATE SET order_count = order_count + excluded.order_count",
             )
             .unwrap()
             .execute(params![s.status.as_str(), s.orders])

@@ -1,12 +1,13 @@
 //! Driving one point: N connections, each sending requests back to back for a fixed time.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 
-use crate::stats::{Samples, Summary};
+use crate::stats::Samples;
 
 /// What a point measures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,8 +41,10 @@ pub struct Customer {
 pub struct Target {
     pub base: String,
     pub customers: Vec<Arc<Customer>>,
-    /// Makes idempotency keys unique across points and runs.
+    /// Makes idempotency keys unique across runs.
     pub run_id: String,
+    /// Measurements started on this target, which makes keys unique across points and rounds.
+    pub measurements: AtomicU64,
 }
 
 pub async fn run_point(
@@ -50,10 +53,11 @@ pub async fn run_point(
     connections: usize,
     warmup: Duration,
     window: Duration,
-) -> Result<Summary, String> {
+) -> Result<Samples, String> {
     let start = Instant::now();
     let measure_from = start + warmup;
     let end = measure_from + window;
+    let measurement = target.measurements.fetch_add(1, Ordering::Relaxed);
     let mut tasks = Vec::with_capacity(connections);
     for conn in 0..connections {
         let customer = target
@@ -65,7 +69,7 @@ pub async fn run_point(
         tasks.push(tokio::spawn(async move {
             let slot = Slot {
                 conn,
-                connections,
+                measurement,
                 customer,
             };
             connection(&target, endpoint, slot, measure_from, end).await
@@ -78,7 +82,7 @@ pub async fn run_point(
                 .map_err(|e| format!("a connection task failed: {e}"))??,
         );
     }
-    Ok(Summary::of(samples, window))
+    Ok(samples)
 }
 
 /// One keep-alive connection sending requests back to back until `end`.
@@ -86,7 +90,7 @@ pub async fn run_point(
 #[derive(Debug)]
 struct Slot {
     conn: usize,
-    connections: usize,
+    measurement: u64,
     customer: Arc<Customer>,
 }
 
@@ -99,7 +103,7 @@ async fn connection(
 ) -> Result<Samples, String> {
     let Slot {
         conn,
-        connections,
+        measurement,
         customer,
     } = slot;
     // One client per connection with at most one idle socket: N tasks are N connections.
@@ -136,10 +140,10 @@ async fn connection(
             Endpoint::PlaceOrder => client
                 .post(format!("{}/order", target.base))
                 .header("authorization", &auth)
-                // Unique per run, point, connection and request.
+                // Unique per run, measurement, connection and request.
                 .header(
                     "idempotency-key",
-                    format!("{}-c{connections}-{conn}-{seq}", target.run_id),
+                    format!("{}-m{measurement}-{conn}-{seq}", target.run_id),
                 )
                 .header("content-type", "application/json")
                 .body(order_body.clone()),

@@ -12,10 +12,12 @@
 //! cargo bench -p orderly-server --bench load -- --seconds 3 --sync both
 //! ```
 //!
-//! `--baseline-bin PATH` measures an earlier build first (with `synchronous=normal` and `full`,
+//! `--baseline-bin PATH` also measures an earlier build (with `synchronous=normal` and `full`,
 //! or the values of `--baseline-sync`), so that this build's figures are compared with it in
 //! the same run: its durable `POST /order` against the baseline's, and every point against
-//! the baseline's at the same setting.
+//! the baseline's at the same setting. Every server runs from the start, and each point is
+//! measured in `--rounds` turns that alternate between them, so that noise from elsewhere on
+//! a shared machine lands on every build alike.
 //!
 //! The load generator, the Cart Service and the server share the machine's cores, so the
 //! figures are a floor for the server alone.
@@ -27,6 +29,7 @@ mod server;
 mod stats;
 
 use std::process::ExitCode;
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 
 use orderly_example_cart_service::{Cart, CartItem, CartState, RunningCartService, ServiceOptions};
@@ -35,6 +38,7 @@ use drive::{Customer, Endpoint, Target, run_point};
 use options::{Options, ServerSpec};
 use report::{Point, Run};
 use server::{SERVER_BIN, ServerProcess, customer_token};
+use stats::{Samples, Summary};
 
 fn main() -> ExitCode {
     let options = match Options::parse(std::env::args().skip(1)) {
@@ -86,10 +90,10 @@ fn run(options: &Options) -> Result<Vec<Run>, String> {
         .map(|u| customer_token(u))
         .collect::<Result<Vec<_>, _>>()?;
 
-    let mut runs = Vec::new();
+    let mut servers = Vec::new();
     for (index, spec) in options.specs(SERVER_BIN).into_iter().enumerate() {
-        eprintln!("== {}", spec.label());
-        runs.push(run_one(
+        eprintln!("== starting {}", spec.label());
+        servers.push(Started::start(
             options,
             index,
             spec,
@@ -98,84 +102,135 @@ fn run(options: &Options) -> Result<Vec<Run>, String> {
             &tokens,
         )?);
     }
-    Ok(runs)
-}
-
-fn run_one(
-    options: &Options,
-    index: usize,
-    spec: ServerSpec,
-    cart_service: &RunningCartService,
-    users: &[String],
-    tokens: &[String],
-) -> Result<Run, String> {
-    let dir = std::env::temp_dir().join(format!("orderly-load-{}-{index}", std::process::id()));
-    let server = ServerProcess::start(&dir, &spec, &cart_service.url(), &options.server_log)?;
-    let target = Arc::new(Target {
-        base: server.base.clone(),
-        customers: users
-            .iter()
-            .zip(tokens)
-            .map(|(user, token)| {
-                Arc::new(Customer {
-                    user: user.clone(),
-                    token: token.clone(),
-                    orders: Mutex::new(Vec::new()),
-                })
-            })
-            .collect(),
-        run_id: format!("load-{}-{index}", std::process::id()),
-    });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the load runtime: {e}"))?;
-    let points = runtime.block_on(async {
-        let mut points = Vec::new();
-        for endpoint in [Endpoint::Health, Endpoint::PlaceOrder, Endpoint::GetOrder] {
-            for &connections in &options.connections {
-                let summary =
-                    run_point(&target, endpoint, connections, options.warmup, options.seconds)
-                        .await?;
+    let measured = runtime.block_on(measure(options, &servers));
+    drop(runtime);
+    let mut points = measured?;
+    let mut runs = Vec::new();
+    for (server, points) in servers.into_iter().zip(points.drain(..)) {
+        runs.push(server.finish(points));
+    }
+    Ok(runs)
+}
+
+/// One server under test, with the customers that drive it.
+struct Started {
+    spec: ServerSpec,
+    dir: std::path::PathBuf,
+    server: ServerProcess,
+    target: Arc<Target>,
+}
+
+impl Started {
+    fn start(
+        options: &Options,
+        index: usize,
+        spec: ServerSpec,
+        cart_service: &RunningCartService,
+        users: &[String],
+        tokens: &[String],
+    ) -> Result<Started, String> {
+        let dir = std::env::temp_dir().join(format!("orderly-load-{}-{index}", std::process::id()));
+        let server = ServerProcess::start(&dir, &spec, &cart_service.url(), &options.server_log)?;
+        let target = Arc::new(Target {
+            base: server.base.clone(),
+            customers: users
+                .iter()
+                .zip(tokens)
+                .map(|(user, token)| {
+                    Arc::new(Customer {
+                        user: user.clone(),
+                        token: token.clone(),
+                        orders: Mutex::new(Vec::new()),
+                    })
+                })
+                .collect(),
+            run_id: format!("load-{}-{index}", std::process::id()),
+            measurements: AtomicU64::new(0),
+        });
+        Ok(Started {
+            spec,
+            dir,
+            server,
+            target,
+        })
+    }
+
+    /// Reads the server's memory, stops it and keeps its log if anything failed.
+    fn finish(self, points: Vec<Point>) -> Run {
+        let memory = self.server.memory_kib();
+        let had_errors = points.iter().any(|p| p.summary.errors > 0);
+        let log = self.server.log.clone();
+        let stopped = self.server.stop();
+        if had_errors {
+            eprintln!(
+                "   errors occurred; the server's log is kept at {}",
+                log.display()
+            );
+        } else {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+        Run {
+            spec: self.spec,
+            points,
+            peak_rss_kib: memory.map(|(hwm, _)| hwm),
+            final_rss_kib: memory.map(|(_, rss)| rss),
+            clean_stop: stopped.is_ok(),
+        }
+    }
+}
+
+/// Every point on every server. Each point's time is split into rounds and the servers take
+/// turns round by round (the first of a round alternating), so that a burst of load from
+/// elsewhere on the machine falls on both builds alike instead of on whichever ran then.
+async fn measure(options: &Options, servers: &[Started]) -> Result<Vec<Vec<Point>>, String> {
+    let mut points: Vec<Vec<Point>> = servers.iter().map(|_| Vec::new()).collect();
+    let round = options.seconds / options.rounds;
+    for endpoint in [Endpoint::Health, Endpoint::PlaceOrder, Endpoint::GetOrder] {
+        for &connections in &options.connections {
+            let mut samples: Vec<Samples> = servers.iter().map(|_| Samples::default()).collect();
+            for turn in 0..options.rounds {
+                // A full warm-up before a point's first round; later rounds only reconnect.
+                let warmup = if turn == 0 {
+                    options.warmup
+                } else {
+                    options.warmup / 4
+                };
+                let mut order: Vec<usize> = (0..servers.len()).collect();
+                if turn % 2 == 1 {
+                    order.reverse();
+                }
+                for i in order {
+                    let (Some(server), Some(into)) = (servers.get(i), samples.get_mut(i)) else {
+                        continue;
+                    };
+                    into.merge(
+                        run_point(&server.target, endpoint, connections, warmup, round).await?,
+                    );
+                }
+            }
+            for ((server, samples), into) in servers.iter().zip(samples).zip(points.iter_mut()) {
+                let summary = Summary::of(samples, round * options.rounds);
                 eprintln!(
-                    "   {:<16} {connections:>3} conns: {:>8.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  errors {}",
+                    "   {:<40} {:<16} {connections:>3} conns: {:>8.0} req/s  p50 {:>6.2} ms  p99 {:>6.2} ms  errors {}",
+                    server.spec.label(),
                     endpoint.label(),
                     summary.per_second,
                     summary.p50_ms,
                     summary.p99_ms,
                     summary.errors
                 );
-                points.push(Point {
+                into.push(Point {
                     endpoint,
                     connections,
                     summary,
                 });
             }
         }
-        Ok::<_, String>(points)
-    });
-    drop(runtime);
-    let memory = server.memory_kib();
-    let had_errors = points
-        .as_ref()
-        .map_or(true, |p| p.iter().any(|p| p.summary.errors > 0));
-    let log = server.log.clone();
-    let stopped = server.stop();
-    let points = points?;
-    if had_errors {
-        eprintln!(
-            "   errors occurred; the server's log is kept at {}",
-            log.display()
-        );
-    } else {
-        let _ = std::fs::remove_dir_all(&dir);
     }
-    Ok(Run {
-        spec,
-        points,
-        peak_rss_kib: memory.map(|(hwm, _)| hwm),
-        final_rss_kib: memory.map(|(_, rss)| rss),
-        clean_stop: stopped.is_ok(),
-    })
+    Ok(points)
 }

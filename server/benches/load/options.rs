@@ -48,6 +48,8 @@ pub struct Options {
     pub seconds: Duration,
     /// Unmeasured time before each point.
     pub warmup: Duration,
+    /// Rounds each point's time is split into, the builds taking turns round by round.
+    pub rounds: u32,
     pub durabilities: Vec<Durability>,
     /// An earlier `orderly-server` binary, run first as the same-run baseline.
     pub baseline_bin: Option<PathBuf>,
@@ -65,6 +67,7 @@ pub const USAGE: &str = "\
 usage: cargo bench -p orderly-server --bench load -- [options]
   --seconds N          measured seconds per point (default 3)
   --warmup-ms N        unmeasured warm-up per point (default 300)
+  --rounds N           rounds per point, the servers taking turns (default 6)
   --sync fast|full|both   SQLite durability of this build's database (default both; fast is
                        synchronous=may_lose_last_transactions)
   --baseline-bin PATH  an earlier orderly-server build, measured first, against which this
@@ -80,6 +83,7 @@ impl Options {
         let mut options = Options {
             seconds: Duration::from_secs(3),
             warmup: Duration::from_millis(300),
+            rounds: 6,
             durabilities: vec![Durability::Fast, Durability::Full],
             baseline_bin: None,
             baseline_syncs: vec!["normal", "full"],
@@ -107,6 +111,15 @@ impl Options {
                         .parse()
                         .map_err(|_| "--warmup-ms must be an integer")?;
                     options.warmup = Duration::from_millis(ms.min(60_000));
+                }
+                "--rounds" => {
+                    let rounds: u32 = value("--rounds")?
+                        .parse()
+                        .map_err(|_| "--rounds must be an integer")?;
+                    if !(1..=100).contains(&rounds) {
+                        return Err("--rounds must be between 1 and 100".into());
+                    }
+                    options.rounds = rounds;
                 }
                 "--sync" => {
                     options.durabilities = match value("--sync")?.as_str() {

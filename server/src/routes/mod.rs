@@ -16,14 +16,14 @@ use axum::http::Uri;
 use axum::middleware;
 use axum::routing::{get, post};
 
-use crate::problem::{Problem, problem_fallback};
-use crate::request_id::request_id;
+use crate::around_request::around_request;
+use crate::problem::Problem;
 use crate::state::AppState;
-use crate::timeout::request_timeout;
 
 /// The whole API. Tests drive it with `tower::ServiceExt::oneshot`; `serve` puts it on a
 /// socket.
 pub fn app(state: AppState) -> Router {
+    let request_timeout = state.limits().request_timeout;
     Router::new()
         .route("/health", get(health::health))
         .route("/ready", get(health::ready))
@@ -49,12 +49,9 @@ pub fn app(state: AppState) -> Router {
         .route("/sync/push", post(sync::push))
         .route("/sync/pull", get(sync::pull))
         .fallback(not_found)
-        .layer(middleware::from_fn_with_state(
-            state.clone(),
-            request_timeout,
-        ))
-        .layer(middleware::from_fn(problem_fallback))
-        .layer(middleware::from_fn(request_id))
+        .layer(middleware::from_fn(move |request, next| {
+            around_request(request_timeout, request, next)
+        }))
         .with_state(state)
 }
 

@@ -1,64 +1,24 @@
 //! The `orderly-server` binary: configuration, the `token` subcommand, and SIGTERM.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use orderly_example_cart_service::{
     Cart, CartItem, CartState, Faults, RunningCartService, ServiceOptions,
 };
 
-const BIN: &str = env!("CARGO_BIN_EXE_orderly-server");
+use crate::support::server_process::{BIN, ServerOptions, ServerProcess};
+
 const SECRET: &str = "binary-test-secret-binary-test-secret";
 
-fn token(sub: &str, role: &str) -> String {
-    let out = Command::new(BIN)
-        .args(["token", "--sub", sub, "--role", role, "--ttl", "10m"])
-        .env("ORDERLY_JWT_SECRET", SECRET)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
-}
-
-/// Starts the server on a free port and returns it with its address, read from its JSON log.
-fn start(db: &std::path::Path, cart_url: Option<&str>) -> (Child, String) {
-    let mut cmd = Command::new(BIN);
-    cmd.args(["--listen", "127.0.0.1:0"])
-        .arg("--database")
-        .arg(format!("sqlite://{}", db.display()))
-        .env("ORDERLY_JWT_SECRET", SECRET)
-        .env("ORDERLY_LOG_FORMAT", "json")
-        .env_remove("CART_SERVICE_URL")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
-    if let Some(url) = cart_url {
-        cmd.args(["--cart-url", url]);
-    }
-    let mut child = cmd.spawn().unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut sent = false;
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if !sent {
-                let v: serde_json::Value = serde_json::from_str(&line).expect("JSON log lines");
-                if v["fields"]["message"] == "listening" {
-                    tx.send(v["fields"]["address"].as_str().unwrap().to_owned())
-                        .unwrap();
-                    sent = true;
-                }
-            }
-        }
-    });
-    let addr = rx
-        .recv_timeout(Duration::from_secs(20))
-        .expect("server starts");
-    (child, format!("http://{addr}"))
+/// The server on `db` with JSON logs, and the Cart Service at `cart_url` when given.
+fn start(db: &std::path::Path, cart_url: Option<&str>) -> ServerProcess {
+    let options = ServerOptions::sqlite(db).secret(SECRET).json_logs();
+    let options = match cart_url {
+        Some(url) => options.args(["--cart-url", url]),
+        None => options,
+    };
+    options.start().expect("the server starts")
 }
 
 #[test]
@@ -93,6 +53,61 @@ fn a_bad_database_url_is_a_clean_failure() {
     assert_eq!(out.status.code(), Some(1));
 }
 
+/// What the fault tests rely on: a SIGKILLed server restarts on its port and database with
+/// what it had stored; a restart that finds its port taken fails and says why, rather than
+/// leave the test talking to another process; a start that fails says why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_server_restarts_on_its_port_and_a_failed_start_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = start(&dir.path().join("orders.db"), None);
+    let (port, first_pid) = (server.port(), server.pid());
+    let admin = server.token("ops", "admin").unwrap();
+    let client = reqwest::Client::new();
+    let ready = async |server: &ServerProcess| {
+        let request = client.get(format!("{}/ready", server.url()));
+        let answer = request.bearer_auth(&admin).send().await;
+        answer.map(|r| r.status().as_u16())
+    };
+    assert_eq!(ready(&server).await.unwrap(), 200);
+
+    let killed = server.kill9().unwrap();
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&killed),
+        Some(9)
+    );
+    assert!(!server.is_running());
+    assert!(ready(&server).await.is_err(), "nothing answers once killed");
+    server.restart().unwrap();
+    assert_eq!((server.port(), server.starts()), (port, 2));
+    assert_ne!(server.pid(), first_pid);
+    assert_eq!(ready(&server).await.unwrap(), 200, "the same secret");
+    assert!(
+        server.restart().is_err(),
+        "a running server is not started twice"
+    );
+
+    // Another process on the port: the restart fails and its error says why.
+    server.kill9().unwrap();
+    let squatter = tokio::net::TcpSocket::new_v4().unwrap();
+    squatter.set_reuseaddr(true).unwrap(); // as the server does, past the killed one's sockets
+    squatter.bind(server.addr()).unwrap();
+    let squatter = squatter.listen(8).unwrap();
+    let refused = server.restart().unwrap_err().to_string();
+    assert!(refused.contains("exited"), "{refused}");
+    assert!(
+        refused.contains("in use"),
+        "the log's tail tells why: {refused}"
+    );
+    drop(squatter);
+    server.restart().unwrap();
+    assert_eq!(server.stop().unwrap().code(), Some(0));
+    let log = std::fs::read_to_string(server.log_path()).unwrap();
+    assert_eq!(log.matches("=== start").count(), 4, "{log}");
+
+    let failed = ServerOptions::new("postgres://nope").start().unwrap_err();
+    assert!(failed.to_string().contains("exited"), "{failed}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serves_with_minted_tokens_and_stops_gracefully_on_sigterm() {
     let state = CartState::new(ServiceOptions::default());
@@ -105,12 +120,13 @@ async fn serves_with_minted_tokens_and_stops_gracefully_on_sigterm() {
         .unwrap();
     let carts = RunningCartService::start(state.clone()).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let (mut child, base) = start(&dir.path().join("orders.db"), Some(&carts.url()));
+    let mut server = start(&dir.path().join("orders.db"), Some(&carts.url()));
+    let base = server.url();
     let client = reqwest::Client::new();
 
     let health = client.get(format!("{base}/health")).send().await.unwrap();
     assert_eq!(health.status(), 200);
-    let alice = token("alice", "customer");
+    let alice = server.token("alice", "customer").unwrap();
     let cart = client
         .get(format!("{base}/cart/alice"))
         .bearer_auth(&alice)
@@ -118,7 +134,7 @@ async fn serves_with_minted_tokens_and_stops_gracefully_on_sigterm() {
         .await
         .unwrap();
     assert_eq!(cart.status(), 200);
-    let admin = token("ops", "admin");
+    let admin = server.token("ops", "admin").unwrap();
     let sales = client
         .get(format!("{base}/analytics/sales"))
         .bearer_auth(&admin)
@@ -147,60 +163,41 @@ async fn serves_with_minted_tokens_and_stops_gracefully_on_sigterm() {
         .send();
     let in_flight = tokio::spawn(slow);
     tokio::time::sleep(Duration::from_millis(250)).await;
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    server.terminate().unwrap();
     let answer = in_flight.await.unwrap().unwrap();
     assert_eq!(answer.status(), 200);
     let body: serde_json::Value = answer.json().await.unwrap();
     assert_eq!(body["subtotal"]["amount"], "7.50");
 
-    let status = tokio::task::spawn_blocking(move || child.wait())
-        .await
-        .unwrap()
-        .unwrap();
+    let status = tokio::task::block_in_place(|| server.wait(Duration::from_secs(60))).unwrap();
     assert!(status.success(), "exit status {status:?}");
 }
 
-/// Starts the server with human-readable logs on a pipe; returns it with its first log lines
-/// up to and including the "listening" line.
-fn start_plain(database: &str) -> (Child, Vec<String>) {
-    let mut child = Command::new(BIN)
-        .args(["--listen", "127.0.0.1:0", "--database", database])
-        .env("ORDERLY_JWT_SECRET", SECRET)
-        .env_remove("ORDERLY_LOG_FORMAT")
-        .env_remove("NO_COLOR")
-        .env_remove("CART_SERVICE_URL")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut lines = Vec::new();
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let listening = line.contains("listening");
-            lines.push(line);
-            if listening {
-                let _ = tx.send(lines.clone());
-            }
-        }
-        let _ = tx.send(lines);
-    });
-    let lines = rx.recv_timeout(Duration::from_secs(30)).expect("log lines");
-    (child, lines)
+/// Starts the server with human-readable logs (no `ORDERLY_LOG_FORMAT`, no `NO_COLOR`) on a
+/// pipe; returns it with its first log lines up to and including the "listening" line.
+fn start_plain(database: &str) -> (ServerProcess, Vec<String>) {
+    let server = ServerOptions::new(database)
+        .secret(SECRET)
+        .start()
+        .expect("the server starts");
+    let listening = server.wait_for_log(|l| l.contains("listening"), Duration::from_secs(30));
+    assert!(
+        listening.is_some(),
+        "no listening line: {:?}",
+        server.log_lines()
+    );
+    let lines = server.log_lines();
+    let end = lines.iter().position(|l| l.contains("listening")).unwrap();
+    let lines = lines[..=end].to_vec();
+    (server, lines)
 }
 
 #[test]
 fn logs_to_a_pipe_are_plain_text() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("orders.db").display());
-    let (mut child, lines) = start_plain(&db);
-    let _ = child.kill();
-    let _ = child.wait();
+    let (mut server, lines) = start_plain(&db);
+    server.kill9().unwrap();
     assert!(
         lines.iter().any(|l| l.contains("listening")),
         "the server started: {lines:?}"
@@ -222,13 +219,9 @@ async fn the_default_build_serves_mysql() {
         return;
     };
     let scratch = orderly_mysql::ScratchDatabase::create(&server).unwrap();
-    let (mut child, lines) = start_plain(scratch.url());
+    let (mut server, lines) = start_plain(scratch.url());
     let listening = lines.iter().find(|l| l.contains("listening"));
-    let Some(address) = listening.and_then(|l| l.split("address=").nth(1)) else {
-        let _ = child.kill();
-        panic!("the server did not start on MySQL: {lines:?}");
-    };
-    let base = format!("http://{}", address.split_whitespace().next().unwrap_or(""));
+    let base = server.url();
     let health = reqwest::get(format!("{base}/health"))
         .await
         .unwrap()
@@ -237,14 +230,13 @@ async fn the_default_build_serves_mysql() {
     // local server's settings are.
     let ready = reqwest::Client::new()
         .get(format!("{base}/ready"))
-        .bearer_auth(token("alice", "customer"))
+        .bearer_auth(server.token("alice", "customer").unwrap())
         .send()
         .await
         .unwrap();
     let ready_status = ready.status();
     let ready: serde_json::Value = ready.json().await.unwrap();
-    let _ = child.kill();
-    let _ = child.wait();
+    server.kill9().unwrap();
     assert_eq!(health, 200);
     assert_eq!(ready_status, 200, "{ready}");
     assert_eq!(ready["store"], "mysql", "{ready}");

@@ -1,6 +1,7 @@
 //! The server's integration tests, in one binary: one module per area, sharing the harness in
-//! `common` and the Kafka helpers in `support`. One binary links the server, rdkafka and the
-//! rest once instead of once per file.
+//! `common` and the helpers in `support` (reading Kafka topics, the server binary as a child
+//! process, a fault-injecting HTTP proxy). One binary links the server, rdkafka and the rest
+//! once instead of once per file.
 //!
 //! The tests share a process, so none may change process-wide state that another relies on:
 //! environment variables are only read (children get theirs through `Command::env`), and the
@@ -17,6 +18,8 @@
 
 mod common;
 mod support {
+    pub mod fault_proxy;
+    pub mod server_process;
     pub mod topic;
 }
 
@@ -30,6 +33,7 @@ mod concurrency;
 mod connections;
 mod durability;
 mod endpoints;
+mod fault_proxy;
 mod load_shedding;
 mod notify;
 mod openapi;

@@ -3,59 +3,25 @@
 //! checkout, moves an order through every status, cancels another and sends a refused card:
 //! no answer and no log line carries a token.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
 use orderly_example_cart_service::{Cart, CartItem, CartState, RunningCartService, ServiceOptions};
 use serde_json::{Value, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_orderly-server");
+use crate::support::server_process::{ServerOptions, ServerProcess};
+
 const SECRET: &str = "payment-token-test-secret-payment-token";
 const CARD_TOKEN: &str = "tok_card_secret_7f3a";
 const PAYPAL_TOKEN: &str = "pp_secret_9c1e";
 const EXPIRED_CARD_TOKEN: &str = "tok_expired_secret_2b8d";
 
-fn token(sub: &str, role: &str) -> String {
-    let out = Command::new(BIN)
-        .args(["token", "--sub", sub, "--role", role, "--ttl", "10m"])
-        .env("ORDERLY_JWT_SECRET", SECRET)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
-}
-
-/// The server on a free port, logging at `debug`; every line it writes is kept in `log`.
-fn start(db: &std::path::Path, cart_url: &str, log: Arc<Mutex<Vec<String>>>) -> (Child, String) {
-    let mut child = Command::new(BIN)
-        .args(["--listen", "127.0.0.1:0", "--cart-url", cart_url])
-        .arg("--database")
-        .arg(format!("sqlite://{}", db.display()))
-        .env("ORDERLY_JWT_SECRET", SECRET)
-        .env("ORDERLY_LOG_FORMAT", "json")
-        .env("RUST_LOG", "debug")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Ok(v) = serde_json::from_str::<Value>(&line)
-                && v["fields"]["message"] == "listening"
-            {
-                let _ = tx.send(v["fields"]["address"].as_str().unwrap_or("").to_owned());
-            }
-            log.lock().unwrap().push(line);
-        }
-    });
-    let addr = rx
-        .recv_timeout(Duration::from_secs(20))
-        .expect("server starts");
-    (child, format!("http://{addr}"))
+/// The server on `db`, logging JSON at `debug`; every line it writes is kept.
+fn start(db: &std::path::Path, cart_url: &str) -> ServerProcess {
+    ServerOptions::sqlite(db)
+        .secret(SECRET)
+        .json_logs()
+        .log_level("debug")
+        .args(["--cart-url", cart_url])
+        .start()
+        .expect("the server starts")
 }
 
 fn address() -> Value {
@@ -80,11 +46,11 @@ async fn no_answer_and_no_log_line_carries_a_payment_token() {
         .unwrap();
     let carts = RunningCartService::start(state).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let (mut child, base) = start(&dir.path().join("orders.db"), &carts.url(), log.clone());
+    let mut server = start(&dir.path().join("orders.db"), &carts.url());
+    let base = server.url();
     let client = reqwest::Client::new();
-    let alice = token("alice", "customer");
-    let ops = token("ops", "admin");
+    let alice = server.token("alice", "customer").unwrap();
+    let ops = server.token("ops", "admin").unwrap();
     let mut answers = Vec::new();
 
     let send = |request: reqwest::RequestBuilder| async move {
@@ -181,9 +147,9 @@ async fn no_answer_and_no_log_line_carries_a_payment_token() {
     assert_eq!(refused.0, 422, "{}", refused.1);
     answers.push(refused);
 
-    let _ = child.kill();
-    let _ = child.wait();
-    let log = log.lock().unwrap();
+    // Once killed, the process's log is read whole.
+    server.kill9().unwrap();
+    let log = server.log_lines();
     assert!(
         log.iter().any(|l| l.contains("/order")),
         "the log shows the requests: {log:?}"
