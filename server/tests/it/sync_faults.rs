@@ -12,6 +12,7 @@
 
 mod bad_pushes;
 mod fleet;
+mod retry_clock;
 mod server_db;
 mod staff;
 
