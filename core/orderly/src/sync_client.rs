@@ -10,7 +10,7 @@ use std::time::Duration;
 use orderly_core::sync::{
     MAX_PUSH_OPERATIONS, OperationResult, Outcome, PullPage, PushRequest, PushResponse,
 };
-use orderly_core::{ErrorKind, OrderlyError, RetryPolicy};
+use orderly_core::{ErrorKind, OrderlyError, RetryPolicy, Timestamp};
 use reqwest::StatusCode;
 use reqwest::blocking::{Client, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
@@ -168,7 +168,7 @@ impl Embedded {
             if push.operations.is_empty() {
                 return Ok(());
             }
-            let answer: PushResponse = http.push(&push)?;
+            let answer: PushResponse = http.push(&push, || self.service().clock().now())?;
             let stored = self.apply_push_response(&answer)?;
             let sent: Vec<u64> = push.operations.iter().map(|op| op.seq).collect();
             let mut results: Vec<OperationResult> = answer
@@ -229,9 +229,20 @@ impl<'a> Http<'a> {
         })
     }
 
-    fn push(&self, push: &PushRequest) -> Result<PushResponse, SyncClientError> {
+    /// Sends `push`, each attempt stamped with the device's clock as it is sent: the server
+    /// corrects capture times by the offset between its clock and `deviceTime`, to which a
+    /// retry's pause would otherwise be added.
+    fn push(
+        &self,
+        push: &PushRequest,
+        now: impl Fn() -> Timestamp,
+    ) -> Result<PushResponse, SyncClientError> {
         let url = format!("{}/sync/push", self.base);
-        self.call(|| self.client.post(&url).json(push))
+        self.call(|| {
+            let mut sent = push.clone();
+            sent.device_time = now();
+            self.client.post(&url).json(&sent)
+        })
     }
 
     fn pull(&self, cursor: Option<&str>, limit: u32) -> Result<PullPage, SyncClientError> {

@@ -45,3 +45,4 @@ mod retry;
 mod shutdown;
 mod state_machine;
 mod sync;
+mod sync_faults;
