@@ -110,6 +110,7 @@ macro_rules! conformance_suite {
             a_sync_write_after_a_gap_or_a_replay_writes_nothing,
             racing_pushes_apply_each_operation_once,
             racing_pushes_of_one_order_id_store_it_once,
+            a_run_of_sync_writes_stops_at_the_first_that_cannot_apply,
         );
     };
     (@cases $factory:expr; $($case:ident),* $(,)?) => {

@@ -261,31 +261,39 @@ impl SyncStore for SqliteStore {
 
     fn apply_sync_write(&self, w: &SyncWrite) -> StoreResult<SyncWriteOutcome> {
         self.write(|tx| {
-            let state = sync::ensure_device(tx, &w.device_id, w.at)?;
-            if state.last_seq.checked_add(1) != Some(w.seq) {
-                return Ok(Finish::Rollback(SyncWriteOutcome::SeqTaken {
-                    last_seq: state.last_seq,
-                }));
-            }
-            if let Some(new) = &w.place {
-                if let Some(record) = orders::claim_key(tx, new)? {
-                    return Ok(Finish::Rollback(SyncWriteOutcome::KeyTaken(record)));
+            Ok(match apply_sync_write_in(tx, w)? {
+                SyncWriteOutcome::Applied => Finish::Commit(SyncWriteOutcome::Applied),
+                other => Finish::Rollback(other),
+            })
+        })
+    }
+
+    fn apply_sync_writes(&self, writes: &[SyncWrite]) -> StoreResult<Vec<SyncWriteOutcome>> {
+        // One write of the group commit for the whole run: each operation in a savepoint of
+        // its own inside it, one commit and one sync for all.
+        self.write(|tx| {
+            let mut outcomes = Vec::with_capacity(writes.len());
+            for w in writes {
+                tx.execute_batch("SAVEPOINT sync_operation")?;
+                let outcome = match apply_sync_write_in(tx, w) {
+                    Ok(outcome) => outcome,
+                    Err(e) => {
+                        tx.execute_batch("ROLLBACK TO sync_operation; RELEASE sync_operation")?;
+                        return Err(e);
+                    }
+                };
+                let applied = outcome == SyncWriteOutcome::Applied;
+                if applied {
+                    tx.execute_batch("RELEASE sync_operation")?;
+                } else {
+                    tx.execute_batch("ROLLBACK TO sync_operation; RELEASE sync_operation")?;
                 }
-                // Another device's push stored an order with this id since it was planned:
-                // plan again, and the plan refuses the duplicate id.
-                if orders::order(tx, &new.order.id)?.is_some() {
-                    return Ok(Finish::Rollback(SyncWriteOutcome::Stale));
+                outcomes.push(outcome);
+                if !applied {
+                    break;
                 }
-                write_new_order(tx, new)?;
             }
-            if let Some(change) = &w.change
-                && !write_change(tx, change)?
-            {
-                return Ok(Finish::Rollback(SyncWriteOutcome::Stale));
-            }
-            sync::insert_result(tx, &w.device_id, &w.result, w.at)?;
-            sync::advance(tx, &w.device_id, w.seq, w.at)?;
-            Ok(Finish::Commit(SyncWriteOutcome::Applied))
+            Ok(Finish::Commit(outcomes))
         })
     }
 
@@ -404,4 +412,35 @@ impl ConfirmationStore for SqliteStore {
     fn record_confirmation(&self, sent: &SentConfirmation) -> StoreResult<bool> {
         self.write(|tx| confirmations::record(tx, sent).map(Finish::Commit))
     }
+}
+
+/// One pushed operation inside the caller's transaction: its order or change, result and the
+/// device's new `last_seq` when the device is at `seq - 1`; otherwise what stopped it, having
+/// written nothing the caller must keep.
+fn apply_sync_write_in(tx: &Connection, w: &SyncWrite) -> Result<SyncWriteOutcome, OpError> {
+    let state = sync::ensure_device(tx, &w.device_id, w.at)?;
+    if state.last_seq.checked_add(1) != Some(w.seq) {
+        return Ok(SyncWriteOutcome::SeqTaken {
+            last_seq: state.last_seq,
+        });
+    }
+    if let Some(new) = &w.place {
+        if let Some(record) = orders::claim_key(tx, new)? {
+            return Ok(SyncWriteOutcome::KeyTaken(record));
+        }
+        // Another device's push stored an order with this id since it was planned: plan
+        // again, and the plan refuses the duplicate id.
+        if orders::order(tx, &new.order.id)?.is_some() {
+            return Ok(SyncWriteOutcome::Stale);
+        }
+        write_new_order(tx, new)?;
+    }
+    if let Some(change) = &w.change
+        && !write_change(tx, change)?
+    {
+        return Ok(SyncWriteOutcome::Stale);
+    }
+    sync::insert_result(tx, &w.device_id, &w.result, w.at)?;
+    sync::advance(tx, &w.device_id, w.seq, w.at)?;
+    Ok(SyncWriteOutcome::Applied)
 }

@@ -348,3 +348,46 @@ pub fn racing_pushes_of_one_order_id_store_it_once(factory: &StoreFactory) {
     }
     assert_eq!(env.store.pending_events(1000).unwrap().len(), 10);
 }
+
+/// A run of a push's operations written together: applied in order up to the first that
+/// cannot be, which is reported last and leaves nothing; the ones before it stay.
+pub fn a_run_of_sync_writes_stops_at_the_first_that_cannot_apply(factory: &StoreFactory) {
+    let store = factory();
+    let at = crate::fixtures::start();
+    let order = OrderId::from_uuid(orderly::IdGenerator::new_uuid(&orderly::UuidV7Generator));
+    let write = |seq: u64| SyncWrite {
+        device_id: device("pos-1"),
+        seq,
+        result: OperationResult::with(seq, order, Outcome::Rejected, "not_found", "no order"),
+        at,
+        place: None,
+        change: None,
+    };
+    let outcomes = store
+        .apply_sync_writes(&[write(1), write(2), write(4), write(5)])
+        .unwrap();
+    assert_eq!(
+        outcomes,
+        vec![
+            SyncWriteOutcome::Applied,
+            SyncWriteOutcome::Applied,
+            SyncWriteOutcome::SeqTaken { last_seq: 2 }
+        ]
+    );
+    assert_eq!(
+        store
+            .device_state(&device("pos-1"))
+            .unwrap()
+            .map(|s| s.last_seq),
+        Some(2)
+    );
+    assert_eq!(
+        store.sync_result(&device("pos-1"), 2).unwrap(),
+        Some(write(2).result)
+    );
+    assert_eq!(store.sync_result(&device("pos-1"), 4).unwrap(), None);
+    assert_eq!(
+        store.apply_sync_writes(&[write(3)]).unwrap(),
+        vec![SyncWriteOutcome::Applied]
+    );
+}

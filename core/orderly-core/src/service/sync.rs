@@ -61,17 +61,41 @@ impl OrderService {
             .unwrap_or_default()
             .last_seq;
         let mut results = Vec::with_capacity(push.operations.len());
-        for op in &push.operations {
+        let mut rest = push.operations.as_slice();
+        while let Some(op) = rest.first() {
             if op.seq <= last_seq {
                 results.push(self.stored_result(device, op.seq)?);
+                rest = rest.get(1..).unwrap_or_default();
                 continue;
             }
             if op.seq > last_seq + 1 {
                 break;
             }
-            let result = self.apply_operation(push, op.seq, &op.body, received_at)?;
-            last_seq = op.seq;
-            results.push(result);
+            // The run of operations from here that can be written together; whatever stops
+            // it (another writer, a changed order) is applied alone, planned again.
+            let run = self.plan_run(push, rest, received_at)?;
+            let outcomes = if run.is_empty() {
+                Vec::new()
+            } else {
+                self.with_retry(|| self.store.apply_sync_writes(&run))?
+            };
+            let mut applied = 0;
+            for (write, outcome) in run.iter().zip(&outcomes) {
+                if *outcome != SyncWriteOutcome::Applied {
+                    break;
+                }
+                results.push(write.result.clone());
+                last_seq = write.seq;
+                applied += 1;
+            }
+            rest = rest.get(applied..).unwrap_or_default();
+            if applied < run.len() || run.is_empty() {
+                let Some(op) = rest.first() else { break };
+                let result = self.apply_operation(push, op.seq, &op.body, received_at)?;
+                last_seq = op.seq;
+                results.push(result);
+                rest = rest.get(1..).unwrap_or_default();
+            }
         }
         Ok(PushResponse {
             last_seq,
@@ -92,6 +116,78 @@ impl OrderService {
             })
     }
 
+    /// Plans the longest run of consecutive operations from the start of `ops` whose plans do
+    /// not depend on each other: it ends before a gap in `seq` and before an operation naming
+    /// an order or idempotency key that an earlier one of the run names (a cancellation of an
+    /// order placed in the same push is planned after that place is written).
+    fn plan_run(
+        &self,
+        push: &CheckedPush,
+        ops: &[crate::sync::CheckedOperation],
+        received_at: crate::clock::Timestamp,
+    ) -> Result<Vec<SyncWrite>> {
+        let mut orders = std::collections::HashSet::new();
+        let mut keys = std::collections::HashSet::new();
+        let mut run: Vec<SyncWrite> = Vec::new();
+        let mut next_seq = ops.first().map(|op| op.seq);
+        for op in ops {
+            if Some(op.seq) != next_seq || run.len() >= MAX_PUSH_OPERATIONS {
+                break;
+            }
+            let (order, key) = match &op.body {
+                Err((order_id, _)) => (*order_id, None),
+                Ok(OpBody::Place {
+                    idempotency_key,
+                    order,
+                }) => (
+                    order.order_id,
+                    Some((order.user_id.clone(), idempotency_key.clone())),
+                ),
+                Ok(OpBody::Cancel { order_id, .. }) => (*order_id, None),
+            };
+            if !orders.insert(order) || key.is_some_and(|key| !keys.insert(key)) {
+                break;
+            }
+            run.push(self.planned_write(push, op.seq, &op.body, received_at)?);
+            next_seq = op.seq.checked_add(1);
+        }
+        Ok(run)
+    }
+
+    /// The write that applies operation `seq` as planned from what is stored now.
+    fn planned_write(
+        &self,
+        push: &CheckedPush,
+        seq: u64,
+        body: &Result<OpBody, (OrderId, String)>,
+        received_at: crate::clock::Timestamp,
+    ) -> Result<SyncWrite> {
+        let planned = match body {
+            Err((order_id, reason)) => Planned::ResultOnly(OperationResult::with(
+                seq,
+                *order_id,
+                Outcome::Rejected,
+                "invalid_operation",
+                reason.clone(),
+            )),
+            Ok(op) => self.plan_operation(push, seq, op, received_at)?,
+        };
+        let result = planned.result().clone();
+        let (place, change) = match planned {
+            Planned::ResultOnly(_) => (None, None),
+            Planned::Place(_, new) => (Some(*new), None),
+            Planned::Change(_, change) => (None, Some(*change)),
+        };
+        Ok(SyncWrite {
+            device_id: push.device_id.clone(),
+            seq,
+            result,
+            at: received_at,
+            place,
+            change,
+        })
+    }
+
     /// Plans and writes one operation; if another push wrote it first, answers what that
     /// push stored.
     fn apply_operation(
@@ -104,32 +200,9 @@ impl OrderService {
         let device = &push.device_id;
         let attempts = self.config.store_retry.max_attempts.max(1) * 4;
         for _ in 0..attempts {
-            let planned = match body {
-                Err((order_id, reason)) => Planned::ResultOnly(OperationResult::with(
-                    seq,
-                    *order_id,
-                    Outcome::Rejected,
-                    "invalid_operation",
-                    reason.clone(),
-                )),
-                Ok(op) => self.plan_operation(push, seq, op, received_at)?,
-            };
-            let result = planned.result().clone();
-            let (place, change) = match planned {
-                Planned::ResultOnly(_) => (None, None),
-                Planned::Place(_, new) => (Some(*new), None),
-                Planned::Change(_, change) => (None, Some(*change)),
-            };
-            let write = SyncWrite {
-                device_id: device.clone(),
-                seq,
-                result: result.clone(),
-                at: received_at,
-                place,
-                change,
-            };
+            let write = self.planned_write(push, seq, body, received_at)?;
             match self.with_retry(|| self.store.apply_sync_write(&write))? {
-                SyncWriteOutcome::Applied => return Ok(result),
+                SyncWriteOutcome::Applied => return Ok(write.result),
                 SyncWriteOutcome::SeqTaken { last_seq } if last_seq >= seq => {
                     return self.stored_result(device, seq);
                 }

@@ -172,6 +172,10 @@ pub trait StoreDecorator: Send + Sync + fmt::Debug {
     fn apply_sync_write(&self, write: &SyncWrite) -> StoreResult<SyncWriteOutcome> {
         self.inner().apply_sync_write(write)
     }
+    /// See [`SyncStore::apply_sync_writes`]; forwards to the inner store.
+    fn apply_sync_writes(&self, writes: &[SyncWrite]) -> StoreResult<Vec<SyncWriteOutcome>> {
+        self.inner().apply_sync_writes(writes)
+    }
     /// See [`SyncStore::device_changes`]; forwards to the inner store.
     fn device_changes(
         &self,

@@ -157,6 +157,24 @@ pub trait SyncStore: Send + Sync {
     /// change (with key, event, rollups and feed entry), the result and the new `last_seq`,
     /// all or nothing.
     fn apply_sync_write(&self, write: &SyncWrite) -> StoreResult<SyncWriteOutcome>;
+    /// Applies consecutive operations of one push in order, each all or nothing as
+    /// [`apply_sync_write`](Self::apply_sync_write) does, and stops after the first that is
+    /// not applied; the outcomes are in the same order, that one last. A store may commit the
+    /// applied ones together (each in its own savepoint, one sync for all), so that a push
+    /// pays for one commit rather than one per operation; none is answered before the commit
+    /// that holds it. Callers give only operations whose plans do not depend on each other.
+    fn apply_sync_writes(&self, writes: &[SyncWrite]) -> StoreResult<Vec<SyncWriteOutcome>> {
+        let mut outcomes = Vec::with_capacity(writes.len());
+        for write in writes {
+            let outcome = self.apply_sync_write(write)?;
+            let applied = outcome == SyncWriteOutcome::Applied;
+            outcomes.push(outcome);
+            if !applied {
+                break;
+            }
+        }
+        Ok(outcomes)
+    }
     /// The device's feed after change `after`, oldest first, at most `limit` entries.
     fn device_changes(
         &self,
