@@ -226,6 +226,7 @@ pub fn new_order_like(template: &Order, key: &str, at: Timestamp) -> NewOrder {
     NewOrder {
         rollup: RollupDelta::placed(&order),
         device_op: None,
+        feed: None,
         document: document(&order),
         payment_token: Some(format!("tok-of-{key}")),
         idempotency_key: idem(key),

@@ -124,8 +124,9 @@ test("apps can move the bytes themselves", { skip }, async () => {
 
   await server.staffStatus(kept, "processing", "packed");
   const page = await (await server.call("GET", "/sync/pull?limit=500", token)).text();
-  // The feed has the cancellation as the server recorded it, then the staff's move.
-  assert.deepEqual(JSON.parse(page).changes.map((c) => c.status), ["cancelled", "processing"]);
+  // The feed has each placement and the cancellation as the server recorded them, then the
+  // staff's move.
+  assert.deepEqual(JSON.parse(page).changes.map((c) => c.status), ["placed", "placed", "cancelled", "processing"]);
   assert.equal(await engine.applyPullPage(page), 2);
   assert.equal((await engine.order(kept)).status, "processing");
   assert.equal((await engine.syncState()).cursor, JSON.parse(page).nextCursor);

@@ -123,8 +123,9 @@ def test_apps_can_move_the_bytes_themselves(tmp_path: Path, sync_server: SyncSer
 
     sync_server.staff_status(kept, "processing", "packed")
     page = sync_server.get_raw("/sync/pull?limit=500", token)
-    # The feed has the cancellation as the server recorded it, then the staff's move.
-    assert [c["status"] for c in json.loads(page)["changes"]] == ["cancelled", "processing"]
+    # The feed has each placement and the cancellation as the server recorded them, then the
+    # staff's move.
+    assert [c["status"] for c in json.loads(page)["changes"]] == ["placed", "placed", "cancelled", "processing"]
     assert engine.apply_pull_page(page) == 2
     assert engine.order(kept).status == "processing"
     assert engine.sync_state().cursor == json.loads(page)["nextCursor"]

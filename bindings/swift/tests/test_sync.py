@@ -156,7 +156,7 @@ def test_by_hand_sync(directory: str, server: Server) -> None:
     server.staff_status(kept, "processing", "packed")
     code, _, page = server.call("GET", "/sync/pull?limit=500", token)
     assert code == 200, page
-    assert engine.apply_pull_page(page) == 2  # the cancellation as the server recorded it, then the move
+    assert engine.apply_pull_page(page) == 2  # both orders: the placements and the cancellation as the server recorded them, then the move
     assert engine.order(kept).status == orderly.OrderStatus.PROCESSING
     assert engine.sync_state().cursor == json.loads(page)["nextCursor"]
     expect_error("UpstreamInvalid", "sync_protocol", lambda: engine.apply_push_response("<html>bad gateway</html>"))

@@ -123,6 +123,9 @@ pub(crate) fn write_new(tx: &mut Transaction<'_>, new: &NewOrder) -> Result<(), 
     if let Some(op) = &new.device_op {
         sync::log_op(tx, op, order.created_at)?;
     }
+    if let Some(entry) = &new.feed {
+        sync::append_change(tx, entry, order.updated_at)?;
+    }
     // Rollups last: their rows are shared by many orders, so hold their locks the shortest.
     rollups::apply(tx, &order.user_id, &new.rollup)?;
     Ok(())

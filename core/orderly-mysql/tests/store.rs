@@ -395,6 +395,7 @@ fn a_retry_after_a_lost_commit_is_exactly_once() {
         event: placed_event,
         rollup: RollupDelta::placed(&placed),
         device_op: None,
+        feed: None,
     };
     let before = (
         store.status_counts().unwrap(),

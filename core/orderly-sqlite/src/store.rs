@@ -230,6 +230,9 @@ fn write_new_order(tx: &Connection, new: &NewOrder) -> Result<(), OpError> {
     if let Some(op) = &new.device_op {
         sync::log_op(tx, op, new.order.created_at)?;
     }
+    if let Some(entry) = &new.feed {
+        sync::append_change(tx, entry, new.order.updated_at)?;
+    }
     Ok(())
 }
 

@@ -78,6 +78,7 @@ fn new_order(user: &str, key: &str) -> NewOrder {
         },
         rollup: RollupDelta::placed(&order),
         device_op: None,
+        feed: None,
         document,
         payment_token: card().token().map(str::to_owned),
         idempotency_key: IdempotencyKey::new(key).unwrap(),

@@ -491,11 +491,31 @@ async fn the_pull_feed_is_ordered_paged_and_resumable() {
     env.push("pos-2", vec![place(1, "k-c", captured(&new_id()))])
         .await
         .expect(200, "");
-    let empty = env.pull("pos-1", "").await;
-    empty.expect(200, "");
-    assert_eq!(empty.body["changes"], json!([]));
-    assert_eq!(empty.body["hasMore"], false);
-    let start = empty.body["nextCursor"].as_str().unwrap().to_owned();
+    // First, each placement as the server recorded it (the device's actor, the corrected time).
+    let placed = env.pull("pos-1", "").await;
+    placed.expect(200, "");
+    let placements: Vec<(&str, u64, &str, &str)> = placed.body["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["orderId"].as_str().unwrap(),
+                c["version"].as_u64().unwrap(),
+                c["status"].as_str().unwrap(),
+                c["milestone"]["actor"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        placements,
+        vec![
+            (a.as_str(), 1, "placed", "device:pos-1"),
+            (b.as_str(), 1, "placed", "device:pos-1"),
+        ]
+    );
+    assert_eq!(placed.body["hasMore"], false);
+    let start = placed.body["nextCursor"].as_str().unwrap().to_owned();
 
     env.set_status(&a, "processing").await;
     env.set_status(&b, "cancelled").await;
@@ -525,11 +545,13 @@ async fn the_pull_feed_is_ordered_paged_and_resumable() {
     );
     assert_eq!(all.body["changes"][0]["milestone"]["actor"], "admin:ops");
     assert!(!all.text.contains("tok_visa"));
-    // Another device sees none of it.
-    assert_eq!(env.pull("pos-2", "").await.body["changes"], json!([]));
+    // Another device sees none of it: only its own placement.
+    let other = env.pull("pos-2", "").await;
+    assert_eq!(other.body["changes"].as_array().map(Vec::len), Some(1));
+    assert!(!other.text.contains(&a) && !other.text.contains(&b));
 
     // One at a time, each page resuming where the last ended, gives the same feed.
-    let mut cursor: Option<String> = None;
+    let mut cursor: Option<String> = Some(start.clone());
     let mut paged = Vec::new();
     loop {
         let query = match &cursor {

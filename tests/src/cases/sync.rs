@@ -184,18 +184,19 @@ pub fn pushes_apply_once_and_the_feed_brings_changes_back(factory: &StoreFactory
         .device_changes(&device("pos-1"), 0, 100)
         .unwrap();
     let numbers: Vec<u64> = feed.iter().map(|row| row.change_seq).collect();
-    // The device's own cancellation of c is in its feed too (harmless to apply).
-    assert_eq!(numbers, vec![1, 2, 3, 4]);
-    let page = pull(&server, "pos-1", PullCursor::START, 2);
+    // Each placement as the server recorded it, and the device's own cancellation of c, are
+    // in its feed too (harmless to apply), then staff's three changes.
+    assert_eq!(numbers, (1..=7).collect::<Vec<u64>>());
+    let page = pull(&server, "pos-1", PullCursor::START, 4);
     assert!(page.has_more);
     let rest = pull(
         &server,
         "pos-1",
         PullCursor::parse(Some(&page.next_cursor)).unwrap(),
-        2,
+        4,
     );
     assert!(!rest.has_more);
-    assert_eq!(page.changes.len() + rest.changes.len(), 4);
+    assert_eq!(page.changes.len() + rest.changes.len(), 7);
 
     // Applied on the device: the server's statuses and milestones, once.
     pos.apply_pull_page(&page).unwrap();
@@ -207,6 +208,13 @@ pub fn pushes_apply_once_and_the_feed_brings_changes_back(factory: &StoreFactory
         (local.status, local.version, local.history.len()),
         (OrderStatus::Shipped, 3, 3)
     );
+    // Every milestone the server's, the placement included.
+    for id in [&a.id, &b.id, &c.id] {
+        assert_eq!(
+            pos.order(&admin(), id).unwrap().history,
+            server.order(&admin(), id).unwrap().history
+        );
+    }
     assert_eq!(
         pos.order(&admin(), &b.id).unwrap().status,
         OrderStatus::Cancelled

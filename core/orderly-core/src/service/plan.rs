@@ -142,6 +142,7 @@ pub fn plan_order(input: PlanInput<'_>) -> Result<NewOrder> {
         fingerprint: input.fingerprint,
         event,
         device_op: None,
+        feed: None,
     })
 }
 

@@ -39,6 +39,9 @@ pub struct NewOrder {
     pub rollup: RollupDelta,
     /// On a device engine, the `place` operation recorded with the order.
     pub device_op: Option<DeviceOp>,
+    /// On the server, for an order a device captured: its placement as the server recorded
+    /// it, appended to that device's feed so the device's copy takes the server's milestone.
+    pub feed: Option<FeedEntry>,
 }
 
 /// What [`OrderStore::insert_order`] did.

@@ -30,11 +30,11 @@ use crate::money::{Currency, Money};
 use crate::pricing::{self, PricingPolicy};
 use crate::service::plan::{self, ChangeInput};
 use crate::status::{self, OrderStatus, Transition};
-use crate::store::{NewOrder, OrderChange};
+use crate::store::{FeedEntry, NewOrder, OrderChange};
 use crate::validation;
 
 use super::policy::OfflinePolicy;
-use super::wire::{CapturedOrder, OpBody, OperationResult, Outcome};
+use super::wire::{CapturedOrder, Change, OpBody, OperationResult, Outcome};
 
 /// What applying one operation comes to.
 #[derive(Debug, Clone)]
@@ -228,7 +228,19 @@ pub fn plan_place(
             .event_payload()
             .map_err(|e| unencodable(ctx.backend, order.id, &e))?,
     };
+    // The device learns the server's record of the placement (its actor and corrected time)
+    // from its feed, like every later change.
+    let feed = order.history.first().map(|milestone| FeedEntry {
+        device_id: ctx.device_id.clone(),
+        change: Change {
+            order_id: order.id,
+            version: order.version,
+            status: order.status,
+            milestone: milestone.clone(),
+        },
+    });
     let new = NewOrder {
+        feed,
         rollup: RollupDelta::placed(&order),
         payment_token: captured.payment_method.token().map(str::to_owned),
         idempotency_key: key.clone(),

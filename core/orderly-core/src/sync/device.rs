@@ -106,8 +106,13 @@ pub fn build_push(
 /// The local order after a pulled change, or `None` when the change brings nothing new. The
 /// server is the authority: a change of a higher version is applied (status, milestone,
 /// version), and a change of the same version that differs from the local one replaces it
-/// (a local cancellation the server refused). Applying a change twice is harmless.
+/// (a local cancellation the server refused). A change of an earlier version replaces that
+/// version's milestone only (the placement as the server recorded it, pulled after a local
+/// cancellation): the newer local state stands. Applying a change twice is harmless.
 pub fn apply_change(local: &Order, change: &Change) -> Option<Order> {
+    if change.version < local.version {
+        return replace_earlier_milestone(local, change);
+    }
     let same_version_differs = change.version == local.version
         && (local.status != change.status || local.history.last() != Some(&change.milestone));
     if change.version < local.version || (change.version == local.version && !same_version_differs)
@@ -125,6 +130,21 @@ pub fn apply_change(local: &Order, change: &Change) -> Option<Order> {
     if let Some(offline) = &mut order.offline {
         offline.review = None;
     }
+    Some(order)
+}
+
+/// `local` with version `change.version`'s milestone as the server recorded it, when it
+/// differs; the history holds one milestone per version, the first being version 1's.
+fn replace_earlier_milestone(local: &Order, change: &Change) -> Option<Order> {
+    if usize::try_from(local.version).ok()? != local.history.len() {
+        return None;
+    }
+    let index = usize::try_from(change.version).ok()?.checked_sub(1)?;
+    if local.history.get(index)? == &change.milestone {
+        return None;
+    }
+    let mut order = local.clone();
+    *order.history.get_mut(index)? = change.milestone.clone();
     Some(order)
 }
 
@@ -177,7 +197,27 @@ mod tests {
             (OrderStatus::Processing, 2, 2)
         );
         assert!(apply_change(&moved, &change(2, OrderStatus::Processing)).is_none());
-        assert!(apply_change(&moved, &change(1, OrderStatus::Placed)).is_none());
+        // The server's placement, pulled after a later change: version 1's milestone only.
+        let placed = apply_change(&moved, &change(1, OrderStatus::Placed)).unwrap();
+        assert_eq!(
+            (placed.status, placed.version, placed.history.len()),
+            (OrderStatus::Processing, 2, 2)
+        );
+        assert_eq!(placed.history[0], change(1, OrderStatus::Placed).milestone);
+        assert_eq!(placed.history[1], moved.history[1]);
+        assert!(apply_change(&placed, &change(1, OrderStatus::Placed)).is_none());
+    }
+
+    #[test]
+    fn the_servers_placement_replaces_the_devices_own() {
+        let local = order();
+        let placed = apply_change(&local, &change(1, OrderStatus::Placed)).unwrap();
+        assert_eq!((placed.status, placed.version), (OrderStatus::Placed, 1));
+        assert_eq!(
+            placed.history,
+            vec![change(1, OrderStatus::Placed).milestone]
+        );
+        assert!(apply_change(&placed, &change(1, OrderStatus::Placed)).is_none());
     }
 
     #[test]
@@ -200,6 +240,7 @@ mod tests {
         #[test]
         fn any_replay_of_a_feed_converges(repeats in proptest::collection::vec(0usize..4, 1..12)) {
             let feed = [
+                change(1, OrderStatus::Placed),
                 change(2, OrderStatus::Processing),
                 change(3, OrderStatus::Shipped),
                 change(4, OrderStatus::Delivered),
