@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use reqwest::{Client, StatusCode};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::stats::Samples;
 
@@ -114,7 +114,7 @@ async fn connection(
         .build()
         .map_err(|e| format!("cannot build an HTTP client: {e}"))?;
     let auth = format!("Bearer {}", customer.token);
-    let order_body = order_body(&customer.user).to_string();
+    let order_body = crate::common::order_body(&customer.user).to_string();
     let ids: Vec<String> = match endpoint {
         Endpoint::GetOrder => customer
             .orders
@@ -218,29 +218,6 @@ async fn connection(
             .extend(placed);
     }
     Ok(samples)
-}
-
-/// The order every `POST /order` sends: the customer's cart, a US address and a card token.
-pub fn order_body(user: &str) -> Value {
-    json!({
-        "userId": user,
-        "deliveryAddress": {
-            "name": "Load Tester",
-            "line1": "1 Benchmark Way",
-            "city": "New York",
-            "region": "NY",
-            "postalCode": "10001",
-            "country": "US"
-        },
-        "paymentMethod": {
-            "type": "card",
-            "token": "tok_load_visa",
-            "brand": "visa",
-            "last4": "4242",
-            "expMonth": 12,
-            "expYear": 2035
-        }
-    })
 }
 
 fn order_id(location: Option<&str>, body: &[u8]) -> Option<String> {

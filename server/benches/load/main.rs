@@ -22,10 +22,11 @@
 //! The load generator, the Cart Service and the server share the machine's cores, so the
 //! figures are a floor for the server alone.
 
+#[path = "../common/mod.rs"]
+mod common;
 mod drive;
 mod options;
 mod report;
-mod server;
 mod stats;
 
 use std::process::ExitCode;
@@ -34,10 +35,10 @@ use std::sync::{Arc, Mutex};
 
 use orderly_example_cart_service::{Cart, CartItem, CartState, RunningCartService, ServiceOptions};
 
+use common::server::{SERVER_BIN, ServerProcess, sqlite_url, token};
 use drive::{Customer, Endpoint, Target, run_point};
 use options::{Options, ServerSpec};
 use report::{Point, Run};
-use server::{SERVER_BIN, ServerProcess, customer_token};
 use stats::{Samples, Summary};
 
 fn main() -> ExitCode {
@@ -48,7 +49,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let load_before = report::load_average();
+    let load_before = common::load_average();
     match run(&options) {
         Ok(runs) => {
             let all_met = report::print(&options, &runs, load_before);
@@ -87,7 +88,7 @@ fn run(options: &Options) -> Result<Vec<Run>, String> {
         RunningCartService::start(carts).map_err(|e| format!("cart service: {e}"))?;
     let tokens = users
         .iter()
-        .map(|u| customer_token(u))
+        .map(|u| token(u, "customer"))
         .collect::<Result<Vec<_>, _>>()?;
 
     let mut servers = Vec::new();
@@ -135,9 +136,21 @@ impl Started {
         tokens: &[String],
     ) -> Result<Started, String> {
         let dir = std::env::temp_dir().join(format!("orderly-load-{}-{index}", std::process::id()));
-        let server = ServerProcess::start(&dir, &spec, &cart_service.url(), &options.server_log)?;
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let database = sqlite_url(
+            &dir.join("orderly-load.db"),
+            &format!("?synchronous={}", spec.synchronous),
+        );
+        let server = ServerProcess::start(
+            &spec.binary,
+            &dir,
+            &database,
+            &cart_service.url(),
+            &options.server_log,
+        )?;
         let target = Arc::new(Target {
-            base: server.base.clone(),
+            base: server.base_url(),
             customers: users
                 .iter()
                 .zip(tokens)
@@ -179,7 +192,7 @@ impl Started {
             points,
             peak_rss_kib: memory.map(|(hwm, _)| hwm),
             final_rss_kib: memory.map(|(_, rss)| rss),
-            clean_stop: stopped.is_ok(),
+            clean_stop: stopped,
         }
     }
 }

@@ -46,7 +46,7 @@ pub fn print(options: &Options, runs: &[Run], load_before: Option<String>) -> bo
         options.seconds.as_secs_f64(),
         options.warmup.as_millis()
     );
-    if let (Some(before), Some(after)) = (load_before, load_average()) {
+    if let (Some(before), Some(after)) = (load_before, crate::common::load_average()) {
         println!(
             "load average (1 min) {before} before the run, {after} after: above {cores} means other work competed for the cores"
         );
@@ -237,10 +237,4 @@ fn compare_with_baseline(runs: &[Run]) -> bool {
         );
     }
     all_met
-}
-
-/// The 1-minute load average from `/proc/loadavg`, when there is one.
-pub fn load_average() -> Option<String> {
-    let text = std::fs::read_to_string("/proc/loadavg").ok()?;
-    text.split_whitespace().next().map(str::to_owned)
 }

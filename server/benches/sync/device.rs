@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use orderly::sync::PushResponse;
 use orderly::{Address, Embedded, OrderInput, PaymentMethod, RawCartItem, SyncReport};
 
-use crate::server::{sqlite_url, token};
+use crate::common::server::{sqlite_url, token};
 use crate::wire::{Bytes, Connection};
 
 /// The customer every offline order is for.

@@ -19,11 +19,12 @@
 //! cargo bench -p orderly-server --bench sync -- --orders 500 --rounds 5 --backlog 10000
 //! ```
 
+#[path = "../common/mod.rs"]
+mod common;
 mod device;
 mod options;
 mod orders;
 mod report;
-mod server;
 mod wire;
 
 use std::path::Path;
@@ -32,9 +33,9 @@ use std::time::Instant;
 
 use orderly_example_cart_service::{Cart, CartItem, CartState, RunningCartService, ServiceOptions};
 
+use common::server::{SERVER_BIN, ServerProcess, sqlite_url, token};
 use device::{Captured, Drain, Sample};
 use options::Options;
-use server::{ServerProcess, sqlite_url, token};
 use wire::Connection;
 
 /// What a round measures.
@@ -74,7 +75,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let load_before = server::load_average();
+    let load_before = common::load_average();
     let dir = std::env::temp_dir().join(format!("orderly-sync-bench-{}", std::process::id()));
     match run(&options, &dir) {
         Ok(results) => {
@@ -117,7 +118,13 @@ fn run(options: &Options, dir: &Path) -> Result<Results, String> {
         .map(|v| format!("?synchronous={v}"))
         .unwrap_or_default();
     let database = sqlite_url(&dir.join("server.db"), &query);
-    let server = ServerProcess::start(dir, &database, &cart_service.url(), &options.server_log)?;
+    let server = ServerProcess::start(
+        Path::new(SERVER_BIN),
+        dir,
+        &database,
+        &cart_service.url(),
+        &options.server_log,
+    )?;
     let customer_token = token(orders::CUSTOMER, "customer")?;
 
     // Capture everything offline first; none of it is measured.

@@ -3,8 +3,6 @@
 
 use std::time::Instant;
 
-use serde_json::json;
-
 use crate::device::Sample;
 use crate::wire::Connection;
 
@@ -18,27 +16,7 @@ pub fn place(
     run: &str,
     orders: usize,
 ) -> Result<Sample, String> {
-    let body = json!({
-        "userId": CUSTOMER,
-        "deliveryAddress": {
-            "name": "Load Tester",
-            "line1": "1 Benchmark Way",
-            "city": "New York",
-            "region": "NY",
-            "postalCode": "10001",
-            "country": "US"
-        },
-        "paymentMethod": {
-            "type": "card",
-            "token": "tok_load_visa",
-            "brand": "visa",
-            "last4": "4242",
-            "expMonth": 12,
-            "expYear": 2035
-        }
-    })
-    .to_string()
-    .into_bytes();
+    let body = crate::common::order_body(CUSTOMER).to_string().into_bytes();
     let auth = format!("Bearer {token}");
     conn.connect()?;
     let mut sample = Sample::default();

@@ -74,7 +74,7 @@ pub fn print(options: &Options, results: &Results, load_before: Option<String>) 
             Some(v) => format!("synchronous={v}"),
         }
     );
-    if let (Some(before), Some(after)) = (load_before, crate::server::load_average()) {
+    if let (Some(before), Some(after)) = (load_before, crate::common::load_average()) {
         println!(
             "load average (1 min) {before} before the run, {after} after: above {cores} means other work competed for the cores"
         );

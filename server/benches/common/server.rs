@@ -1,5 +1,6 @@
-//! The real `orderly-server` binary as a child process on a SQLite file: start, wait for
-//! health, mint tokens with its `token` subcommand, stop.
+//! The real `orderly-server` binary (this build's, or an earlier one to compare with) as a
+//! child process: start, wait for health, mint tokens with its `token` subcommand, read its
+//! peak memory, stop.
 
 use std::fs::File;
 use std::net::TcpListener;
@@ -8,9 +9,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Signs the tokens; only for this run.
-const JWT_SECRET: &str = "sync-bench-secret-of-at-least-thirty-two-bytes";
+const JWT_SECRET: &str = "bench-secret-of-at-least-thirty-two-bytes";
 
-const SERVER_BIN: &str = env!("CARGO_BIN_EXE_orderly-server");
+/// This build's server.
+pub const SERVER_BIN: &str = env!("CARGO_BIN_EXE_orderly-server");
 
 /// A running server; killed when dropped.
 #[derive(Debug)]
@@ -22,9 +24,10 @@ pub struct ServerProcess {
 }
 
 impl ServerProcess {
-    /// Starts the server on `database` (a `sqlite:` URL), reading carts from `cart_url`, and
-    /// waits until `GET /health` answers 200.
+    /// Starts `binary` on `database` (a `sqlite:` URL) with its log in `dir`, reading carts
+    /// from `cart_url`, and waits until `GET /health` answers 200.
     pub fn start(
+        binary: &Path,
         dir: &Path,
         database: &str,
         cart_url: &str,
@@ -39,7 +42,7 @@ impl ServerProcess {
         let log_err = log_file
             .try_clone()
             .map_err(|e| format!("cannot share the log: {e}"))?;
-        let child = Command::new(SERVER_BIN)
+        let child = Command::new(binary)
             .args(["--listen", &format!("127.0.0.1:{port}")])
             .args(["--database", database])
             .args(["--cart-url", cart_url])
@@ -49,7 +52,7 @@ impl ServerProcess {
             .stdout(log_file)
             .stderr(log_err)
             .spawn()
-            .map_err(|e| format!("cannot start {SERVER_BIN}: {e}"))?;
+            .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
         let mut server = ServerProcess {
             child,
             addr: format!("127.0.0.1:{port}"),
@@ -61,6 +64,28 @@ impl ServerProcess {
 
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// `VmHWM` (peak resident set) and `VmRSS` from `/proc/<pid>/status`, in KiB.
+    pub fn memory_kib(&self) -> Option<(u64, u64)> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).ok()?;
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .and_then(|rest| {
+                    rest.trim()
+                        .trim_end_matches("kB")
+                        .trim()
+                        .parse::<u64>()
+                        .ok()
+                })
+        };
+        Some((field("VmHWM:")?, field("VmRSS:")?))
     }
 
     fn wait_healthy(&mut self, limit: Duration) -> Result<(), String> {
@@ -137,10 +162,4 @@ pub fn sqlite_url(path: &Path, query: &str) -> String {
     }
     out.push_str(query);
     out
-}
-
-/// The 1-minute load average from `/proc/loadavg`, when there is one.
-pub fn load_average() -> Option<String> {
-    let text = std::fs::read_to_string("/proc/loadavg").ok()?;
-    text.split_whitespace().next().map(str::to_owned)
 }
