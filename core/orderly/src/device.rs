@@ -83,29 +83,10 @@ impl Embedded {
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
+    use crate::embedded::tests::input;
     use crate::sync::{IncomingPush, Operation, OperationResult};
-    use crate::{
-        ActAs, Address, Caller, InMemoryCarts, OrderInput, OrderService, PaymentMethod, RawCartItem,
-    };
+    use crate::{ActAs, Caller, InMemoryCarts, OrderService, RawCartItem};
     use proptest::prelude::*;
-
-    fn input() -> OrderInput {
-        OrderInput {
-            user_id: "alice".into(),
-            delivery_address: Address {
-                name: "Alice".into(),
-                line1: "350 Fifth Ave".into(),
-                line2: None,
-                city: "New York".into(),
-                region: Some("NY".into()),
-                postal_code: "10118".into(),
-                country: "US".into(),
-            },
-            payment_method: PaymentMethod::CashOnDelivery,
-            shipping_method: None,
-            discount_code: None,
-        }
-    }
 
     fn server() -> OrderService {
         let store = crate::open_store("sqlite::memory:").unwrap();
@@ -146,11 +127,11 @@ mod tests {
             for (i, (action, pick)) in actions.iter().enumerate() {
                 match (action, orders.len()) {
                     (0, _) | (_, 0) => {
-                        orders.push(pos.place_order(input(), &format!("k-{i}"), None, None).unwrap().order.id);
+                        orders.push(pos.place_order(input("alice"), &format!("k-{i}"), None, None).unwrap().order.id);
                         changes += 1;
                     }
                     (1, n) => {
-                        let replayed = pos.place_order(input(), &format!("k-{}", pick % n), None, None);
+                        let replayed = pos.place_order(input("alice"), &format!("k-{}", pick % n), None, None);
                         // A key never used is a new order; a used one changes nothing.
                         if let Ok(placed) = replayed && placed.created {
                             orders.push(placed.order.id);

@@ -256,7 +256,7 @@ impl Embedded {
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn engine() -> Embedded {
@@ -274,7 +274,8 @@ mod tests {
         engine
     }
 
-    fn input(user: &str) -> OrderInput {
+    /// An order input for `user`: a New York address, cash on delivery.
+    pub(crate) fn input(user: &str) -> OrderInput {
         OrderInput {
             user_id: user.into(),
             delivery_address: Address {
