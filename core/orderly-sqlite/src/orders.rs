@@ -24,6 +24,8 @@ const UPDATE_ORDER: &str = "UPDATE orders SET status = ?1, updated_at = ?2, vers
 
 const SELECT_PAYMENT_TOKEN: &str = "SELECT payment_token FROM orders WHERE id = ?1";
 
+const ORDER_EXISTS: &str = "SELECT 1 FROM orders WHERE id = ?1";
+
 /// The columns of an `OrderDocument`, in the order `document` reads them.
 macro_rules! document_columns {
     () => {
@@ -167,6 +169,16 @@ pub(crate) fn payment_token(conn: &Connection, id: &OrderId) -> Result<Option<St
         .query_row([id.as_str()], |row| row.get::<_, Option<String>>(0))
         .optional()?;
     Ok(token.flatten())
+}
+
+/// Whether an order has this id, without reading it.
+pub(crate) fn exists(conn: &Connection, id: &OrderId) -> Result<bool, OpError> {
+    let id = IdText::new(id.as_uuid());
+    let found = conn
+        .prepare_cached(ORDER_EXISTS)?
+        .query_row([id.as_str()], |_| Ok(()))
+        .optional()?;
+    Ok(found.is_some())
 }
 
 pub(crate) fn order(conn: &Connection, id: &OrderId) -> Result<Option<OrderDocument>, OpError> {

@@ -433,7 +433,7 @@ fn apply_sync_write_in(tx: &Connection, w: &SyncWrite) -> Result<SyncWriteOutcom
         }
         // Another device's push stored an order with this id since it was planned: plan
         // again, and the plan refuses the duplicate id.
-        if orders::order(tx, &new.order.id)?.is_some() {
+        if orders::exists(tx, &new.order.id)? {
             return Ok(SyncWriteOutcome::Stale);
         }
         write_new_order(tx, new)?;
