@@ -467,6 +467,7 @@ fn poisoned_write(
         at: now,
         actor: "admin:poison".into(),
         note: Some(note.clone()),
+        reason: None,
     };
     let mut order = current;
     order.status = to;

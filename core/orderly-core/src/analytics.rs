@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::cancellation::CancelReason;
 use crate::clock::Timestamp;
 use crate::ids::ProductId;
 use crate::model::Order;
@@ -48,6 +49,16 @@ pub struct StatusDelta {
     pub orders: i64,
 }
 
+/// Change to the number of orders cancelled for one reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CancellationDelta {
+    /// The reason counted.
+    pub reason: CancelReason,
+    /// Change in the number of orders cancelled for it (+1, or -1 when a device's
+    /// cancellation was refused by the server).
+    pub orders: i64,
+}
+
 /// Everything one order write changes in the rollups.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RollupDelta {
@@ -57,6 +68,8 @@ pub struct RollupDelta {
     pub products: Vec<ProductDelta>,
     /// Changes to the orders-per-status counts.
     pub statuses: Vec<StatusDelta>,
+    /// Changes to the cancellations-per-reason counts.
+    pub cancellations: Vec<CancellationDelta>,
 }
 
 impl RollupDelta {
@@ -80,6 +93,7 @@ impl RollupDelta {
                 })
                 .collect(),
             statuses: Vec::new(),
+            cancellations: Vec::new(),
         }
     }
 
@@ -96,7 +110,12 @@ impl RollupDelta {
     /// A move between statuses; cancellation takes the order out of sales and products.
     pub fn moved(order: &Order, from: OrderStatus, to: OrderStatus) -> RollupDelta {
         let mut d = if to == OrderStatus::Cancelled {
-            Self::contribution(order, -1)
+            let mut d = Self::contribution(order, -1);
+            d.cancellations.push(CancellationDelta {
+                reason: cancel_reason(order),
+                orders: 1,
+            });
+            d
         } else {
             RollupDelta::default()
         };
@@ -125,6 +144,10 @@ impl RollupDelta {
             return Self::moved(order, from, to);
         }
         let mut d = Self::contribution(order, 1);
+        d.cancellations.push(CancellationDelta {
+            reason: cancel_reason(order),
+            orders: -1,
+        });
         d.statuses.push(StatusDelta {
             status: from,
             orders: -1,
@@ -135,6 +158,18 @@ impl RollupDelta {
         });
         d
     }
+}
+
+/// The reason of the order's latest cancellation milestone; `other` for a cancellation
+/// recorded without one.
+fn cancel_reason(order: &Order) -> CancelReason {
+    order
+        .history
+        .iter()
+        .rev()
+        .find(|m| m.status == OrderStatus::Cancelled)
+        .and_then(|m| m.reason)
+        .unwrap_or(CancelReason::Other)
 }
 
 /// Sales in one currency over a range.
@@ -198,6 +233,17 @@ pub struct ProductSales {
     pub quantity: u64,
     /// Revenue, net of discount.
     pub revenue: Money,
+}
+
+/// How many orders were cancelled for one reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct CancellationCount {
+    /// The reason.
+    pub reason: CancelReason,
+    /// Number of orders cancelled for it.
+    pub orders: u64,
 }
 
 /// How many orders are in one status.

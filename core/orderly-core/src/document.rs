@@ -161,65 +161,7 @@ impl OrderDocument {
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
-    use crate::model::{Address, Milestone, OrderLine, PaymentSummary, ShippingMethod, Totals};
-    use crate::money::{Currency, Money};
-    use crate::status::OrderStatus;
-
-    fn sample_order() -> Order {
-        let usd = Currency::from_code("USD").unwrap();
-        let at = Timestamp::from_unix_millis(1_700_000_000_000);
-        let price = Money::from_minor(1999, usd);
-        Order {
-            id: OrderId::parse("01890a5d-ac96-774b-bcce-b302099a8057").unwrap(),
-            user_id: UserId::new("alice").unwrap(),
-            status: OrderStatus::Placed,
-            currency: usd,
-            items: vec![OrderLine {
-                product_id: crate::ids::ProductId::new("sku-1").unwrap(),
-                name: "Beans".to_owned(),
-                quantity: 1,
-                unit_price: price,
-                line_total: price,
-                discount: Money::zero(usd),
-            }],
-            totals: Totals {
-                subtotal: price,
-                shipping: Money::zero(usd),
-                tax: Money::zero(usd),
-                discount: Money::zero(usd),
-                total: price,
-            },
-            delivery_address: Address {
-                name: "Alice".to_owned(),
-                line1: "1 Main St".to_owned(),
-                line2: None,
-                city: "New York".to_owned(),
-                region: Some("NY".to_owned()),
-                postal_code: "10001".to_owned(),
-                country: "US".to_owned(),
-            },
-            payment_method: PaymentSummary::Card {
-                brand: "visa".to_owned(),
-                last4: "4242".to_owned(),
-                exp_month: 12,
-                exp_year: 2030,
-            },
-            shipping_method: ShippingMethod::Standard,
-            discount_code: None,
-            checkout_id: None,
-            metadata: Default::default(),
-            created_at: at,
-            updated_at: at,
-            version: 1,
-            history: vec![Milestone {
-                status: OrderStatus::Placed,
-                at,
-                actor: "customer:alice".to_owned(),
-                note: None,
-            }],
-            offline: None,
-        }
-    }
+    use crate::test_orders::sample_order;
 
     #[test]
     fn a_document_decodes_to_the_order_it_encodes() {

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use crate::money::MoneyError;
+use crate::shipping::ShipmentStatus;
 use crate::status::OrderStatus;
 
 /// Input that breaks a rule. Each cause has its own code so that clients can react to it.
@@ -47,7 +48,9 @@ pub enum ValidationError {
         reason: String,
     },
     /// A status word that is not one of the five statuses.
-    #[error("status {0:?} is not one of placed, processing, shipped, delivered, cancelled")]
+    #[error(
+        "status {0:?} is not one of placed, processing, partially_shipped, shipped, delivered, cancelled"
+    )]
     InvalidStatus(String),
     /// A shipping method that is not one the engine offers.
     #[error("shipping method {0:?} is not one of standard, express")]
@@ -317,6 +320,24 @@ pub enum OrderlyError {
         /// The status asked for.
         to: OrderStatus,
     },
+    /// A shipment the order cannot be shipped in (what is wrong: more units than are left, or
+    /// nothing left at all).
+    #[error("the shipment exceeds the order: {0}")]
+    ShipmentExceedsOrder(String),
+    /// Shipments are created and shipped only for orders in processing or partially shipped.
+    #[error("an order in status {status} cannot ship")]
+    OrderNotShippable {
+        /// The order's status.
+        status: OrderStatus,
+    },
+    /// The shipment machine does not allow this move.
+    #[error("cannot move a shipment from {from} to {to}")]
+    InvalidShipmentTransition {
+        /// The shipment's status.
+        from: ShipmentStatus,
+        /// The status asked for.
+        to: ShipmentStatus,
+    },
     /// The idempotency key was already used by this user with a different request.
     #[error("this idempotency key was already used with a different request")]
     IdempotencyConflict,
@@ -369,6 +390,9 @@ impl OrderlyError {
             NotFound { .. } => "not_found",
             Forbidden(_) => "forbidden",
             InvalidTransition { .. } => "invalid_transition",
+            ShipmentExceedsOrder(_) => "shipment_exceeds_order",
+            OrderNotShippable { .. } => "order_not_shippable",
+            InvalidShipmentTransition { .. } => "invalid_shipment_transition",
             IdempotencyConflict => "idempotency_conflict",
             VersionConflict { .. } => "version_conflict",
             CheckoutExpired(_) => "checkout_expired",
@@ -392,6 +416,9 @@ impl OrderlyError {
             NotFound { .. } => ErrorKind::NotFound,
             Forbidden(_) => ErrorKind::Forbidden,
             InvalidTransition { .. }
+            | ShipmentExceedsOrder(_)
+            | OrderNotShippable { .. }
+            | InvalidShipmentTransition { .. }
             | IdempotencyConflict
             | CheckoutExpired(_)
             | CartChanged(_) => ErrorKind::Conflict,

@@ -25,6 +25,9 @@ pub enum EventType {
     /// `order.cancelled`: an order was cancelled.
     #[serde(rename = "order.cancelled")]
     OrderCancelled,
+    /// `order.shipment_changed`: a shipment was added to an order or changed state.
+    #[serde(rename = "order.shipment_changed")]
+    ShipmentChanged,
 }
 
 impl EventType {
@@ -34,6 +37,7 @@ impl EventType {
             EventType::OrderPlaced => "order.placed",
             EventType::StatusChanged => "order.status_changed",
             EventType::OrderCancelled => "order.cancelled",
+            EventType::ShipmentChanged => "order.shipment_changed",
         }
     }
 }
@@ -51,6 +55,7 @@ impl FromStr for EventType {
             EventType::OrderPlaced,
             EventType::StatusChanged,
             EventType::OrderCancelled,
+            EventType::ShipmentChanged,
         ]
         .into_iter()
         .find(|t| t.as_str() == s)
@@ -77,8 +82,10 @@ pub struct OutboxEvent {
     pub at: Timestamp,
     /// The event's JSON, encoded once by the engine and passed on as it is: `order.placed`
     /// carries `{"order": <the stored document>}` (payment method without its token),
-    /// `order.status_changed` and `order.cancelled` the change (`from`, `to`, `note` or
-    /// `reason`, `actor`, `version`).
+    /// `order.status_changed` the change (`from`, `to`, `note`, `actor`, `version`, `shipped`),
+    /// `order.cancelled` (`from`, `reason`, `note`, `actor`, `version`) and
+    /// `order.shipment_changed` (`shipmentId`, `from`, `to`, `actor`, `version`,
+    /// `orderStatus`, `shipped`). `shipped` lists the shipments the change shipped.
     pub payload: Box<RawValue>,
 }
 

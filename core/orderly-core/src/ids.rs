@@ -86,6 +86,35 @@ uuid_id!(
     EventId,
     "EventId"
 );
+uuid_id!(
+    /// A shipment's id, unique across orders.
+    ShipmentId,
+    "ShipmentId"
+);
+uuid_id!(
+    /// A staff note's id.
+    NoteId,
+    "NoteId"
+);
+
+/// The id a retried request must find again: the same `scope` (an order) and client key give
+/// the same UUID, so a shipment or note created under an idempotency key is
+/// created once however often the request is repeated. It is a UUIDv8 made of the first 16
+/// bytes of SHA-256 over the scope, the kind and the key.
+pub fn derived_uuid(scope: &Uuid, kind: &str, key: &IdempotencyKey) -> Uuid {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::new()
+        .chain_update(scope.as_bytes())
+        .chain_update(kind.as_bytes())
+        .chain_update([0u8])
+        .chain_update(key.as_str().as_bytes())
+        .finalize();
+    let mut bytes = [0u8; 16];
+    for (byte, from) in bytes.iter_mut().zip(digest.iter()) {
+        *byte = *from;
+    }
+    uuid::Builder::from_custom_bytes(bytes).into_uuid()
+}
 
 macro_rules! string_id {
     ($(#[$doc:meta])* $name:ident, $check:expr) => {

@@ -30,11 +30,13 @@
 #![warn(missing_docs)]
 
 pub mod analytics;
+pub mod cancellation;
 pub mod cart_source;
 pub mod clock;
 pub mod document;
 pub mod error;
 pub mod events;
+pub mod export;
 pub mod ids;
 pub mod model;
 pub mod money;
@@ -43,21 +45,27 @@ pub mod openapi;
 pub mod parse;
 pub mod pricing;
 pub mod retry;
+pub mod search;
 pub mod service;
+pub mod shipping;
 pub mod status;
 pub mod store;
 pub mod sync;
+#[cfg(test)]
+mod test_orders;
+pub mod timeline;
 pub mod validation;
 
 pub use analytics::{ProductSales, SalesSummary, StatusCount, TopBy};
+pub use cancellation::{CancelReason, Cancellation};
 pub use cart_source::{CartSource, CartSourceError, FetchedCart, InMemoryCarts};
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use document::OrderDocument;
 pub use error::{ErrorKind, OrderlyError, Result, StoreError, StoreErrorKind, ValidationError};
 pub use events::{EventType, OutboxEvent};
 pub use ids::{
-    CheckoutId, DeviceId, EventId, IdGenerator, IdempotencyKey, OrderId, ProductId, SequentialIds,
-    UserId, UuidV7Generator,
+    CheckoutId, DeviceId, EventId, IdGenerator, IdempotencyKey, NoteId, OrderId, ProductId,
+    SequentialIds, ShipmentId, UserId, UuidV7Generator,
 };
 pub use model::{
     Address, Caller, Cart, CartLine, Checkout, Metadata, Milestone, OfflineCapture, Order,
@@ -70,5 +78,6 @@ pub use service::{
     CheckoutRequest, DocumentPage, HistoryRequest, OrderPage, OrderService, PlaceOrderRequest,
     Placement, ServiceConfig, StatusUpdate, StatusView,
 };
+pub use shipping::{Shipment, ShipmentLine, ShipmentMilestone, ShipmentRequest, ShipmentStatus};
 pub use status::OrderStatus;
 pub use store::{Store, StoreDecorator};

@@ -5,9 +5,11 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::cancellation::CancelReason;
 use crate::clock::Timestamp;
 use crate::ids::{CheckoutId, DeviceId, OrderId, ProductId, UserId};
 use crate::money::{Currency, Money};
+use crate::shipping::Shipment;
 use crate::status::OrderStatus;
 
 /// A cart exactly as the Cart Service sends it, before any rule is applied.
@@ -365,11 +367,14 @@ pub struct Milestone {
     pub at: Timestamp,
     /// Who made the change: `customer:alice`, `admin:bob`, `service:warehouse`.
     pub actor: String,
-    /// The note or cancellation reason given with the change; always written, `null` when
-    /// none was given.
+    /// The note given with the change; always written, `null` when none was given.
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub note: Option<String>,
+    /// For a cancellation, why (absent on other milestones, and on cancellations recorded
+    /// before reasons were).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<CancelReason>,
 }
 
 /// Free-form JSON object for data the schema does not model (bounded in size).
@@ -425,10 +430,24 @@ pub struct Order {
     pub version: u32,
     /// Every milestone, oldest first, starting with `placed`.
     pub history: Vec<Milestone>,
+    /// The order's shipments, oldest first; absent until the first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shipments: Vec<Shipment>,
     /// For an order captured offline by a device and pushed through sync: where and when it
     /// was captured, and whether staff must review it. Absent for orders placed online.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offline: Option<OfflineCapture>,
+}
+
+impl Order {
+    /// The order's email address, for confirmations and search: `metadata.email` when it is a
+    /// string, else the user id when it looks like an address (has an `@`).
+    pub fn email(&self) -> Option<&str> {
+        match self.metadata.get("email") {
+            Some(serde_json::Value::String(email)) => Some(email.as_str()),
+            _ => Some(self.user_id.as_str()).filter(|id| id.contains('@')),
+        }
+    }
 }
 
 /// Where and when an order captured offline was taken, as the server received it.

@@ -62,7 +62,9 @@ fn new_order(user: &str, key: &str) -> NewOrder {
             at,
             actor: format!("customer:{user}"),
             note: None,
+            reason: None,
         }],
+        shipments: Vec::new(),
         offline: None,
     };
     let document = OrderDocument::encode(&order).unwrap();
@@ -201,6 +203,7 @@ fn upgrading_from_version_3_keeps_every_row() {
         at: new.order.created_at,
         actor: "admin:ops".into(),
         note: Some("kept \"as is\" ✓".into()),
+        reason: None,
     });
     let mut legacy = with_token(&new.order, &card());
     legacy["history"][0].as_object_mut().unwrap().remove("note");

@@ -106,6 +106,7 @@ mod tests {
             at: order.updated_at,
             actor: "admin:ops".to_owned(),
             note: Some("picked \"fast\" ✓".to_owned()),
+            reason: None,
         });
         let payments = [card(), paypal(), PaymentMethod::CashOnDelivery];
         for (payment, address) in

@@ -77,6 +77,7 @@ pub fn failed_change_leaves_the_order_unchanged(factory: &StoreFactory) {
         at: now,
         actor: "admin:ops".into(),
         note: None,
+        reason: None,
     };
     let mut changed = order.clone();
     changed.status = OrderStatus::Processing;

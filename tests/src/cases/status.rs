@@ -55,24 +55,28 @@ pub fn status_moves_through_the_machine_with_milestones(factory: &StoreFactory) 
             at: placed_at,
             actor: "customer:alice".into(),
             note: None,
+            reason: None,
         },
         Milestone {
             status: OrderStatus::Processing,
             at: processing_at,
             actor: "admin:ops".into(),
             note: Some("picked".into()),
+            reason: None,
         },
         Milestone {
             status: OrderStatus::Shipped,
             at: shipped_at,
             actor: "service:warehouse".into(),
             note: Some("DHL parcel AB-77 🚚".into()),
+            reason: None,
         },
         Milestone {
             status: OrderStatus::Delivered,
             at: delivered_at,
             actor: "admin:ops".into(),
             note: None,
+            reason: None,
         },
     ];
     assert_eq!(delivered.history, expected);

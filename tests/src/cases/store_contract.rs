@@ -47,6 +47,7 @@ pub fn store_change_from_a_stale_version_writes_nothing(factory: &StoreFactory) 
         at: now,
         actor: "admin:ops".into(),
         note: None,
+        reason: None,
     };
     let mut changed = order.clone();
     changed.status = OrderStatus::Processing;
@@ -225,6 +226,7 @@ pub fn store_pending_events_keep_sequence_within_a_millisecond(factory: &StoreFa
         at,
         actor: "admin:ops".into(),
         note: None,
+        reason: None,
     };
     let mut changed = new.order.clone();
     changed.status = OrderStatus::Processing;

@@ -11,6 +11,8 @@ pub mod plan;
 mod reporting;
 mod requests;
 mod retry;
+mod shipping;
+mod staff;
 mod sync;
 mod tracking;
 

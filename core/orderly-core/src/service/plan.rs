@@ -7,14 +7,18 @@ use serde_json::json;
 use serde_json::value::to_raw_value;
 
 use crate::analytics::RollupDelta;
+use crate::cancellation::CancelReason;
 use crate::clock::Timestamp;
 use crate::document::OrderDocument;
 use crate::error::{OrderlyError, Result, StoreError, StoreErrorKind, ValidationError};
 use crate::events::{EventType, OutboxEvent};
-use crate::ids::{EventId, IdempotencyKey, OrderId};
+use crate::ids::{EventId, IdempotencyKey, OrderId, ShipmentId};
 use crate::model::{Address, Cart, Checkout, Milestone, Order, PaymentMethod, ShippingMethod};
 use crate::money::Money;
 use crate::pricing::{self, Priced, PricingPolicy};
+use crate::search;
+use crate::shipping::rules::Stamp;
+use crate::shipping::{self, ShipmentRequest, ShipmentStatus, derived_status};
 use crate::status::{self, OrderStatus, Transition};
 use crate::store::{FeedEntry, NewOrder, OrderChange};
 use crate::sync::Change;
@@ -118,7 +122,9 @@ pub fn plan_order(input: PlanInput<'_>) -> Result<NewOrder> {
             at: now,
             actor: input.actor.to_owned(),
             note: None,
+            reason: None,
         }],
+        shipments: Vec::new(),
         offline: None,
     };
     let document = encode(&order, input.backend)?;
@@ -135,6 +141,7 @@ pub fn plan_order(input: PlanInput<'_>) -> Result<NewOrder> {
     };
     Ok(NewOrder {
         rollup: RollupDelta::placed(&order),
+        index: search::index_entries(&order),
         order,
         document,
         payment_token: req.payment_method.token().map(str::to_owned),
@@ -255,8 +262,12 @@ pub struct ChangeInput<'a> {
     pub to: OrderStatus,
     /// Who asks, as recorded on the milestone.
     pub actor: &'a str,
-    /// The milestone's note; for a cancellation, its reason.
+    /// The milestone's note.
     pub note: Option<&'a str>,
+    /// For a cancellation, why; `None` is recorded as `other`.
+    pub reason: Option<CancelReason>,
+    /// The id of the shipment that moving to `shipped` creates for what no shipment covers.
+    pub shipment_id: ShipmentId,
     /// The time of the change; an order's clock never runs backwards, so an earlier `now`
     /// than the order's `updated_at` is taken as that.
     pub now: Timestamp,
@@ -268,59 +279,243 @@ pub struct ChangeInput<'a> {
 
 /// Plans a status change: the order one version on, its milestone, its document, the event
 /// (`order.cancelled` or `order.status_changed`, numbered by the new version) and the rollup
-/// delta. A move the status machine refuses is `InvalidTransition`; asking for the status the
-/// order already has is not a change, and callers answer it without planning (see
-/// [`status::transition`]), so here it is `InvalidTransition` too.
+/// delta. Moving to `shipped` ships every pending shipment and what no shipment covers (in a
+/// new shipment), `delivered` delivers every shipment, and cancelling calls off pending
+/// shipments. A move the status machine refuses is `InvalidTransition`, and so is a move to
+/// `partially_shipped`, which only shipments make; asking for the status the order already
+/// has is not a change, and callers answer it without planning (see [`status::transition`]),
+/// so here it is `InvalidTransition` too.
 pub fn plan_change(input: ChangeInput<'_>) -> Result<OrderChange> {
     let ChangeInput {
-        order: current,
+        order: before,
         to,
         actor,
         note,
+        reason,
+        shipment_id,
         now,
         event_id,
         backend,
     } = input;
-    let from = match status::transition(current.status, to)? {
-        Transition::Move { from, .. } => from,
-        Transition::NoOp => return Err(OrderlyError::InvalidTransition { from: to, to }),
+    let from = match status::transition(before.status, to)? {
+        Transition::Move { from, .. } if to != OrderStatus::PartiallyShipped => from,
+        _ => {
+            return Err(OrderlyError::InvalidTransition {
+                from: before.status,
+                to,
+            });
+        }
     };
-    let now = now.max(current.updated_at);
-    let milestone = Milestone {
+    let now = now.max(before.updated_at);
+    let mut order = before.clone();
+    let stamp = Stamp { actor, at: now };
+    match to {
+        OrderStatus::Shipped => {
+            shipping::rules::ship_everything(&mut order, shipment_id, note, stamp)
+        }
+        OrderStatus::Delivered => shipping::rules::deliver_everything(&mut order, note, stamp),
+        OrderStatus::Cancelled => shipping::rules::cancel_pending(&mut order, note, stamp),
+        _ => {}
+    }
+    let reason = (to == OrderStatus::Cancelled).then(|| reason.unwrap_or(CancelReason::Other));
+    order.status = to;
+    order.history.push(Milestone {
         status: to,
         at: now,
         actor: actor.to_owned(),
         note: note.map(str::to_owned),
-    };
-    let from_version = current.version;
-    let mut order = current;
-    order.status = to;
-    order.updated_at = now;
-    order.version = from_version + 1;
-    order.history.push(milestone.clone());
+        reason,
+    });
     // A status move is staff's decision on an order flagged for review.
     if let Some(offline) = &mut order.offline {
         offline.review = None;
     }
+    let version = before.version + 1;
+    let shipped = shipping::rules::newly_shipped(&before, &order);
+    let (event_type, payload) = if to == OrderStatus::Cancelled {
+        (
+            EventType::OrderCancelled,
+            json!({ "from": from, "reason": reason, "note": note, "actor": actor, "version": version }),
+        )
+    } else {
+        (
+            EventType::StatusChanged,
+            json!({ "from": from, "to": to, "note": note, "actor": actor, "version": version, "shipped": shipped }),
+        )
+    };
+    finish(Edited {
+        before,
+        order,
+        now,
+        event_id,
+        event_type,
+        payload,
+        backend,
+    })
+}
+
+/// A change to an order's shipments.
+#[derive(Debug, Clone)]
+pub enum ShipmentEdit<'a> {
+    /// Add a shipment with this id.
+    Add {
+        /// The new shipment's id.
+        id: ShipmentId,
+        /// What it carries and how it travels.
+        request: &'a ShipmentRequest,
+    },
+    /// Move a shipment to another state.
+    Move {
+        /// The shipment.
+        id: ShipmentId,
+        /// Its new state.
+        to: ShipmentStatus,
+        /// The milestone's note.
+        note: Option<&'a str>,
+    },
+}
+
+/// Everything [`plan_shipment_change`] decides from.
+#[derive(Debug, Clone)]
+pub struct ShipmentInput<'a> {
+    /// The order as read.
+    pub order: Order,
+    /// What to change.
+    pub edit: ShipmentEdit<'a>,
+    /// Who asks, as recorded on the milestones.
+    pub actor: &'a str,
+    /// The time of the change (never before the order's `updated_at`).
+    pub now: Timestamp,
+    /// The event's id.
+    pub event_id: EventId,
+    /// The store's name, as for [`PlanInput::backend`].
+    pub backend: &'static str,
+}
+
+/// Plans a shipment change (see [`crate::shipping`]): the order one version on with the
+/// shipment added or moved, the status its shipments give it (with a milestone when that
+/// moved), and an `order.shipment_changed` event. `None` when the shipment already has the
+/// state asked for.
+pub fn plan_shipment_change(input: ShipmentInput<'_>) -> Result<Option<OrderChange>> {
+    let ShipmentInput {
+        order: before,
+        edit,
+        actor,
+        now,
+        event_id,
+        backend,
+    } = input;
+    let now = now.max(before.updated_at);
+    let stamp = Stamp { actor, at: now };
+    let mut order = before.clone();
+    let (id, from, to) = match edit {
+        ShipmentEdit::Add { id, request } => {
+            shipping::rules::add_shipment(&mut order, id, request, stamp)?;
+            let to = order
+                .shipments
+                .last()
+                .map(|s| s.status)
+                .unwrap_or(ShipmentStatus::Pending);
+            (id, None, to)
+        }
+        ShipmentEdit::Move { id, to, note } => {
+            let from = before
+                .shipments
+                .iter()
+                .find(|s| s.shipment_id == id)
+                .map(|s| s.status);
+            if !shipping::rules::move_shipment(&mut order, id, to, note, stamp)? {
+                return Ok(None);
+            }
+            (id, from, to)
+        }
+    };
+    let status = derived_status(&order);
+    if status != before.status {
+        order.status = status;
+        order.history.push(Milestone {
+            status,
+            at: now,
+            actor: actor.to_owned(),
+            note: None,
+            reason: None,
+        });
+    }
+    let payload = json!({
+        "shipmentId": id,
+        "from": from,
+        "to": to,
+        "actor": actor,
+        "version": before.version + 1,
+        "orderStatus": { "from": before.status, "to": status },
+        "shipped": shipping::rules::newly_shipped(&before, &order),
+    });
+    finish(Edited {
+        before,
+        order,
+        now,
+        event_id,
+        event_type: EventType::ShipmentChanged,
+        payload,
+        backend,
+    })
+    .map(Some)
+}
+
+/// An order as read and as an edit left it, with what the write's event says.
+struct Edited {
+    before: Order,
+    order: Order,
+    now: Timestamp,
+    event_id: EventId,
+    event_type: EventType,
+    payload: serde_json::Value,
+    backend: &'static str,
+}
+
+/// What every change writes around the edited order: the version and time, the event, the
+/// rollup delta of a status move, the device feed entry of an order captured offline, and the
+/// search index when its tracking numbers changed.
+fn finish(edited: Edited) -> Result<OrderChange> {
+    let Edited {
+        before,
+        mut order,
+        now,
+        event_id,
+        event_type,
+        payload,
+        backend,
+    } = edited;
+    let from_version = before.version;
+    order.version = from_version + 1;
+    order.updated_at = now;
+    let milestone = order
+        .history
+        .last()
+        .cloned()
+        .ok_or_else(|| unencodable_reason(backend, order.id, "an order without milestones"))?;
     let feed = order.offline.as_ref().map(|offline| FeedEntry {
         device_id: offline.device_id.clone(),
         change: Change {
             order_id: order.id,
             version: order.version,
-            status: to,
+            status: order.status,
             milestone: milestone.clone(),
+            shipments: order.shipments.clone(),
+            updated_at: Some(now),
         },
     });
-    let (event_type, payload) = if to == OrderStatus::Cancelled {
-        (
-            EventType::OrderCancelled,
-            json!({ "from": from, "reason": note, "actor": milestone.actor, "version": order.version }),
-        )
+    let tracking = |o: &Order| -> Vec<Option<String>> {
+        o.shipments
+            .iter()
+            .map(|s| s.tracking_number.clone())
+            .collect()
+    };
+    let index = (tracking(&before) != tracking(&order)).then(|| search::index_entries(&order));
+    let rollup = if order.status == before.status {
+        RollupDelta::default()
     } else {
-        (
-            EventType::StatusChanged,
-            json!({ "from": from, "to": to, "note": note, "actor": milestone.actor, "version": order.version }),
-        )
+        RollupDelta::moved(&order, before.status, order.status)
     };
     let event = OutboxEvent {
         event_id,
@@ -335,11 +530,12 @@ pub fn plan_change(input: ChangeInput<'_>) -> Result<OrderChange> {
         order_id: order.id,
         user_id: order.user_id.clone(),
         from_version,
-        rollup: RollupDelta::moved(&order, from, to),
+        rollup,
         milestone,
         feed,
         device_op: None,
         event,
+        index,
         document: encode(&order, backend)?,
         order,
     })
@@ -348,6 +544,15 @@ pub fn plan_change(input: ChangeInput<'_>) -> Result<OrderChange> {
 /// The order's document, encoded once for the store, its event, caches and responses.
 fn encode(order: &Order, backend: &'static str) -> Result<OrderDocument> {
     OrderDocument::encode(order).map_err(|e| unencodable(backend, order.id, &e))
+}
+
+fn unencodable_reason(backend: &'static str, id: OrderId, why: &str) -> OrderlyError {
+    StoreError::new(
+        StoreErrorKind::Other,
+        backend,
+        format!("order {id} cannot change: {why}"),
+    )
+    .into()
 }
 
 /// An order that does not encode is a bug, reported as the store failure it would cause.
@@ -456,6 +661,8 @@ mod tests {
             to: OrderStatus::Processing,
             actor: "admin:bob",
             note: Some("packing"),
+            reason: None,
+            shipment_id: ShipmentId::from_uuid(Uuid::from_u128(4)),
             now: NOW.plus_millis(1_000),
             event_id: EventId::from_uuid(Uuid::from_u128(3)),
             backend: BACKEND,
@@ -606,7 +813,7 @@ mod tests {
                 .event
                 .payload
                 .get()
-                .contains("\"reason\":\"changed my mind\"")
+                .contains("\"note\":\"changed my mind\"")
         );
         assert_eq!(change.order.updated_at, NOW);
     }

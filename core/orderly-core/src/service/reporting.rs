@@ -1,13 +1,15 @@
 //! The outbox API, leases, sent confirmations and analytics.
 
-use crate::analytics::{HourRange, ProductSales, SalesSummary, StatusCount, TopBy};
+use crate::analytics::{
+    CancellationCount, HourRange, ProductSales, SalesSummary, StatusCount, TopBy,
+};
 use crate::clock::Timestamp;
 use crate::error::{Result, ValidationError};
 use crate::events::OutboxEvent;
-use crate::ids::{EventId, OrderId};
+use crate::ids::{EventId, OrderId, ShipmentId};
 use crate::model::{Caller, Order};
 use crate::money::Currency;
-use crate::store::SentConfirmation;
+use crate::store::{SentConfirmation, SentShippingNotice};
 
 use super::OrderService;
 
@@ -107,5 +109,33 @@ impl OrderService {
     pub fn orders_by_status(&self, caller: &Caller) -> Result<Vec<StatusCount>> {
         self.require_staff(caller, "read analytics")?;
         self.with_retry(|| self.store.status_counts())
+    }
+
+    /// Cancelled orders per reason, every reason listed (staff only).
+    pub fn cancellations_by_reason(&self, caller: &Caller) -> Result<Vec<CancellationCount>> {
+        self.require_staff(caller, "read analytics")?;
+        self.with_retry(|| self.store.cancellation_counts())
+    }
+
+    /// Whether the shipping email for `shipment` was sent.
+    pub fn shipping_notice_sent(&self, order_id: &OrderId, shipment: &ShipmentId) -> Result<bool> {
+        self.with_retry(|| self.store.shipping_notice_sent(order_id, shipment))
+    }
+
+    /// Records that the shipping email for `shipment` was sent for `event_id`, now; false when
+    /// one was recorded already.
+    pub fn record_shipping_notice(
+        &self,
+        order_id: &OrderId,
+        shipment: &ShipmentId,
+        event_id: EventId,
+    ) -> Result<bool> {
+        let sent = SentShippingNotice {
+            order_id: *order_id,
+            shipment_id: *shipment,
+            event_id,
+            sent_at: self.clock.now(),
+        };
+        self.with_retry(|| self.store.record_shipping_notice(&sent))
     }
 }

@@ -6,6 +6,7 @@ use crate::clock::Timestamp;
 use crate::document::OrderDocument;
 use crate::ids::{CheckoutId, OrderId, UserId};
 use crate::model::{Address, Metadata, Milestone, Order, PaymentMethod, ShippingMethod};
+use crate::shipping::Shipment;
 use crate::status::OrderStatus;
 
 /// Input to `checkout`: what to price the user's current cart for.
@@ -113,6 +114,9 @@ pub struct StatusView {
     pub version: u32,
     /// Every milestone, oldest first, starting with `placed`.
     pub history: Vec<Milestone>,
+    /// The order's shipments with their tracking, oldest first; absent while it has none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shipments: Vec<Shipment>,
 }
 
 /// Options for a status change.

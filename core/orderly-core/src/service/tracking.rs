@@ -1,11 +1,12 @@
 //! Status tracking: the milestones, cancellation by the owner, and status updates by staff.
 
+use crate::cancellation::Cancellation;
 use crate::document::OrderDocument;
 use crate::error::{OrderlyError, Result, StoreError, StoreErrorKind};
-use crate::ids::{EventId, OrderId};
+use crate::ids::{EventId, OrderId, ShipmentId};
 use crate::model::{Caller, Order};
 use crate::status::{self, OrderStatus, Transition};
-use crate::store::ChangeOutcome;
+use crate::store::{ChangeOutcome, OrderChange};
 use crate::validation;
 
 use crate::sync::device;
@@ -14,7 +15,7 @@ use super::plan::{self, ChangeInput};
 use super::{OrderService, StatusUpdate, StatusView};
 
 impl OrderService {
-    /// The order's current status and every milestone, oldest first.
+    /// The order's current status, every milestone (oldest first) and its shipments.
     pub fn status(&self, caller: &Caller, id: &OrderId) -> Result<StatusView> {
         let order = self.order(caller, id)?;
         Ok(StatusView {
@@ -23,12 +24,15 @@ impl OrderService {
             updated_at: order.updated_at,
             version: order.version,
             history: order.history,
+            shipments: order.shipments,
         })
     }
 
-    /// Cancels an order from `placed` or `processing`. Customers may cancel only their own
-    /// orders (others are `NotFound`); staff may cancel any. Cancelling a cancelled order
-    /// changes nothing.
+    /// Cancels an order from `placed` or `processing` with the caller's default reason
+    /// (`customer` for customers, `staff` otherwise) and `reason` as its note. Customers may
+    /// cancel only their own orders (others are `NotFound`); staff may cancel any. Cancelling
+    /// a cancelled order changes nothing; an order of which anything has shipped cannot be
+    /// cancelled (`InvalidTransition`).
     pub fn cancel(&self, caller: &Caller, id: &OrderId, reason: Option<&str>) -> Result<Order> {
         self.cancel_at_version(caller, id, reason, None)
     }
@@ -56,6 +60,26 @@ impl OrderService {
     ) -> Result<OrderDocument> {
         self.change_status(caller, id, OrderStatus::Cancelled, reason, expected_version)
             .map(|(_, document)| document)
+    }
+
+    /// Cancels an order with a reason from the list and a note (see [`Cancellation`]); with
+    /// `expected_version`, only if the order is still at that version. Answers with the order
+    /// as stored.
+    pub fn cancel_with(
+        &self,
+        caller: &Caller,
+        id: &OrderId,
+        cancellation: &Cancellation,
+        expected_version: Option<u32>,
+    ) -> Result<OrderDocument> {
+        self.move_order(
+            caller,
+            id,
+            OrderStatus::Cancelled,
+            cancellation,
+            expected_version,
+        )
+        .map(|(_, document)| document)
     }
 
     /// Whether `caller` may change order statuses at all (only staff may). Front ends that
@@ -123,12 +147,65 @@ impl OrderService {
         note: Option<&str>,
         expected_version: Option<u32>,
     ) -> Result<(Order, OrderDocument)> {
+        let cancellation = Cancellation::with_note(note);
+        self.move_order(caller, id, to, &cancellation, expected_version)
+    }
+
+    /// Moves an order to `to` with `cancellation`'s reason and note (its note is the
+    /// milestone's note for any move).
+    pub(super) fn move_order(
+        &self,
+        caller: &Caller,
+        id: &OrderId,
+        to: OrderStatus,
+        cancellation: &Cancellation,
+        expected_version: Option<u32>,
+    ) -> Result<(Order, OrderDocument)> {
+        let note = cancellation.note.as_deref();
         if let Some(n) = note {
             validation::validate_note("note", n)?;
         }
-        // Optimistic concurrency: compute the change from what we read and apply it only if
-        // the order is still at that version; otherwise read again (unless the caller pinned
-        // a version, in which case that is their conflict to resolve).
+        let reason = if to == OrderStatus::Cancelled {
+            Some(cancellation.resolve(caller)?)
+        } else {
+            None
+        };
+        let actor = caller.actor();
+        self.edit_order(caller, id, expected_version, |current| {
+            if status::transition(current.status, to)? == Transition::NoOp {
+                return Ok(None);
+            }
+            let mut change = plan::plan_change(ChangeInput {
+                order: current,
+                to,
+                actor: &actor,
+                note,
+                reason,
+                shipment_id: ShipmentId::from_uuid(self.new_uuid()),
+                now: self.clock.now(),
+                event_id: EventId::from_uuid(self.new_uuid()),
+                backend: self.store.backend(),
+            })?;
+            if self.config.device.is_some() && to == OrderStatus::Cancelled {
+                let op = device::cancel_op(&change.order, note);
+                change.device_op = Some(device::encode_op(&op, self.store.backend())?);
+            }
+            Ok(Some(change))
+        })
+    }
+
+    /// The read-plan-write loop of every order change. `plan` gets the order as read and
+    /// returns the change to write, or `None` when there is nothing to change (the order as
+    /// read is the answer). Optimistic concurrency: the change applies only if the order is
+    /// still at the version it was planned from; otherwise the order is read again, unless
+    /// the caller pinned a version, in which case that is their conflict to resolve.
+    pub(super) fn edit_order(
+        &self,
+        caller: &Caller,
+        id: &OrderId,
+        expected_version: Option<u32>,
+        plan: impl Fn(Order) -> Result<Option<OrderChange>>,
+    ) -> Result<(Order, OrderDocument)> {
         let attempts = self.config.store_retry.max_attempts.max(1) * 4;
         for _ in 0..attempts {
             let stored = self.order_document(caller, id)?;
@@ -141,22 +218,9 @@ impl OrderService {
                     actual: current.version,
                 });
             }
-            if status::transition(current.status, to)? == Transition::NoOp {
+            let Some(change) = plan(current.clone())? else {
                 return Ok((current, stored));
-            }
-            let mut change = plan::plan_change(ChangeInput {
-                order: current,
-                to,
-                actor: &caller.actor(),
-                note,
-                now: self.clock.now(),
-                event_id: EventId::from_uuid(self.new_uuid()),
-                backend: self.store.backend(),
-            })?;
-            if self.config.device.is_some() && to == OrderStatus::Cancelled {
-                let op = device::cancel_op(&change.order, note);
-                change.device_op = Some(device::encode_op(&op, self.store.backend())?);
-            }
+            };
             match self.with_retry(|| self.store.apply_change(&change))? {
                 ChangeOutcome::Applied => return Ok((change.order, change.document)),
                 ChangeOutcome::Stale => {

@@ -8,21 +8,23 @@ use std::fmt;
 
 use super::{
     ChangeOutcome, ConfirmationStore, HistoryQuery, IdempotencyRecord, InsertOutcome, LeaseStore,
-    NewOrder, OrderChange, OrderStore, OutboxStore, RollupStore, SalesRow, SentConfirmation, Store,
-    StoreCapabilities, StoreResult,
+    NewOrder, OrderChange, OrderStore, OutboxStore, RollupStore, SalesRow, SentConfirmation,
+    SentShippingNotice, StaffStore, Store, StoreCapabilities, StoreResult,
 };
 use super::{
     DeviceLogState, DeviceState, FeedRow, LoggedOperation, PulledWrite, SyncStore, SyncWrite,
     SyncWriteOutcome,
 };
-use crate::analytics::{ProductSales, StatusCount, TopBy};
+use crate::analytics::{CancellationCount, ProductSales, StatusCount, TopBy};
 use crate::clock::Timestamp;
 use crate::document::OrderDocument;
 use crate::events::OutboxEvent;
-use crate::ids::{CheckoutId, DeviceId, EventId, IdempotencyKey, OrderId, UserId};
+use crate::ids::{CheckoutId, DeviceId, EventId, IdempotencyKey, OrderId, ShipmentId, UserId};
 use crate::model::Checkout;
 use crate::money::Currency;
+use crate::search::{OrderSearch, SearchHit};
 use crate::sync::OperationResult;
+use crate::timeline::StaffNote;
 
 /// A store built around another; see the module docs. Every type that implements it is a
 /// [`Store`].
@@ -151,6 +153,30 @@ pub trait StoreDecorator: Send + Sync + fmt::Debug {
     /// See [`RollupStore::status_counts`]; forwards to the inner store.
     fn status_counts(&self) -> StoreResult<Vec<StatusCount>> {
         self.inner().status_counts()
+    }
+    /// See [`RollupStore::cancellation_counts`]; forwards to the inner store.
+    fn cancellation_counts(&self) -> StoreResult<Vec<CancellationCount>> {
+        self.inner().cancellation_counts()
+    }
+    /// See [`ConfirmationStore::record_shipping_notice`]; forwards to the inner store.
+    fn record_shipping_notice(&self, sent: &SentShippingNotice) -> StoreResult<bool> {
+        self.inner().record_shipping_notice(sent)
+    }
+    /// See [`ConfirmationStore::shipping_notice_sent`]; forwards to the inner store.
+    fn shipping_notice_sent(&self, order_id: &OrderId, shipment: &ShipmentId) -> StoreResult<bool> {
+        self.inner().shipping_notice_sent(order_id, shipment)
+    }
+    /// See [`StaffStore::search_orders`]; forwards to the inner store.
+    fn search_orders(&self, search: &OrderSearch) -> StoreResult<Vec<SearchHit>> {
+        self.inner().search_orders(search)
+    }
+    /// See [`StaffStore::add_staff_note`]; forwards to the inner store.
+    fn add_staff_note(&self, note: &StaffNote) -> StoreResult<bool> {
+        self.inner().add_staff_note(note)
+    }
+    /// See [`StaffStore::staff_notes`]; forwards to the inner store.
+    fn staff_notes(&self, order_id: &OrderId) -> StoreResult<Vec<StaffNote>> {
+        self.inner().staff_notes(order_id)
     }
     /// See [`ConfirmationStore::sent_confirmation`]; forwards to the inner store.
     fn sent_confirmation(&self, order_id: &OrderId) -> StoreResult<Option<SentConfirmation>> {
@@ -314,6 +340,21 @@ impl<D: StoreDecorator> RollupStore for D {
     fn status_counts(&self) -> StoreResult<Vec<StatusCount>> {
         StoreDecorator::status_counts(self)
     }
+    fn cancellation_counts(&self) -> StoreResult<Vec<CancellationCount>> {
+        StoreDecorator::cancellation_counts(self)
+    }
+}
+
+impl<D: StoreDecorator> StaffStore for D {
+    fn search_orders(&self, search: &OrderSearch) -> StoreResult<Vec<SearchHit>> {
+        StoreDecorator::search_orders(self, search)
+    }
+    fn add_staff_note(&self, note: &StaffNote) -> StoreResult<bool> {
+        StoreDecorator::add_staff_note(self, note)
+    }
+    fn staff_notes(&self, order_id: &OrderId) -> StoreResult<Vec<StaffNote>> {
+        StoreDecorator::staff_notes(self, order_id)
+    }
 }
 
 impl<D: StoreDecorator> ConfirmationStore for D {
@@ -322,6 +363,12 @@ impl<D: StoreDecorator> ConfirmationStore for D {
     }
     fn record_confirmation(&self, sent: &SentConfirmation) -> StoreResult<bool> {
         StoreDecorator::record_confirmation(self, sent)
+    }
+    fn record_shipping_notice(&self, sent: &SentShippingNotice) -> StoreResult<bool> {
+        StoreDecorator::record_shipping_notice(self, sent)
+    }
+    fn shipping_notice_sent(&self, order_id: &OrderId, shipment: &ShipmentId) -> StoreResult<bool> {
+        StoreDecorator::shipping_notice_sent(self, order_id, shipment)
     }
 }
 

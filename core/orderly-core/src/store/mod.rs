@@ -5,6 +5,7 @@
 //! * [`LeaseStore`]: named leases;
 //! * [`RollupStore`]: analytics rollups;
 //! * [`ConfirmationStore`]: order confirmations already sent;
+//! * [`StaffStore`]: search across all orders, staff notes;
 //! * [`SyncStore`]: offline sync, on the server (device rows, results, change feeds) and on a
 //!   device (its identity, its operation log, its pull cursor).
 //!
@@ -31,10 +32,11 @@ mod leases;
 mod orders;
 mod outbox;
 mod rollups;
+mod staff;
 mod sync;
 
 pub use capabilities::StoreCapabilities;
-pub use confirmations::{ConfirmationStore, SentConfirmation};
+pub use confirmations::{ConfirmationStore, SentConfirmation, SentShippingNotice};
 pub use decorator::StoreDecorator;
 pub use leases::LeaseStore;
 pub use orders::{
@@ -43,6 +45,7 @@ pub use orders::{
 };
 pub use outbox::OutboxStore;
 pub use rollups::{RollupStore, SalesRow};
+pub use staff::StaffStore;
 pub use sync::{
     DeviceLogState, DeviceOp, DeviceState, FeedEntry, FeedRow, LoggedOperation, PulledOrder,
     PulledWrite, SyncStore, SyncWrite, SyncWriteOutcome,
@@ -54,13 +57,21 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// Every store trait, for `use orderly_core::store::prelude::*`.
 pub mod prelude {
     pub use super::{
-        ConfirmationStore, LeaseStore, OrderStore, OutboxStore, RollupStore, Store, SyncStore,
+        ConfirmationStore, LeaseStore, OrderStore, OutboxStore, RollupStore, StaffStore, Store,
+        SyncStore,
     };
 }
 
 /// A complete store: every concern, plus what describes the store itself.
 pub trait Store:
-    OrderStore + OutboxStore + LeaseStore + RollupStore + ConfirmationStore + SyncStore + fmt::Debug
+    OrderStore
+    + OutboxStore
+    + LeaseStore
+    + RollupStore
+    + ConfirmationStore
+    + StaffStore
+    + SyncStore
+    + fmt::Debug
 {
     /// A short name for logs and errors: `"sqlite"`, `"mysql"`. Not for deciding behaviour:
     /// ask [`Store::capabilities`].

@@ -7,6 +7,7 @@ use crate::document::OrderDocument;
 use crate::events::OutboxEvent;
 use crate::ids::{CheckoutId, IdempotencyKey, OrderId, UserId};
 use crate::model::{Checkout, Milestone, Order};
+use crate::search::IndexEntry;
 use crate::status::OrderStatus;
 
 use super::{DeviceOp, FeedEntry, StoreResult};
@@ -37,6 +38,8 @@ pub struct NewOrder {
     pub event: OutboxEvent,
     /// The order's additions to the analytics rollups.
     pub rollup: RollupDelta,
+    /// The order's search index entries ([`index_entries`](crate::search::index_entries)).
+    pub index: Vec<IndexEntry>,
     /// On a device engine, the `place` operation recorded with the order.
     pub device_op: Option<DeviceOp>,
     /// On the server, for an order a device captured: its placement as the server recorded
@@ -55,7 +58,7 @@ pub enum InsertOutcome {
     KeyTaken(IdempotencyRecord),
 }
 
-/// A status change to an existing order.
+/// A change to an existing order: a status move, a cancellation, a shipment.
 #[derive(Debug, Clone)]
 pub struct OrderChange {
     /// The order changed.
@@ -68,12 +71,16 @@ pub struct OrderChange {
     pub order: Order,
     /// `order` encoded once, as the store writes it (in format [`OrderDocument::FORMAT`]).
     pub document: OrderDocument,
-    /// The milestone the change appends (also the last entry of `order.history`).
+    /// The order's last milestone after the change: the one it appends when its status moved,
+    /// else the last one it had (a shipment change that moves no status appends none).
     pub milestone: Milestone,
     /// The event announcing the change, written to the outbox with it.
     pub event: OutboxEvent,
     /// The change's deltas to the analytics rollups.
     pub rollup: RollupDelta,
+    /// The order's search index entries when the change altered them (a tracking number
+    /// added): the store replaces the order's entries with these. `None`: unchanged.
+    pub index: Option<Vec<IndexEntry>>,
     /// For an order captured offline, the entry appended to its device's change feed.
     pub feed: Option<FeedEntry>,
     /// On a device engine, the `cancel` operation recorded with the change.

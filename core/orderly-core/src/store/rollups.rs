@@ -1,7 +1,7 @@
 //! Analytics rollups: sales per hour and currency, product sales and orders per status, kept
 //! up to date by every order write.
 
-use crate::analytics::{ProductSales, StatusCount, TopBy};
+use crate::analytics::{CancellationCount, ProductSales, StatusCount, TopBy};
 use crate::money::Currency;
 
 use super::StoreResult;
@@ -32,4 +32,10 @@ pub trait RollupStore: Send + Sync {
 
     /// Orders per status (every status, zero included).
     fn status_counts(&self) -> StoreResult<Vec<StatusCount>>;
+
+    /// Cancelled orders per reason (every reason, zero included, in [`CancelReason::ALL`]
+    /// order).
+    ///
+    /// [`CancelReason::ALL`]: crate::cancellation::CancelReason::ALL
+    fn cancellation_counts(&self) -> StoreResult<Vec<CancellationCount>>;
 }

@@ -18,10 +18,12 @@
 //! the server's receipt time minus the push's `deviceTime`), never later than the receipt.
 
 use crate::analytics::RollupDelta;
+use crate::cancellation::CancelReason;
 use crate::clock::Timestamp;
 use crate::document::OrderDocument;
 use crate::error::{OrderlyError, Result, StoreError, StoreErrorKind, ValidationError};
 use crate::events::{EventType, OutboxEvent};
+use crate::ids::ShipmentId;
 use crate::ids::{DeviceId, EventId, IdempotencyKey, OrderId};
 use crate::model::{
     Cart, Milestone, OfflineCapture, Order, OrderLine, RawCart, RawCartItem, Totals,
@@ -237,11 +239,14 @@ pub fn plan_place(
             version: order.version,
             status: order.status,
             milestone: milestone.clone(),
+            shipments: Vec::new(),
+            updated_at: None,
         },
     });
     let new = NewOrder {
         feed,
         rollup: RollupDelta::placed(&order),
+        index: crate::search::index_entries(&order),
         payment_token: captured.payment_method.token().map(str::to_owned),
         idempotency_key: key.clone(),
         fingerprint,
@@ -362,7 +367,9 @@ fn captured_order(
             at: corrected,
             actor: device_actor(ctx.device_id),
             note: variance,
+            reason: None,
         }],
+        shipments: Vec::new(),
         offline: Some(OfflineCapture {
             device_id: ctx.device_id.clone(),
             captured_at: c.captured_at,
@@ -432,6 +439,9 @@ pub fn plan_cancel(ctx: &CancelContext<'_>, order: Option<Order>) -> Result<Plan
                 to: OrderStatus::Cancelled,
                 actor: &device_actor(ctx.device_id),
                 note: ctx.reason,
+                reason: Some(CancelReason::Staff),
+                // Cancelling creates no shipment; the id is never used.
+                shipment_id: ShipmentId::from_uuid(*ctx.event_id.as_uuid()),
                 now: ctx.now,
                 event_id: ctx.event_id,
                 backend: ctx.backend,

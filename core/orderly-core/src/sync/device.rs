@@ -125,8 +125,14 @@ pub fn apply_change(local: &Order, change: &Change) -> Option<Order> {
     }
     order.status = change.status;
     order.version = change.version;
-    order.updated_at = order.updated_at.max(change.milestone.at);
-    order.history.push(change.milestone.clone());
+    order.updated_at = order
+        .updated_at
+        .max(change.updated_at.unwrap_or(change.milestone.at));
+    // A change that moved no status (a shipment) repeats the last milestone.
+    if order.history.last() != Some(&change.milestone) {
+        order.history.push(change.milestone.clone());
+    }
+    order.shipments = change.shipments.clone();
     if let Some(offline) = &mut order.offline {
         offline.review = None;
     }
@@ -184,7 +190,10 @@ mod tests {
                 at: Timestamp::from_unix_millis(1_767_225_600_000 + i64::from(version)),
                 actor: "admin:ops".into(),
                 note: None,
+                reason: None,
             },
+            shipments: Vec::new(),
+            updated_at: None,
         }
     }
 
@@ -230,6 +239,7 @@ mod tests {
             at: local.created_at,
             actor: "device".into(),
             note: None,
+            reason: None,
         });
         let fixed = apply_change(&local, &change(2, OrderStatus::Processing)).unwrap();
         assert_eq!(fixed.status, OrderStatus::Processing);

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::clock::Timestamp;
 use crate::ids::{DeviceId, IdempotencyKey, OrderId, ProductId, UserId};
 use crate::model::{Address, Metadata, Milestone, PaymentMethod, ShippingMethod};
+use crate::shipping::Shipment;
 use crate::status::OrderStatus;
 
 /// The most operations one push may carry.
@@ -317,6 +318,15 @@ pub struct Change {
     pub version: u32,
     /// Its status after the change.
     pub status: OrderStatus,
-    /// The milestone the change appended.
+    /// The milestone the change appended; for a change that moved no status (a shipment),
+    /// the order's last milestone, which the device already has.
     pub milestone: Milestone,
+    /// The order's shipments after the change (absent while it has none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shipments: Vec<Shipment>,
+    /// When the change was made (absent from servers that sent only the milestone, whose
+    /// time it then is).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub updated_at: Option<Timestamp>,
 }
