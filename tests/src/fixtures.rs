@@ -225,6 +225,7 @@ pub fn new_order_like(template: &Order, key: &str, at: Timestamp) -> NewOrder {
     };
     NewOrder {
         rollup: RollupDelta::placed(&order),
+        index: orderly::search::index_entries(&order),
         device_op: None,
         feed: None,
         document: document(&order),

@@ -1,7 +1,7 @@
 //! Sent order confirmations: one row per order, written once.
 
-use orderly_core::store::SentConfirmation;
-use orderly_core::{EventId, OrderId, Timestamp, UserId};
+use orderly_core::store::{SentConfirmation, SentShippingNotice};
+use orderly_core::{EventId, OrderId, ShipmentId, Timestamp, UserId};
 use rusqlite::{Connection, params};
 
 use crate::codec::{IdText, parse_id};
@@ -13,6 +13,37 @@ const RECORD: &str = "INSERT INTO sent_confirmations (order_id, user_id, event_i
 
 const GET: &str =
     "SELECT order_id, user_id, event_id, sent_at FROM sent_confirmations WHERE order_id = ?1";
+
+const RECORD_NOTICE: &str = "INSERT INTO sent_shipping_notices \
+     (order_id, shipment_id, event_id, sent_at) VALUES (?1, ?2, ?3, ?4) \
+     ON CONFLICT (order_id, shipment_id) DO NOTHING";
+
+const NOTICE_SENT: &str =
+    "SELECT 1 FROM sent_shipping_notices WHERE order_id = ?1 AND shipment_id = ?2";
+
+/// Records a sent shipping email; false when the shipment already had one recorded.
+pub(crate) fn record_notice(conn: &Connection, sent: &SentShippingNotice) -> Result<bool, OpError> {
+    let inserted = conn.prepare_cached(RECORD_NOTICE)?.execute(params![
+        IdText::new(sent.order_id.as_uuid()).as_str(),
+        IdText::new(sent.shipment_id.as_uuid()).as_str(),
+        IdText::new(sent.event_id.as_uuid()).as_str(),
+        sent.sent_at.unix_millis(),
+    ])?;
+    Ok(inserted == 1)
+}
+
+/// Whether the shipping email of `shipment` was recorded as sent.
+pub(crate) fn notice_sent(
+    conn: &Connection,
+    order: &OrderId,
+    shipment: &ShipmentId,
+) -> Result<bool, OpError> {
+    let found = conn.prepare_cached(NOTICE_SENT)?.exists(params![
+        IdText::new(order.as_uuid()).as_str(),
+        IdText::new(shipment.as_uuid()).as_str()
+    ])?;
+    Ok(found)
+}
 
 /// Records `sent`; false when the order already had a confirmation recorded.
 pub(crate) fn record(conn: &Connection, sent: &SentConfirmation) -> Result<bool, OpError> {

@@ -88,10 +88,12 @@ mod error;
 mod group_commit;
 mod leases;
 mod migrate;
+mod notes;
 mod orders;
 mod outbox;
 mod pool;
 mod rollups;
+mod search;
 mod store;
 mod sync;
 

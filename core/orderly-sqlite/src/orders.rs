@@ -2,6 +2,7 @@
 //! the engine needs beside it (one row, no joins); the other scalar columns are written from
 //! the same `Order` for indexes and reporting.
 
+use orderly_core::search::IndexEntry;
 use orderly_core::store::{HistoryQuery, IdempotencyRecord, NewOrder, OrderChange};
 use orderly_core::{IdempotencyKey, OrderDocument, OrderId, Timestamp, UserId};
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -123,7 +124,48 @@ pub(crate) fn insert(conn: &Connection, new: &NewOrder) -> Result<(), OpError> {
         new.payment_token.as_deref(),
         order.offline.as_ref().map(|o| o.device_id.as_str()),
     ])?;
+    insert_index(conn, &order.id, order.created_at, &new.index)
+}
+
+const INSERT_INDEX: &str = "INSERT OR IGNORE INTO order_index (kind, value, created_at, order_id) \
+     VALUES (?1, ?2, ?3, ?4)";
+
+const DELETE_INDEX: &str = "DELETE FROM order_index WHERE order_id = ?1";
+
+/// Writes an order's search index rows.
+pub(crate) fn insert_index(
+    conn: &Connection,
+    id: &OrderId,
+    created_at: Timestamp,
+    entries: &[IndexEntry],
+) -> Result<(), OpError> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let id = IdText::new(id.as_uuid());
+    let mut stmt = conn.prepare_cached(INSERT_INDEX)?;
+    for entry in entries {
+        stmt.execute(params![
+            entry.kind.code(),
+            entry.value,
+            created_at.unix_millis(),
+            id.as_str()
+        ])?;
+    }
     Ok(())
+}
+
+/// Replaces an order's search index rows.
+pub(crate) fn replace_index(
+    conn: &Connection,
+    id: &OrderId,
+    created_at: Timestamp,
+    entries: &[IndexEntry],
+) -> Result<(), OpError> {
+    let text = IdText::new(id.as_uuid());
+    conn.prepare_cached(DELETE_INDEX)?
+        .execute([text.as_str()])?;
+    insert_index(conn, id, created_at, entries)
 }
 
 /// Writes the changed order if it is still at `from_version`; false when it is not (or the
@@ -141,11 +183,17 @@ pub(crate) fn update(conn: &Connection, change: &OrderChange) -> Result<bool, Op
         change.user_id.as_str(),
         change.from_version,
     ])?;
-    Ok(updated == 1)
+    if updated != 1 {
+        return Ok(false);
+    }
+    if let Some(entries) = &change.index {
+        replace_index(conn, &order.id, order.created_at, entries)?;
+    }
+    Ok(true)
 }
 
 /// An `OrderDocument` from a row of `document_columns!()`.
-fn document(row: &Row<'_>) -> Result<OrderDocument, OpError> {
+pub(crate) fn document(row: &Row<'_>) -> Result<OrderDocument, OpError> {
     let id = parse_id(row.get_ref(0)?.as_str()?, OrderId::parse, "order id")?;
     let user = row.get_ref(1)?.as_str()?;
     let user = UserId::new(user)

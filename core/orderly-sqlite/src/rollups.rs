@@ -1,6 +1,7 @@
 //! Analytics rollups: deltas applied with upserts in the writing transaction, and the reads.
 
-use orderly_core::analytics::RollupDelta;
+use orderly_core::analytics::{CancellationCount, RollupDelta};
+use orderly_core::cancellation::CancelReason;
 use orderly_core::store::SalesRow;
 use orderly_core::{Currency, Money, OrderStatus, ProductId, ProductSales, StatusCount, TopBy};
 use rusqlite::{Connection, params};
@@ -25,6 +26,13 @@ const ADD_PRODUCT: &str = "INSERT INTO product_sales (product_id, currency, name
 const ADD_STATUS: &str = "INSERT INTO status_counts (status, slot, order_count) \
      VALUES (?1, 0, ?2) \
      ON CONFLICT (status, slot) DO UPDATE SET order_count = order_count + excluded.order_count";
+
+const ADD_CANCELLATION: &str = "INSERT INTO cancellation_counts (reason, slot, order_count) \
+     VALUES (?1, 0, ?2) \
+     ON CONFLICT (reason, slot) DO UPDATE SET order_count = order_count + excluded.order_count";
+
+const CANCELLATIONS: &str =
+    "SELECT reason, SUM(order_count) FROM cancellation_counts GROUP BY reason";
 
 const SALES: &str = "SELECT currency, SUM(total_minor), SUM(order_count) FROM sales_hourly \
      WHERE hour_start >= ?1 AND hour_start < ?2 GROUP BY currency ORDER BY currency";
@@ -62,6 +70,12 @@ pub(crate) fn apply(conn: &Connection, delta: &RollupDelta) -> Result<(), OpErro
         let mut stmt = conn.prepare_cached(ADD_STATUS)?;
         for s in &delta.statuses {
             stmt.execute(params![s.status.as_str(), s.orders])?;
+        }
+    }
+    if !delta.cancellations.is_empty() {
+        let mut stmt = conn.prepare_cached(ADD_CANCELLATION)?;
+        for c in &delta.cancellations {
+            stmt.execute(params![c.reason.as_str(), c.orders])?;
         }
     }
     Ok(())
@@ -130,6 +144,27 @@ pub(crate) fn status_counts(conn: &Connection) -> Result<Vec<StatusCount>, OpErr
             .map_err(|_| OpError::corrupt(format!("stored status {name:?}")))?;
         let orders = non_negative(row.get(1)?, "status count")?;
         if let Some(c) = counts.iter_mut().find(|c| c.status == status) {
+            c.orders = orders;
+        }
+    }
+    Ok(counts)
+}
+
+/// Cancelled orders per reason, every reason listed (zero when none).
+pub(crate) fn cancellation_counts(conn: &Connection) -> Result<Vec<CancellationCount>, OpError> {
+    let mut counts: Vec<CancellationCount> = CancelReason::ALL
+        .into_iter()
+        .map(|reason| CancellationCount { reason, orders: 0 })
+        .collect();
+    let mut stmt = conn.prepare_cached(CANCELLATIONS)?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        let name = row.get_ref(0)?.as_str()?;
+        let reason: CancelReason = name
+            .parse()
+            .map_err(|_| OpError::corrupt(format!("stored cancellation reason {name:?}")))?;
+        let orders = non_negative(row.get(1)?, "cancellation count")?;
+        if let Some(c) = counts.iter_mut().find(|c| c.reason == reason) {
             c.orders = orders;
         }
     }

@@ -6,18 +6,21 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use orderly_core::analytics::CancellationCount;
+use orderly_core::search::{OrderSearch, SearchHit};
 use orderly_core::store::prelude::*;
 use orderly_core::store::{
     ChangeOutcome, HistoryQuery, IdempotencyRecord, InsertOutcome, NewOrder, OrderChange, SalesRow,
-    SentConfirmation, StoreCapabilities, StoreResult,
+    SentConfirmation, SentShippingNotice, StoreCapabilities, StoreResult,
 };
 use orderly_core::store::{
     DeviceLogState, DeviceState, FeedRow, LoggedOperation, PulledWrite, SyncWrite, SyncWriteOutcome,
 };
 use orderly_core::sync::OperationResult;
+use orderly_core::timeline::StaffNote;
 use orderly_core::{
     Checkout, CheckoutId, Currency, DeviceId, EventId, IdempotencyKey, OrderDocument, OrderId,
-    OutboxEvent, ProductSales, RetryPolicy, StatusCount, Timestamp, TopBy, UserId,
+    OutboxEvent, ProductSales, RetryPolicy, ShipmentId, StatusCount, Timestamp, TopBy, UserId,
 };
 use parking_lot::MappedFairMutexGuard;
 use rusqlite::Connection;
@@ -27,7 +30,10 @@ use crate::config::{SqliteOptions, Synchronous};
 use crate::error::{BACKEND, OpError};
 use crate::group_commit::{Finish, GroupCommitStats, GroupWriter};
 use crate::pool::ReaderPool;
-use crate::{checkouts, confirmations, connection, leases, migrate, orders, outbox, rollups, sync};
+use crate::{
+    checkouts, confirmations, connection, leases, migrate, notes, orders, outbox, rollups, search,
+    sync,
+};
 
 /// An Orderly [`Store`] on SQLite. Cheap to share behind an `Arc`; every method is one
 /// transaction.
@@ -405,6 +411,24 @@ impl RollupStore for SqliteStore {
     fn status_counts(&self) -> StoreResult<Vec<StatusCount>> {
         self.read(rollups::status_counts)
     }
+
+    fn cancellation_counts(&self) -> StoreResult<Vec<CancellationCount>> {
+        self.read(rollups::cancellation_counts)
+    }
+}
+
+impl StaffStore for SqliteStore {
+    fn search_orders(&self, search: &OrderSearch) -> StoreResult<Vec<SearchHit>> {
+        self.read(|conn| search::search(conn, search))
+    }
+
+    fn add_staff_note(&self, note: &StaffNote) -> StoreResult<bool> {
+        self.write(|tx| notes::add(tx, note).map(Finish::Commit))
+    }
+
+    fn staff_notes(&self, order_id: &OrderId) -> StoreResult<Vec<StaffNote>> {
+        self.read(|conn| notes::for_order(conn, order_id))
+    }
 }
 
 impl ConfirmationStore for SqliteStore {
@@ -414,6 +438,14 @@ impl ConfirmationStore for SqliteStore {
 
     fn record_confirmation(&self, sent: &SentConfirmation) -> StoreResult<bool> {
         self.write(|tx| confirmations::record(tx, sent).map(Finish::Commit))
+    }
+
+    fn shipping_notice_sent(&self, order_id: &OrderId, shipment: &ShipmentId) -> StoreResult<bool> {
+        self.read(|conn| confirmations::notice_sent(conn, order_id, shipment))
+    }
+
+    fn record_shipping_notice(&self, sent: &SentShippingNotice) -> StoreResult<bool> {
+        self.write(|tx| confirmations::record_notice(tx, sent).map(Finish::Commit))
     }
 }
 

@@ -69,6 +69,7 @@ fn new_order(user: &str, key: &str) -> NewOrder {
     };
     let document = OrderDocument::encode(&order).unwrap();
     NewOrder {
+        index: orderly_core::search::index_entries(&order),
         event: OutboxEvent {
             event_id: EventId::from_uuid(UuidV7Generator.new_uuid()),
             event_type: EventType::OrderPlaced,
@@ -636,4 +637,71 @@ fn every_foreign_key_child_column_is_indexed() {
         }
     }
     assert!(checked >= 2, "the schema's foreign keys were not found");
+}
+
+/// Migration 8 on a database that holds orders: the status check takes `partially_shipped`
+/// (and still refuses unknown words), stored orders are found by search, and cancellations
+/// recorded before reasons count as `other`.
+#[test]
+fn migrating_to_shipments_widens_statuses_and_indexes_stored_orders() {
+    use orderly_core::CancelReason;
+    use orderly_core::search::OrderSearch;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("orders.db");
+    let new = new_order("ada", "k1");
+    {
+        let mut raw = Connection::open(&path).unwrap();
+        crate::migrate::migrate_to(&mut raw, 7).unwrap();
+        let (o, t) = (&new.order, &new.order.totals);
+        raw.execute(
+            "INSERT INTO orders (id, user_id, status, currency, subtotal, shipping, tax, \
+             discount, total, created_at, updated_at, version, doc, doc_format) \
+             VALUES (?1, ?2, 'cancelled', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 2)",
+            rusqlite::params![
+                o.id.to_string(),
+                o.user_id.as_str(),
+                o.currency.code(),
+                t.subtotal.minor(),
+                t.shipping.minor(),
+                t.tax.minor(),
+                t.discount.minor(),
+                t.total.minor(),
+                o.created_at.unix_millis(),
+                o.updated_at.unix_millis(),
+                o.version,
+                new.document.json(),
+            ],
+        )
+        .unwrap();
+        assert!(
+            raw.execute("UPDATE orders SET status = 'partially_shipped'", [])
+                .is_err()
+        );
+    }
+    let store = open(&path);
+    let raw = Connection::open(&path).unwrap();
+    raw.execute("UPDATE orders SET status = 'partially_shipped'", [])
+        .unwrap();
+    assert!(
+        raw.execute("UPDATE orders SET status = 'lost'", [])
+            .is_err()
+    );
+    raw.execute("UPDATE orders SET status = 'cancelled'", [])
+        .unwrap();
+    let integrity: String = raw
+        .query_row("PRAGMA integrity_check", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(integrity, "ok");
+    let by_user = OrderSearch {
+        text: Some("ada".into()),
+        ..OrderSearch::default()
+    };
+    assert_eq!(store.search_orders(&by_user).unwrap().len(), 1);
+    let other = store
+        .cancellation_counts()
+        .unwrap()
+        .into_iter()
+        .find(|c| c.reason == CancelReason::Other)
+        .unwrap();
+    assert_eq!(other.orders, 1);
 }

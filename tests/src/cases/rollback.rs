@@ -89,6 +89,7 @@ pub fn failed_change_leaves_the_order_unchanged(factory: &StoreFactory) {
         user_id: order.user_id.clone(),
         from_version: 1,
         rollup: RollupDelta::moved(&changed, OrderStatus::Placed, OrderStatus::Processing),
+        index: None,
         feed: None,
         device_op: None,
         milestone,

@@ -17,7 +17,7 @@ mod cursor;
 mod index;
 mod params;
 
-pub use index::{IndexEntry, IndexKind, index_entries, normalize_term};
+pub use index::{IndexEntry, IndexKind, index_entries, metadata_value, normalize_term};
 pub use params::{DEFAULT_SEARCH_LIMIT, MAX_SEARCH_LIMIT};
 
 /// What orders are sorted by.
