@@ -69,6 +69,16 @@ macro_rules! conformance_suite {
             owner_cancels_with_a_reason,
             cancellation_rules,
             stale_expected_version_is_a_version_conflict,
+            // shipments and cancellation reasons
+            shipments_move_the_order_from_partial_to_delivered,
+            shipment_refusals_change_nothing,
+            whole_order_moves_ship_and_deliver_every_unit,
+            cancellations_are_counted_by_reason,
+            a_shipping_notice_is_recorded_once_per_shipment,
+            // staff search, export, notes
+            search_finds_exactly_the_matching_orders_page_by_page,
+            export_writes_one_row_per_line_for_the_matching_orders,
+            staff_notes_join_the_timeline_and_stay_internal,
             // events
             events_follow_each_order_in_sequence,
             delivered_events_leave_the_pending_list,

@@ -54,7 +54,8 @@ pub fn events_follow_each_order_in_sequence(factory: &StoreFactory) {
     assert_eq!(first.at, start());
     assert_eq!(payload_json(first)["order"]["orderId"], a.id.to_string());
     let cancelled = payload_json(&pending[4]);
-    assert_eq!(cancelled["reason"], "too slow");
+    assert_eq!(cancelled["reason"], "customer");
+    assert_eq!(cancelled["note"], "too slow");
     assert_eq!(cancelled["from"], "processing");
     let ids: std::collections::HashSet<_> = pending.iter().map(|e| e.event_id).collect();
     assert_eq!(ids.len(), 5);
