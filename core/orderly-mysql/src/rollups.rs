@@ -9,18 +9,19 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use mysql::Value;
 use mysql::prelude::Queryable;
-use mysql::{Params, Value};
 use orderly_core::analytics::RollupDelta;
 use orderly_core::store::SalesRow;
 use orderly_core::{
     Currency, Money, OrderStatus, ProductId, ProductSales, StatusCount, StoreError, TopBy, UserId,
 };
 
+use crate::batch::{self, RowsStatement};
 use crate::codec::{slot, utf8};
 use crate::error::{DbResult, corrupt};
 
-const SALES_UPSERT: (&str, &str, &str) = (
+const SALES_UPSERT: RowsStatement = (
     "INSERT INTO sales_hourly (hour_start, currency, slot, total_minor, order_count) VALUES ",
     "(?, ?, ?, ?, ?)",
     " ON DUPLICATE KEY UPDATE total_minor = total_minor + VALUES(total_minor), \
@@ -28,22 +29,18 @@ const SALES_UPSERT: (&str, &str, &str) = (
 );
 
 /// The name follows the latest order that sold the product; a cancellation keeps it.
-const PRODUCT_UPSERT: (&str, &str, &str) = (
+const PRODUCT_UPSERT: RowsStatement = (
     "INSERT INTO product_sales (currency, product_id, name, quantity, revenue) VALUES ",
     "(?, ?, ?, ?, ?)",
     " ON DUPLICATE KEY UPDATE name = IF(VALUES(quantity) > 0, VALUES(name), name), \
      quantity = quantity + VALUES(quantity), revenue = revenue + VALUES(revenue)",
 );
 
-const STATUS_UPSERT: (&str, &str, &str) = (
+const STATUS_UPSERT: RowsStatement = (
     "INSERT INTO status_counts (status, slot, order_count) VALUES ",
     "(?, ?, ?)",
     " ON DUPLICATE KEY UPDATE order_count = order_count + VALUES(order_count)",
 );
-
-/// Rows per upsert statement are powers of two up to this, so that few distinct statements
-/// are prepared whatever the number of order lines.
-const MAX_ROWS_PER_STATEMENT: usize = 32;
 
 /// Applies one write's rollup deltas inside its transaction.
 pub(crate) fn apply(
@@ -71,7 +68,7 @@ pub(crate) fn apply(
             ]
         })
         .collect();
-    upsert(tx, SALES_UPSERT, sales)?;
+    batch::execute(tx, SALES_UPSERT, sales)?;
 
     let mut products: BTreeMap<(&str, &[u8]), (&str, i64, i64)> = BTreeMap::new();
     for p in &delta.products {
@@ -93,7 +90,7 @@ pub(crate) fn apply(
             ]
         })
         .collect();
-    upsert(tx, PRODUCT_UPSERT, products)?;
+    batch::execute(tx, PRODUCT_UPSERT, products)?;
 
     let mut statuses: BTreeMap<&str, i64> = BTreeMap::new();
     for s in &delta.statuses {
@@ -103,34 +100,7 @@ pub(crate) fn apply(
         .into_iter()
         .map(|(status, orders)| vec![status.into(), slot.into(), orders.into()])
         .collect();
-    upsert(tx, STATUS_UPSERT, statuses)
-}
-
-/// Runs a multi-row upsert in statements of 32, 16, ... 1 rows, keeping the rows' order.
-fn upsert(
-    tx: &mut impl Queryable,
-    (head, row, tail): (&str, &str, &str),
-    rows: Vec<Vec<Value>>,
-) -> Result<(), StoreError> {
-    let mut rest = rows.as_slice();
-    while !rest.is_empty() {
-        let n = statement_rows(rest.len());
-        let (batch, remaining) = rest.split_at(n);
-        rest = remaining;
-        let sql = format!("{head}{}{tail}", vec![row; n].join(", "));
-        let params: Vec<Value> = batch.iter().flatten().cloned().collect();
-        tx.exec_drop(sql, Params::Positional(params)).db()?;
-    }
-    Ok(())
-}
-
-/// The largest power of two up to `MAX_ROWS_PER_STATEMENT` that is at most `remaining`.
-fn statement_rows(remaining: usize) -> usize {
-    let mut n = MAX_ROWS_PER_STATEMENT;
-    while n > remaining.max(1) {
-        n /= 2;
-    }
-    n
+    batch::execute(tx, STATUS_UPSERT, statuses)
 }
 
 const SALES: &str = "SELECT currency, SUM(total_minor), SUM(order_count) FROM sales_hourly \
@@ -213,18 +183,4 @@ fn currency_of(code: &str) -> Result<Currency, StoreError> {
 fn integer(what: &str, text: &str) -> Result<i64, StoreError> {
     text.parse()
         .map_err(|_| corrupt(format!("{what} {text:?} does not fit a 64-bit integer")))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn statements_take_powers_of_two() {
-        assert_eq!(statement_rows(1), 1);
-        assert_eq!(statement_rows(3), 2);
-        assert_eq!(statement_rows(31), 16);
-        assert_eq!(statement_rows(32), 32);
-        assert_eq!(statement_rows(500), 32);
-    }
 }
