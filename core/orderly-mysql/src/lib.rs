@@ -111,6 +111,7 @@ mod outbox;
 mod pool;
 mod rollups;
 pub mod scratch;
+mod search;
 mod store;
 mod sync;
 
