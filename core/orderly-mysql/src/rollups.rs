@@ -3,18 +3,19 @@
 //!
 //! Writes are blind increments (`INSERT .. ON DUPLICATE KEY UPDATE x = x + VALUES(x)`), so
 //! concurrent transactions never lose each other's counts. Rows are locked in one global order
-//! (sales, then products, then statuses, each sorted by key) so that two transactions never
-//! wait on each other in a cycle. Sales and status rows, which every order touches, are spread
-//! over slots chosen by user id; readers sum the slots.
+//! (sales, products, statuses, then cancellations, each sorted by key) so that two transactions
+//! never wait on each other in a cycle. Sales, status and cancellation rows, which many orders
+//! touch, are spread over slots chosen by user id; readers sum the slots.
 
 use std::collections::{BTreeMap, HashMap};
 
 use mysql::Value;
 use mysql::prelude::Queryable;
-use orderly_core::analytics::RollupDelta;
+use orderly_core::analytics::{CancellationCount, RollupDelta};
 use orderly_core::store::SalesRow;
 use orderly_core::{
-    Currency, Money, OrderStatus, ProductId, ProductSales, StatusCount, StoreError, TopBy, UserId,
+    CancelReason, Currency, Money, OrderStatus, ProductId, ProductSales, StatusCount, StoreError,
+    TopBy, UserId,
 };
 
 use crate::batch::{self, RowsStatement};
@@ -38,6 +39,12 @@ const PRODUCT_UPSERT: RowsStatement = (
 
 const STATUS_UPSERT: RowsStatement = (
     "INSERT INTO status_counts (status, slot, order_count) VALUES ",
+    "(?, ?, ?)",
+    " ON DUPLICATE KEY UPDATE order_count = order_count + VALUES(order_count)",
+);
+
+const CANCELLATION_UPSERT: RowsStatement = (
+    "INSERT INTO cancellation_counts (reason, slot, order_count) VALUES ",
     "(?, ?, ?)",
     " ON DUPLICATE KEY UPDATE order_count = order_count + VALUES(order_count)",
 );
@@ -100,7 +107,17 @@ pub(crate) fn apply(
         .into_iter()
         .map(|(status, orders)| vec![status.into(), slot.into(), orders.into()])
         .collect();
-    batch::execute(tx, STATUS_UPSERT, statuses)
+    batch::execute(tx, STATUS_UPSERT, statuses)?;
+
+    let mut cancellations: BTreeMap<&str, i64> = BTreeMap::new();
+    for c in &delta.cancellations {
+        *cancellations.entry(c.reason.as_str()).or_default() += c.orders;
+    }
+    let cancellations: Vec<Vec<Value>> = cancellations
+        .into_iter()
+        .map(|(reason, orders)| vec![reason.into(), slot.into(), orders.into()])
+        .collect();
+    batch::execute(tx, CANCELLATION_UPSERT, cancellations)
 }
 
 const SALES: &str = "SELECT currency, SUM(total_minor), SUM(order_count) FROM sales_hourly \
@@ -171,6 +188,30 @@ pub(crate) fn status_counts(conn: &mut impl Queryable) -> Result<Vec<StatusCount
         .map(|status| StatusCount {
             status,
             orders: u64::try_from(counts.get(&status).copied().unwrap_or(0)).unwrap_or(0),
+        })
+        .collect())
+}
+
+const CANCELLATION_COUNTS: &str =
+    "SELECT reason, SUM(order_count) FROM cancellation_counts GROUP BY reason";
+
+/// Every reason, zero included, in `CancelReason::ALL` order.
+pub(crate) fn cancellation_counts(
+    conn: &mut impl Queryable,
+) -> Result<Vec<CancellationCount>, StoreError> {
+    let rows: Vec<(String, String)> = conn.query(CANCELLATION_COUNTS).db()?;
+    let mut counts = HashMap::with_capacity(rows.len());
+    for (reason, orders) in rows {
+        let reason = reason
+            .parse::<CancelReason>()
+            .map_err(|e| corrupt(format!("stored cancellation reason: {e}")))?;
+        counts.insert(reason, integer("cancellation count", &orders)?);
+    }
+    Ok(CancelReason::ALL
+        .into_iter()
+        .map(|reason| CancellationCount {
+            reason,
+            orders: u64::try_from(counts.get(&reason).copied().unwrap_or(0)).unwrap_or(0),
         })
         .collect())
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use mysql::PooledConn;
 use mysql::prelude::Queryable;
+use orderly_core::analytics::CancellationCount;
 use orderly_core::store::prelude::*;
 use orderly_core::store::{
     ChangeOutcome, HistoryQuery, IdempotencyRecord, InsertOutcome, NewOrder, OrderChange, SalesRow,
@@ -212,6 +213,10 @@ impl RollupStore for MysqlStore {
 
     fn status_counts(&self) -> StoreResult<Vec<StatusCount>> {
         self.run(rollups::status_counts)
+    }
+
+    fn cancellation_counts(&self) -> StoreResult<Vec<CancellationCount>> {
+        self.run(rollups::cancellation_counts)
     }
 }
 
