@@ -106,6 +106,7 @@ mod durability;
 mod error;
 mod leases;
 pub mod migrate;
+mod notes;
 mod orders;
 mod outbox;
 mod pool;
