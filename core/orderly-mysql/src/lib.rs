@@ -97,6 +97,7 @@
 
 #![warn(missing_docs)]
 
+mod batch;
 mod checkouts;
 mod codec;
 mod config;
@@ -105,11 +106,13 @@ mod durability;
 mod error;
 mod leases;
 pub mod migrate;
+mod notes;
 mod orders;
 mod outbox;
 mod pool;
 mod rollups;
 pub mod scratch;
+mod search;
 mod store;
 mod sync;
 

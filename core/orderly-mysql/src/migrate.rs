@@ -11,6 +11,7 @@ use mysql::prelude::Queryable;
 use orderly_core::{StoreError, StoreErrorKind};
 
 use crate::error::{BACKEND, DbResult};
+use crate::search;
 
 /// One schema version: its SQL runs statement by statement, in order.
 #[derive(Debug, Clone, Copy)]
@@ -55,7 +56,16 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "offline sync",
         sql: include_str!("../migrations/0006_offline_sync.sql"),
     },
+    Migration {
+        version: 7,
+        name: "shipments and search",
+        sql: include_str!("../migrations/0007_shipments_and_search.sql"),
+    },
 ];
+
+/// The version that adds the search index: after its SQL, the index rows of the orders already
+/// stored are written from their documents (SQL cannot take an order's words apart).
+const SEARCH_INDEX_VERSION: u32 = 7;
 
 /// The schema version this build writes and reads.
 pub fn latest_version() -> u32 {
@@ -125,6 +135,14 @@ fn apply_pending(conn: &mut impl Queryable) -> Result<Vec<u32>, StoreError> {
                     )));
                 }
             }
+        }
+        if migration.version == SEARCH_INDEX_VERSION {
+            search::backfill(conn).map_err(|e| {
+                migration_error(format!(
+                    "migration {} ({}) failed indexing stored orders: {e}",
+                    migration.version, migration.name
+                ))
+            })?;
         }
         conn.exec_drop(
             "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",

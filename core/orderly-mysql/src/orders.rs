@@ -14,7 +14,7 @@ use orderly_core::{
 
 use crate::codec::{parse_id, utf8};
 use crate::error::{BACKEND, DbResult, corrupt, is_duplicate_key};
-use crate::{outbox, rollups, sync};
+use crate::{outbox, rollups, search, sync};
 
 const INSERT_IDEMPOTENCY: &str = "INSERT INTO idempotency_keys \
     (user_id, idem_key, order_id, fingerprint, created_at) VALUES (?, ?, ?, ?, ?)";
@@ -41,7 +41,7 @@ macro_rules! document_columns {
     };
 }
 
-type DocumentRow = (Vec<u8>, Vec<u8>, u32, i64, u32, Vec<u8>);
+pub(crate) type DocumentRow = (Vec<u8>, Vec<u8>, u32, i64, u32, Vec<u8>);
 
 const SELECT_ORDER: &str = concat!(document_columns!(), " WHERE id = ?");
 
@@ -115,10 +115,12 @@ pub(crate) fn claim_key(tx: &mut Transaction<'_>, new: &NewOrder) -> Result<bool
     }
 }
 
-/// The order with its event, rollups and (on a device) its operation; the key is claimed.
+/// The order with its search index rows, event, rollups and (on a device) its operation; the
+/// key is claimed.
 pub(crate) fn write_new(tx: &mut Transaction<'_>, new: &NewOrder) -> Result<(), StoreError> {
     let order = &new.order;
     tx.exec_drop(INSERT_ORDER, order_row(new)).db()?;
+    search::write_entries(tx, &order.id, order.created_at, &new.index)?;
     outbox::insert_event(tx, &new.event)?;
     if let Some(op) = &new.device_op {
         sync::log_op(tx, op, order.created_at)?;
@@ -193,9 +195,9 @@ pub(crate) fn apply_change(
     Ok(ChangeOutcome::Applied)
 }
 
-/// The change with its event, feed entry, rollups and (on a device) its operation; false,
-/// with nothing written, when the order is no longer at `from_version` (the caller rolls
-/// back).
+/// The change with its search index rows (when they changed), event, feed entry, rollups and
+/// (on a device) its operation; false, with nothing written, when the order is no longer at
+/// `from_version` (the caller rolls back).
 pub(crate) fn write_change(
     tx: &mut Transaction<'_>,
     change: &OrderChange,
@@ -218,6 +220,9 @@ pub(crate) fn write_change(
     if tx.affected_rows() == 0 {
         return Ok(false);
     }
+    if let Some(entries) = &change.index {
+        search::replace_entries(tx, &change.order_id, order.created_at, entries)?;
+    }
     outbox::insert_event(tx, &change.event)?;
     if let Some(entry) = &change.feed {
         sync::append_change(tx, entry, change.milestone.at)?;
@@ -230,7 +235,7 @@ pub(crate) fn write_change(
 }
 
 /// An `OrderDocument` from the columns of `document_columns!()`.
-fn document(
+pub(crate) fn document(
     (id, user, version, created_at, format, doc): DocumentRow,
 ) -> Result<OrderDocument, StoreError> {
     let id = utf8("order id", id)?;

@@ -3,24 +3,26 @@
 //!
 //! Writes are blind increments (`INSERT .. ON DUPLICATE KEY UPDATE x = x + VALUES(x)`), so
 //! concurrent transactions never lose each other's counts. Rows are locked in one global order
-//! (sales, then products, then statuses, each sorted by key) so that two transactions never
-//! wait on each other in a cycle. Sales and status rows, which every order touches, are spread
-//! over slots chosen by user id; readers sum the slots.
+//! (sales, products, statuses, then cancellations, each sorted by key) so that two transactions
+//! never wait on each other in a cycle. Sales, status and cancellation rows, which many orders
+//! touch, are spread over slots chosen by user id; readers sum the slots.
 
 use std::collections::{BTreeMap, HashMap};
 
+use mysql::Value;
 use mysql::prelude::Queryable;
-use mysql::{Params, Value};
-use orderly_core::analytics::RollupDelta;
+use orderly_core::analytics::{CancellationCount, RollupDelta};
 use orderly_core::store::SalesRow;
 use orderly_core::{
-    Currency, Money, OrderStatus, ProductId, ProductSales, StatusCount, StoreError, TopBy, UserId,
+    CancelReason, Currency, Money, OrderStatus, ProductId, ProductSales, StatusCount, StoreError,
+    TopBy, UserId,
 };
 
+use crate::batch::{self, RowsStatement};
 use crate::codec::{slot, utf8};
 use crate::error::{DbResult, corrupt};
 
-const SALES_UPSERT: (&str, &str, &str) = (
+const SALES_UPSERT: RowsStatement = (
     "INSERT INTO sales_hourly (hour_start, currency, slot, total_minor, order_count) VALUES ",
     "(?, ?, ?, ?, ?)",
     " ON DUPLICATE KEY UPDATE total_minor = total_minor + VALUES(total_minor), \
@@ -28,22 +30,24 @@ const SALES_UPSERT: (&str, &str, &str) = (
 );
 
 /// The name follows the latest order that sold the product; a cancellation keeps it.
-const PRODUCT_UPSERT: (&str, &str, &str) = (
+const PRODUCT_UPSERT: RowsStatement = (
     "INSERT INTO product_sales (currency, product_id, name, quantity, revenue) VALUES ",
     "(?, ?, ?, ?, ?)",
     " ON DUPLICATE KEY UPDATE name = IF(VALUES(quantity) > 0, VALUES(name), name), \
      quantity = quantity + VALUES(quantity), revenue = revenue + VALUES(revenue)",
 );
 
-const STATUS_UPSERT: (&str, &str, &str) = (
+const STATUS_UPSERT: RowsStatement = (
     "INSERT INTO status_counts (status, slot, order_count) VALUES ",
     "(?, ?, ?)",
     " ON DUPLICATE KEY UPDATE order_count = order_count + VALUES(order_count)",
 );
 
-/// Rows per upsert statement are powers of two up to this, so that few distinct statements
-/// are prepared whatever the number of order lines.
-const MAX_ROWS_PER_STATEMENT: usize = 32;
+const CANCELLATION_UPSERT: RowsStatement = (
+    "INSERT INTO cancellation_counts (reason, slot, order_count) VALUES ",
+    "(?, ?, ?)",
+    " ON DUPLICATE KEY UPDATE order_count = order_count + VALUES(order_count)",
+);
 
 /// Applies one write's rollup deltas inside its transaction.
 pub(crate) fn apply(
@@ -71,7 +75,7 @@ pub(crate) fn apply(
             ]
         })
         .collect();
-    upsert(tx, SALES_UPSERT, sales)?;
+    batch::execute(tx, SALES_UPSERT, sales)?;
 
     let mut products: BTreeMap<(&str, &[u8]), (&str, i64, i64)> = BTreeMap::new();
     for p in &delta.products {
@@ -93,7 +97,7 @@ pub(crate) fn apply(
             ]
         })
         .collect();
-    upsert(tx, PRODUCT_UPSERT, products)?;
+    batch::execute(tx, PRODUCT_UPSERT, products)?;
 
     let mut statuses: BTreeMap<&str, i64> = BTreeMap::new();
     for s in &delta.statuses {
@@ -103,34 +107,17 @@ pub(crate) fn apply(
         .into_iter()
         .map(|(status, orders)| vec![status.into(), slot.into(), orders.into()])
         .collect();
-    upsert(tx, STATUS_UPSERT, statuses)
-}
+    batch::execute(tx, STATUS_UPSERT, statuses)?;
 
-/// Runs a multi-row upsert in statements of 32, 16, ... 1 rows, keeping the rows' order.
-fn upsert(
-    tx: &mut impl Queryable,
-    (head, row, tail): (&str, &str, &str),
-    rows: Vec<Vec<Value>>,
-) -> Result<(), StoreError> {
-    let mut rest = rows.as_slice();
-    while !rest.is_empty() {
-        let n = statement_rows(rest.len());
-        let (batch, remaining) = rest.split_at(n);
-        rest = remaining;
-        let sql = format!("{head}{}{tail}", vec![row; n].join(", "));
-        let params: Vec<Value> = batch.iter().flatten().cloned().collect();
-        tx.exec_drop(sql, Params::Positional(params)).db()?;
+    let mut cancellations: BTreeMap<&str, i64> = BTreeMap::new();
+    for c in &delta.cancellations {
+        *cancellations.entry(c.reason.as_str()).or_default() += c.orders;
     }
-    Ok(())
-}
-
-/// The largest power of two up to `MAX_ROWS_PER_STATEMENT` that is at most `remaining`.
-fn statement_rows(remaining: usize) -> usize {
-    let mut n = MAX_ROWS_PER_STATEMENT;
-    while n > remaining.max(1) {
-        n /= 2;
-    }
-    n
+    let cancellations: Vec<Vec<Value>> = cancellations
+        .into_iter()
+        .map(|(reason, orders)| vec![reason.into(), slot.into(), orders.into()])
+        .collect();
+    batch::execute(tx, CANCELLATION_UPSERT, cancellations)
 }
 
 const SALES: &str = "SELECT currency, SUM(total_minor), SUM(order_count) FROM sales_hourly \
@@ -205,6 +192,30 @@ pub(crate) fn status_counts(conn: &mut impl Queryable) -> Result<Vec<StatusCount
         .collect())
 }
 
+const CANCELLATION_COUNTS: &str =
+    "SELECT reason, SUM(order_count) FROM cancellation_counts GROUP BY reason";
+
+/// Every reason, zero included, in `CancelReason::ALL` order.
+pub(crate) fn cancellation_counts(
+    conn: &mut impl Queryable,
+) -> Result<Vec<CancellationCount>, StoreError> {
+    let rows: Vec<(String, String)> = conn.query(CANCELLATION_COUNTS).db()?;
+    let mut counts = HashMap::with_capacity(rows.len());
+    for (reason, orders) in rows {
+        let reason = reason
+            .parse::<CancelReason>()
+            .map_err(|e| corrupt(format!("stored cancellation reason: {e}")))?;
+        counts.insert(reason, integer("cancellation count", &orders)?);
+    }
+    Ok(CancelReason::ALL
+        .into_iter()
+        .map(|reason| CancellationCount {
+            reason,
+            orders: u64::try_from(counts.get(&reason).copied().unwrap_or(0)).unwrap_or(0),
+        })
+        .collect())
+}
+
 fn currency_of(code: &str) -> Result<Currency, StoreError> {
     Currency::from_code(code).map_err(|e| corrupt(format!("stored currency {code:?}: {e}")))
 }
@@ -213,18 +224,4 @@ fn currency_of(code: &str) -> Result<Currency, StoreError> {
 fn integer(what: &str, text: &str) -> Result<i64, StoreError> {
     text.parse()
         .map_err(|_| corrupt(format!("{what} {text:?} does not fit a 64-bit integer")))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn statements_take_powers_of_two() {
-        assert_eq!(statement_rows(1), 1);
-        assert_eq!(statement_rows(3), 2);
-        assert_eq!(statement_rows(31), 16);
-        assert_eq!(statement_rows(32), 32);
-        assert_eq!(statement_rows(500), 32);
-    }
 }

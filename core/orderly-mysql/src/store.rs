@@ -6,25 +6,31 @@ use std::sync::Arc;
 
 use mysql::PooledConn;
 use mysql::prelude::Queryable;
+use orderly_core::analytics::CancellationCount;
+use orderly_core::search::{OrderSearch, SearchHit};
 use orderly_core::store::prelude::*;
 use orderly_core::store::{
     ChangeOutcome, HistoryQuery, IdempotencyRecord, InsertOutcome, NewOrder, OrderChange, SalesRow,
-    SentConfirmation, StoreCapabilities, StoreResult,
+    SentConfirmation, SentShippingNotice, StoreCapabilities, StoreResult,
 };
 use orderly_core::store::{
     DeviceLogState, DeviceState, FeedRow, LoggedOperation, PulledWrite, SyncWrite, SyncWriteOutcome,
 };
 use orderly_core::sync::OperationResult;
+use orderly_core::timeline::StaffNote;
 use orderly_core::{
     Checkout, CheckoutId, Currency, DeviceId, EventId, IdempotencyKey, OrderDocument, OrderId,
-    OutboxEvent, ProductSales, StatusCount, StoreErrorKind, Timestamp, TopBy, UserId,
+    OutboxEvent, ProductSales, ShipmentId, StatusCount, StoreErrorKind, Timestamp, TopBy, UserId,
 };
 
 use crate::config::MysqlOptions;
 use crate::error::{BACKEND, DbResult};
 use crate::pool::ConnectionPool;
 use crate::scratch::ScratchDatabase;
-use crate::{checkouts, confirmations, durability, leases, migrate, orders, outbox, rollups, sync};
+use crate::{
+    checkouts, confirmations, durability, leases, migrate, notes, orders, outbox, rollups, search,
+    sync,
+};
 
 /// Orderly's `Store` on MySQL, MariaDB and MySQL-protocol distributed SQL. Cheap to clone:
 /// clones share the pool.
@@ -213,6 +219,24 @@ impl RollupStore for MysqlStore {
     fn status_counts(&self) -> StoreResult<Vec<StatusCount>> {
         self.run(rollups::status_counts)
     }
+
+    fn cancellation_counts(&self) -> StoreResult<Vec<CancellationCount>> {
+        self.run(rollups::cancellation_counts)
+    }
+}
+
+impl StaffStore for MysqlStore {
+    fn search_orders(&self, query: &OrderSearch) -> StoreResult<Vec<SearchHit>> {
+        self.run(|conn| search::search(conn, query))
+    }
+
+    fn add_staff_note(&self, note: &StaffNote) -> StoreResult<bool> {
+        self.run(|conn| notes::add(conn, note))
+    }
+
+    fn staff_notes(&self, order_id: &OrderId) -> StoreResult<Vec<StaffNote>> {
+        self.run(|conn| notes::for_order(conn, order_id))
+    }
 }
 
 impl ConfirmationStore for MysqlStore {
@@ -222,6 +246,14 @@ impl ConfirmationStore for MysqlStore {
 
     fn record_confirmation(&self, sent: &SentConfirmation) -> StoreResult<bool> {
         self.run(|conn| confirmations::record(conn, sent))
+    }
+
+    fn shipping_notice_sent(&self, order_id: &OrderId, shipment: &ShipmentId) -> StoreResult<bool> {
+        self.run(|conn| confirmations::notice_sent(conn, order_id, shipment))
+    }
+
+    fn record_shipping_notice(&self, sent: &SentShippingNotice) -> StoreResult<bool> {
+        self.run(|conn| confirmations::record_notice(conn, sent))
     }
 }
 

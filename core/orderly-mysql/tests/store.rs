@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use mysql::prelude::Queryable;
 use orderly_core::analytics::RollupDelta;
+use orderly_core::search::index_entries;
 use orderly_core::store::prelude::*;
 use orderly_core::store::{ChangeOutcome, InsertOutcome, NewOrder, OrderChange};
 use orderly_core::{
@@ -394,6 +395,7 @@ fn a_retry_after_a_lost_commit_is_exactly_once() {
         fingerprint: record.fingerprint.clone(),
         event: placed_event,
         rollup: RollupDelta::placed(&placed),
+        index: index_entries(&placed),
         device_op: None,
         feed: None,
     };
@@ -417,6 +419,8 @@ fn a_retry_after_a_lost_commit_is_exactly_once() {
     let mut raw = fx.raw();
     assert_eq!(count(&mut raw, "SELECT COUNT(*) FROM orders"), 1);
     assert_eq!(count(&mut raw, "SELECT COUNT(*) FROM outbox"), 1);
+    let entries = i64::try_from(again.index.len()).unwrap();
+    assert_eq!(count(&mut raw, "SELECT COUNT(*) FROM order_index"), entries);
 
     let moved = engine
         .update_status(
@@ -439,6 +443,7 @@ fn a_retry_after_a_lost_commit_is_exactly_once() {
         milestone: moved.history.last().unwrap().clone(),
         event: change_event.clone(),
         rollup: RollupDelta::moved(&moved, OrderStatus::Placed, OrderStatus::Processing),
+        index: Some(index_entries(&moved)),
         feed: None,
         device_op: None,
         document: OrderDocument::encode(&moved).unwrap(),
@@ -452,6 +457,7 @@ fn a_retry_after_a_lost_commit_is_exactly_once() {
     assert_eq!(store.status_counts().unwrap(), before);
     assert_eq!(store.order(&moved.id).unwrap(), Some(moved));
     assert_eq!(count(&mut raw, "SELECT COUNT(*) FROM outbox"), 2);
+    assert_eq!(count(&mut raw, "SELECT COUNT(*) FROM order_index"), entries);
 
     // A change from the same version with an event of its own is genuinely stale.
     let mut stale = replayed;
