@@ -457,6 +457,7 @@ fn poisoned_write(
     let to = match current.status {
         OrderStatus::Placed => OrderStatus::Processing,
         OrderStatus::Processing => OrderStatus::Cancelled,
+        OrderStatus::PartiallyShipped => OrderStatus::Shipped,
         OrderStatus::Shipped => OrderStatus::Delivered,
         OrderStatus::Delivered | OrderStatus::Cancelled => return None,
     };
@@ -479,6 +480,7 @@ fn poisoned_write(
         user_id: order.user_id.clone(),
         from_version,
         rollup: RollupDelta::moved(&order, from, to),
+        index: None,
         feed: None,
         device_op: None,
         milestone,

@@ -340,7 +340,10 @@ mod tests {
         );
         assert!(s.sql.contains("d.created_at >= ?"), "{}", s.sql);
         assert!(s.sql.contains("EXISTS (SELECT 1 FROM order_index x"));
-        assert!(s.sql.ends_with("ORDER BY d.created_at DESC, d.order_id DESC LIMIT ?"));
+        assert!(
+            s.sql
+                .ends_with("ORDER BY d.created_at DESC, d.order_id DESC LIMIT ?")
+        );
         assert_eq!(
             s.params,
             [
@@ -369,7 +372,10 @@ mod tests {
             ..OrderSearch::default()
         };
         let s = checked(&search);
-        assert!(s.sql.contains(" FROM orders o WHERE o.status IN (?, ?) AND "));
+        assert!(
+            s.sql
+                .contains(" FROM orders o WHERE o.status IN (?, ?) AND ")
+        );
         assert!(s.sql.contains("o.user_id = ?"));
         assert!(s.params.contains(&bytes("channel=web")), "{:?}", s.params);
         assert!(s.params.contains(&Value::from("partially_shipped")));
@@ -383,14 +389,25 @@ mod tests {
             ..OrderSearch::default()
         });
         assert!(word.sql.contains("FROM order_index d JOIN orders o"));
-        assert_eq!(word.params.get(..2), Some(&[Value::from("w"), bytes("ada")][..]));
+        assert_eq!(
+            word.params.get(..2),
+            Some(&[Value::from("w"), bytes("ada")][..])
+        );
 
         let prefix = checked(&OrderSearch {
             text: Some("01890a5d".to_owned()),
             ..OrderSearch::default()
         });
-        assert!(prefix.sql.contains("UNION SELECT id FROM orders WHERE id LIKE ?"));
-        assert!(prefix.sql.ends_with("ORDER BY o.created_at DESC, o.id DESC LIMIT ?"));
+        assert!(
+            prefix
+                .sql
+                .contains("UNION SELECT id FROM orders WHERE id LIKE ?")
+        );
+        assert!(
+            prefix
+                .sql
+                .ends_with("ORDER BY o.created_at DESC, o.id DESC LIMIT ?")
+        );
         assert_eq!(
             prefix.params,
             [
@@ -417,8 +434,9 @@ mod tests {
         let s = checked(&search);
         assert!(s.sql.contains(", o.total FROM orders o WHERE"));
         assert!(
-            s.sql
-                .contains("(o.total > ? OR (o.total = ? AND o.id > ?)) ORDER BY o.total ASC, o.id ASC LIMIT ?"),
+            s.sql.contains(
+                "(o.total > ? OR (o.total = ? AND o.id > ?)) ORDER BY o.total ASC, o.id ASC LIMIT ?"
+            ),
             "{}",
             s.sql
         );
