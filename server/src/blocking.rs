@@ -64,3 +64,21 @@ where
         Err(_) => Err(Problem::internal("engine read failed (the call panicked)")),
     }
 }
+
+/// Starts `call` with the engine on Tokio's blocking pool, inside the current tracing span, once
+/// the store pool has a slot for it, and returns without waiting for it: for calls that hand
+/// their results on as they go (an export streamed to the client through a channel). The slot
+/// is held until the call returns.
+pub async fn spawn<F>(state: &AppState, call: F) -> Result<(), Problem>
+where
+    F: FnOnce(&OrderService) + Send + 'static,
+{
+    let slot = state.store_pool().admit().await?;
+    let span = tracing::Span::current();
+    let service = state.service().clone();
+    drop(tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        span.in_scope(|| call(&service));
+    }));
+    Ok(())
+}

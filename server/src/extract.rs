@@ -1,6 +1,6 @@
 //! Extractors that turn every malformed request into a problem with its own code: body size
 //! (413), content type (415), JSON syntax (400), JSON shape (422), path and query values
-//! (400), and the `Idempotency-Key` header.
+//! (400), and the `Idempotency-Key` header (required or optional).
 
 use std::time::Duration;
 
@@ -233,6 +233,22 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKeyHeader {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Problem> {
         idempotency_key(&parts.headers).map(IdempotencyKeyHeader)
+    }
+}
+
+/// An optional `Idempotency-Key` header: absent is `None`, present must be valid.
+#[derive(Debug, Clone)]
+pub struct OptionalIdempotencyKeyHeader(pub Option<IdempotencyKey>);
+
+impl<S: Send + Sync> FromRequestParts<S> for OptionalIdempotencyKeyHeader {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Problem> {
+        if parts.headers.contains_key("idempotency-key") {
+            idempotency_key(&parts.headers).map(|key| OptionalIdempotencyKeyHeader(Some(key)))
+        } else {
+            Ok(OptionalIdempotencyKeyHeader(None))
+        }
     }
 }
 

@@ -36,11 +36,18 @@ use crate::routes;
         routes::orders::get_order,
         routes::orders::cancel_order,
         routes::orders::list_orders,
+        routes::search::search_orders,
+        routes::search::export_orders,
+        routes::shipments::create_shipment,
+        routes::shipments::update_shipment,
+        routes::notes::timeline,
+        routes::notes::add_note,
         routes::status::get_status,
         routes::status::put_status,
         routes::analytics::sales,
         routes::analytics::top_products,
         routes::analytics::orders_by_status,
+        routes::analytics::cancellations,
         routes::sync::push,
         routes::sync::pull,
     ),
@@ -64,6 +71,23 @@ use crate::routes;
         dto::CheckoutBody,
         dto::PlaceOrderBody,
         dto::StatusBody,
+        dto::ShipmentBody,
+        dto::ShipmentLineBody,
+        dto::NewShipmentStatus,
+        dto::ShipmentStatusBody,
+        dto::NoteBody,
+        dto::Timeline,
+        orderly::Shipment,
+        orderly::ShipmentLine,
+        orderly::ShipmentMilestone,
+        orderly::ShipmentStatus,
+        orderly::CancelReason,
+        orderly::timeline::StaffNote,
+        orderly::timeline::TimelineEntry,
+        orderly::timeline::TimelineKind,
+        orderly::timeline::ActorKind,
+        orderly::analytics::CancellationCount,
+        dto::CancellationsByReason,
         dto::SalesReport,
         dto::SalesSummaryDto,
         dto::TopProducts,
@@ -109,6 +133,7 @@ pub fn document_json() -> String {
         Err(e) => return format!(r#"{{"openapi":"3.1.0","error":"{e}"}}"#),
     };
     add_order_links(&mut value);
+    add_shipment_links(&mut value);
     close_payment_methods(&mut value);
     value.to_string()
 }
@@ -147,6 +172,9 @@ fn add_order_links(doc: &mut serde_json::Value) {
         "GetOrder": {"operationId": "get_order", "parameters": {"orderId": "$response.body#/orderId"}},
         "GetOrderStatus": {"operationId": "get_status", "parameters": {"orderId": "$response.body#/orderId"}},
         "UpdateOrderStatus": {"operationId": "put_status", "parameters": {"orderId": "$response.body#/orderId"}},
+        "CreateShipment": {"operationId": "create_shipment", "parameters": {"orderId": "$response.body#/orderId"}},
+        "GetOrderTimeline": {"operationId": "timeline", "parameters": {"orderId": "$response.body#/orderId"}},
+        "AddStaffNote": {"operationId": "add_note", "parameters": {"orderId": "$response.body#/orderId"}},
         "CancelOrder": {"operationId": "cancel_order", "parameters": {"orderId": "$response.body#/orderId"}},
         "ListOrders": {"operationId": "list_orders", "parameters": {"userId": "$response.body#/userId"}},
     });
@@ -157,6 +185,23 @@ fn add_order_links(doc: &mut serde_json::Value) {
         {
             response.insert("links".to_owned(), links.clone());
         }
+    }
+}
+
+/// Links from a new shipment to moving it along, so that stateful testers reach shipment
+/// updates with ids that exist.
+fn add_shipment_links(doc: &mut serde_json::Value) {
+    let links = serde_json::json!({
+        "UpdateShipmentStatus": {"operationId": "update_shipment", "parameters": {
+            "orderId": "$response.body#/orderId",
+            "shipmentId": "$response.body#/shipments/0/shipmentId",
+        }},
+    });
+    if let Some(response) = doc
+        .pointer_mut("/paths/~1order~1{orderId}~1shipments/post/responses/201")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        response.insert("links".to_owned(), links);
     }
 }
 

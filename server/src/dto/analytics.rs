@@ -110,3 +110,10 @@ impl From<StatusCount> for StatusCountDto {
 pub struct OrdersByStatus {
     pub statuses: Vec<StatusCountDto>,
 }
+
+/// `GET /analytics/cancellations`: how many orders were cancelled for each reason, every
+/// reason listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct CancellationsByReason {
+    pub reasons: Vec<orderly::analytics::CancellationCount>,
+}

@@ -8,12 +8,17 @@ mod common;
 mod health;
 mod order;
 mod requests;
+mod staff;
 
 pub use analytics::{
-    OrdersByStatus, ProductSalesDto, SalesReport, SalesSummaryDto, StatusCountDto, TopByDto,
-    TopProducts,
+    CancellationsByReason, OrdersByStatus, ProductSalesDto, SalesReport, SalesSummaryDto,
+    StatusCountDto, TopByDto, TopProducts,
 };
 pub use common::PaymentMethodDto;
 pub use health::{Health, Ready};
-pub use order::{CheckoutDto, order_page_json};
-pub use requests::{CheckoutBody, PlaceOrderBody, StatusBody, parse_status};
+pub use order::{CheckoutDto, order_page_json, search_page_json};
+pub use requests::{
+    CheckoutBody, NewShipmentStatus, NoteBody, PlaceOrderBody, ShipmentBody, ShipmentLineBody,
+    ShipmentStatusBody, StatusBody, parse_status,
+};
+pub use staff::Timeline;

@@ -1,6 +1,7 @@
 //! The checkout quote as `POST /checkout` shows it, and history pages built from stored
 //! orders. Orders, carts, status views and pages are the engine's own types.
 
+use orderly::search::SearchPage;
 use orderly::{Address, Checkout, DocumentPage, OrderLine, PaymentSummary, ShippingMethod, Totals};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -68,6 +69,14 @@ pub fn order_page_json(page: DocumentPage) -> String {
     json.push_str(&serde_json::Value::from(page.next_cursor.as_deref()).to_string());
     json.push('}');
     json
+}
+
+/// The JSON of a page of search results: the same shape as a history page.
+pub fn search_page_json(page: SearchPage) -> String {
+    order_page_json(DocumentPage {
+        documents: page.documents,
+        next_cursor: page.next_cursor,
+    })
 }
 
 #[cfg(test)]

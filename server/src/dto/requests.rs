@@ -5,8 +5,8 @@
 //! generic "invalid body"; the engine then applies every business rule.
 
 use orderly::{
-    Address, CheckoutRequest, Metadata, OrderStatus, OrderlyError, PlaceOrderRequest,
-    ShippingMethod, UserId, parse,
+    Address, CheckoutRequest, Metadata, OrderStatus, OrderlyError, PlaceOrderRequest, ProductId,
+    ShipmentLine, ShipmentRequest, ShipmentStatus, ShippingMethod, UserId, ValidationError, parse,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -139,3 +139,131 @@ fn precheck_order_like(value: &Value) -> Result<(), Problem> {
     }
     Ok(())
 }
+
+/// One line of a shipment as `POST /order/{orderId}/shipments` gives it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = ShipmentLineRequest)]
+pub struct ShipmentLineBody {
+    /// A product on the order.
+    #[schema(example = "sku-1")]
+    pub product_id: String,
+    /// Units of it, at most what no other shipment carries yet.
+    #[schema(minimum = 1)]
+    pub quantity: u32,
+}
+
+/// Body of `POST /order/{orderId}/shipments`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = ShipmentCreateRequest)]
+pub struct ShipmentBody {
+    /// What the shipment carries; everything not yet in a shipment when absent.
+    #[serde(default)]
+    pub lines: Option<Vec<ShipmentLineBody>>,
+    /// The carrier, e.g. `ups`, `Royal Mail` or any other name.
+    #[serde(default)]
+    #[schema(example = "ups")]
+    pub carrier: Option<String>,
+    /// The carrier's tracking number.
+    #[serde(default)]
+    #[schema(example = "1Z999AA10123456784")]
+    pub tracking_number: Option<String>,
+    /// Where the customer follows the parcel; made from the carrier's template for a known
+    /// carrier when absent.
+    #[serde(default)]
+    pub tracking_url: Option<String>,
+    /// `shipped` when absent; `pending` reserves the quantities without shipping them yet.
+    #[serde(default)]
+    #[schema(inline, value_type = Option<NewShipmentStatus>)]
+    pub status: Option<ShipmentStatus>,
+    /// Kept with the shipment's first milestone.
+    #[serde(default)]
+    #[schema(max_length = 1000)]
+    pub note: Option<String>,
+}
+
+/// The states a shipment may start in. It only describes the body's `status` in the document:
+/// the body reads any shipment state and the engine refuses the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum NewShipmentStatus {
+    Pending,
+    Shipped,
+}
+
+impl ShipmentBody {
+    pub fn into_request(self) -> Result<ShipmentRequest, OrderlyError> {
+        let lines = self
+            .lines
+            .map(|lines| {
+                lines
+                    .into_iter()
+                    .map(|line| {
+                        Ok(ShipmentLine {
+                            product_id: ProductId::new(line.product_id)?,
+                            quantity: line.quantity,
+                        })
+                    })
+                    .collect::<Result<Vec<_>, ValidationError>>()
+            })
+            .transpose()?;
+        Ok(ShipmentRequest {
+            lines,
+            carrier: self.carrier,
+            tracking_number: self.tracking_number,
+            tracking_url: self.tracking_url,
+            status: self.status,
+            note: self.note,
+        })
+    }
+}
+
+impl ApiBody for ShipmentBody {
+    fn precheck(value: &Value) -> Result<(), Problem> {
+        precheck_shipment_status(value)
+    }
+}
+
+/// Body of `PUT /order/{orderId}/shipments/{shipmentId}/status`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = ShipmentStatusUpdateRequest)]
+pub struct ShipmentStatusBody {
+    /// `shipped`, `delivered`, or `cancelled` while pending.
+    pub status: ShipmentStatus,
+    /// Kept with the shipment's milestone.
+    #[serde(default)]
+    #[schema(max_length = 1000)]
+    pub note: Option<String>,
+}
+
+impl ApiBody for ShipmentStatusBody {
+    fn precheck(value: &Value) -> Result<(), Problem> {
+        precheck_shipment_status(value)
+    }
+}
+
+/// An unknown shipment state is `invalid_field` (the engine's parser says why), not a generic
+/// shape error.
+fn precheck_shipment_status(value: &Value) -> Result<(), Problem> {
+    if let Some(status) = value.get("status").and_then(Value::as_str) {
+        status
+            .parse::<ShipmentStatus>()
+            .map_err(OrderlyError::from)?;
+    }
+    Ok(())
+}
+
+/// Body of `POST /order/{orderId}/notes`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = StaffNoteRequest)]
+pub struct NoteBody {
+    /// The note, 1 to 4000 characters; never shown to customers.
+    #[schema(min_length = 1, max_length = 4000)]
+    pub text: String,
+}
+
+impl ApiBody for NoteBody {}

@@ -11,7 +11,7 @@ use serde_json::value::RawValue;
 pub struct Envelope {
     /// Unique per event: the deduplication key for consumers.
     pub event_id: String,
-    /// `order.placed`, `order.status_changed` or `order.cancelled`.
+    /// `order.placed`, `order.status_changed`, `order.cancelled` or `order.shipment_changed`.
     #[serde(rename = "type")]
     pub event_type: String,
     /// The order the event belongs to; also the record's key.

@@ -1,4 +1,5 @@
-//! Analytics for admin and service callers: sales, top products, orders by status.
+//! Analytics for admin and service callers: sales, top products, orders by status,
+//! cancellations by reason.
 
 use axum::Json;
 use axum::extract::State;
@@ -9,8 +10,8 @@ use utoipa::IntoParams;
 use crate::auth::Authenticated;
 use crate::blocking;
 use crate::dto::{
-    OrdersByStatus, ProductSalesDto, SalesReport, SalesSummaryDto, StatusCountDto, TopByDto,
-    TopProducts,
+    CancellationsByReason, OrdersByStatus, ProductSalesDto, SalesReport, SalesSummaryDto,
+    StatusCountDto, TopByDto, TopProducts,
 };
 use crate::extract::ApiQuery;
 use crate::problem::Problem;
@@ -157,4 +158,26 @@ pub async fn orders_by_status(
     Ok(Json(OrdersByStatus {
         statuses: counts.into_iter().map(StatusCountDto::from).collect(),
     }))
+}
+
+/// How many orders were cancelled for each reason, every reason listed.
+#[utoipa::path(
+    get,
+    path = "/analytics/cancellations",
+    tag = "analytics",
+    security(("bearerAuth" = [])),
+    responses(
+        (status = 200, description = "Cancelled orders per reason", body = CancellationsByReason),
+        (status = 403, description = "The caller is a customer"),
+    )
+)]
+pub async fn cancellations(
+    Authenticated(caller): Authenticated,
+    State(state): State<AppState>,
+) -> Result<Json<CancellationsByReason>, Problem> {
+    let reasons = blocking::read(&state, move |service| {
+        service.cancellations_by_reason(&caller)
+    })
+    .await?;
+    Ok(Json(CancellationsByReason { reasons }))
 }

@@ -5,8 +5,11 @@ pub mod analytics;
 pub mod cart;
 pub mod checkout;
 pub mod health;
+pub mod notes;
 pub mod openapi;
 pub mod orders;
+pub mod search;
+pub mod shipments;
 pub mod status;
 pub mod sync;
 mod versioning;
@@ -14,7 +17,7 @@ mod versioning;
 use axum::Router;
 use axum::http::Uri;
 use axum::middleware;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 
 use crate::around_request::around_request;
 use crate::problem::Problem;
@@ -39,6 +42,20 @@ pub fn app(state: AppState) -> Router {
             "/order/{orderId}/status",
             get(status::get_status).put(status::put_status),
         )
+        .route(
+            "/order/{orderId}/shipments",
+            post(shipments::create_shipment),
+        )
+        .route(
+            "/order/{orderId}/shipments/{shipmentId}/status",
+            put(shipments::update_shipment),
+        )
+        .route("/order/{orderId}/timeline", get(notes::timeline))
+        .route("/order/{orderId}/notes", post(notes::add_note))
+        .route("/orders", get(search::search_orders))
+        // A static segment wins over a parameter: /orders/export is the export, and a user
+        // named `export` cannot have their history read at /orders/{userId}.
+        .route("/orders/export", get(search::export_orders))
         .route("/orders/{userId}", get(orders::list_orders))
         .route("/analytics/sales", get(analytics::sales))
         .route("/analytics/top-products", get(analytics::top_products))
@@ -46,6 +63,7 @@ pub fn app(state: AppState) -> Router {
             "/analytics/orders-by-status",
             get(analytics::orders_by_status),
         )
+        .route("/analytics/cancellations", get(analytics::cancellations))
         .route("/sync/push", post(sync::push))
         .route("/sync/pull", get(sync::pull))
         .fallback(not_found)

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::http::header::{CONTENT_LOCATION, HeaderValue, LOCATION};
 use axum::response::Response;
-use orderly::{HistoryRequest, Order, OrderPage, OrderlyError, UserId};
+use orderly::{Cancellation, HistoryRequest, Order, OrderPage, OrderlyError, UserId};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -95,13 +95,20 @@ pub async fn get_order(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CancelQuery {
-    /// Why the order is cancelled; kept in its history.
+    /// Why the order is cancelled: one of `customer`, `inventory`, `fraud`,
+    /// `payment_declined`, `staff`, `other` (counted in the analytics), or, without `note`, any
+    /// other text, kept in the order's history as its note. Customers may give only
+    /// `customer`; the default is `customer` for customers and `staff` for anyone else.
     #[param(max_length = 1000)]
     pub reason: Option<String>,
+    /// A note kept in the order's history with the cancellation.
+    #[param(max_length = 1000)]
+    pub note: Option<String>,
 }
 
-/// Cancels an order from `placed` or `processing`. Cancelling a cancelled order changes
-/// nothing.
+/// Cancels an order from `placed` or `processing`, with a reason and a note. Cancelling a
+/// cancelled order changes nothing; an order of which anything has shipped cannot be
+/// cancelled.
 #[utoipa::path(
     delete,
     path = "/order/{orderId}",
@@ -115,9 +122,11 @@ pub struct CancelQuery {
     responses(
         (status = 200, description = "The order, now cancelled", body = Order,
             headers(("ETag" = String, description = "The order's version, quoted"))),
+        (status = 403, description = "A customer giving a reason other than `customer`"),
         (status = 404, description = "No such order (or not the caller's)"),
-        (status = 409, description = "The order has shipped or been delivered (`invalid_transition`)"),
+        (status = 409, description = "Some or all of the order has shipped, or it was delivered (`invalid_transition`)"),
         (status = 412, description = "If-Match names no current ETag of the order (`version_conflict`); a value that is not `*` or a list of entity tags never matches"),
+        (status = 422, description = "With `note`, a `reason` that is not one of the list (`invalid_field`), or an invalid note"),
     )
 )]
 pub async fn cancel_order(
@@ -128,9 +137,11 @@ pub async fn cancel_order(
     ApiQuery(query): ApiQuery<CancelQuery>,
 ) -> Result<Response, Problem> {
     let id = order_id(&id)?;
+    let cancellation = Cancellation::from_request(query.reason.as_deref(), query.note.as_deref())
+        .map_err(OrderlyError::from)?;
     let document = blocking::run(&state, move |service| {
         let expected = expected_version(service, &caller, &id, &if_match)?;
-        service.cancel_document_at_version(&caller, &id, query.reason.as_deref(), expected)
+        service.cancel_with(&caller, &id, &cancellation, expected)
     })
     .await?;
     Ok(document_response(StatusCode::OK, document))
