@@ -13,7 +13,8 @@ pub fn recipient(order: &Order) -> Option<Mailbox> {
     candidate.parse::<Mailbox>().ok()
 }
 
-fn escape(text: &str) -> String {
+/// `text` safe to put in HTML text and attribute values.
+pub fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -1,5 +1,7 @@
-//! Order confirmation emails: a worker that reads `order.placed` events from the Kafka topic
-//! and sends each customer one plain-text + HTML confirmation over SMTP.
+//! Order confirmation and shipping emails: a worker that reads order events from the Kafka
+//! topic and sends each customer one plain-text + HTML confirmation per order (from
+//! `order.placed`) and one shipping email per shipment (from the events whose `shipped` lists
+//! it: `order.status_changed` and `order.shipment_changed`) over SMTP.
 //!
 //! Exactly one email per order, however often an event arrives: every confirmation the SMTP
 //! server accepted is recorded in the store's sent confirmations (order id, event id, time;
@@ -19,9 +21,16 @@
 //! most what it had not finished; the record makes that safe. The recipient is the order's
 //! `metadata.email`, else its user id when that is an email address; orders without one are
 //! skipped (logged).
+//!
+//! Shipping emails follow the same pattern, per shipment: the store's record of sent shipping
+//! emails (order, shipment, event, time) and the lease
+//! `notify:shipping-notice:{orderId}:{shipmentId}`. The worker reads the order as it is now
+//! (through the engine, as the service caller [`WORKER_ACTOR`]) for the shipment's carrier,
+//! tracking number and link; an order that is gone (purged) is skipped.
 
 pub mod email;
 pub mod process;
+pub mod shipping_email;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -29,7 +38,7 @@ use std::time::Duration;
 
 use lettre::message::Mailbox;
 use lettre::{SmtpTransport, Transport};
-use orderly::{EventId, Order, OrderService, OrderlyError};
+use orderly::{Caller, ErrorKind, EventId, Order, OrderId, OrderService, OrderlyError, ShipmentId};
 use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
 use rdkafka::error::KafkaError;
 use rdkafka::message::Message;
@@ -37,6 +46,9 @@ use rdkafka::types::RDKafkaErrorCode;
 use tokio::sync::watch;
 
 use crate::relay::{Envelope, client_config};
+
+/// The name the worker reads orders under, as a service caller.
+pub const WORKER_ACTOR: &str = "notify";
 
 /// The consumer group workers join unless configured otherwise.
 pub const DEFAULT_GROUP: &str = "orderly-notify";
@@ -69,10 +81,16 @@ pub struct WorkerStats {
     pub records_read: AtomicU64,
     /// Confirmations the SMTP server accepted.
     pub confirmations_sent: AtomicU64,
+    /// Shipping emails the SMTP server accepted.
+    pub shipping_notices_sent: AtomicU64,
 }
 
 fn claim_name(order: &Order) -> String {
     format!("notify:order-confirmation:{}", order.id)
+}
+
+fn shipping_claim_name(order: &OrderId, shipment: &ShipmentId) -> String {
+    format!("notify:shipping-notice:{order}:{shipment}")
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -193,31 +211,85 @@ async fn handle_until_stopped(
             }
         };
         stats.records_read.fetch_add(1, Ordering::Relaxed);
-        if let Some((event_id, order)) = placed_order(message.payload())
-            && confirm(service, config, event_id, order).await?
-        {
-            stats.confirmations_sent.fetch_add(1, Ordering::Relaxed);
+        match decode(message.payload()) {
+            Some(Handled::Placed(event_id, order)) => {
+                let sent = confirm(service, config, event_id, *order).await?;
+                if sent {
+                    stats.confirmations_sent.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            Some(Handled::Shipped(event_id, order_id, shipments)) => {
+                for shipment in shipments {
+                    if announce_shipment(service, config, event_id, order_id, shipment).await? {
+                        stats.shipping_notices_sent.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+            None => {}
         }
         consumer.store_offset_from_message(&message)?;
     }
 }
 
-fn placed_order(value: Option<&[u8]>) -> Option<(EventId, Order)> {
+/// An event the worker acts on.
+enum Handled {
+    /// `order.placed`: a confirmation for the order.
+    Placed(EventId, Box<Order>),
+    /// A change that shipped shipments: a shipping email for each.
+    Shipped(EventId, OrderId, Vec<ShipmentId>),
+}
+
+fn decode(value: Option<&[u8]>) -> Option<Handled> {
     let envelope: Envelope = serde_json::from_slice(value?)
         .map_err(|e| tracing::warn!(error = %e, "skipping an undecodable event"))
         .ok()?;
-    if envelope.event_type != "order.placed" {
+    let kind = envelope.event_type.as_str();
+    if !matches!(
+        kind,
+        "order.placed" | "order.status_changed" | "order.shipment_changed"
+    ) {
         return None;
     }
     let Some(event_id) = EventId::parse(&envelope.event_id) else {
-        tracing::warn!(event_id = %envelope.event_id, "skipping an order.placed whose event id is not a UUID");
+        tracing::warn!(event_id = %envelope.event_id, kind, "skipping an event whose event id is not a UUID");
         return None;
     };
-    let order = serde_json::from_str::<PlacedPayload>(envelope.payload.get())
-        .map(|placed| placed.order)
-        .map_err(|e| tracing::warn!(error = %e, event_id = %envelope.event_id, "skipping an order.placed without an order"))
-        .ok()?;
-    Some((event_id, order))
+    if kind == "order.placed" {
+        let order = serde_json::from_str::<PlacedPayload>(envelope.payload.get())
+            .map(|placed| placed.order)
+            .map_err(|e| tracing::warn!(error = %e, event_id = %envelope.event_id, "skipping an order.placed without an order"))
+            .ok()?;
+        return Some(Handled::Placed(event_id, Box::new(order)));
+    }
+    let shipped = serde_json::from_str::<ShippedPayload>(envelope.payload.get())
+        .map_err(|e| tracing::warn!(error = %e, event_id = %envelope.event_id, kind, "skipping an event with an unreadable shipped list"))
+        .ok()?
+        .shipped;
+    if shipped.is_empty() {
+        return None;
+    }
+    let Some(order_id) = OrderId::parse(&envelope.order_id) else {
+        tracing::warn!(order_id = %envelope.order_id, kind, "skipping an event whose order id is not a UUID");
+        return None;
+    };
+    let shipments = shipped
+        .iter()
+        .filter_map(|id| {
+            let parsed = ShipmentId::parse(id);
+            if parsed.is_none() {
+                tracing::warn!(shipment_id = %id, kind, "skipping a shipped shipment whose id is not a UUID");
+            }
+            parsed
+        })
+        .collect();
+    Some(Handled::Shipped(event_id, order_id, shipments))
+}
+
+/// What the worker reads of a status or shipment change: the shipments it shipped.
+#[derive(serde::Deserialize)]
+struct ShippedPayload {
+    #[serde(default)]
+    shipped: Vec<String>,
 }
 
 /// What the worker reads of an `order.placed` payload: the order, decoded straight from the
@@ -272,14 +344,92 @@ fn send_once(
     if service.sent_confirmation(&order.id)?.is_some() {
         return Ok(false);
     }
+    smtp_send(message, (host, port))?;
+    service.record_confirmation(order, event_id)?;
+    tracing::info!(order_id = %order.id, "confirmation email sent");
+    Ok(true)
+}
+
+/// Sends the shipping email for `shipment` of `order_id` unless it was sent (or is being sent)
+/// already; true when this call sent it.
+async fn announce_shipment(
+    service: &OrderService,
+    config: &NotifyConfig,
+    event_id: EventId,
+    order_id: OrderId,
+    shipment: ShipmentId,
+) -> Result<bool, NotifyError> {
+    let service = service.clone();
+    let from = config.from.clone();
+    let (host, port, ttl) = (config.smtp_host.clone(), config.smtp_port, config.claim_ttl);
+    let task = tokio::task::spawn_blocking(move || -> Result<bool, NotifyError> {
+        if service.shipping_notice_sent(&order_id, &shipment)? {
+            tracing::debug!(%order_id, %shipment, "shipping email already sent");
+            return Ok(false);
+        }
+        let order = match service.order(&Caller::service(WORKER_ACTOR), &order_id) {
+            Ok(order) => order,
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                tracing::info!(%order_id, "the order is gone; no shipping email");
+                return Ok(false);
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let Some(found) = order.shipments.iter().find(|s| s.shipment_id == shipment) else {
+            tracing::warn!(%order_id, %shipment, "the order has no such shipment; no shipping email");
+            return Ok(false);
+        };
+        let Some(to) = shipping_email::recipient(&order) else {
+            tracing::info!(%order_id, "no email address for the order; no shipping email");
+            return Ok(false);
+        };
+        let message =
+            shipping_email::shipping_notice(&order, found, &from, to).map_err(NotifyError::Smtp)?;
+        let name = shipping_claim_name(&order_id, &shipment);
+        let attempt = format!("notify-{}", uuid::Uuid::now_v7());
+        if !service.acquire_lease(&name, &attempt, ttl)? {
+            tracing::debug!(%order_id, %shipment, "shipping email being sent by another worker");
+            return Ok(false);
+        }
+        // Holding the lease: a worker that sent it meanwhile has recorded it.
+        let sent = send_shipping_once(
+            &service,
+            (&order_id, &shipment),
+            event_id,
+            &message,
+            (host, port),
+        );
+        let _ = service.release_lease(&name, &attempt);
+        sent
+    });
+    task.await.map_err(|e| NotifyError::Task(e.to_string()))?
+}
+
+/// Sends `message` unless the shipment's email is recorded by now, then records it.
+fn send_shipping_once(
+    service: &OrderService,
+    (order_id, shipment): (&OrderId, &ShipmentId),
+    event_id: EventId,
+    message: &lettre::Message,
+    (host, port): (String, u16),
+) -> Result<bool, NotifyError> {
+    if service.shipping_notice_sent(order_id, shipment)? {
+        return Ok(false);
+    }
+    smtp_send(message, (host, port))?;
+    service.record_shipping_notice(order_id, shipment, event_id)?;
+    tracing::info!(%order_id, %shipment, "shipping email sent");
+    Ok(true)
+}
+
+/// Hands `message` to the SMTP server.
+fn smtp_send(message: &lettre::Message, (host, port): (String, u16)) -> Result<(), NotifyError> {
     let transport = SmtpTransport::builder_dangerous(host)
         .port(port)
         .timeout(Some(Duration::from_secs(10)))
         .build();
     transport
         .send(message)
-        .map_err(|e| NotifyError::Smtp(e.to_string()))?;
-    service.record_confirmation(order, event_id)?;
-    tracing::info!(order_id = %order.id, "confirmation email sent");
-    Ok(true)
+        .map(|_| ())
+        .map_err(|e| NotifyError::Smtp(e.to_string()))
 }
