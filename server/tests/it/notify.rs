@@ -3,6 +3,9 @@
 //! groups (so each sees every event, twice), sent to a real SMTP server on loopback (aiosmtpd,
 //! writing a maildir): exactly one message per order, with its content.
 //!
+//! Shipping emails the same way: one per shipment that shipped, however often the events
+//! that shipped it arrive.
+//!
 //! The check runs once both groups have committed the end of every partition (each worker read
 //! everything) and the workers have stopped, so no email can still be on its way. A second test
 //! restarts a worker and counts what it reads: only what arrived since it stopped.
@@ -18,7 +21,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use orderly::{OrderStatus, StatusUpdate};
+use orderly::{OrderStatus, ShipmentLine, ShipmentRequest, StatusUpdate};
 use orderly_server::testing::{WorkerStats, run_notifier_counting};
 use orderly_server::{KafkaPublisher, NotifyConfig, RelayConfig, drain_relay, run_notifier};
 use orderly_tests::fixtures::{Env, admin};
@@ -385,4 +388,166 @@ async fn a_restarted_worker_reads_only_what_arrived_since() {
         2,
         "the restarted worker read again what it had read before"
     );
+}
+
+/// One shipping email per shipment that shipped, whichever event shipped it (a shipment added
+/// as shipped, `PUT status shipped` shipping the rest), with carrier, tracking number and an
+/// escaped tracking link, even when every event arrives twice at two workers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_shipping_email_per_shipment_even_when_events_arrive_twice() {
+    let Some(python) = smtp_python() else {
+        return skip_or_fail("aiosmtpd");
+    };
+    let Some(broker) = Broker::start_or_skip() else {
+        return;
+    };
+    let smtp_port = free_port();
+    let mail = tempfile::tempdir().unwrap();
+    let maildir = mail.path().join("maildir");
+    let _smtp = start_smtp(&python, smtp_port, &maildir);
+
+    let db = tempfile::tempdir().unwrap();
+    let store =
+        orderly::open_store(&format!("sqlite://{}", db.path().join("o.db").display())).unwrap();
+    let env = Env::new(&move || store.clone());
+    env.set_cart(
+        "erin@example.com",
+        "USD",
+        &[
+            ("sku-1", "Kettle <Steel>", 1, "40.00"),
+            ("sku-2", "Mugs", 2, "6.00"),
+        ],
+    );
+    let order = env.place("erin@example.com", "e");
+    let service = &env.service;
+    service
+        .update_status(
+            &admin(),
+            &order.id,
+            OrderStatus::Processing,
+            &StatusUpdate::default(),
+        )
+        .unwrap();
+    let first = ShipmentRequest {
+        lines: Some(vec![ShipmentLine {
+            product_id: orderly::ProductId::new("sku-1").unwrap(),
+            quantity: 1,
+        }]),
+        carrier: Some("Acme Post".into()),
+        tracking_number: Some("AP 123".into()),
+        tracking_url: Some("https://track.example.com/t?n=AP123&lang=en".into()),
+        ..ShipmentRequest::default()
+    };
+    service
+        .create_shipment(&admin(), &order.id, &first, None, None)
+        .unwrap();
+    // A pending shipment is not announced until it ships.
+    let pending = ShipmentRequest {
+        status: Some(orderly::ShipmentStatus::Pending),
+        carrier: Some("ups".into()),
+        tracking_number: Some("1Z999".into()),
+        ..ShipmentRequest::default()
+    };
+    service
+        .create_shipment(&admin(), &order.id, &pending, None, None)
+        .unwrap();
+    service
+        .update_status(
+            &admin(),
+            &order.id,
+            OrderStatus::Shipped,
+            &StatusUpdate::default(),
+        )
+        .unwrap();
+    let shipped = service.order(&admin(), &order.id).unwrap();
+    assert_eq!(shipped.shipments.len(), 2);
+
+    let brokers = vec![broker.address()];
+    let events = service.pending_events(100).unwrap();
+    let config = RelayConfig::new(brokers.clone(), TOPIC);
+    assert_eq!(drain_relay(service, &config).await.unwrap(), events.len());
+    KafkaPublisher::connect(&config.kafka)
+        .await
+        .unwrap()
+        .publish(&events)
+        .await
+        .unwrap();
+
+    let (stop, stopped) = watch::channel(false);
+    let stats: Vec<Arc<WorkerStats>> = GROUPS.iter().map(|_| Arc::default()).collect();
+    let mut workers = Vec::new();
+    for (group, stats) in GROUPS.into_iter().zip(&stats) {
+        let config = NotifyConfig {
+            smtp_host: "127.0.0.1".into(),
+            smtp_port,
+            ..worker_config(&brokers, group)
+        };
+        workers.push(tokio::spawn(run_notifier_counting(
+            service.clone(),
+            config,
+            stopped.clone(),
+            stats.clone(),
+        )));
+    }
+    wait_read_by_all_groups(&broker).await;
+    let deadline = Instant::now() + PATIENCE;
+    while delivered(&maildir).len() < 3 {
+        assert!(Instant::now() < deadline, "the emails did not arrive");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = stop.send(true);
+    for w in workers {
+        tokio::time::timeout(Duration::from_secs(30), w)
+            .await
+            .expect("the worker stops")
+            .unwrap();
+    }
+
+    let messages: Vec<String> = delivered(&maildir).iter().map(|m| unfold(m)).collect();
+    assert_eq!(
+        messages.len(),
+        3,
+        "one confirmation and two shipping emails"
+    );
+    let shipping: Vec<&String> = messages
+        .iter()
+        .filter(|m| m.contains("has shipped"))
+        .collect();
+    assert_eq!(shipping.len(), 2);
+    let sent: u64 = stats
+        .iter()
+        .map(|s| s.shipping_notices_sent.load(Ordering::Relaxed))
+        .sum();
+    assert_eq!(sent, 2, "the workers sent two shipping emails between them");
+    let acme = shipping
+        .iter()
+        .find(|m| m.contains("AP123"))
+        .expect("the first shipment's email");
+    assert!(acme.contains("To: erin@example.com"), "{acme}");
+    assert!(acme.contains("Carrier: ACME POST"), "{acme}");
+    assert!(acme.contains("Tracking number: AP123"), "{acme}");
+    assert!(acme.contains("1 x Kettle <Steel>"), "{acme}");
+    assert!(acme.contains("Kettle &lt;Steel&gt;"), "{acme}");
+    assert!(
+        acme.contains("href=\"https://track.example.com/t?n=AP123&amp;lang=en\""),
+        "the link is escaped in the HTML: {acme}"
+    );
+    assert!(acme.contains("Track your parcel: https://track.example.com/t?n=AP123&lang=en"));
+    let ups = shipping
+        .iter()
+        .find(|m| m.contains("1Z999"))
+        .expect("the second shipment's email");
+    assert!(ups.contains("2 x Mugs"), "{ups}");
+    assert!(
+        ups.contains("https://www.ups.com/track?tracknum=1Z999"),
+        "{ups}"
+    );
+
+    for shipment in &shipped.shipments {
+        assert!(
+            service
+                .shipping_notice_sent(&order.id, &shipment.shipment_id)
+                .unwrap()
+        );
+    }
 }

@@ -82,6 +82,13 @@ async fn the_document_covers_the_contract() {
         ("get", "/analytics/sales"),
         ("get", "/analytics/top-products"),
         ("get", "/analytics/orders-by-status"),
+        ("get", "/analytics/cancellations"),
+        ("get", "/orders"),
+        ("get", "/orders/export"),
+        ("post", "/order/{orderId}/shipments"),
+        ("put", "/order/{orderId}/shipments/{shipmentId}/status"),
+        ("get", "/order/{orderId}/timeline"),
+        ("post", "/order/{orderId}/notes"),
     ];
     for (method, path) in contract {
         let op = &doc["paths"][path][method];
@@ -438,4 +445,197 @@ async fn live_responses_match_the_document() {
     for s in [200, 201, 400, 401, 403, 404, 409, 412, 415, 422] {
         assert!(statuses.contains(&s), "no {s} checked; got {statuses:?}");
     }
+}
+
+/// The staff endpoints' live answers match the document too: search, shipments, notes, the
+/// timeline, cancellations by reason, and their refusals.
+#[tokio::test]
+async fn staff_responses_match_the_document() {
+    let (h, carts) = Harness::in_memory();
+    carts.set(standard_cart("alice"));
+    let doc = document(&h).await;
+    let alice = h.customer("alice");
+    let admin = h.admin();
+    let order = place(&h, "alice", "k-1").await;
+    let id = order["orderId"].as_str().unwrap().to_owned();
+    let other = place(&h, "alice", "k-2").await;
+    let other_id = other["orderId"].as_str().unwrap().to_owned();
+    h.send(
+        call("PUT", &format!("/order/{id}/status"))
+            .token(&admin)
+            .json(&json!({"status": "processing"})),
+    )
+    .await
+    .expect(200, "");
+    let shipped = h
+        .send(
+            call("POST", &format!("/order/{id}/shipments"))
+                .token(&admin)
+                .key("s-1")
+                .json(&json!({"lines": [{"productId": "sku-1", "quantity": 1}], "carrier": "ups", "trackingNumber": "1Z1", "status": "pending"})),
+        )
+        .await;
+    conforms(&doc, "POST", "/order/{orderId}/shipments", &shipped);
+    let shipment = shipped.body["shipments"][0]["shipmentId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let shipment_path = format!("/order/{id}/shipments/{shipment}/status");
+    let cases: Vec<(&str, &str, Call)> = vec![
+        (
+            "GET",
+            "/orders",
+            call("GET", "/orders?limit=1").token(&admin),
+        ),
+        (
+            "GET",
+            "/orders",
+            call("GET", "/orders?status=shipped&q=alice").token(&admin),
+        ),
+        (
+            "GET",
+            "/orders",
+            call("GET", "/orders?colour=red").token(&admin),
+        ),
+        ("GET", "/orders", call("GET", "/orders").token(&alice)),
+        (
+            "GET",
+            "/orders/export",
+            call("GET", "/orders/export?limit=0").token(&alice),
+        ),
+        (
+            "GET",
+            "/orders/export",
+            call("GET", "/orders/export?status=lost").token(&admin),
+        ),
+        (
+            "POST",
+            "/order/{orderId}/shipments",
+            call("POST", &format!("/order/{id}/shipments"))
+                .token(&admin)
+                .json(&json!({"lines": [{"productId": "sku-1", "quantity": 5}]})),
+        ),
+        (
+            "POST",
+            "/order/{orderId}/shipments",
+            call("POST", &format!("/order/{other_id}/shipments"))
+                .token(&admin)
+                .json(&json!({})),
+        ),
+        (
+            "POST",
+            "/order/{orderId}/shipments",
+            call("POST", &format!("/order/{id}/shipments"))
+                .token(&alice)
+                .json(&json!({})),
+        ),
+        (
+            "POST",
+            "/order/{orderId}/shipments",
+            call("POST", &format!("/order/{id}/shipments"))
+                .token(&admin)
+                .header("if-match", "\"1\"")
+                .json(&json!({})),
+        ),
+        (
+            "PUT",
+            "/order/{orderId}/shipments/{shipmentId}/status",
+            call("PUT", &shipment_path)
+                .token(&admin)
+                .json(&json!({"status": "shipped"})),
+        ),
+        (
+            "PUT",
+            "/order/{orderId}/shipments/{shipmentId}/status",
+            call("PUT", &shipment_path)
+                .token(&admin)
+                .json(&json!({"status": "pending"})),
+        ),
+        (
+            "PUT",
+            "/order/{orderId}/shipments/{shipmentId}/status",
+            call("PUT", &shipment_path)
+                .token(&admin)
+                .json(&json!({"status": "lost"})),
+        ),
+        (
+            "PUT",
+            "/order/{orderId}/shipments/{shipmentId}/status",
+            call("PUT", &format!("/order/{id}/shipments/nope/status"))
+                .token(&admin)
+                .json(&json!({"status": "shipped"})),
+        ),
+        (
+            "POST",
+            "/order/{orderId}/notes",
+            call("POST", &format!("/order/{id}/notes"))
+                .token(&admin)
+                .key("n-1")
+                .json(&json!({"text": "fragile"})),
+        ),
+        (
+            "POST",
+            "/order/{orderId}/notes",
+            call("POST", &format!("/order/{id}/notes"))
+                .token(&admin)
+                .json(&json!({"text": ""})),
+        ),
+        (
+            "GET",
+            "/order/{orderId}/timeline",
+            call("GET", &format!("/order/{id}/timeline")).token(&admin),
+        ),
+        (
+            "GET",
+            "/order/{orderId}/timeline",
+            call("GET", &format!("/order/{id}/timeline")).token(&alice),
+        ),
+        (
+            "DELETE",
+            "/order/{orderId}",
+            call("DELETE", &format!("/order/{other_id}?reason=fraud")).token(&alice),
+        ),
+        (
+            "DELETE",
+            "/order/{orderId}",
+            call("DELETE", &format!("/order/{other_id}?reason=nope&note=x")).token(&admin),
+        ),
+        (
+            "DELETE",
+            "/order/{orderId}",
+            call(
+                "DELETE",
+                &format!("/order/{other_id}?reason=fraud&note=stolen"),
+            )
+            .token(&admin),
+        ),
+        (
+            "DELETE",
+            "/order/{orderId}",
+            call("DELETE", &format!("/order/{id}")).token(&admin),
+        ),
+        (
+            "GET",
+            "/order/{orderId}/status",
+            call("GET", &format!("/order/{id}/status")).token(&alice),
+        ),
+        (
+            "GET",
+            "/analytics/cancellations",
+            call("GET", "/analytics/cancellations").token(&admin),
+        ),
+    ];
+    let mut statuses = std::collections::BTreeSet::new();
+    for (method, template, c) in cases {
+        let reply = h.send(c).await;
+        statuses.insert(reply.status);
+        conforms(&doc, method, template, &reply);
+    }
+    for s in [200, 201, 403, 404, 409, 412, 422] {
+        assert!(statuses.contains(&s), "no {s} checked; got {statuses:?}");
+    }
+    // The export's CSV is documented as such.
+    let export = &doc["paths"]["/orders/export"]["get"]["responses"]["200"];
+    assert!(export["content"]["text/csv"].is_object(), "{export}");
+    assert!(export["headers"]["Content-Disposition"].is_object());
 }

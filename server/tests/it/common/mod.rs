@@ -430,3 +430,42 @@ impl Drop for TestServer {
         }
     }
 }
+
+/// A harness's app on a real loopback socket, and a client for it: requests go through real
+/// HTTP (the connection layer, chunked bodies) rather than `oneshot`.
+pub struct OverHttp {
+    pub server: TestServer,
+    pub client: reqwest::Client,
+}
+
+impl OverHttp {
+    pub async fn start(h: &Harness) -> OverHttp {
+        OverHttp {
+            server: TestServer::start(h.state.clone()).await,
+            client: reqwest::Client::new(),
+        }
+    }
+
+    pub async fn send(&self, call: Call) -> Reply {
+        let response = call
+            .into_reqwest(&self.client, &self.server.base)
+            .send()
+            .await
+            .unwrap();
+        Reply::from_reqwest(response).await
+    }
+
+    /// Places an order for `user` (whose cart must be set) and returns it.
+    pub async fn place(&self, h: &Harness, user: &str, key: &str) -> Value {
+        let reply = self
+            .send(
+                call("POST", "/order")
+                    .token(&h.customer(user))
+                    .key(key)
+                    .json(&order_body(user)),
+            )
+            .await;
+        reply.expect(201, "");
+        reply.body
+    }
+}
