@@ -140,6 +140,9 @@ pub async fn cancel_order(
     let cancellation = Cancellation::from_request(query.reason.as_deref(), query.note.as_deref())
         .map_err(OrderlyError::from)?;
     let document = blocking::run(&state, move |service| {
+        // A reason the caller may not give, or a note that breaks the rules, is refused
+        // whatever If-Match says (as a customer is refused a status change).
+        cancellation.resolve(&caller)?;
         let expected = expected_version(service, &caller, &id, &if_match)?;
         service.cancel_with(&caller, &id, &cancellation, expected)
     })

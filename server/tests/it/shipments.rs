@@ -114,7 +114,7 @@ async fn an_order_ships_in_parts_then_is_delivered() {
     .expect(422, "invalid_field");
     shop.ship(&id, &json!({"status": "delivered"}))
         .await
-        .expect(422, "invalid_field");
+        .expect(422, "invalid_body");
     shop.ship(&id, &json!({"status": "lost"}))
         .await
         .expect(422, "invalid_field");
