@@ -278,7 +278,8 @@ fn notes_and_shipping_emails_are_kept_once() {
         note_id: NoteId::from_uuid(uuid::Uuid::from_u128(id)),
         order_id: order,
         at: Timestamp::from_unix_millis(at),
-        actor: "admin:ops".to_owned(),
+        // Staff names have no length limit.
+        actor: format!("admin:{}", "o".repeat(300)),
         text: text.to_owned(),
     };
     let later = note(1, 2_000, "called the customer ✓ 'twice'");
