@@ -46,7 +46,7 @@ CREATE TABLE IF NOT EXISTS staff_notes (
     note_id  CHAR(36)     CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
     order_id CHAR(36)     CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
     at       BIGINT       NOT NULL,
-    actor    VARCHAR(128) NOT NULL,
+    actor    TEXT         NOT NULL,
     body     TEXT         NOT NULL,
     PRIMARY KEY (note_id),
     KEY staff_notes_order (order_id, at)

@@ -294,6 +294,7 @@ pub(crate) fn search(
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
+    use mysql::prelude::Queryable;
     use orderly_core::search::{MetadataFilter, SearchPosition};
     use orderly_core::{Currency, OrderStatus, ProductId, UserId};
 
@@ -469,5 +470,146 @@ mod tests {
         let kinds: Vec<&Value> = rows.iter().filter_map(|r| r.first()).collect();
         assert_eq!(kinds, [&Value::from("p"), &Value::from("w")]);
         assert!(rows.iter().all(|r| r.len() == 4));
+    }
+
+    /// Orders for the plans below: 10,000 of 300 users, statuses and currencies mixed, each
+    /// with a product of 40, a word, a metadata pair of 2 and (one in ten) a tracking number.
+    const SEED: [&str; 6] = [
+        "CREATE TEMPORARY TABLE digits (d INT NOT NULL)",
+        "INSERT INTO digits VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9)",
+        "INSERT INTO orders (id, user_id, status, currency, subtotal, shipping, tax, discount, \
+         total, created_at, updated_at, version, doc, doc_format) \
+         SELECT CONCAT(LPAD(HEX(n), 8, '0'), '-0000-7000-8000-000000000000'), \
+         CONCAT('user-', n % 300), \
+         ELT(1 + n % 6, 'placed', 'processing', 'shipped', 'delivered', 'cancelled', \
+         'partially_shipped'), IF(n % 3 = 0, 'EUR', 'USD'), 0, 0, 0, 0, n * 10 % 7919, \
+         1700000000000 + n * 1000, 1700000000000 + n * 1000, 1, '{}', 2 \
+         FROM (SELECT a.d + 10 * b.d + 100 * c.d + 1000 * e.d AS n \
+         FROM digits a, digits b, digits c, digits e) s",
+        "INSERT INTO order_index (kind, value, created_at, order_id) \
+         SELECT 'p', CONCAT('sku-', CONV(LEFT(id, 8), 16, 10) % 40), created_at, id FROM orders \
+         UNION ALL SELECT 'w', user_id, created_at, id FROM orders \
+         UNION ALL SELECT 'm', IF(created_at % 2000 = 0, 'channel=web', 'channel=app'), \
+         created_at, id FROM orders \
+         UNION ALL SELECT 't', CONCAT('1Z', created_at), created_at, id FROM orders \
+         WHERE created_at % 10000 = 0",
+        "ANALYZE TABLE orders",
+        "ANALYZE TABLE order_index",
+    ];
+
+    /// Runs on a real server when `ORDERLY_TEST_MYSQL_URL` names one: no search reads a whole
+    /// table, whatever its filters.
+    #[test]
+    fn searches_read_indexes_only() {
+        let Some(server) = std::env::var("ORDERLY_TEST_MYSQL_URL")
+            .ok()
+            .filter(|u| !u.trim().is_empty())
+        else {
+            eprintln!("ORDERLY_TEST_MYSQL_URL is not set: skipped");
+            return;
+        };
+        let db = crate::ScratchDatabase::create(&server).unwrap();
+        drop(crate::MysqlStore::open(db.url()).unwrap());
+        let mut conn =
+            mysql::Conn::new(crate::config::options_from_url(db.url()).unwrap()).unwrap();
+        for sql in SEED {
+            conn.query_drop(sql).unwrap();
+        }
+
+        let after = Some(SearchPosition {
+            key: 1_700_003_000_000,
+            order_id: OrderId::parse(ID).unwrap(),
+        });
+        let product = || Some(ProductId::new("sku-3").unwrap());
+        let searches = [
+            OrderSearch::default(),
+            OrderSearch {
+                statuses: vec![OrderStatus::Placed],
+                ..OrderSearch::default()
+            },
+            OrderSearch {
+                statuses: vec![OrderStatus::Placed, OrderStatus::Cancelled],
+                after,
+                ..OrderSearch::default()
+            },
+            OrderSearch {
+                currency: Some(Currency::from_code("EUR").unwrap()),
+                created_from: Some(Timestamp::from_unix_millis(1_700_001_000_000)),
+                created_to: Some(Timestamp::from_unix_millis(1_700_002_000_000)),
+                ..OrderSearch::default()
+            },
+            OrderSearch {
+                sort: SortKey::Total,
+                total_min: Some(100),
+                total_max: Some(200),
+                ..OrderSearch::default()
+            },
+            OrderSearch {
+                product_id: product(),
+                after,
+                ..OrderSearch::default()
+            },
+            OrderSearch {
+                product_id: product(),
+                metadata: Some(MetadataFilter {
+                    key: "channel".to_owned(),
+                    value: "web".to_owned(),
+                }),
+                ..OrderSearch::default()
+            },
+            OrderSearch {
+                user_id: Some(UserId::new("user-7").unwrap()),
+                product_id: product(),
+                ..OrderSearch::default()
+            },
+            OrderSearch {
+                text: Some("0000000a".to_owned()),
+                statuses: vec![OrderStatus::Placed],
+                ..OrderSearch::default()
+            },
+            OrderSearch {
+                text: Some("user-7".to_owned()),
+                sort: SortKey::Total,
+                ..OrderSearch::default()
+            },
+            OrderSearch {
+                tracking_number: Some("1Z1700000010000".to_owned()),
+                statuses: vec![OrderStatus::Placed],
+                ..OrderSearch::default()
+            },
+            OrderSearch {
+                metadata: Some(MetadataFilter {
+                    key: "channel".to_owned(),
+                    value: "app".to_owned(),
+                }),
+                statuses: vec![OrderStatus::Placed],
+                currency: Some(Currency::from_code("EUR").unwrap()),
+                descending: false,
+                ..OrderSearch::default()
+            },
+        ];
+        for (i, search) in searches.iter().enumerate() {
+            let Statement { sql, params } = statement(search);
+            let plan: Vec<mysql::Row> = conn
+                .exec(format!("EXPLAIN {sql}"), Params::Positional(params))
+                .unwrap();
+            for row in &plan {
+                let table: Option<String> = row.get("table");
+                let access: Option<String> = row.get("type");
+                let table = table.unwrap_or_default();
+                let access = access.unwrap_or_default();
+                // The union of an id prefix's few candidates is read whole, as it should be.
+                if table.starts_with('<') {
+                    continue;
+                }
+                assert!(!table.is_empty() && !access.is_empty(), "{row:?}");
+                assert_ne!(access, "ALL", "search {i} scans {table}: {sql}");
+                // Reading an index end to end is a scan too, unless nothing filters.
+                assert!(
+                    access != "index" || i == 0,
+                    "search {i} reads all of an index of {table}: {sql}"
+                );
+            }
+        }
     }
 }
