@@ -291,6 +291,45 @@ pub(crate) fn search(
     hits.into_iter().collect()
 }
 
+/// The plan of `search` as `EXPLAIN` gives it: one line per table read, with the index used,
+/// the access type and the rows the server expects to read.
+pub(crate) fn explain(
+    conn: &mut impl Queryable,
+    search: &OrderSearch,
+) -> Result<Vec<String>, StoreError> {
+    let Statement { sql, params } = statement(search);
+    let rows: Vec<mysql::Row> = conn
+        .exec(format!("EXPLAIN {sql}"), Params::Positional(params))
+        .db()?;
+    Ok(rows
+        .iter()
+        .map(|row| {
+            let column = |name: &str| -> String {
+                let value = row
+                    .columns_ref()
+                    .iter()
+                    .position(|c| c.name_str() == name)
+                    .and_then(|i| row.as_ref(i));
+                match value {
+                    Some(Value::Bytes(bytes)) => String::from_utf8_lossy(bytes).into_owned(),
+                    Some(Value::Int(n)) => n.to_string(),
+                    Some(Value::UInt(n)) => n.to_string(),
+                    _ => "-".to_owned(),
+                }
+            };
+            format!(
+                "{} {} type={} key={} rows={} {}",
+                column("select_type"),
+                column("table"),
+                column("type"),
+                column("key"),
+                column("rows"),
+                column("Extra")
+            )
+        })
+        .collect())
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

@@ -92,6 +92,12 @@ impl MysqlStore {
         })
     }
 
+    /// How the server runs a staff search: `EXPLAIN`, one line per table read. For operators
+    /// and benchmarks checking that searches stay on indexes.
+    pub fn explain_search(&self, search: &OrderSearch) -> StoreResult<Vec<String>> {
+        self.run(|conn| search::explain(conn, search))
+    }
+
     /// The name of the database the store uses.
     pub fn database(&self) -> &str {
         &self.inner.database

@@ -121,11 +121,14 @@ fn parse(pairs: &[(&str, &str)]) -> OrderSearch {
     OrderSearch::from_params(pairs.iter().copied()).unwrap()
 }
 
+/// Which orders a search should find, decided by hand.
+type Matches = Box<dyn Fn(&Order) -> bool>;
+
 pub fn search_finds_exactly_the_matching_orders_page_by_page(factory: &StoreFactory) {
     let env = Env::new(factory);
     let orders = catalogue(&env);
     let has_product = |o: &Order, p: &str| o.items.iter().any(|l| l.product_id.as_str() == p);
-    let cases: Vec<(Vec<(&str, &str)>, Box<dyn Fn(&Order) -> bool>)> = vec![
+    let cases: Vec<(Vec<(&str, &str)>, Matches)> = vec![
         (vec![], Box::new(|_| true)),
         (
             vec![("status", "processing,cancelled")],
