@@ -59,6 +59,7 @@ pub(crate) fn count(n: u64) -> i64 {
 pub enum OrderStatus {
     Placed,
     Processing,
+    PartiallyShipped,
     Shipped,
     Delivered,
     Cancelled,
@@ -69,6 +70,7 @@ impl From<orderly::OrderStatus> for OrderStatus {
         match s {
             orderly::OrderStatus::Placed => OrderStatus::Placed,
             orderly::OrderStatus::Processing => OrderStatus::Processing,
+            orderly::OrderStatus::PartiallyShipped => OrderStatus::PartiallyShipped,
             orderly::OrderStatus::Shipped => OrderStatus::Shipped,
             orderly::OrderStatus::Delivered => OrderStatus::Delivered,
             orderly::OrderStatus::Cancelled => OrderStatus::Cancelled,
@@ -354,7 +356,7 @@ pub struct OutboxEvent {
     pub event_id: String,
     #[napi(
         js_name = "type",
-        ts_type = "'order.placed' | 'order.status_changed' | 'order.cancelled'"
+        ts_type = "'order.placed' | 'order.status_changed' | 'order.cancelled' | 'order.shipment_changed'"
     )]
     pub event_type: String,
     pub order_id: String,

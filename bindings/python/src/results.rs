@@ -539,7 +539,7 @@ impl OutboxEvent {
     fn event_id(&self) -> String {
         self.0.event_id.to_string()
     }
-    /// `order.placed`, `order.status_changed` or `order.cancelled`.
+    /// `order.placed`, `order.status_changed`, `order.cancelled` or `order.shipment_changed`.
     #[getter(r#type)]
     fn event_type(&self) -> &'static str {
         self.0.event_type.as_str()

@@ -216,10 +216,11 @@ macro_rules! mirror_enum {
 
 mirror_enum!(
     /// An order's status: placed -> processing -> shipped -> delivered, or cancelled from
-    /// placed or processing.
+    /// placed or processing; partially shipped while some but not all of it has shipped.
     OrderStatus <=> CoreOrderStatus {
         Placed,
         Processing,
+        PartiallyShipped,
         Shipped,
         Delivered,
         Cancelled,
@@ -237,11 +238,13 @@ mirror_enum!(
 );
 
 mirror_enum!(
-    /// What an outbox event reports: `order.placed`, `order.status_changed`, `order.cancelled`.
+    /// What an outbox event reports: `order.placed`, `order.status_changed`, `order.cancelled`,
+    /// `order.shipment_changed`.
     EventType <=> CoreEventType {
         OrderPlaced,
         StatusChanged,
         OrderCancelled,
+        ShipmentChanged,
     }
 );
 

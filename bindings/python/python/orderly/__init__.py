@@ -77,13 +77,13 @@ from .errors import (
 #: Any of the three payment method classes.
 PaymentMethod = Union[Card, PayPal, CashOnDelivery]
 #: An order's status, as results report it and ``update_status`` takes it.
-OrderStatus = Literal["placed", "processing", "shipped", "delivered", "cancelled"]
+OrderStatus = Literal["placed", "processing", "partially_shipped", "shipped", "delivered", "cancelled"]
 #: A delivery speed.
 ShippingMethod = Literal["standard", "express"]
 #: What the sync server did with a pushed operation.
 SyncOutcome = Literal["accepted", "accepted_with_variance", "needs_review", "rejected", "conflict"]
 #: An outbox event's type.
-EventType = Literal["order.placed", "order.status_changed", "order.cancelled"]
+EventType = Literal["order.placed", "order.status_changed", "order.cancelled", "order.shipment_changed"]
 
 __all__ = [
     "Engine",

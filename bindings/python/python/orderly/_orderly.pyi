@@ -6,9 +6,9 @@ from typing import Any, Dict, Iterable, List, Literal, Optional, Union, final
 
 from typing_extensions import TypeAlias
 
-_OrderStatus: TypeAlias = Literal["placed", "processing", "shipped", "delivered", "cancelled"]
+_OrderStatus: TypeAlias = Literal["placed", "processing", "partially_shipped", "shipped", "delivered", "cancelled"]
 _ShippingMethod: TypeAlias = Literal["standard", "express"]
-_EventType: TypeAlias = Literal["order.placed", "order.status_changed", "order.cancelled"]
+_EventType: TypeAlias = Literal["order.placed", "order.status_changed", "order.cancelled", "order.shipment_changed"]
 _Amount: TypeAlias = Union[Decimal, str, int]
 _Outcome: TypeAlias = Literal["accepted", "accepted_with_variance", "needs_review", "rejected", "conflict"]
 
