@@ -33,6 +33,7 @@ from typing import Literal, Union
 
 from ._orderly import (
     Address,
+    CancellationCount,
     Card,
     Cart,
     CartItem,
@@ -49,11 +50,16 @@ from ._orderly import (
     Placement,
     ProductSales,
     SalesSummary,
+    Shipment,
+    ShipmentLine,
+    ShipmentMilestone,
+    StaffNote,
     StatusCount,
     StatusView,
     SyncReport,
     SyncResult,
     SyncState,
+    TimelineEntry,
     Totals,
     default_policy,
 )
@@ -78,6 +84,10 @@ from .errors import (
 PaymentMethod = Union[Card, PayPal, CashOnDelivery]
 #: An order's status, as results report it and ``update_status`` takes it.
 OrderStatus = Literal["placed", "processing", "partially_shipped", "shipped", "delivered", "cancelled"]
+#: A shipment's state.
+ShipmentStatus = Literal["pending", "shipped", "delivered", "cancelled"]
+#: Why an order was cancelled.
+CancelReason = Literal["customer", "inventory", "fraud", "payment_declined", "staff", "other"]
 #: A delivery speed.
 ShippingMethod = Literal["standard", "express"]
 #: What the sync server did with a pushed operation.
@@ -94,6 +104,8 @@ __all__ = [
     "CashOnDelivery",
     "PaymentMethod",
     "OrderStatus",
+    "ShipmentStatus",
+    "CancelReason",
     "ShippingMethod",
     "EventType",
     "CartItem",
@@ -111,6 +123,12 @@ __all__ = [
     "SalesSummary",
     "ProductSales",
     "StatusCount",
+    "ShipmentLine",
+    "Shipment",
+    "ShipmentMilestone",
+    "StaffNote",
+    "TimelineEntry",
+    "CancellationCount",
     "SyncReport",
     "SyncResult",
     "SyncState",
