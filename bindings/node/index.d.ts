@@ -43,8 +43,8 @@ export declare class Engine {
   /** The order's status and every milestone, oldest first. */
   status(orderId: string, options?: ActAs | undefined | null): Promise<StatusView>
   /**
-   * Cancels an order from `placed` or `processing` (else `code: "invalid_transition"`).
-   * Cancelling a cancelled order changes nothing.
+   * Cancels an order from `placed` or `processing` (else `code: "invalid_transition"`)
+   * with a reason and a note. Cancelling a cancelled order changes nothing.
    */
   cancel(orderId: string, options?: CancelOptions | undefined | null): Promise<Order>
   /**
@@ -70,6 +70,38 @@ export declare class Engine {
   markEventsDelivered(eventIds: Array<string>): Promise<number>
   /** Resolves once the store answers; rejects if it does not. */
   ready(): Promise<void>
+  /**
+   * Adds a shipment to an order in `processing` or `partially_shipped` (staff only); the
+   * order's status follows (`partially_shipped`, `shipped`). More units than are left
+   * reject with `code: "shipment_exceeds_order"`.
+   */
+  createShipment(orderId: string, shipment?: CreateShipmentInput | undefined | null): Promise<Order>
+  /**
+   * Moves a shipment (staff only) to `shipped`, `delivered`, or `cancelled` while pending;
+   * the order's status follows (`delivered` once every shipment is).
+   */
+  updateShipment(orderId: string, shipmentId: string, status: ShipmentStatus, options?: UpdateShipmentOptions | undefined | null): Promise<Order>
+  /**
+   * Orders across all users (staff, as the service `actor`) matching every filter given,
+   * `limit` at a time; pass the page's `nextCursor` as `cursor` with the same filters for
+   * the next page.
+   */
+  searchOrders(filters?: SearchFilters | undefined | null, options?: StaffOptions | undefined | null): Promise<OrderPage>
+  /**
+   * Writes every order matching the filters (`cursor` and `limit` aside) to the file at
+   * `path` as CSV, a header row then one row per order line, a page of orders at a time
+   * (memory stays flat). Resolves with how many orders were written. Staff only.
+   */
+  exportOrdersCsv(path: string, filters?: Omit<SearchFilters, 'cursor' | 'limit'> | undefined | null, options?: StaffOptions | undefined | null): Promise<number>
+  /** Keeps an internal note on an order (staff only; customers never see it). */
+  addStaffNote(orderId: string, text: string, options?: StaffNoteOptions | undefined | null): Promise<StaffNote>
+  /**
+   * An order's timeline (staff only): milestones, shipment steps and staff notes, oldest
+   * first.
+   */
+  timeline(orderId: string, options?: ActAs | undefined | null): Promise<TimelineEntry[]>
+  /** Cancelled orders per reason, every reason listed. */
+  cancellationsByReason(options?: StaffOptions | undefined | null): Promise<CancellationCount[]>
   /** The device id this engine records operations for; `null` unless opened with one. */
   get deviceId(): string | null
   /**
@@ -104,6 +136,9 @@ export interface ActAs {
   actor?: string
 }
 
+/** Who made a change, by kind. */
+export type ActorKind = 'customer' | 'staff' | 'service' | 'device'
+
 /** A delivery address; `country` is an ISO 3166-1 alpha-2 code. */
 export interface Address {
   name: string
@@ -115,12 +150,27 @@ export interface Address {
   country: string
 }
 
+/** How many orders were cancelled for one reason. */
+export interface CancellationCount {
+  reason: CancelReason
+  orders: number
+}
+
 export interface CancelOptions {
+  /**
+   * One of the `CancelReason` words (customers may give only `customer`; the default is
+   * `customer` for them, `staff` otherwise). Other text given without `note` is kept as
+   * the note, with the default reason.
+   */
+  reason?: CancelReason | string
   /** Kept in the order's history. */
-  reason?: string
+  note?: string
   userId?: string
   actor?: string
 }
+
+/** Why an order was cancelled; customers cancel with `customer` only. */
+export type CancelReason = 'customer' | 'inventory' | 'fraud' | 'payment_declined' | 'staff' | 'other'
 
 /** A user's cart as the engine validated it. */
 export interface Cart {
@@ -173,6 +223,25 @@ export interface CheckoutInput {
   discountCode?: string
 }
 
+/** A shipment as staff ask for it: every field optional. */
+export interface CreateShipmentInput {
+  /** What it carries; everything not yet in a shipment when absent. */
+  lines?: Array<ShipmentLine>
+  /** `ups`, `fedex`, `Royal Mail` or any other name. */
+  carrier?: string
+  trackingNumber?: string
+  /** An absolute `https://` link; a known carrier's template makes one otherwise. */
+  trackingUrl?: string
+  /** `shipped` (the default) or `pending`. */
+  status?: ShipmentStatus
+  /** A note for the shipment's first step. */
+  note?: string
+  /** A retry with the same key finds the shipment it created. */
+  idempotencyKey?: string
+  userId?: string
+  actor?: string
+}
+
 /**
  * The engine's default pricing policy in its JSON shape: adjust it (tax, shipping, discount
  * codes, cash-on-delivery limits) and pass it to `Engine.open(url, { policy })`.
@@ -193,6 +262,8 @@ export interface Milestone {
   at: Date
   actor: string
   note?: string
+  /** Why, on a cancellation; absent on other milestones. */
+  reason?: CancelReason
 }
 
 export interface OpenOptions {
@@ -225,6 +296,8 @@ export interface Order {
   version: number
   /** Every milestone, oldest first, starting with `placed`. */
   history: Array<Milestone>
+  /** The order's shipments, oldest first; empty until the first. */
+  shipments: Array<Shipment>
 }
 
 /** A priced order line; `discount` is this line's share of the order discount. */
@@ -237,13 +310,16 @@ export interface OrderLine {
   discount: string
 }
 
-/** One page of a user's orders, newest first; `nextCursor` is `null` on the last page. */
+/**
+ * One page of orders (a user's, newest first, or a staff search's in its sort order);
+ * `nextCursor` is `null` on the last page.
+ */
 export interface OrderPage {
   orders: Array<Order>
   nextCursor: string | null
 }
 
-export type OrderStatus = 'placed' | 'processing' | 'shipped' | 'delivered' | 'cancelled'
+export type OrderStatus = 'placed' | 'processing' | 'partially_shipped' | 'shipped' | 'delivered' | 'cancelled'
 
 /**
  * An outbox event; consumers deduplicate by `eventId`. `payload` is the event's JSON body in
@@ -251,7 +327,7 @@ export type OrderStatus = 'placed' | 'processing' | 'shipped' | 'delivered' | 'c
  */
 export interface OutboxEvent {
   eventId: string
-  type: 'order.placed' | 'order.status_changed' | 'order.cancelled'
+  type: 'order.placed' | 'order.status_changed' | 'order.cancelled' | 'order.shipment_changed'
   orderId: string
   userId: string
   /** Per-order sequence from 1, equal to the order version the change produced. */
@@ -319,7 +395,94 @@ export interface SalesSummary {
   averageOrderValue: string
 }
 
+/**
+ * Staff search filters, named as `GET /orders` names them; every filter given must hold.
+ * The engine parses them all, so a misspelt name is refused (`invalid_field`) rather than
+ * ignored.
+ */
+export interface SearchFilters {
+  /** One status or several. */
+  status?: OrderStatus | OrderStatus[]
+  /** Created at or after (a `Date` or RFC 3339 text). */
+  createdFrom?: Date | string
+  /** Created before (a `Date` or RFC 3339 text). */
+  createdTo?: Date | string
+  currency?: string
+  userId?: string
+  productId?: string
+  /** A decimal amount (`"25.00"`), with `currency`. */
+  totalMin?: string
+  /** A decimal amount, with `currency`. */
+  totalMax?: string
+  trackingNumber?: string
+  /** With `metadataValue`: orders whose metadata has this pair. */
+  metadataKey?: string
+  metadataValue?: string
+  /** A whole word of the delivery name, user id or email, or the start of the order id. */
+  q?: string
+  sort?: 'createdAt' | 'total'
+  direction?: 'desc' | 'asc'
+  /** A previous page's `nextCursor`, with the same filters. */
+  cursor?: string
+  /** 1 to 200, default 50. */
+  limit?: number
+}
+
+/** A shipment of some of an order's lines, with its carrier and tracking. */
+export interface Shipment {
+  shipmentId: string
+  status: ShipmentStatus
+  lines: Array<ShipmentLine>
+  carrier?: string
+  trackingNumber?: string
+  /** Given explicitly, or made from a known carrier's template. */
+  trackingUrl?: string
+  createdAt: Date
+  /** Every step, oldest first. */
+  history: Array<ShipmentMilestone>
+}
+
+/**
+ * How many units of one order line a shipment carries (in `createShipment({ lines })` and
+ * in the shipments orders report).
+ */
+export interface ShipmentLine {
+  productId: string
+  quantity: number
+}
+
+/** One step of a shipment's life. */
+export interface ShipmentMilestone {
+  status: ShipmentStatus
+  at: Date
+  actor: string
+  note?: string
+}
+
+/**
+ * Where a shipment is in its life: pending -> shipped -> delivered, or cancelled while
+ * pending.
+ */
+export type ShipmentStatus = 'pending' | 'shipped' | 'delivered' | 'cancelled'
+
 export type ShippingMethod = 'standard' | 'express'
+
+/** A note staff keep on an order: internal, never shown to customers. */
+export interface StaffNote {
+  noteId: string
+  orderId: string
+  at: Date
+  /** Who wrote it: `service:app`, `admin:bob`. */
+  actor: string
+  text: string
+}
+
+export interface StaffNoteOptions {
+  /** A retry with the same key keeps one note. */
+  idempotencyKey?: string
+  userId?: string
+  actor?: string
+}
 
 export interface StaffOptions {
   /** The service acting (default `"app"`). */
@@ -339,6 +502,7 @@ export interface StatusView {
   updatedAt: Date
   version: number
   history: Array<Milestone>
+  shipments: Array<Shipment>
 }
 
 /** What the server did with a pushed operation. */
@@ -380,6 +544,25 @@ export interface SyncState {
   cursor?: string
 }
 
+/** One entry of an order's timeline: a status milestone, a shipment step or a staff note. */
+export interface TimelineEntry {
+  at: Date
+  kind: TimelineKind
+  /** True for staff notes, which customers never see. */
+  internal: boolean
+  actorKind: ActorKind
+  actorId: string
+  /** The order's status (`status` entries) or the shipment's (`shipment` entries). */
+  status?: string
+  shipmentId?: string
+  reason?: CancelReason
+  /** The milestone's note or the staff note's text. */
+  note?: string
+}
+
+/** What a timeline entry records. */
+export type TimelineKind = 'status' | 'shipment' | 'note'
+
 export interface TopProductsOptions {
   by?: 'quantity' | 'revenue'
   /** 1 to 100, default 10. */
@@ -396,6 +579,12 @@ export interface Totals {
   tax: string
   discount: string
   total: string
+}
+
+export interface UpdateShipmentOptions {
+  note?: string
+  userId?: string
+  actor?: string
 }
 
 export interface UpdateStatusOptions {

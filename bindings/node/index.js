@@ -836,7 +836,11 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.Engine = nativeBinding.Engine
+module.exports.ActorKind = nativeBinding.ActorKind
+module.exports.CancelReason = nativeBinding.CancelReason
 module.exports.defaultPolicy = nativeBinding.defaultPolicy
 module.exports.OrderStatus = nativeBinding.OrderStatus
+module.exports.ShipmentStatus = nativeBinding.ShipmentStatus
 module.exports.ShippingMethod = nativeBinding.ShippingMethod
 module.exports.SyncOutcome = nativeBinding.SyncOutcome
+module.exports.TimelineKind = nativeBinding.TimelineKind

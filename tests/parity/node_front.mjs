@@ -11,7 +11,19 @@ const { Engine } = createRequire(import.meta.url)(addonDir);
 const table = JSON.parse(readFileSync(join(here, "cases.json"), "utf8"));
 const carts = JSON.parse(readFileSync(join(here, "carts.json"), "utf8"));
 
-function call(engine, op, r, args) {
+// An order of the base user's to cancel or ship, placed for this case.
+async function freshOrder(engine, r, name, processing) {
+  const { order } = await engine.placeOrder({
+    userId: r.userId,
+    deliveryAddress: r.deliveryAddress,
+    paymentMethod: r.paymentMethod,
+    idempotencyKey: `setup ${name}`,
+  });
+  if (processing) await engine.updateStatus(order.orderId, "processing");
+  return order.orderId;
+}
+
+async function call(engine, op, r, args, name) {
   const order = { userId: r.userId, deliveryAddress: r.deliveryAddress, paymentMethod: r.paymentMethod };
   if (r.shippingMethod !== undefined) order.shippingMethod = r.shippingMethod;
   switch (op) {
@@ -27,6 +39,19 @@ function call(engine, op, r, args) {
       return Engine.open("sqlite::memory:", { deviceId: r.deviceId });
     case "orders_for_user":
       return engine.ordersForUser(r.userId, { status: args.status, limit: args.limit });
+    case "search_orders":
+      return engine.searchOrders(args.filters);
+    case "cancel": {
+      const orderId = await freshOrder(engine, r, name, false);
+      const options = { reason: args.reason, note: args.note };
+      if (args.asCustomer) options.userId = r.userId;
+      return engine.cancel(orderId, options);
+    }
+    case "create_shipment": {
+      const orderId = await freshOrder(engine, r, name, true);
+      const { asCustomer: _, ...shipment } = args;
+      return engine.createShipment(orderId, shipment);
+    }
     default:
       throw new Error(`unknown op ${op}`);
   }
@@ -38,7 +63,7 @@ for (const c of table.cases) {
   const r = { ...table.base, ...c.args };
   let outcome;
   try {
-    await call(engine, c.op, r, c.args);
+    await call(engine, c.op, r, c.args, c.name);
     outcome = { name: c.name, code: null };
   } catch (err) {
     outcome = err?.name === "OrderlyError" ? { name: c.name, code: err.code } : { name: c.name, typed: String(err) };

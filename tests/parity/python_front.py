@@ -20,7 +20,20 @@ def payment(method: dict):
     return method  # no class for it: the engine call must refuse the dict by type
 
 
-def call(engine, op: str, r: dict, args: dict):
+def fresh_order(engine, r: dict, name: str, processing: bool) -> str:
+    """An order of the base user's to cancel or ship, placed for this case."""
+    order = engine.place_order(
+        user_id=r["userId"],
+        delivery_address=orderly.Address(**snake_keys(r["deliveryAddress"])),
+        payment_method=payment(r["paymentMethod"]),
+        idempotency_key=f"setup {name}",
+    ).order
+    if processing:
+        engine.update_status(order.order_id, "processing")
+    return order.order_id
+
+
+def call(engine, op: str, r: dict, args: dict, name: str = ""):
     if op in ("checkout", "place_order"):
         kwargs = {
             "user_id": r["userId"],
@@ -39,6 +52,17 @@ def call(engine, op: str, r: dict, args: dict):
         return orderly.Engine.open("sqlite::memory:", device_id=r["deviceId"])
     if op == "orders_for_user":
         return engine.orders_for_user(r["userId"], status=args.get("status"), limit=args.get("limit"))
+    if op == "search_orders":
+        return engine.search_orders(**snake_keys(args["filters"]))
+    if op == "cancel":
+        order_id = fresh_order(engine, r, name, processing=False)
+        as_customer = {"user_id": r["userId"]} if args.get("asCustomer") else {}
+        return engine.cancel(order_id, reason=args.get("reason"), note=args.get("note"), **as_customer)
+    if op == "create_shipment":
+        order_id = fresh_order(engine, r, name, processing=True)
+        body = snake_keys({k: v for k, v in args.items() if k != "lines"})
+        lines = [orderly.ShipmentLine(line["productId"], line["quantity"]) for line in args.get("lines", [])]
+        return engine.create_shipment(order_id, lines=lines or None, **body)
     raise ValueError(f"unknown op {op!r}")
 
 
@@ -51,7 +75,7 @@ def main() -> None:
     outcomes = []
     for case in table["cases"]:
         try:
-            call(engine, case["op"], request(table, case), case["args"])
+            call(engine, case["op"], request(table, case), case["args"], case["name"])
             outcomes.append({"name": case["name"], "code": None})
         except orderly.OrderlyError as err:
             outcomes.append({"name": case["name"], "code": err.code})

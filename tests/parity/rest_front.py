@@ -48,6 +48,22 @@ def _call(base: str, method: str, path: str, bearer: str, body=None, headers=Non
         return problem.get("code", f"http {err.code} without a code")
 
 
+def _fresh_order(base: str, customer: str, admin: str, r: dict, name: str, processing: bool) -> str:
+    """An order of the base user's to cancel or ship, placed for this case."""
+    body = json.dumps(_order_body(r)).encode()
+    req = urllib.request.Request(base + "/order", data=body, method="POST")
+    req.add_header("Authorization", f"Bearer {customer}")
+    req.add_header("Content-Type", "application/json")
+    req.add_header("Idempotency-Key", f"setup {name}")
+    with urllib.request.urlopen(req, timeout=30) as resp:
+        order_id = json.loads(resp.read())["orderId"]
+    if processing:
+        code = _call(base, "PUT", f"/order/{_path(order_id)}/status", admin, {"status": "processing"})
+        if code is not None:
+            raise RuntimeError(f"could not move the set-up order to processing: {code}")
+    return order_id
+
+
 def _order_body(r: dict, *fields: str) -> dict:
     body = {"userId": r["userId"], "deliveryAddress": r["deliveryAddress"], "paymentMethod": r["paymentMethod"]}
     for field in fields:
@@ -79,6 +95,18 @@ def run_case(base: str, secret: str, table: dict, case: dict) -> dict:
         query = {k: r[k] for k in ("status", "limit") if k in case["args"]}
         suffix = f"?{urllib.parse.urlencode(query)}" if query else ""
         code = _call(base, "GET", f"/orders/{_path(r['userId'])}{suffix}", customer)
+    elif op == "search_orders":
+        query = urllib.parse.urlencode(case["args"]["filters"])
+        code = _call(base, "GET", f"/orders?{query}", admin)
+    elif op == "cancel":
+        order_id = _fresh_order(base, customer, admin, r, case["name"], processing=False)
+        args = case["args"]
+        query = urllib.parse.urlencode({k: args[k] for k in ("reason", "note") if k in args})
+        bearer = customer if args.get("asCustomer") else admin
+        code = _call(base, "DELETE", f"/order/{_path(order_id)}?{query}", bearer)
+    elif op == "create_shipment":
+        order_id = _fresh_order(base, customer, admin, r, case["name"], processing=True)
+        code = _call(base, "POST", f"/order/{_path(order_id)}/shipments", admin, case["args"])
     else:
         raise ValueError(f"unknown op {op!r}")
     return {"name": case["name"], "code": code}

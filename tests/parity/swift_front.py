@@ -29,7 +29,28 @@ def payment(method: dict):
     return variant(**fields)
 
 
-def call(engine, op: str, r: dict, args: dict):
+def fresh_order(engine, r: dict, name: str, processing: bool) -> str:
+    """An order of the base user's to cancel or ship, placed for this case."""
+    order = engine.place_order(
+        user_id=r["userId"],
+        delivery_address=orderly.Address(**{"line2": None, "region": None, **snake_keys(r["deliveryAddress"])}),
+        payment_method=payment(r["paymentMethod"]),
+        idempotency_key=f"setup {name}",
+    ).order
+    if processing:
+        engine.update_status(order.order_id, orderly.OrderStatus.PROCESSING)
+    return order.order_id
+
+
+def search_filters(filters: dict):
+    """The filters as the generated `SearchFilters` record; a status is a case of `OrderStatus`."""
+    fields = snake_keys(filters)
+    if "status" in fields:
+        fields["statuses"] = [enum_case(orderly.OrderStatus, s) for s in fields.pop("status").split(",")]
+    return orderly.SearchFilters(**fields)
+
+
+def call(engine, op: str, r: dict, args: dict, name: str = ""):
     if op in ("checkout", "place_order"):
         shipping = r.get("shippingMethod")
         kwargs = {
@@ -54,6 +75,17 @@ def call(engine, op: str, r: dict, args: dict):
             limit=args.get("limit"),
             status=None if status is None else enum_case(orderly.OrderStatus, status),
         )
+    if op == "search_orders":
+        return engine.search_orders(search_filters(args["filters"]))
+    if op == "cancel":
+        order_id = fresh_order(engine, r, name, processing=False)
+        as_customer = {"user_id": r["userId"]} if args.get("asCustomer") else {}
+        return engine.cancel(order_id, reason=args.get("reason"), note=args.get("note"), **as_customer)
+    if op == "create_shipment":
+        order_id = fresh_order(engine, r, name, processing=True)
+        body = snake_keys({k: v for k, v in args.items() if k != "lines"})
+        lines = [orderly.ShipmentLine(**snake_keys(line)) for line in args["lines"]] if "lines" in args else None
+        return engine.create_shipment(order_id, lines=lines, **body)
     raise ValueError(f"unknown op {op!r}")
 
 
@@ -66,7 +98,7 @@ def main() -> None:
     outcomes = []
     for case in table["cases"]:
         try:
-            call(engine, case["op"], request(table, case), case["args"])
+            call(engine, case["op"], request(table, case), case["args"], case["name"])
             outcomes.append({"name": case["name"], "code": None})
         except orderly.OrderlyError as err:
             outcomes.append({"name": case["name"], "code": err.code})

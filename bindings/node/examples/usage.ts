@@ -2,7 +2,22 @@
 // generated index.d.ts. The `@ts-expect-error` lines prove the types refuse what the engine
 // would refuse.
 import { Engine, defaultPolicy } from "orderly";
-import type { Address, Order, OrderStatus, PaymentMethod, Placement, SyncOutcome, SyncReport, SyncState } from "orderly";
+import type {
+  Address,
+  CancellationCount,
+  Order,
+  OrderPage,
+  OrderStatus,
+  PaymentMethod,
+  Placement,
+  SearchFilters,
+  Shipment,
+  ShipmentStatus,
+  SyncOutcome,
+  SyncReport,
+  SyncState,
+  TimelineEntry,
+} from "orderly";
 
 interface OrderlyFailure extends Error {
   code: string;
@@ -39,7 +54,7 @@ async function main(): Promise<void> {
   const page = await engine.ordersForUser("alice", { limit: 10, status: "processing" });
   const cursor: string | null = page.nextCursor;
   for (const event of await engine.pendingEvents(50)) {
-    const kind: "order.placed" | "order.status_changed" | "order.cancelled" = event.type;
+    const kind: "order.placed" | "order.status_changed" | "order.cancelled" | "order.shipment_changed" = event.type;
     console.log(kind, event.sequence, event.at.toISOString());
   }
   const [usd] = await engine.sales(new Date(Date.now() - 3_600_000), new Date());
@@ -52,6 +67,8 @@ async function main(): Promise<void> {
     else throw err;
   }
 
+  await staff(engine, order.orderId);
+
   // @ts-expect-error: not a status
   await engine.updateStatus(order.orderId, "teleported").catch(() => undefined);
   // @ts-expect-error: money is never a number
@@ -59,6 +76,35 @@ async function main(): Promise<void> {
   // @ts-expect-error: a card needs its token, brand, last4 and expiry
   const noToken: PaymentMethod = { type: "card", brand: "visa" };
   void noToken;
+}
+
+/** Shipments, staff search and export, notes and the timeline, as the service acting for staff. */
+async function staff(engine: Engine, orderId: string): Promise<void> {
+  const shipped: Order = await engine.createShipment(orderId, {
+    lines: [{ productId: "sku-1", quantity: 1 }],
+    carrier: "ups",
+    trackingNumber: "1Z999AA10123456784",
+    idempotencyKey: "box-1",
+    actor: "warehouse",
+  });
+  const [first]: Shipment[] = shipped.shipments;
+  const next: ShipmentStatus = "delivered";
+  if (first) await engine.updateShipment(orderId, first.shipmentId, next, { note: "at the door" });
+  await engine.cancel(orderId, { reason: "inventory", note: "out of beans" }).catch(() => undefined);
+
+  const filters: SearchFilters = { status: ["placed", "processing"], createdFrom: new Date(Date.now() - 86_400_000), currency: "USD", totalMin: "10.00" };
+  const page: OrderPage = await engine.searchOrders({ ...filters, sort: "total", direction: "asc", limit: 50 });
+  if (page.nextCursor) await engine.searchOrders({ ...filters, cursor: page.nextCursor });
+  const written: number = await engine.exportOrdersCsv("orders.csv", { userId: "alice" });
+  await engine.addStaffNote(orderId, "Customer called", { idempotencyKey: "call-1" });
+  const timeline: TimelineEntry[] = await engine.timeline(orderId);
+  const counts: CancellationCount[] = await engine.cancellationsByReason();
+  console.log(written, timeline.filter((e) => e.internal).length, counts.map((c) => `${c.reason}=${c.orders}`));
+
+  // @ts-expect-error: not a search filter
+  await engine.searchOrders({ colour: "red" }).catch(() => undefined);
+  // @ts-expect-error: not a shipment status
+  await engine.updateShipment(orderId, "id", "lost").catch(() => undefined);
 }
 
 /** A device engine syncing, then the by-hand calls for an app that moves the bytes itself. */

@@ -7,6 +7,7 @@
 //! as that customer; `order`, `status` and `cancel` act as the customer `userId` when it is
 //! given (who must own the order) and otherwise, like the staff operations (`updateStatus`,
 //! analytics), as the service `actor` (default `"app"`), recorded as `service:<actor>`.
+//! Shipments, notes and the timeline are in `staff.rs`.
 
 use chrono::{DateTime, Utc};
 use napi::bindgen_prelude::AsyncTask;
@@ -184,8 +185,8 @@ impl Engine {
         })
     }
 
-    /// Cancels an order from `placed` or `processing` (else `code: "invalid_transition"`).
-    /// Cancelling a cancelled order changes nothing.
+    /// Cancels an order from `placed` or `processing` (else `code: "invalid_transition"`)
+    /// with a reason and a note. Cancelling a cancelled order changes nothing.
     #[napi(ts_return_type = "Promise<Order>")]
     pub fn cancel(
         &self,
@@ -199,7 +200,9 @@ impl Engine {
                 user_id: o.user_id,
                 actor: o.actor,
             };
-            Ok(engine.cancel(&order_id, o.reason.as_deref(), &who)?.into())
+            let order =
+                engine.cancel_with(&order_id, o.reason.as_deref(), o.note.as_deref(), &who)?;
+            Ok(order.into())
         })
     }
 

@@ -223,10 +223,95 @@ pub struct ActAs {
 #[napi(object)]
 #[derive(Debug, Clone, Default)]
 pub struct CancelOptions {
-    /// Kept in the order's history.
+    /// One of the `CancelReason` words (customers may give only `customer`; the default is
+    /// `customer` for them, `staff` otherwise). Other text given without `note` is kept as
+    /// the note, with the default reason.
+    #[napi(ts_type = "CancelReason | string")]
     pub reason: Option<String>,
+    /// Kept in the order's history.
+    pub note: Option<String>,
     pub user_id: Option<String>,
     pub actor: Option<String>,
+}
+
+/// A shipment as staff ask for it: every field optional.
+#[napi(object)]
+#[derive(Debug, Clone, Default)]
+pub struct CreateShipmentInput {
+    /// What it carries; everything not yet in a shipment when absent.
+    pub lines: Option<Vec<crate::results::ShipmentLine>>,
+    /// `ups`, `fedex`, `Royal Mail` or any other name.
+    pub carrier: Option<String>,
+    pub tracking_number: Option<String>,
+    /// An absolute `https://` link; a known carrier's template makes one otherwise.
+    pub tracking_url: Option<String>,
+    /// `shipped` (the default) or `pending`.
+    #[napi(ts_type = "ShipmentStatus")]
+    pub status: Option<String>,
+    /// A note for the shipment's first step.
+    pub note: Option<String>,
+    /// A retry with the same key finds the shipment it created.
+    pub idempotency_key: Option<String>,
+    pub user_id: Option<String>,
+    pub actor: Option<String>,
+}
+
+#[napi(object)]
+#[derive(Debug, Clone, Default)]
+pub struct UpdateShipmentOptions {
+    pub note: Option<String>,
+    pub user_id: Option<String>,
+    pub actor: Option<String>,
+}
+
+#[napi(object)]
+#[derive(Debug, Clone, Default)]
+pub struct StaffNoteOptions {
+    /// A retry with the same key keeps one note.
+    pub idempotency_key: Option<String>,
+    pub user_id: Option<String>,
+    pub actor: Option<String>,
+}
+
+/// Staff search filters, named as `GET /orders` names them; every filter given must hold.
+/// The engine parses them all, so a misspelt name is refused (`invalid_field`) rather than
+/// ignored.
+// Only its TypeScript declaration is used: `searchOrders` reads the caller's object property by
+// property (staff.rs), so that names this struct does not know reach the engine too.
+#[allow(dead_code)]
+#[napi(object)]
+#[derive(Debug, Clone, Default)]
+pub struct SearchFilters {
+    /// One status or several.
+    #[napi(ts_type = "OrderStatus | OrderStatus[]")]
+    pub status: Option<serde_json::Value>,
+    /// Created at or after (a `Date` or RFC 3339 text).
+    #[napi(ts_type = "Date | string")]
+    pub created_from: Option<serde_json::Value>,
+    /// Created before (a `Date` or RFC 3339 text).
+    #[napi(ts_type = "Date | string")]
+    pub created_to: Option<serde_json::Value>,
+    pub currency: Option<String>,
+    pub user_id: Option<String>,
+    pub product_id: Option<String>,
+    /// A decimal amount (`"25.00"`), with `currency`.
+    pub total_min: Option<String>,
+    /// A decimal amount, with `currency`.
+    pub total_max: Option<String>,
+    pub tracking_number: Option<String>,
+    /// With `metadataValue`: orders whose metadata has this pair.
+    pub metadata_key: Option<String>,
+    pub metadata_value: Option<String>,
+    /// A whole word of the delivery name, user id or email, or the start of the order id.
+    pub q: Option<String>,
+    #[napi(ts_type = "'createdAt' | 'total'")]
+    pub sort: Option<String>,
+    #[napi(ts_type = "'desc' | 'asc'")]
+    pub direction: Option<String>,
+    /// A previous page's `nextCursor`, with the same filters.
+    pub cursor: Option<String>,
+    /// 1 to 200, default 50.
+    pub limit: Option<f64>,
 }
 
 #[napi(object)]

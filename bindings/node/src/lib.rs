@@ -13,5 +13,6 @@ mod engine;
 mod errors;
 mod inputs;
 mod results;
+mod staff;
 mod sync;
 mod task;

@@ -59,6 +59,7 @@ pub(crate) fn count(n: u64) -> i64 {
 pub enum OrderStatus {
     Placed,
     Processing,
+    PartiallyShipped,
     Shipped,
     Delivered,
     Cancelled,
@@ -69,6 +70,7 @@ impl From<orderly::OrderStatus> for OrderStatus {
         match s {
             orderly::OrderStatus::Placed => OrderStatus::Placed,
             orderly::OrderStatus::Processing => OrderStatus::Processing,
+            orderly::OrderStatus::PartiallyShipped => OrderStatus::PartiallyShipped,
             orderly::OrderStatus::Shipped => OrderStatus::Shipped,
             orderly::OrderStatus::Delivered => OrderStatus::Delivered,
             orderly::OrderStatus::Cancelled => OrderStatus::Cancelled,
@@ -183,6 +185,31 @@ fn order_lines(lines: Vec<orderly::OrderLine>) -> Vec<OrderLine> {
         .collect()
 }
 
+/// Why an order was cancelled; customers cancel with `customer` only.
+#[napi(string_enum = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CancelReason {
+    Customer,
+    Inventory,
+    Fraud,
+    PaymentDeclined,
+    Staff,
+    Other,
+}
+
+impl From<orderly::CancelReason> for CancelReason {
+    fn from(r: orderly::CancelReason) -> Self {
+        match r {
+            orderly::CancelReason::Customer => CancelReason::Customer,
+            orderly::CancelReason::Inventory => CancelReason::Inventory,
+            orderly::CancelReason::Fraud => CancelReason::Fraud,
+            orderly::CancelReason::PaymentDeclined => CancelReason::PaymentDeclined,
+            orderly::CancelReason::Staff => CancelReason::Staff,
+            orderly::CancelReason::Other => CancelReason::Other,
+        }
+    }
+}
+
 /// One step of an order's life: when, who (`customer:alice`, `service:warehouse`) and why.
 #[napi(object)]
 #[derive(Debug, Clone)]
@@ -191,6 +218,8 @@ pub struct Milestone {
     pub at: DateTime<Utc>,
     pub actor: String,
     pub note: Option<String>,
+    /// Why, on a cancellation; absent on other milestones.
+    pub reason: Option<CancelReason>,
 }
 
 fn milestones(history: Vec<orderly::Milestone>) -> Vec<Milestone> {
@@ -201,6 +230,95 @@ fn milestones(history: Vec<orderly::Milestone>) -> Vec<Milestone> {
             at: date(m.at),
             actor: m.actor,
             note: m.note,
+            reason: m.reason.map(Into::into),
+        })
+        .collect()
+}
+
+/// Where a shipment is in its life: pending -> shipped -> delivered, or cancelled while
+/// pending.
+#[napi(string_enum = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShipmentStatus {
+    Pending,
+    Shipped,
+    Delivered,
+    Cancelled,
+}
+
+impl From<orderly::ShipmentStatus> for ShipmentStatus {
+    fn from(s: orderly::ShipmentStatus) -> Self {
+        match s {
+            orderly::ShipmentStatus::Pending => ShipmentStatus::Pending,
+            orderly::ShipmentStatus::Shipped => ShipmentStatus::Shipped,
+            orderly::ShipmentStatus::Delivered => ShipmentStatus::Delivered,
+            orderly::ShipmentStatus::Cancelled => ShipmentStatus::Cancelled,
+        }
+    }
+}
+
+/// How many units of one order line a shipment carries (in `createShipment({ lines })` and
+/// in the shipments orders report).
+#[napi(object)]
+#[derive(Debug, Clone)]
+pub struct ShipmentLine {
+    pub product_id: String,
+    pub quantity: f64,
+}
+
+/// One step of a shipment's life.
+#[napi(object)]
+#[derive(Debug, Clone)]
+pub struct ShipmentMilestone {
+    pub status: ShipmentStatus,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub note: Option<String>,
+}
+
+/// A shipment of some of an order's lines, with its carrier and tracking.
+#[napi(object)]
+#[derive(Debug, Clone)]
+pub struct Shipment {
+    pub shipment_id: String,
+    pub status: ShipmentStatus,
+    pub lines: Vec<ShipmentLine>,
+    pub carrier: Option<String>,
+    pub tracking_number: Option<String>,
+    /// Given explicitly, or made from a known carrier's template.
+    pub tracking_url: Option<String>,
+    pub created_at: DateTime<Utc>,
+    /// Every step, oldest first.
+    pub history: Vec<ShipmentMilestone>,
+}
+
+fn shipments(list: Vec<orderly::Shipment>) -> Vec<Shipment> {
+    list.into_iter()
+        .map(|s| Shipment {
+            shipment_id: s.shipment_id.to_string(),
+            status: s.status.into(),
+            lines: s
+                .lines
+                .into_iter()
+                .map(|l| ShipmentLine {
+                    product_id: l.product_id.to_string(),
+                    quantity: f64::from(l.quantity),
+                })
+                .collect(),
+            carrier: s.carrier,
+            tracking_number: s.tracking_number,
+            tracking_url: s.tracking_url,
+            created_at: date(s.created_at),
+            history: s
+                .history
+                .into_iter()
+                .map(|m| ShipmentMilestone {
+                    status: m.status.into(),
+                    at: date(m.at),
+                    actor: m.actor,
+                    note: m.note,
+                })
+                .collect(),
         })
         .collect()
 }
@@ -228,6 +346,8 @@ pub struct Order {
     pub version: u32,
     /// Every milestone, oldest first, starting with `placed`.
     pub history: Vec<Milestone>,
+    /// The order's shipments, oldest first; empty until the first.
+    pub shipments: Vec<Shipment>,
 }
 
 impl From<orderly::Order> for Order {
@@ -249,6 +369,7 @@ impl From<orderly::Order> for Order {
             updated_at: date(o.updated_at),
             version: o.version,
             history: milestones(o.history),
+            shipments: shipments(o.shipments),
         }
     }
 }
@@ -306,7 +427,8 @@ impl From<orderly::Placement> for Placement {
     }
 }
 
-/// One page of a user's orders, newest first; `nextCursor` is `null` on the last page.
+/// One page of orders (a user's, newest first, or a staff search's in its sort order);
+/// `nextCursor` is `null` on the last page.
 #[napi(object, use_nullable = true)]
 #[derive(Debug, Clone)]
 pub struct OrderPage {
@@ -332,6 +454,7 @@ pub struct StatusView {
     pub updated_at: DateTime<Utc>,
     pub version: u32,
     pub history: Vec<Milestone>,
+    pub shipments: Vec<Shipment>,
 }
 
 impl From<orderly::StatusView> for StatusView {
@@ -342,6 +465,7 @@ impl From<orderly::StatusView> for StatusView {
             updated_at: date(v.updated_at),
             version: v.version,
             history: milestones(v.history),
+            shipments: shipments(v.shipments),
         }
     }
 }
@@ -354,7 +478,7 @@ pub struct OutboxEvent {
     pub event_id: String,
     #[napi(
         js_name = "type",
-        ts_type = "'order.placed' | 'order.status_changed' | 'order.cancelled'"
+        ts_type = "'order.placed' | 'order.status_changed' | 'order.cancelled' | 'order.shipment_changed'"
     )]
     pub event_type: String,
     pub order_id: String,
@@ -437,6 +561,110 @@ impl From<orderly::StatusCount> for StatusCount {
     fn from(c: orderly::StatusCount) -> Self {
         StatusCount {
             status: c.status.into(),
+            orders: count(c.orders),
+        }
+    }
+}
+
+/// A note staff keep on an order: internal, never shown to customers.
+#[napi(object)]
+#[derive(Debug, Clone)]
+pub struct StaffNote {
+    pub note_id: String,
+    pub order_id: String,
+    pub at: DateTime<Utc>,
+    /// Who wrote it: `service:app`, `admin:bob`.
+    pub actor: String,
+    pub text: String,
+}
+
+impl From<orderly::timeline::StaffNote> for StaffNote {
+    fn from(n: orderly::timeline::StaffNote) -> Self {
+        StaffNote {
+            note_id: n.note_id.to_string(),
+            order_id: n.order_id.to_string(),
+            at: date(n.at),
+            actor: n.actor,
+            text: n.text,
+        }
+    }
+}
+
+/// What a timeline entry records.
+#[napi(string_enum = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimelineKind {
+    Status,
+    Shipment,
+    Note,
+}
+
+/// Who made a change, by kind.
+#[napi(string_enum = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActorKind {
+    Customer,
+    Staff,
+    Service,
+    Device,
+}
+
+/// One entry of an order's timeline: a status milestone, a shipment step or a staff note.
+#[napi(object)]
+#[derive(Debug, Clone)]
+pub struct TimelineEntry {
+    pub at: DateTime<Utc>,
+    pub kind: TimelineKind,
+    /// True for staff notes, which customers never see.
+    pub internal: bool,
+    pub actor_kind: ActorKind,
+    pub actor_id: String,
+    /// The order's status (`status` entries) or the shipment's (`shipment` entries).
+    pub status: Option<String>,
+    pub shipment_id: Option<String>,
+    pub reason: Option<CancelReason>,
+    /// The milestone's note or the staff note's text.
+    pub note: Option<String>,
+}
+
+impl From<orderly::timeline::TimelineEntry> for TimelineEntry {
+    fn from(e: orderly::timeline::TimelineEntry) -> Self {
+        use orderly::timeline::{ActorKind as A, TimelineKind as K};
+        TimelineEntry {
+            at: date(e.at),
+            kind: match e.kind {
+                K::Status => TimelineKind::Status,
+                K::Shipment => TimelineKind::Shipment,
+                K::Note => TimelineKind::Note,
+            },
+            internal: e.internal,
+            actor_kind: match e.actor_kind {
+                A::Customer => ActorKind::Customer,
+                A::Staff => ActorKind::Staff,
+                A::Service => ActorKind::Service,
+                A::Device => ActorKind::Device,
+            },
+            actor_id: e.actor_id,
+            status: e.status,
+            shipment_id: e.shipment_id.map(|id| id.to_string()),
+            reason: e.reason.map(Into::into),
+            note: e.note,
+        }
+    }
+}
+
+/// How many orders were cancelled for one reason.
+#[napi(object)]
+#[derive(Debug, Clone)]
+pub struct CancellationCount {
+    pub reason: CancelReason,
+    pub orders: i64,
+}
+
+impl From<orderly::analytics::CancellationCount> for CancellationCount {
+    fn from(c: orderly::analytics::CancellationCount) -> Self {
+        CancellationCount {
+            reason: c.reason.into(),
             orders: count(c.orders),
         }
     }

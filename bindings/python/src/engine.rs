@@ -7,23 +7,29 @@
 //! act as that customer; `order`, `status` and `cancel` act as the customer `user_id` when it
 //! is given (who must own the order) and otherwise, like the staff operations
 //! (`update_status`, analytics), as the service `actor` (`"app"` when `None`), which the
-//! milestones record as `service:<actor>`.
+//! milestones record as `service:<actor>`. The shipment, note and timeline methods take the
+//! same `user_id`/`actor` pair, so a customer acting through them is refused (`Forbidden`);
+//! search, export and the cancellation counts act as the service `actor`, their `user_id`
+//! being a search filter.
+
+use std::path::PathBuf;
 
 use orderly::{
     ActAs, DeviceId, Embedded, HistoryRequest, OrderInput, OrderlyError, PricingPolicy,
-    ShippingMethod, StatusUpdate, TopBy, ValidationError, parse,
+    ShipmentInput, ShipmentLineInput, ShipmentStatus, ShippingMethod, StatusUpdate, TopBy,
+    ValidationError, parse,
 };
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDateTime, PyDict, PyString};
 
 use crate::errors::{IntoPyResult, engine_error, open_error};
 use crate::inputs::{CartItem, address, payment_method};
 use crate::results::{
-    Cart, Checkout, Order, OrderPage, OutboxEvent, Placement, ProductSales, SalesSummary,
-    StatusCount, StatusView,
+    CancellationCount, Cart, Checkout, Order, OrderPage, OutboxEvent, Placement, ProductSales,
+    SalesSummary, ShipmentLine, StaffNote, StatusCount, StatusView, TimelineEntry,
 };
 use crate::sync::{SyncReport, SyncState};
-use crate::values::{json_object, py_to_json_object, timestamp};
+use crate::values::{amount_string, json_object, py_to_json_object, timestamp};
 
 /// An Orderly engine over one store, with carts the application sets in process.
 #[pyclass(module = "orderly", name = "Engine", frozen)]
@@ -69,6 +75,109 @@ fn order_input(
         shipping_method: shipping(shipping_method).or_raise(py)?,
         discount_code,
     })
+}
+
+/// The search filters as Python arguments, before they become the engine's name/value pairs.
+struct Filters<'a, 'py> {
+    status: Option<&'a Bound<'py, PyAny>>,
+    created_from: Option<&'a Bound<'py, PyAny>>,
+    created_to: Option<&'a Bound<'py, PyAny>>,
+    currency: Option<String>,
+    user_id: Option<String>,
+    product_id: Option<String>,
+    total_min: Option<&'a Bound<'py, PyAny>>,
+    total_max: Option<&'a Bound<'py, PyAny>>,
+    tracking_number: Option<String>,
+    metadata_key: Option<String>,
+    metadata_value: Option<String>,
+    q: Option<String>,
+    sort: Option<String>,
+    direction: Option<String>,
+    cursor: Option<String>,
+    limit: Option<i64>,
+}
+
+/// A time filter: an aware `datetime`, or RFC 3339 text the engine parses.
+fn time_filter(value: &Bound<'_, PyAny>, field: &str) -> PyResult<String> {
+    if value.is_instance_of::<PyDateTime>() {
+        return Ok(timestamp(value, field)?.to_rfc3339());
+    }
+    value.extract::<String>().map_err(|_| {
+        pyo3::exceptions::PyTypeError::new_err(format!(
+            "{field} must be a datetime.datetime or str"
+        ))
+    })
+}
+
+impl Filters<'_, '_> {
+    /// The filters as `GET /orders` names them; the engine parses and checks every one.
+    fn pairs(self) -> PyResult<Vec<(String, String)>> {
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        let mut push = |name: &str, value: String| pairs.push((name.to_owned(), value));
+        if let Some(status) = self.status {
+            if let Ok(one) = status.cast::<PyString>() {
+                push("status", one.to_cow()?.into_owned());
+            } else {
+                for item in status.try_iter()? {
+                    push("status", item?.extract::<String>()?);
+                }
+            }
+        }
+        if let Some(v) = self.created_from {
+            push("createdFrom", time_filter(v, "created_from")?);
+        }
+        if let Some(v) = self.created_to {
+            push("createdTo", time_filter(v, "created_to")?);
+        }
+        let text = [
+            ("currency", self.currency),
+            ("userId", self.user_id),
+            ("productId", self.product_id),
+            ("trackingNumber", self.tracking_number),
+            ("metadataKey", self.metadata_key),
+            ("metadataValue", self.metadata_value),
+            ("q", self.q),
+            ("sort", self.sort),
+            ("direction", self.direction),
+            ("cursor", self.cursor),
+        ];
+        for (name, value) in text {
+            if let Some(value) = value {
+                push(name, value);
+            }
+        }
+        if let Some(v) = self.total_min {
+            push("totalMin", amount_string(v, "total_min")?);
+        }
+        if let Some(v) = self.total_max {
+            push("totalMax", amount_string(v, "total_max")?);
+        }
+        if let Some(limit) = self.limit {
+            push("limit", limit.to_string());
+        }
+        Ok(pairs)
+    }
+}
+
+/// Shipment lines from `orderly.ShipmentLine` objects.
+fn shipment_lines(lines: &Bound<'_, PyAny>) -> PyResult<Vec<ShipmentLineInput>> {
+    let mut out = Vec::new();
+    for line in lines.try_iter()? {
+        let line = line?;
+        let line = line.cast::<ShipmentLine>().map_err(|_| {
+            pyo3::exceptions::PyTypeError::new_err("shipment lines must be orderly.ShipmentLine")
+        })?;
+        let line = line.get();
+        out.push(ShipmentLineInput {
+            product_id: line.product_id.clone(),
+            quantity: line.quantity,
+        });
+    }
+    Ok(out)
+}
+
+fn shipment_status(text: &str) -> Result<ShipmentStatus, OrderlyError> {
+    Ok(text.parse::<ShipmentStatus>()?)
 }
 
 #[pymethods]
@@ -253,22 +362,253 @@ impl Engine {
         Ok(StatusView(view))
     }
 
-    /// Cancels an order from `placed` or `processing` (`InvalidTransition` otherwise); the
-    /// `reason` is kept in the history. Cancelling a cancelled order changes nothing.
-    #[pyo3(signature = (order_id, *, reason=None, user_id=None, actor=None))]
+    /// Cancels an order from `placed` or `processing` (`InvalidTransition` otherwise).
+    /// `reason` is one of `customer`, `inventory`, `fraud`, `payment_declined`, `staff`,
+    /// `other` (customers may give only `customer`; the default is `customer` for them and
+    /// `staff` otherwise) and `note` is kept in the history. Any other `reason` text given
+    /// without a `note` is kept as the note, with the default reason. Cancelling a cancelled
+    /// order changes nothing.
+    #[pyo3(signature = (order_id, *, reason=None, note=None, user_id=None, actor=None))]
     fn cancel(
         &self,
         py: Python<'_>,
         order_id: &str,
         reason: Option<&str>,
+        note: Option<&str>,
         user_id: Option<&str>,
         actor: Option<&str>,
     ) -> PyResult<Order> {
         let who = act_as(user_id, actor);
         let order = py
-            .detach(|| self.engine.cancel(order_id, reason, &who))
+            .detach(|| self.engine.cancel_with(order_id, reason, note, &who))
             .or_raise(py)?;
         Ok(Order(order))
+    }
+
+    /// Adds a shipment to an order in `processing` or `partially_shipped` (staff only); the
+    /// order's status follows (`partially_shipped`, `shipped`). `lines` are
+    /// `orderly.ShipmentLine`s (everything not yet in a shipment when `None`); `status` is
+    /// `"shipped"` (the default) or `"pending"`. A known carrier's tracking link is made from
+    /// its tracking number unless `tracking_url` is given. With `idempotency_key`, a retry
+    /// finds the shipment it created. More units than are left raise `Conflict` with code
+    /// `shipment_exceeds_order`.
+    #[pyo3(signature = (order_id, *, lines=None, carrier=None, tracking_number=None, tracking_url=None, status=None, note=None, idempotency_key=None, user_id=None, actor=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn create_shipment(
+        &self,
+        py: Python<'_>,
+        order_id: &str,
+        lines: Option<&Bound<'_, PyAny>>,
+        carrier: Option<String>,
+        tracking_number: Option<String>,
+        tracking_url: Option<String>,
+        status: Option<&str>,
+        note: Option<String>,
+        idempotency_key: Option<&str>,
+        user_id: Option<&str>,
+        actor: Option<&str>,
+    ) -> PyResult<Order> {
+        let input = ShipmentInput {
+            lines: lines.map(shipment_lines).transpose()?,
+            carrier,
+            tracking_number,
+            tracking_url,
+            status: status.map(shipment_status).transpose().or_raise(py)?,
+            note,
+        };
+        let who = act_as(user_id, actor);
+        let order = py
+            .detach(|| {
+                self.engine
+                    .create_shipment(order_id, input, idempotency_key, &who)
+            })
+            .or_raise(py)?;
+        Ok(Order(order))
+    }
+
+    /// Moves a shipment (staff only) to `"shipped"`, `"delivered"`, or `"cancelled"` while
+    /// pending; the order's status follows (`delivered` once every shipment is).
+    #[pyo3(signature = (order_id, shipment_id, status, *, note=None, user_id=None, actor=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn update_shipment(
+        &self,
+        py: Python<'_>,
+        order_id: &str,
+        shipment_id: &str,
+        status: &str,
+        note: Option<&str>,
+        user_id: Option<&str>,
+        actor: Option<&str>,
+    ) -> PyResult<Order> {
+        let to = shipment_status(status).or_raise(py)?;
+        let who = act_as(user_id, actor);
+        let order = py
+            .detach(|| {
+                self.engine
+                    .update_shipment(order_id, shipment_id, to, note, &who)
+            })
+            .or_raise(py)?;
+        Ok(Order(order))
+    }
+
+    /// Orders across all users (staff, as the service `actor`), matching every filter given:
+    /// `status` (one or several), `created_from` (inclusive) and `created_to` (exclusive) as
+    /// aware datetimes, `currency`, `user_id`, `product_id`, `total_min`/`total_max` (with
+    /// `currency`), `tracking_number`, `metadata_key` with `metadata_value`, and `q` (a word
+    /// of the name, user or email, or the start of the order id). Sorted by `sort`
+    /// (`"createdAt"` or `"total"`), `direction` `"desc"` (default) or `"asc"`; `limit` (1 to
+    /// 200, default 50) at a time; pass the page's `next_cursor` as `cursor` with the same
+    /// filters for the next page.
+    #[pyo3(signature = (*, status=None, created_from=None, created_to=None, currency=None, user_id=None, product_id=None, total_min=None, total_max=None, tracking_number=None, metadata_key=None, metadata_value=None, q=None, sort=None, direction=None, cursor=None, limit=None, actor=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn search_orders(
+        &self,
+        py: Python<'_>,
+        status: Option<&Bound<'_, PyAny>>,
+        created_from: Option<&Bound<'_, PyAny>>,
+        created_to: Option<&Bound<'_, PyAny>>,
+        currency: Option<String>,
+        user_id: Option<String>,
+        product_id: Option<String>,
+        total_min: Option<&Bound<'_, PyAny>>,
+        total_max: Option<&Bound<'_, PyAny>>,
+        tracking_number: Option<String>,
+        metadata_key: Option<String>,
+        metadata_value: Option<String>,
+        q: Option<String>,
+        sort: Option<String>,
+        direction: Option<String>,
+        cursor: Option<String>,
+        limit: Option<i64>,
+        actor: Option<&str>,
+    ) -> PyResult<OrderPage> {
+        let filters = Filters {
+            status,
+            created_from,
+            created_to,
+            currency,
+            user_id,
+            product_id,
+            total_min,
+            total_max,
+            tracking_number,
+            metadata_key,
+            metadata_value,
+            q,
+            sort,
+            direction,
+            cursor,
+            limit,
+        }
+        .pairs()?;
+        let who = act_as(None, actor);
+        let page = py
+            .detach(|| self.engine.search_orders(&filters, &who))
+            .or_raise(py)?;
+        OrderPage::new(py, page)
+    }
+
+    /// Writes every order matching the filters (those of `search_orders`; `cursor` and
+    /// `limit` aside) to the file at `path` as CSV, one row per order line after a header
+    /// row, a page of orders at a time (memory stays flat). Returns how many orders were
+    /// written. Staff only, as the service `actor`.
+    #[pyo3(signature = (path, *, status=None, created_from=None, created_to=None, currency=None, user_id=None, product_id=None, total_min=None, total_max=None, tracking_number=None, metadata_key=None, metadata_value=None, q=None, sort=None, direction=None, actor=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn export_orders_csv(
+        &self,
+        py: Python<'_>,
+        path: PathBuf,
+        status: Option<&Bound<'_, PyAny>>,
+        created_from: Option<&Bound<'_, PyAny>>,
+        created_to: Option<&Bound<'_, PyAny>>,
+        currency: Option<String>,
+        user_id: Option<String>,
+        product_id: Option<String>,
+        total_min: Option<&Bound<'_, PyAny>>,
+        total_max: Option<&Bound<'_, PyAny>>,
+        tracking_number: Option<String>,
+        metadata_key: Option<String>,
+        metadata_value: Option<String>,
+        q: Option<String>,
+        sort: Option<String>,
+        direction: Option<String>,
+        actor: Option<&str>,
+    ) -> PyResult<u64> {
+        let filters = Filters {
+            status,
+            created_from,
+            created_to,
+            currency,
+            user_id,
+            product_id,
+            total_min,
+            total_max,
+            tracking_number,
+            metadata_key,
+            metadata_value,
+            q,
+            sort,
+            direction,
+            cursor: None,
+            limit: None,
+        }
+        .pairs()?;
+        let who = act_as(None, actor);
+        py.detach(|| self.engine.export_csv(&path, &filters, &who))
+            .or_raise(py)
+    }
+
+    /// Keeps an internal note on an order (staff only; customers never see it). With
+    /// `idempotency_key`, a retry keeps one note.
+    #[pyo3(signature = (order_id, text, *, idempotency_key=None, user_id=None, actor=None))]
+    fn add_staff_note(
+        &self,
+        py: Python<'_>,
+        order_id: &str,
+        text: &str,
+        idempotency_key: Option<&str>,
+        user_id: Option<&str>,
+        actor: Option<&str>,
+    ) -> PyResult<StaffNote> {
+        let who = act_as(user_id, actor);
+        let note = py
+            .detach(|| {
+                self.engine
+                    .add_staff_note(order_id, text, idempotency_key, &who)
+            })
+            .or_raise(py)?;
+        Ok(StaffNote(note))
+    }
+
+    /// An order's timeline (staff only): its milestones, shipment steps and staff notes,
+    /// oldest first.
+    #[pyo3(signature = (order_id, *, user_id=None, actor=None))]
+    fn timeline(
+        &self,
+        py: Python<'_>,
+        order_id: &str,
+        user_id: Option<&str>,
+        actor: Option<&str>,
+    ) -> PyResult<Vec<TimelineEntry>> {
+        let who = act_as(user_id, actor);
+        let entries = py
+            .detach(|| self.engine.timeline(order_id, &who))
+            .or_raise(py)?;
+        Ok(entries.into_iter().map(TimelineEntry).collect())
+    }
+
+    /// Cancelled orders per reason, every reason listed.
+    #[pyo3(signature = (*, actor=None))]
+    fn cancellations_by_reason(
+        &self,
+        py: Python<'_>,
+        actor: Option<&str>,
+    ) -> PyResult<Vec<CancellationCount>> {
+        let who = act_as(None, actor);
+        let rows = py
+            .detach(|| self.engine.cancellations_by_reason(&who))
+            .or_raise(py)?;
+        Ok(rows.into_iter().map(CancellationCount).collect())
     }
 
     /// Moves an order along `placed -> processing -> shipped -> delivered` (or to

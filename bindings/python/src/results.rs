@@ -2,11 +2,14 @@
 //! it is read: money as `decimal.Decimal` (the currency is on the enclosing object), instants
 //! as aware UTC `datetime`, statuses and other enumerations as their lower-case names.
 
+use orderly::analytics::CancellationCount as CoreCancellationCount;
+use orderly::timeline::{StaffNote as CoreStaffNote, TimelineEntry as CoreTimelineEntry};
 use orderly::{
     Cart as CoreCart, CartLine as CoreCartLine, Checkout as CoreCheckout,
     Milestone as CoreMilestone, Order as CoreOrder, OrderLine as CoreOrderLine,
     OrderPage as CoreOrderPage, OutboxEvent as CoreOutboxEvent, Placement as CorePlacement,
-    ProductSales as CoreProductSales, SalesSummary as CoreSalesSummary,
+    ProductSales as CoreProductSales, SalesSummary as CoreSalesSummary, Shipment as CoreShipment,
+    ShipmentLine as CoreShipmentLine, ShipmentMilestone as CoreShipmentMilestone,
     StatusCount as CoreStatusCount, StatusView as CoreStatusView, Totals as CoreTotals,
 };
 use pyo3::prelude::*;
@@ -202,6 +205,12 @@ impl Milestone {
     fn note(&self) -> Option<&str> {
         self.0.note.as_deref()
     }
+    /// Why the order was cancelled, on a cancellation (`customer`, `inventory`, `fraud`,
+    /// `payment_declined`, `staff`, `other`); `None` on other milestones.
+    #[getter]
+    fn reason(&self) -> Option<&'static str> {
+        self.0.reason.map(|r| r.as_str())
+    }
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         py_repr!(
             py,
@@ -209,7 +218,291 @@ impl Milestone {
             status = self.status(),
             at = self.at(py)?,
             actor = self.actor(),
+            note = self.note(),
+            reason = self.reason()
+        )
+    }
+}
+
+/// How many units of one order line a shipment carries; build them for
+/// `Engine.create_shipment(lines=[...])`.
+#[pyclass(module = "orderly", name = "ShipmentLine", frozen, eq, hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct ShipmentLine {
+    pub(crate) product_id: String,
+    pub(crate) quantity: i64,
+}
+
+#[pymethods]
+impl ShipmentLine {
+    #[new]
+    #[pyo3(signature = (product_id, quantity))]
+    fn new(product_id: String, quantity: i64) -> Self {
+        ShipmentLine {
+            product_id,
+            quantity,
+        }
+    }
+    #[getter]
+    fn product_id(&self) -> &str {
+        &self.product_id
+    }
+    #[getter]
+    fn quantity(&self) -> i64 {
+        self.quantity
+    }
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        py_repr!(
+            py,
+            "ShipmentLine",
+            product_id = &self.product_id,
+            quantity = self.quantity
+        )
+    }
+}
+
+impl From<&CoreShipmentLine> for ShipmentLine {
+    fn from(l: &CoreShipmentLine) -> Self {
+        ShipmentLine {
+            product_id: l.product_id.as_str().to_owned(),
+            quantity: i64::from(l.quantity),
+        }
+    }
+}
+
+/// One step of a shipment's life.
+#[pyclass(module = "orderly", name = "ShipmentMilestone", frozen, eq)]
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ShipmentMilestone(CoreShipmentMilestone);
+
+#[pymethods]
+impl ShipmentMilestone {
+    #[getter]
+    fn status(&self) -> &'static str {
+        self.0.status.as_str()
+    }
+    #[getter]
+    fn at<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDateTime>> {
+        datetime(py, self.0.at)
+    }
+    #[getter]
+    fn actor(&self) -> &str {
+        &self.0.actor
+    }
+    #[getter]
+    fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        py_repr!(
+            py,
+            "ShipmentMilestone",
+            status = self.status(),
+            at = self.at(py)?,
+            actor = self.actor(),
             note = self.note()
+        )
+    }
+}
+
+/// A shipment of some of an order's lines: `pending`, `shipped`, `delivered` or `cancelled`.
+#[pyclass(module = "orderly", name = "Shipment", frozen, eq)]
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Shipment(CoreShipment);
+
+#[pymethods]
+impl Shipment {
+    #[getter]
+    fn shipment_id(&self) -> String {
+        self.0.shipment_id.to_string()
+    }
+    #[getter]
+    fn status(&self) -> &'static str {
+        self.0.status.as_str()
+    }
+    #[getter]
+    fn lines(&self) -> Vec<ShipmentLine> {
+        self.0.lines.iter().map(ShipmentLine::from).collect()
+    }
+    #[getter]
+    fn carrier(&self) -> Option<&str> {
+        self.0.carrier.as_deref()
+    }
+    #[getter]
+    fn tracking_number(&self) -> Option<&str> {
+        self.0.tracking_number.as_deref()
+    }
+    #[getter]
+    fn tracking_url(&self) -> Option<&str> {
+        self.0.tracking_url.as_deref()
+    }
+    #[getter]
+    fn created_at<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDateTime>> {
+        datetime(py, self.0.created_at)
+    }
+    /// Every step, oldest first.
+    #[getter]
+    fn history(&self) -> Vec<ShipmentMilestone> {
+        self.0
+            .history
+            .iter()
+            .cloned()
+            .map(ShipmentMilestone)
+            .collect()
+    }
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        py_repr!(
+            py,
+            "Shipment",
+            shipment_id = self.shipment_id(),
+            status = self.status(),
+            lines = self.lines(),
+            carrier = self.carrier(),
+            tracking_number = self.tracking_number(),
+            tracking_url = self.tracking_url()
+        )
+    }
+}
+
+fn shipments(list: &[CoreShipment]) -> Vec<Shipment> {
+    list.iter().cloned().map(Shipment).collect()
+}
+
+/// The serialized (snake_case) name of one of the engine's enumerations.
+fn serde_name<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(name)) => name,
+        _ => String::new(),
+    }
+}
+
+/// A note staff keep on an order: internal, never shown to customers.
+#[pyclass(module = "orderly", name = "StaffNote", frozen, eq)]
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct StaffNote(pub(crate) CoreStaffNote);
+
+#[pymethods]
+impl StaffNote {
+    #[getter]
+    fn note_id(&self) -> String {
+        self.0.note_id.to_string()
+    }
+    #[getter]
+    fn order_id(&self) -> String {
+        self.0.order_id.to_string()
+    }
+    #[getter]
+    fn at<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDateTime>> {
+        datetime(py, self.0.at)
+    }
+    /// Who wrote it: `service:app`, `admin:bob`.
+    #[getter]
+    fn actor(&self) -> &str {
+        &self.0.actor
+    }
+    #[getter]
+    fn text(&self) -> &str {
+        &self.0.text
+    }
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        py_repr!(
+            py,
+            "StaffNote",
+            note_id = self.note_id(),
+            order_id = self.order_id(),
+            at = self.at(py)?,
+            actor = self.actor(),
+            text = self.text()
+        )
+    }
+}
+
+/// One entry of an order's timeline: a status milestone, a shipment step or a staff note.
+#[pyclass(module = "orderly", name = "TimelineEntry", frozen, eq)]
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct TimelineEntry(pub(crate) CoreTimelineEntry);
+
+#[pymethods]
+impl TimelineEntry {
+    #[getter]
+    fn at<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDateTime>> {
+        datetime(py, self.0.at)
+    }
+    /// `status`, `shipment` or `note`.
+    #[getter]
+    fn kind(&self) -> String {
+        serde_name(&self.0.kind)
+    }
+    /// True for staff notes, which customers never see.
+    #[getter]
+    fn internal(&self) -> bool {
+        self.0.internal
+    }
+    /// `customer`, `staff`, `service` or `device`.
+    #[getter]
+    fn actor_kind(&self) -> String {
+        serde_name(&self.0.actor_kind)
+    }
+    #[getter]
+    fn actor_id(&self) -> &str {
+        &self.0.actor_id
+    }
+    /// The order's status (`status` entries) or the shipment's (`shipment` entries).
+    #[getter]
+    fn status(&self) -> Option<&str> {
+        self.0.status.as_deref()
+    }
+    #[getter]
+    fn shipment_id(&self) -> Option<String> {
+        self.0.shipment_id.map(|id| id.to_string())
+    }
+    #[getter]
+    fn reason(&self) -> Option<&'static str> {
+        self.0.reason.map(|r| r.as_str())
+    }
+    /// The milestone's note or the staff note's text.
+    #[getter]
+    fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        py_repr!(
+            py,
+            "TimelineEntry",
+            at = self.at(py)?,
+            kind = self.kind(),
+            internal = self.internal(),
+            actor_kind = self.actor_kind(),
+            actor_id = self.actor_id(),
+            status = self.status(),
+            shipment_id = self.shipment_id(),
+            reason = self.reason(),
+            note = self.note()
+        )
+    }
+}
+
+/// How many orders were cancelled for one reason.
+#[pyclass(module = "orderly", name = "CancellationCount", frozen, eq)]
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct CancellationCount(pub(crate) CoreCancellationCount);
+
+#[pymethods]
+impl CancellationCount {
+    #[getter]
+    fn reason(&self) -> &'static str {
+        self.0.reason.as_str()
+    }
+    #[getter]
+    fn orders(&self) -> u64 {
+        self.0.orders
+    }
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        py_repr!(
+            py,
+            "CancellationCount",
+            reason = self.reason(),
+            orders = self.orders()
         )
     }
 }
@@ -307,6 +600,11 @@ impl Order {
     #[getter]
     fn history(&self) -> Vec<Milestone> {
         milestones(&self.0.history)
+    }
+    /// The order's shipments, oldest first; empty until the first.
+    #[getter]
+    fn shipments(&self) -> Vec<Shipment> {
+        shipments(&self.0.shipments)
     }
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         py_repr!(
@@ -432,7 +730,8 @@ impl Placement {
     }
 }
 
-/// One page of a user's orders, newest first; `next_cursor` is `None` on the last page.
+/// One page of orders (a user's, newest first, or a staff search's in its sort order);
+/// `next_cursor` is `None` on the last page.
 #[pyclass(module = "orderly", name = "OrderPage", frozen)]
 #[derive(Debug)]
 pub(crate) struct OrderPage {
@@ -514,6 +813,11 @@ impl StatusView {
     fn history(&self) -> Vec<Milestone> {
         milestones(&self.0.history)
     }
+    /// The order's shipments, oldest first.
+    #[getter]
+    fn shipments(&self) -> Vec<Shipment> {
+        shipments(&self.0.shipments)
+    }
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
         py_repr!(
             py,
@@ -539,7 +843,7 @@ impl OutboxEvent {
     fn event_id(&self) -> String {
         self.0.event_id.to_string()
     }
-    /// `order.placed`, `order.status_changed` or `order.cancelled`.
+    /// `order.placed`, `order.status_changed`, `order.cancelled` or `order.shipment_changed`.
     #[getter(r#type)]
     fn event_type(&self) -> &'static str {
         self.0.event_type.as_str()
@@ -689,5 +993,11 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<SalesSummary>()?;
     m.add_class::<ProductSales>()?;
     m.add_class::<StatusCount>()?;
+    m.add_class::<ShipmentLine>()?;
+    m.add_class::<ShipmentMilestone>()?;
+    m.add_class::<Shipment>()?;
+    m.add_class::<StaffNote>()?;
+    m.add_class::<TimelineEntry>()?;
+    m.add_class::<CancellationCount>()?;
     Ok(())
 }

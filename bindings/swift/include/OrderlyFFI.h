@@ -260,7 +260,7 @@ uint64_t uniffi_orderly_ffi_fn_constructor_engine_open(RustBuffer url, RustBuffe
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_CANCEL
 #define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_CANCEL
-RustBuffer uniffi_orderly_ffi_fn_method_engine_cancel(uint64_t ptr, RustBuffer order_id, RustBuffer reason, RustBuffer user_id, RustBuffer actor, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_orderly_ffi_fn_method_engine_cancel(uint64_t ptr, RustBuffer order_id, RustBuffer reason, RustBuffer note, RustBuffer user_id, RustBuffer actor, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_CART
@@ -336,6 +336,41 @@ RustBuffer uniffi_orderly_ffi_fn_method_engine_top_products(uint64_t ptr, RustBu
 #ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_UPDATE_STATUS
 #define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_UPDATE_STATUS
 RustBuffer uniffi_orderly_ffi_fn_method_engine_update_status(uint64_t ptr, RustBuffer order_id, RustBuffer status, RustBuffer note, RustBuffer expected_version, RustBuffer actor, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_ADD_STAFF_NOTE
+#define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_ADD_STAFF_NOTE
+RustBuffer uniffi_orderly_ffi_fn_method_engine_add_staff_note(uint64_t ptr, RustBuffer order_id, RustBuffer text, RustBuffer idempotency_key, RustBuffer user_id, RustBuffer actor, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_CANCELLATIONS_BY_REASON
+#define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_CANCELLATIONS_BY_REASON
+RustBuffer uniffi_orderly_ffi_fn_method_engine_cancellations_by_reason(uint64_t ptr, RustBuffer actor, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_CREATE_SHIPMENT
+#define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_CREATE_SHIPMENT
+RustBuffer uniffi_orderly_ffi_fn_method_engine_create_shipment(uint64_t ptr, RustBuffer order_id, RustBuffer lines, RustBuffer carrier, RustBuffer tracking_number, RustBuffer tracking_url, RustBuffer status, RustBuffer note, RustBuffer idempotency_key, RustBuffer user_id, RustBuffer actor, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_EXPORT_ORDERS_CSV
+#define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_EXPORT_ORDERS_CSV
+uint64_t uniffi_orderly_ffi_fn_method_engine_export_orders_csv(uint64_t ptr, RustBuffer path, RustBuffer filters, RustBuffer actor, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_SEARCH_ORDERS
+#define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_SEARCH_ORDERS
+RustBuffer uniffi_orderly_ffi_fn_method_engine_search_orders(uint64_t ptr, RustBuffer filters, RustBuffer actor, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_TIMELINE
+#define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_TIMELINE
+RustBuffer uniffi_orderly_ffi_fn_method_engine_timeline(uint64_t ptr, RustBuffer order_id, RustBuffer user_id, RustBuffer actor, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_UPDATE_SHIPMENT
+#define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_UPDATE_SHIPMENT
+RustBuffer uniffi_orderly_ffi_fn_method_engine_update_shipment(uint64_t ptr, RustBuffer order_id, RustBuffer shipment_id, RustBuffer status, RustBuffer note, RustBuffer user_id, RustBuffer actor, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_APPLY_PULL_PAGE
@@ -733,6 +768,48 @@ uint16_t uniffi_orderly_ffi_checksum_method_engine_top_products(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_CHECKSUM_METHOD_ENGINE_UPDATE_STATUS
 #define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_CHECKSUM_METHOD_ENGINE_UPDATE_STATUS
 uint16_t uniffi_orderly_ffi_checksum_method_engine_update_status(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_CHECKSUM_METHOD_ENGINE_ADD_STAFF_NOTE
+#define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_CHECKSUM_METHOD_ENGINE_ADD_STAFF_NOTE
+uint16_t uniffi_orderly_ffi_checksum_method_engine_add_staff_note(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_CHECKSUM_METHOD_ENGINE_CANCELLATIONS_BY_REASON
+#define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_CHECKSUM_METHOD_ENGINE_CANCELLATIONS_BY_REASON
+uint16_t uniffi_orderly_ffi_checksum_method_engine_cancellations_by_reason(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_CHECKSUM_METHOD_ENGINE_CREATE_SHIPMENT
+#define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_CHECKSUM_METHOD_ENGINE_CREATE_SHIPMENT
+uint16_t uniffi_orderly_ffi_checksum_method_engine_create_shipment(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_CHECKSUM_METHOD_ENGINE_EXPORT_ORDERS_CSV
+#define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_CHECKSUM_METHOD_ENGINE_EXPORT_ORDERS_CSV
+uint16_t uniffi_orderly_ffi_checksum_method_engine_export_orders_csv(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_CHECKSUM_METHOD_ENGINE_SEARCH_ORDERS
+#define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_CHECKSUM_METHOD_ENGINE_SEARCH_ORDERS
+uint16_t uniffi_orderly_ffi_checksum_method_engine_search_orders(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_CHECKSUM_METHOD_ENGINE_TIMELINE
+#define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_CHECKSUM_METHOD_ENGINE_TIMELINE
+uint16_t uniffi_orderly_ffi_checksum_method_engine_timeline(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_CHECKSUM_METHOD_ENGINE_UPDATE_SHIPMENT
+#define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_CHECKSUM_METHOD_ENGINE_UPDATE_SHIPMENT
+uint16_t uniffi_orderly_ffi_checksum_method_engine_update_shipment(void
     
 );
 #endif

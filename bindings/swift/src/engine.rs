@@ -216,21 +216,26 @@ impl Engine {
         Ok(self.engine.status(&order_id, &who)?.into())
     }
 
-    /// Cancels an order from `placed` or `processing` (else `invalid_transition`); the
-    /// `reason` is kept in the history. Cancelling a cancelled order changes nothing.
-    #[uniffi::method(default(reason = None, user_id = None, actor = None))]
+    /// Cancels an order from `placed` or `processing` (else `invalid_transition`).
+    /// `reason` is one of `customer`, `inventory`, `fraud`, `payment_declined`, `staff`,
+    /// `other` (customers may give only `customer`; the default is `customer` for them and
+    /// `staff` otherwise) and `note` is kept in the history; any other `reason` text given
+    /// without a `note` is kept as the note, with the default reason. Cancelling a cancelled
+    /// order changes nothing.
+    #[uniffi::method(default(reason = None, note = None, user_id = None, actor = None))]
     pub fn cancel(
         &self,
         order_id: String,
         reason: Option<String>,
+        note: Option<String>,
         user_id: Option<String>,
         actor: Option<String>,
     ) -> Result<Order> {
         let who = ActAs { user_id, actor };
-        Ok(self
+        let order = self
             .engine
-            .cancel(&order_id, reason.as_deref(), &who)?
-            .into())
+            .cancel_with(&order_id, reason.as_deref(), note.as_deref(), &who)?;
+        Ok(order.into())
     }
 
     /// Moves an order along placed -> processing -> shipped -> delivered (or to cancelled) as

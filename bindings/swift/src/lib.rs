@@ -64,17 +64,20 @@ uniffi::setup_scaffolding!("orderly");
 mod engine;
 mod errors;
 mod results;
+mod staff;
 mod sync;
 mod values;
 
 pub use engine::{Engine, default_policy_json};
 pub use errors::OrderlyError;
 pub use results::{
-    Cart, CartLine, Checkout, Milestone, Order, OrderLine, OrderPage, OutboxEvent, Placement,
-    ProductSales, SalesSummary, StatusCount, StatusView, Totals,
+    CancellationCount, Cart, CartLine, Checkout, Milestone, Order, OrderLine, OrderPage,
+    OutboxEvent, Placement, ProductSales, SalesSummary, Shipment, ShipmentLine, ShipmentMilestone,
+    StaffNote, StatusCount, StatusView, TimelineEntry, Totals,
 };
+pub use staff::SearchFilters;
 pub use sync::{SyncOutcome, SyncReport, SyncResult, SyncState};
 pub use values::{
-    Address, CartItem, EventType, Money, OrderStatus, PaymentMethod, PaymentSummary,
-    ShippingMethod, TopBy,
+    ActorKind, Address, CancelReason, CartItem, EventType, Money, OrderStatus, PaymentMethod,
+    PaymentSummary, SearchSort, ShipmentStatus, ShippingMethod, SortDirection, TimelineKind, TopBy,
 };

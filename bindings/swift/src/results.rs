@@ -5,7 +5,8 @@
 use std::time::SystemTime;
 
 use crate::values::{
-    Address, EventType, Money, OrderStatus, PaymentMethod, PaymentSummary, system_time,
+    ActorKind, Address, CancelReason, EventType, Money, OrderStatus, PaymentMethod, PaymentSummary,
+    ShipmentStatus, TimelineKind, system_time,
 };
 
 /// One validated, totalled cart line.
@@ -102,6 +103,8 @@ pub struct Milestone {
     pub at: SystemTime,
     pub actor: String,
     pub note: Option<String>,
+    /// Why, on a cancellation; nil on other milestones.
+    pub reason: Option<CancelReason>,
 }
 
 fn milestones(history: Vec<orderly::Milestone>) -> Vec<Milestone> {
@@ -112,6 +115,70 @@ fn milestones(history: Vec<orderly::Milestone>) -> Vec<Milestone> {
             at: system_time(m.at),
             actor: m.actor,
             note: m.note,
+            reason: m.reason.map(Into::into),
+        })
+        .collect()
+}
+
+/// How many units of one order line a shipment carries (in `createShipment(lines:)` and in
+/// the shipments orders report).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, uniffi::Record)]
+pub struct ShipmentLine {
+    pub product_id: String,
+    pub quantity: u32,
+}
+
+/// One step of a shipment's life.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, uniffi::Record)]
+pub struct ShipmentMilestone {
+    pub status: ShipmentStatus,
+    pub at: SystemTime,
+    pub actor: String,
+    pub note: Option<String>,
+}
+
+/// A shipment of some of an order's lines, with its carrier and tracking.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, uniffi::Record)]
+pub struct Shipment {
+    pub shipment_id: String,
+    pub status: ShipmentStatus,
+    pub lines: Vec<ShipmentLine>,
+    pub carrier: Option<String>,
+    pub tracking_number: Option<String>,
+    /// Given explicitly, or made from a known carrier's template.
+    pub tracking_url: Option<String>,
+    pub created_at: SystemTime,
+    /// Every step, oldest first.
+    pub history: Vec<ShipmentMilestone>,
+}
+
+fn shipments(list: Vec<orderly::Shipment>) -> Vec<Shipment> {
+    list.into_iter()
+        .map(|s| Shipment {
+            shipment_id: s.shipment_id.to_string(),
+            status: s.status.into(),
+            lines: s
+                .lines
+                .into_iter()
+                .map(|l| ShipmentLine {
+                    product_id: l.product_id.as_str().to_owned(),
+                    quantity: l.quantity,
+                })
+                .collect(),
+            carrier: s.carrier,
+            tracking_number: s.tracking_number,
+            tracking_url: s.tracking_url,
+            created_at: system_time(s.created_at),
+            history: s
+                .history
+                .into_iter()
+                .map(|m| ShipmentMilestone {
+                    status: m.status.into(),
+                    at: system_time(m.at),
+                    actor: m.actor,
+                    note: m.note,
+                })
+                .collect(),
         })
         .collect()
 }
@@ -138,6 +205,8 @@ pub struct Order {
     pub version: u32,
     /// Every milestone, oldest first, starting with `placed`.
     pub history: Vec<Milestone>,
+    /// The order's shipments, oldest first; empty until the first.
+    pub shipments: Vec<Shipment>,
 }
 
 impl From<orderly::Order> for Order {
@@ -159,6 +228,7 @@ impl From<orderly::Order> for Order {
             updated_at: system_time(o.updated_at),
             version: o.version,
             history: milestones(o.history),
+            shipments: shipments(o.shipments),
         }
     }
 }
@@ -215,7 +285,7 @@ impl From<orderly::Placement> for Placement {
     }
 }
 
-/// One page of a user's orders, newest first.
+/// One page of orders: a user's, newest first, or a staff search's in its sort order.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, uniffi::Record)]
 pub struct OrderPage {
     pub orders: Vec<Order>,
@@ -240,6 +310,7 @@ pub struct StatusView {
     pub updated_at: SystemTime,
     pub version: u32,
     pub history: Vec<Milestone>,
+    pub shipments: Vec<Shipment>,
 }
 
 impl From<orderly::StatusView> for StatusView {
@@ -250,6 +321,7 @@ impl From<orderly::StatusView> for StatusView {
             updated_at: system_time(v.updated_at),
             version: v.version,
             history: milestones(v.history),
+            shipments: shipments(v.shipments),
         }
     }
 }
@@ -335,6 +407,78 @@ impl From<orderly::OutboxEvent> for OutboxEvent {
             sequence: e.sequence,
             at: system_time(e.at),
             payload_json: e.payload.get().to_owned(),
+        }
+    }
+}
+
+/// A note staff keep on an order: internal, never shown to customers.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, uniffi::Record)]
+pub struct StaffNote {
+    pub note_id: String,
+    pub order_id: String,
+    pub at: SystemTime,
+    /// Who wrote it: `service:app`, `admin:bob`.
+    pub actor: String,
+    pub text: String,
+}
+
+impl From<orderly::timeline::StaffNote> for StaffNote {
+    fn from(n: orderly::timeline::StaffNote) -> Self {
+        StaffNote {
+            note_id: n.note_id.to_string(),
+            order_id: n.order_id.to_string(),
+            at: system_time(n.at),
+            actor: n.actor,
+            text: n.text,
+        }
+    }
+}
+
+/// One entry of an order's timeline: a status milestone, a shipment step or a staff note.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, uniffi::Record)]
+pub struct TimelineEntry {
+    pub at: SystemTime,
+    pub kind: TimelineKind,
+    /// True for staff notes, which customers never see.
+    pub internal: bool,
+    pub actor_kind: ActorKind,
+    pub actor_id: String,
+    /// The order's status (`status` entries) or the shipment's (`shipment` entries), by name.
+    pub status: Option<String>,
+    pub shipment_id: Option<String>,
+    pub reason: Option<CancelReason>,
+    /// The milestone's note or the staff note's text.
+    pub note: Option<String>,
+}
+
+impl From<orderly::timeline::TimelineEntry> for TimelineEntry {
+    fn from(e: orderly::timeline::TimelineEntry) -> Self {
+        TimelineEntry {
+            at: system_time(e.at),
+            kind: e.kind.into(),
+            internal: e.internal,
+            actor_kind: e.actor_kind.into(),
+            actor_id: e.actor_id,
+            status: e.status,
+            shipment_id: e.shipment_id.map(|id| id.to_string()),
+            reason: e.reason.map(Into::into),
+            note: e.note,
+        }
+    }
+}
+
+/// How many orders were cancelled for one reason.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, uniffi::Record)]
+pub struct CancellationCount {
+    pub reason: CancelReason,
+    pub orders: u64,
+}
+
+impl From<orderly::analytics::CancellationCount> for CancellationCount {
+    fn from(c: orderly::analytics::CancellationCount) -> Self {
+        CancellationCount {
+            reason: c.reason.into(),
+            orders: c.orders,
         }
     }
 }

@@ -4,10 +4,12 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use orderly::timeline::{ActorKind as CoreActorKind, TimelineKind as CoreTimelineKind};
 use orderly::{
-    Address as CoreAddress, EventType as CoreEventType, Money as CoreMoney,
-    OrderStatus as CoreOrderStatus, PaymentMethod as CorePaymentMethod, RawCartItem,
-    ShippingMethod as CoreShippingMethod, Timestamp, TopBy as CoreTopBy,
+    Address as CoreAddress, CancelReason as CoreCancelReason, EventType as CoreEventType,
+    Money as CoreMoney, OrderStatus as CoreOrderStatus, PaymentMethod as CorePaymentMethod,
+    RawCartItem, ShipmentStatus as CoreShipmentStatus, ShippingMethod as CoreShippingMethod,
+    Timestamp, TopBy as CoreTopBy,
 };
 
 use crate::errors::{OrderlyError, invalid_field};
@@ -216,10 +218,11 @@ macro_rules! mirror_enum {
 
 mirror_enum!(
     /// An order's status: placed -> processing -> shipped -> delivered, or cancelled from
-    /// placed or processing.
+    /// placed or processing; partially shipped while some but not all of it has shipped.
     OrderStatus <=> CoreOrderStatus {
         Placed,
         Processing,
+        PartiallyShipped,
         Shipped,
         Delivered,
         Cancelled,
@@ -237,13 +240,71 @@ mirror_enum!(
 );
 
 mirror_enum!(
-    /// What an outbox event reports: `order.placed`, `order.status_changed`, `order.cancelled`.
+    /// What an outbox event reports: `order.placed`, `order.status_changed`, `order.cancelled`,
+    /// `order.shipment_changed`.
     EventType <=> CoreEventType {
         OrderPlaced,
         StatusChanged,
         OrderCancelled,
+        ShipmentChanged,
     }
 );
+
+mirror_enum!(
+    /// Where a shipment is in its life: pending -> shipped -> delivered, or cancelled while
+    /// pending.
+    ShipmentStatus <=> CoreShipmentStatus {
+        Pending,
+        Shipped,
+        Delivered,
+        Cancelled,
+    }
+);
+
+mirror_enum!(
+    /// Why an order was cancelled; customers cancel with `customer` only.
+    CancelReason <=> CoreCancelReason {
+        Customer,
+        Inventory,
+        Fraud,
+        PaymentDeclined,
+        Staff,
+        Other,
+    }
+);
+
+mirror_enum!(
+    /// What a timeline entry records: an order status, a shipment step or a staff note.
+    TimelineKind <=> CoreTimelineKind { Status, Shipment, Note }
+);
+
+mirror_enum!(
+    /// Who made a change, by kind.
+    ActorKind <=> CoreActorKind {
+        Customer,
+        Staff,
+        Service,
+        Device,
+    }
+);
+
+/// What a staff search sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum SearchSort {
+    /// Creation time (the default).
+    CreatedAt,
+    /// Order total.
+    Total,
+}
+
+/// Which way a staff search sorts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum SortDirection {
+    /// Largest first (the default).
+    Descending,
+    /// Smallest first.
+    Ascending,
+}
 
 /// An engine instant (UTC milliseconds) as a `SystemTime` (Swift `Date`).
 pub(crate) fn system_time(at: Timestamp) -> SystemTime {

@@ -275,6 +275,169 @@ def test_open_errors_and_policy(directory: str) -> None:
     engine.ready()
 
 
+def place(engine: orderly.Engine, key: str, user: str = "alice") -> orderly.Order:
+    set_coffee_cart(engine, user)
+    return engine.place_order(user_id=user, delivery_address=NY, payment_method=CARD, idempotency_key=key).order
+
+
+def processing(engine: orderly.Engine, key: str = "k-ship") -> str:
+    order_id = place(engine, key).order_id
+    engine.update_status(order_id, orderly.OrderStatus.PROCESSING, actor="warehouse")
+    return order_id
+
+
+def test_the_order_status_follows_its_shipments(directory: str) -> None:
+    engine = open_engine(directory)
+    order_id = processing(engine)
+    S = orderly.ShipmentStatus
+
+    espresso = [orderly.ShipmentLine(product_id="sku-espresso", quantity=2)]
+    order = engine.create_shipment(
+        order_id, lines=espresso, carrier="UPS", tracking_number="1z999aa10123456784", idempotency_key="box-1", actor="warehouse"
+    )
+    assert order.status == orderly.OrderStatus.PARTIALLY_SHIPPED
+    [first] = order.shipments
+    assert (first.status, first.carrier, first.tracking_number) == (S.SHIPPED, "ups", "1Z999AA10123456784")
+    assert first.tracking_url == "https://www.ups.com/track?tracknum=1Z999AA10123456784"
+    assert first.lines == espresso
+    assert [(m.status, m.actor) for m in first.history] == [(S.SHIPPED, "service:warehouse")]
+    again = engine.create_shipment(order_id, lines=espresso, carrier="UPS", tracking_number="1z999aa10123456784", idempotency_key="box-1")
+    assert [s.shipment_id for s in again.shipments] == [first.shipment_id]
+
+    two_grinders = [orderly.ShipmentLine(product_id="sku-grinder", quantity=2)]
+    expect_error("Conflict", "shipment_exceeds_order", lambda: engine.create_shipment(order_id, lines=two_grinders))
+    expect_error("Invalid", "invalid_field", lambda: engine.create_shipment(order_id, tracking_url="ftp://example.com/x"))
+    expect_error("Invalid", "invalid_field", lambda: engine.create_shipment(order_id, status=S.DELIVERED))
+
+    order = engine.create_shipment(order_id, status=S.PENDING, note="packed")
+    assert order.status == orderly.OrderStatus.PARTIALLY_SHIPPED
+    second = order.shipments[1]
+    assert [(line.product_id, line.quantity) for line in second.lines] == [("sku-grinder", 1), ("sku-filters", 3)]
+    assert engine.update_shipment(order_id, second.shipment_id, S.SHIPPED).status == orderly.OrderStatus.SHIPPED
+    assert engine.update_shipment(order_id, first.shipment_id, S.DELIVERED).status == orderly.OrderStatus.SHIPPED
+    order = engine.update_shipment(order_id, second.shipment_id, S.DELIVERED, note="left with the porter")
+    assert order.status == orderly.OrderStatus.DELIVERED
+    O = orderly.OrderStatus
+    assert [m.status for m in order.history] == [O.PLACED, O.PROCESSING, O.PARTIALLY_SHIPPED, O.SHIPPED, O.DELIVERED]
+    assert engine.status(order_id, user_id="alice").shipments == order.shipments
+    expect_error("NotFound", "not_found", lambda: engine.update_shipment(order_id, "not-a-shipment", S.DELIVERED))
+    expect_error("Conflict", "invalid_transition", lambda: engine.cancel(order_id))
+
+
+def test_cancellation_reasons_are_kept_and_counted(directory: str) -> None:
+    engine = open_engine(directory)
+    first, second, third = place(engine, "k-1"), place(engine, "k-2"), place(engine, "k-3")
+    R = orderly.CancelReason
+
+    cancelled = engine.cancel(first.order_id, reason="inventory", note="out of beans", actor="warehouse")
+    last = cancelled.history[-1]
+    assert (last.status, last.reason, last.note, last.actor) == (orderly.OrderStatus.CANCELLED, R.INVENTORY, "out of beans", "service:warehouse")
+    by_alice = engine.cancel(second.order_id, reason="changed my mind", user_id="alice")
+    assert (by_alice.history[-1].reason, by_alice.history[-1].note) == (R.CUSTOMER, "changed my mind")
+    expect_error("Invalid", "invalid_field", lambda: engine.cancel(third.order_id, reason="bored", note="no reason from the list"))
+    expect_error("Forbidden", "forbidden", lambda: engine.cancel(third.order_id, reason="fraud", user_id="alice"))
+
+    counts = {c.reason: c.orders for c in engine.cancellations_by_reason()}
+    assert counts == {R.CUSTOMER: 1, R.INVENTORY: 1, R.FRAUD: 0, R.PAYMENT_DECLINED: 0, R.STAFF: 0, R.OTHER: 0}
+
+
+def test_staff_search_filters_and_pages(directory: str) -> None:
+    engine = open_engine(directory)
+    alice = [place(engine, f"a-{i}") for i in range(3)]
+    bob = place(engine, "b-1", user="bob")
+    engine.cancel(alice[0].order_id, reason="fraud")
+    F = orderly.SearchFilters
+
+    everyone = engine.search_orders(F())
+    assert {o.order_id for o in everyone.orders} == {o.order_id for o in [bob, *alice]}
+    assert everyone.next_cursor is None
+    page = engine.search_orders(F(user_id="alice", limit=2))
+    assert len(page.orders) == 2 and page.next_cursor is not None
+    seen = [o.order_id for o in page.orders]
+    page = engine.search_orders(F(user_id="alice", limit=2, cursor=page.next_cursor))
+    assert len(page.orders) == 1 and page.next_cursor is None
+    seen += [o.order_id for o in page.orders]
+    assert sorted(seen) == sorted(o.order_id for o in alice)
+
+    O = orderly.OrderStatus
+    assert [o.order_id for o in engine.search_orders(F(statuses=[O.CANCELLED])).orders] == [alice[0].order_id]
+    assert len(engine.search_orders(F(statuses=[O.PLACED, O.CANCELLED])).orders) == 4
+    assert len(engine.search_orders(F(product_id="sku-grinder", user_id="bob")).orders) == 1
+    assert len(engine.search_orders(F(q="martin")).orders) == 4
+    assert len(engine.search_orders(F(currency="USD", total_min="100.00", total_max=bob.totals.total.amount)).orders) == 4
+    now = datetime.now(timezone.utc)
+    hour = timedelta(hours=1)
+    assert len(engine.search_orders(F(created_from=now - hour, created_to=now + hour)).orders) == 4
+    assert len(engine.search_orders(F(created_from=now + hour)).orders) == 0
+    ascending = engine.search_orders(F(sort=orderly.SearchSort.CREATED_AT, direction=orderly.SortDirection.ASCENDING)).orders
+    assert [o.created_at for o in ascending] == sorted(o.created_at for o in ascending)
+
+    expect_error("Invalid", "limit_out_of_range", lambda: engine.search_orders(F(limit=0)))
+    expect_error("Invalid", "invalid_field", lambda: engine.search_orders(F(total_min="10")))
+    expect_error("Invalid", "invalid_cursor", lambda: engine.search_orders(F(cursor="not-a-cursor")))
+    expect_error("Invalid", "invalid_field", lambda: engine.search_orders(F(metadata_key="channel")))
+    expect_error("Invalid", "invalid_field", lambda: engine.search_orders(F(created_from=now, created_to=now - hour)))
+
+
+def test_export_writes_one_row_per_order_line(directory: str) -> None:
+    import csv
+
+    engine = open_engine(directory)
+    orders = [place(engine, f"e-{i}") for i in range(3)]
+    place(engine, "e-bob", user="bob")
+
+    path = os.path.join(directory, "orders.csv")
+    assert engine.export_orders_csv(path, orderly.SearchFilters()) == 4
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 4 * 3
+    espresso = next(r for r in rows if r["orderId"] == orders[0].order_id and r["productId"] == "sku-espresso")
+    assert (espresso["quantity"], espresso["unitPrice"], espresso["currency"]) == ("2", "19.99", "USD")
+    only_bob = os.path.join(directory, "bob.csv")
+    assert engine.export_orders_csv(only_bob, orderly.SearchFilters(user_id="bob")) == 1
+    with open(only_bob, newline="", encoding="utf-8") as f:
+        assert {r["userId"] for r in csv.DictReader(f)} == {"bob"}
+    bad = os.path.join(directory, "bad.csv")
+    expect_error("Invalid", "invalid_field", lambda: engine.export_orders_csv(bad, orderly.SearchFilters(total_max="1")))
+    assert not os.path.exists(bad)
+
+
+def test_staff_notes_join_the_timeline_and_customers_may_not_act_as_staff(directory: str) -> None:
+    engine = open_engine(directory)
+    order_id = processing(engine)
+    note = engine.add_staff_note(order_id, "Customer called about the grinder", idempotency_key="call-1", actor="bob")
+    assert (note.order_id, note.actor, note.text) == (order_id, "service:bob", "Customer called about the grinder")
+    assert engine.add_staff_note(order_id, "Customer called about the grinder", idempotency_key="call-1").note_id == note.note_id
+    engine.create_shipment(order_id, carrier="dhl", tracking_number="JD0123")
+
+    timeline = engine.timeline(order_id)
+    K = orderly.TimelineKind
+    assert sorted((e.kind.name, e.status or "") for e in timeline) == [
+        ("NOTE", ""),
+        ("SHIPMENT", "shipped"),
+        ("STATUS", "placed"),
+        ("STATUS", "processing"),
+        ("STATUS", "shipped"),
+    ]
+    [internal] = [e for e in timeline if e.internal]
+    assert (internal.kind, internal.note, internal.actor_kind, internal.actor_id) == (
+        K.NOTE,
+        "Customer called about the grinder",
+        orderly.ActorKind.SERVICE,
+        "bob",
+    )
+    expect_error("Invalid", "invalid_field", lambda: engine.add_staff_note(order_id, "   "))
+
+    shipment_id = engine.order(order_id).shipments[0].shipment_id
+    for refused in [
+        lambda: engine.add_staff_note(order_id, "hello", user_id="alice"),
+        lambda: engine.timeline(order_id, user_id="alice"),
+        lambda: engine.create_shipment(order_id, user_id="alice"),
+        lambda: engine.update_shipment(order_id, shipment_id, orderly.ShipmentStatus.DELIVERED, user_id="alice"),
+    ]:
+        expect_error("Forbidden", "forbidden", refused)
+
+
 def main() -> int:
     tests = [value for name, value in sorted(globals().items()) if name.startswith("test_") and callable(value)]
     failed = 0

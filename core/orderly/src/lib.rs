@@ -116,7 +116,7 @@ pub mod sync_client;
 #[cfg(feature = "sync-client")]
 mod sync_json;
 
-pub use embedded::{ActAs, Embedded, OrderInput};
+pub use embedded::{ActAs, Embedded, OrderInput, ShipmentInput, ShipmentLineInput};
 pub use open_error::OpenError;
 #[cfg(feature = "sqlite")]
 pub use orderly_sqlite::{

@@ -33,6 +33,7 @@ from typing import Literal, Union
 
 from ._orderly import (
     Address,
+    CancellationCount,
     Card,
     Cart,
     CartItem,
@@ -49,11 +50,16 @@ from ._orderly import (
     Placement,
     ProductSales,
     SalesSummary,
+    Shipment,
+    ShipmentLine,
+    ShipmentMilestone,
+    StaffNote,
     StatusCount,
     StatusView,
     SyncReport,
     SyncResult,
     SyncState,
+    TimelineEntry,
     Totals,
     default_policy,
 )
@@ -77,13 +83,17 @@ from .errors import (
 #: Any of the three payment method classes.
 PaymentMethod = Union[Card, PayPal, CashOnDelivery]
 #: An order's status, as results report it and ``update_status`` takes it.
-OrderStatus = Literal["placed", "processing", "shipped", "delivered", "cancelled"]
+OrderStatus = Literal["placed", "processing", "partially_shipped", "shipped", "delivered", "cancelled"]
+#: A shipment's state.
+ShipmentStatus = Literal["pending", "shipped", "delivered", "cancelled"]
+#: Why an order was cancelled.
+CancelReason = Literal["customer", "inventory", "fraud", "payment_declined", "staff", "other"]
 #: A delivery speed.
 ShippingMethod = Literal["standard", "express"]
 #: What the sync server did with a pushed operation.
 SyncOutcome = Literal["accepted", "accepted_with_variance", "needs_review", "rejected", "conflict"]
 #: An outbox event's type.
-EventType = Literal["order.placed", "order.status_changed", "order.cancelled"]
+EventType = Literal["order.placed", "order.status_changed", "order.cancelled", "order.shipment_changed"]
 
 __all__ = [
     "Engine",
@@ -94,6 +104,8 @@ __all__ = [
     "CashOnDelivery",
     "PaymentMethod",
     "OrderStatus",
+    "ShipmentStatus",
+    "CancelReason",
     "ShippingMethod",
     "EventType",
     "CartItem",
@@ -111,6 +123,12 @@ __all__ = [
     "SalesSummary",
     "ProductSales",
     "StatusCount",
+    "ShipmentLine",
+    "Shipment",
+    "ShipmentMilestone",
+    "StaffNote",
+    "TimelineEntry",
+    "CancellationCount",
     "SyncReport",
     "SyncResult",
     "SyncState",

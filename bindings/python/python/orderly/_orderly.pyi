@@ -2,18 +2,23 @@
 
 from datetime import datetime
 from decimal import Decimal
+from os import PathLike
 from typing import Any, Dict, Iterable, List, Literal, Optional, Union, final
 
 from typing_extensions import TypeAlias
 
-_OrderStatus: TypeAlias = Literal["placed", "processing", "shipped", "delivered", "cancelled"]
+_OrderStatus: TypeAlias = Literal["placed", "processing", "partially_shipped", "shipped", "delivered", "cancelled"]
 _ShippingMethod: TypeAlias = Literal["standard", "express"]
-_EventType: TypeAlias = Literal["order.placed", "order.status_changed", "order.cancelled"]
+_EventType: TypeAlias = Literal["order.placed", "order.status_changed", "order.cancelled", "order.shipment_changed"]
 _Amount: TypeAlias = Union[Decimal, str, int]
+_ShipmentStatus: TypeAlias = Literal["pending", "shipped", "delivered", "cancelled"]
+_CancelReason: TypeAlias = Literal["customer", "inventory", "fraud", "payment_declined", "staff", "other"]
+_Time: TypeAlias = Union[datetime, str]
 _Outcome: TypeAlias = Literal["accepted", "accepted_with_variance", "needs_review", "rejected", "conflict"]
 
 __all__ = [
     "Address",
+    "CancellationCount",
     "Card",
     "Cart",
     "CartItem",
@@ -30,11 +35,16 @@ __all__ = [
     "Placement",
     "ProductSales",
     "SalesSummary",
+    "Shipment",
+    "ShipmentLine",
+    "ShipmentMilestone",
+    "StaffNote",
     "StatusCount",
     "StatusView",
     "SyncReport",
     "SyncResult",
     "SyncState",
+    "TimelineEntry",
     "Totals",
     "default_policy",
 ]
@@ -198,6 +208,100 @@ class Milestone:
     def actor(self) -> str: ...
     @property
     def note(self) -> Optional[str]: ...
+    @property
+    def reason(self) -> Optional[_CancelReason]: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class ShipmentLine:
+    """How many units of one order line a shipment carries."""
+
+    def __new__(cls, product_id: str, quantity: int) -> ShipmentLine: ...
+    @property
+    def product_id(self) -> str: ...
+    @property
+    def quantity(self) -> int: ...
+    def __eq__(self, other: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class ShipmentMilestone:
+    @property
+    def status(self) -> _ShipmentStatus: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def actor(self) -> str: ...
+    @property
+    def note(self) -> Optional[str]: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class Shipment:
+    @property
+    def shipment_id(self) -> str: ...
+    @property
+    def status(self) -> _ShipmentStatus: ...
+    @property
+    def lines(self) -> List[ShipmentLine]: ...
+    @property
+    def carrier(self) -> Optional[str]: ...
+    @property
+    def tracking_number(self) -> Optional[str]: ...
+    @property
+    def tracking_url(self) -> Optional[str]: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def history(self) -> List[ShipmentMilestone]: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class StaffNote:
+    """An internal note on an order; customers never see it."""
+
+    @property
+    def note_id(self) -> str: ...
+    @property
+    def order_id(self) -> str: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def actor(self) -> str: ...
+    @property
+    def text(self) -> str: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class TimelineEntry:
+    """A status milestone, a shipment step or a staff note (``internal``)."""
+
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def kind(self) -> Literal["status", "shipment", "note"]: ...
+    @property
+    def internal(self) -> bool: ...
+    @property
+    def actor_kind(self) -> Literal["customer", "staff", "service", "device"]: ...
+    @property
+    def actor_id(self) -> str: ...
+    @property
+    def status(self) -> Optional[str]: ...
+    @property
+    def shipment_id(self) -> Optional[str]: ...
+    @property
+    def reason(self) -> Optional[_CancelReason]: ...
+    @property
+    def note(self) -> Optional[str]: ...
+    def __eq__(self, other: object, /) -> bool: ...
+
+@final
+class CancellationCount:
+    @property
+    def reason(self) -> _CancelReason: ...
+    @property
+    def orders(self) -> int: ...
     def __eq__(self, other: object, /) -> bool: ...
 
 @final
@@ -236,6 +340,8 @@ class Order:
     def version(self) -> int: ...
     @property
     def history(self) -> List[Milestone]: ...
+    @property
+    def shipments(self) -> List[Shipment]: ...
     def __eq__(self, other: object, /) -> bool: ...
 
 @final
@@ -293,6 +399,8 @@ class StatusView:
     def version(self) -> int: ...
     @property
     def history(self) -> List[Milestone]: ...
+    @property
+    def shipments(self) -> List[Shipment]: ...
     def __eq__(self, other: object, /) -> bool: ...
 
 @final
@@ -438,9 +546,88 @@ class Engine:
         order_id: str,
         *,
         reason: Optional[str] = None,
+        note: Optional[str] = None,
         user_id: Optional[str] = None,
         actor: Optional[str] = None,
     ) -> Order: ...
+    def create_shipment(
+        self,
+        order_id: str,
+        *,
+        lines: Optional[Iterable[ShipmentLine]] = None,
+        carrier: Optional[str] = None,
+        tracking_number: Optional[str] = None,
+        tracking_url: Optional[str] = None,
+        status: Optional[Literal["pending", "shipped"]] = None,
+        note: Optional[str] = None,
+        idempotency_key: Optional[str] = None,
+        user_id: Optional[str] = None,
+        actor: Optional[str] = None,
+    ) -> Order: ...
+    def update_shipment(
+        self,
+        order_id: str,
+        shipment_id: str,
+        status: _ShipmentStatus,
+        *,
+        note: Optional[str] = None,
+        user_id: Optional[str] = None,
+        actor: Optional[str] = None,
+    ) -> Order: ...
+    def search_orders(
+        self,
+        *,
+        status: Union[_OrderStatus, Iterable[_OrderStatus], None] = None,
+        created_from: Optional[_Time] = None,
+        created_to: Optional[_Time] = None,
+        currency: Optional[str] = None,
+        user_id: Optional[str] = None,
+        product_id: Optional[str] = None,
+        total_min: Optional[_Amount] = None,
+        total_max: Optional[_Amount] = None,
+        tracking_number: Optional[str] = None,
+        metadata_key: Optional[str] = None,
+        metadata_value: Optional[str] = None,
+        q: Optional[str] = None,
+        sort: Optional[Literal["createdAt", "total"]] = None,
+        direction: Optional[Literal["desc", "asc"]] = None,
+        cursor: Optional[str] = None,
+        limit: Optional[int] = None,
+        actor: Optional[str] = None,
+    ) -> OrderPage: ...
+    def export_orders_csv(
+        self,
+        path: Union[str, PathLike[str]],
+        *,
+        status: Union[_OrderStatus, Iterable[_OrderStatus], None] = None,
+        created_from: Optional[_Time] = None,
+        created_to: Optional[_Time] = None,
+        currency: Optional[str] = None,
+        user_id: Optional[str] = None,
+        product_id: Optional[str] = None,
+        total_min: Optional[_Amount] = None,
+        total_max: Optional[_Amount] = None,
+        tracking_number: Optional[str] = None,
+        metadata_key: Optional[str] = None,
+        metadata_value: Optional[str] = None,
+        q: Optional[str] = None,
+        sort: Optional[Literal["createdAt", "total"]] = None,
+        direction: Optional[Literal["desc", "asc"]] = None,
+        actor: Optional[str] = None,
+    ) -> int: ...
+    def add_staff_note(
+        self,
+        order_id: str,
+        text: str,
+        *,
+        idempotency_key: Optional[str] = None,
+        user_id: Optional[str] = None,
+        actor: Optional[str] = None,
+    ) -> StaffNote: ...
+    def timeline(
+        self, order_id: str, *, user_id: Optional[str] = None, actor: Optional[str] = None
+    ) -> List[TimelineEntry]: ...
+    def cancellations_by_reason(self, *, actor: Optional[str] = None) -> List[CancellationCount]: ...
     def update_status(
         self,
         order_id: str,

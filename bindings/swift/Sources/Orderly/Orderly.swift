@@ -633,10 +633,14 @@ fileprivate struct FfiConverterTimestamp: FfiConverterRustBuffer {
 public protocol EngineProtocol: AnyObject, Sendable {
     
     /**
-     * Cancels an order from `placed` or `processing` (else `invalid_transition`); the
-     * `reason` is kept in the history. Cancelling a cancelled order changes nothing.
+     * Cancels an order from `placed` or `processing` (else `invalid_transition`).
+     * `reason` is one of `customer`, `inventory`, `fraud`, `payment_declined`, `staff`,
+     * `other` (customers may give only `customer`; the default is `customer` for them and
+     * `staff` otherwise) and `note` is kept in the history; any other `reason` text given
+     * without a `note` is kept as the note, with the default reason. Cancelling a cancelled
+     * order changes nothing.
      */
-    func cancel(orderId: String, reason: String?, userId: String?, actor: String?) throws  -> Order
+    func cancel(orderId: String, reason: String?, note: String?, userId: String?, actor: String?) throws  -> Order
     
     /**
      * The user's cart, validated and totalled.
@@ -723,6 +727,52 @@ public protocol EngineProtocol: AnyObject, Sendable {
      * order is still at that version (`version_conflict` otherwise).
      */
     func updateStatus(orderId: String, status: OrderStatus, note: String?, expectedVersion: UInt32?, actor: String?) throws  -> Order
+    
+    /**
+     * Keeps an internal note on an order (staff only; customers never see it). With
+     * `idempotency_key`, a retry keeps one note.
+     */
+    func addStaffNote(orderId: String, text: String, idempotencyKey: String?, userId: String?, actor: String?) throws  -> StaffNote
+    
+    /**
+     * Cancelled orders per reason, every reason listed.
+     */
+    func cancellationsByReason(actor: String?) throws  -> [CancellationCount]
+    
+    /**
+     * Adds a shipment to an order in processing or partially shipped (staff only); the
+     * order's status follows. Without `lines`, everything not yet in a shipment; `status` is
+     * shipped (the default) or pending. A known carrier's tracking link is made from the
+     * tracking number unless `tracking_url` is given. With `idempotency_key`, a retry finds
+     * the shipment it created. More units than are left throw `Conflict` with code
+     * `shipment_exceeds_order`.
+     */
+    func createShipment(orderId: String, lines: [ShipmentLine]?, carrier: String?, trackingNumber: String?, trackingUrl: String?, status: ShipmentStatus?, note: String?, idempotencyKey: String?, userId: String?, actor: String?) throws  -> Order
+    
+    /**
+     * Writes every order matching `filters` (their cursor and limit aside) to the file at
+     * `path` as CSV, a header row then one row per order line, a page of orders at a time
+     * (memory stays flat). Returns how many orders were written. Staff only.
+     */
+    func exportOrdersCsv(path: String, filters: SearchFilters, actor: String?) throws  -> UInt64
+    
+    /**
+     * Orders across all users (staff, as the service `actor`) matching `filters`, a page at
+     * a time; pass the page's `next_cursor` in the same filters for the next page.
+     */
+    func searchOrders(filters: SearchFilters, actor: String?) throws  -> OrderPage
+    
+    /**
+     * An order's timeline (staff only): milestones, shipment steps and staff notes, oldest
+     * first.
+     */
+    func timeline(orderId: String, userId: String?, actor: String?) throws  -> [TimelineEntry]
+    
+    /**
+     * Moves a shipment (staff only) to shipped, delivered, or cancelled while pending; the
+     * order's status follows (delivered once every shipment is).
+     */
+    func updateShipment(orderId: String, shipmentId: String, status: ShipmentStatus, note: String?, userId: String?, actor: String?) throws  -> Order
     
     /**
      * Applies one `GET /sync/pull` page (its JSON text) to the local orders and keeps its
@@ -839,16 +889,21 @@ public static func `open`(url: String, policyJson: String? = nil, deviceId: Stri
 
     
     /**
-     * Cancels an order from `placed` or `processing` (else `invalid_transition`); the
-     * `reason` is kept in the history. Cancelling a cancelled order changes nothing.
+     * Cancels an order from `placed` or `processing` (else `invalid_transition`).
+     * `reason` is one of `customer`, `inventory`, `fraud`, `payment_declined`, `staff`,
+     * `other` (customers may give only `customer`; the default is `customer` for them and
+     * `staff` otherwise) and `note` is kept in the history; any other `reason` text given
+     * without a `note` is kept as the note, with the default reason. Cancelling a cancelled
+     * order changes nothing.
      */
-open func cancel(orderId: String, reason: String? = nil, userId: String? = nil, actor: String? = nil)throws  -> Order  {
+open func cancel(orderId: String, reason: String? = nil, note: String? = nil, userId: String? = nil, actor: String? = nil)throws  -> Order  {
     return try  FfiConverterTypeOrder_lift(try rustCallWithError(FfiConverterTypeOrderlyError_lift) {
         uniffiCallStatus in
     uniffi_orderly_ffi_fn_method_engine_cancel(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(orderId),
         FfiConverterOptionString.lower(reason),
+        FfiConverterOptionString.lower(note),
         FfiConverterOptionString.lower(userId),
         FfiConverterOptionString.lower(actor),uniffiCallStatus
     )
@@ -1087,6 +1142,131 @@ open func updateStatus(orderId: String, status: OrderStatus, note: String? = nil
 }
     
     /**
+     * Keeps an internal note on an order (staff only; customers never see it). With
+     * `idempotency_key`, a retry keeps one note.
+     */
+open func addStaffNote(orderId: String, text: String, idempotencyKey: String? = nil, userId: String? = nil, actor: String? = nil)throws  -> StaffNote  {
+    return try  FfiConverterTypeStaffNote_lift(try rustCallWithError(FfiConverterTypeOrderlyError_lift) {
+        uniffiCallStatus in
+    uniffi_orderly_ffi_fn_method_engine_add_staff_note(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(orderId),
+        FfiConverterString.lower(text),
+        FfiConverterOptionString.lower(idempotencyKey),
+        FfiConverterOptionString.lower(userId),
+        FfiConverterOptionString.lower(actor),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Cancelled orders per reason, every reason listed.
+     */
+open func cancellationsByReason(actor: String? = nil)throws  -> [CancellationCount]  {
+    return try  FfiConverterSequenceTypeCancellationCount.lift(try rustCallWithError(FfiConverterTypeOrderlyError_lift) {
+        uniffiCallStatus in
+    uniffi_orderly_ffi_fn_method_engine_cancellations_by_reason(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionString.lower(actor),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Adds a shipment to an order in processing or partially shipped (staff only); the
+     * order's status follows. Without `lines`, everything not yet in a shipment; `status` is
+     * shipped (the default) or pending. A known carrier's tracking link is made from the
+     * tracking number unless `tracking_url` is given. With `idempotency_key`, a retry finds
+     * the shipment it created. More units than are left throw `Conflict` with code
+     * `shipment_exceeds_order`.
+     */
+open func createShipment(orderId: String, lines: [ShipmentLine]? = nil, carrier: String? = nil, trackingNumber: String? = nil, trackingUrl: String? = nil, status: ShipmentStatus? = nil, note: String? = nil, idempotencyKey: String? = nil, userId: String? = nil, actor: String? = nil)throws  -> Order  {
+    return try  FfiConverterTypeOrder_lift(try rustCallWithError(FfiConverterTypeOrderlyError_lift) {
+        uniffiCallStatus in
+    uniffi_orderly_ffi_fn_method_engine_create_shipment(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(orderId),
+        FfiConverterOptionSequenceTypeShipmentLine.lower(lines),
+        FfiConverterOptionString.lower(carrier),
+        FfiConverterOptionString.lower(trackingNumber),
+        FfiConverterOptionString.lower(trackingUrl),
+        FfiConverterOptionTypeShipmentStatus.lower(status),
+        FfiConverterOptionString.lower(note),
+        FfiConverterOptionString.lower(idempotencyKey),
+        FfiConverterOptionString.lower(userId),
+        FfiConverterOptionString.lower(actor),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Writes every order matching `filters` (their cursor and limit aside) to the file at
+     * `path` as CSV, a header row then one row per order line, a page of orders at a time
+     * (memory stays flat). Returns how many orders were written. Staff only.
+     */
+open func exportOrdersCsv(path: String, filters: SearchFilters, actor: String? = nil)throws  -> UInt64  {
+    return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypeOrderlyError_lift) {
+        uniffiCallStatus in
+    uniffi_orderly_ffi_fn_method_engine_export_orders_csv(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(path),
+        FfiConverterTypeSearchFilters_lower(filters),
+        FfiConverterOptionString.lower(actor),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Orders across all users (staff, as the service `actor`) matching `filters`, a page at
+     * a time; pass the page's `next_cursor` in the same filters for the next page.
+     */
+open func searchOrders(filters: SearchFilters, actor: String? = nil)throws  -> OrderPage  {
+    return try  FfiConverterTypeOrderPage_lift(try rustCallWithError(FfiConverterTypeOrderlyError_lift) {
+        uniffiCallStatus in
+    uniffi_orderly_ffi_fn_method_engine_search_orders(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeSearchFilters_lower(filters),
+        FfiConverterOptionString.lower(actor),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * An order's timeline (staff only): milestones, shipment steps and staff notes, oldest
+     * first.
+     */
+open func timeline(orderId: String, userId: String? = nil, actor: String? = nil)throws  -> [TimelineEntry]  {
+    return try  FfiConverterSequenceTypeTimelineEntry.lift(try rustCallWithError(FfiConverterTypeOrderlyError_lift) {
+        uniffiCallStatus in
+    uniffi_orderly_ffi_fn_method_engine_timeline(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(orderId),
+        FfiConverterOptionString.lower(userId),
+        FfiConverterOptionString.lower(actor),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Moves a shipment (staff only) to shipped, delivered, or cancelled while pending; the
+     * order's status follows (delivered once every shipment is).
+     */
+open func updateShipment(orderId: String, shipmentId: String, status: ShipmentStatus, note: String? = nil, userId: String? = nil, actor: String? = nil)throws  -> Order  {
+    return try  FfiConverterTypeOrder_lift(try rustCallWithError(FfiConverterTypeOrderlyError_lift) {
+        uniffiCallStatus in
+    uniffi_orderly_ffi_fn_method_engine_update_shipment(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(orderId),
+        FfiConverterString.lower(shipmentId),
+        FfiConverterTypeShipmentStatus_lower(status),
+        FfiConverterOptionString.lower(note),
+        FfiConverterOptionString.lower(userId),
+        FfiConverterOptionString.lower(actor),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * Applies one `GET /sync/pull` page (its JSON text) to the local orders and keeps its
      * cursor; returns how many local orders changed.
      */
@@ -1291,6 +1471,63 @@ public func FfiConverterTypeAddress_lift(_ buf: RustBuffer) throws -> Address {
 #endif
 public func FfiConverterTypeAddress_lower(_ value: Address) -> RustBuffer {
     return FfiConverterTypeAddress.lower(value)
+}
+
+
+/**
+ * How many orders were cancelled for one reason.
+ */
+public struct CancellationCount: Equatable, Hashable {
+    public var reason: CancelReason
+    public var orders: UInt64
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(reason: CancelReason, orders: UInt64) {
+        self.reason = reason
+        self.orders = orders
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension CancellationCount: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCancellationCount: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CancellationCount {
+        return
+            try CancellationCount(
+                reason: FfiConverterTypeCancelReason.read(from: &buf), 
+                orders: FfiConverterUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: CancellationCount, into buf: inout [UInt8]) {
+        FfiConverterTypeCancelReason.write(value.reason, into: &buf)
+        FfiConverterUInt64.write(value.orders, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCancellationCount_lift(_ buf: RustBuffer) throws -> CancellationCount {
+    return try FfiConverterTypeCancellationCount.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCancellationCount_lower(_ value: CancellationCount) -> RustBuffer {
+    return FfiConverterTypeCancellationCount.lower(value)
 }
 
 
@@ -1596,14 +1833,22 @@ public struct Milestone: Equatable, Hashable {
     public var at: Date
     public var actor: String
     public var note: String?
+    /**
+     * Why, on a cancellation; nil on other milestones.
+     */
+    public var reason: CancelReason?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(status: OrderStatus, at: Date, actor: String, note: String?) {
+    public init(status: OrderStatus, at: Date, actor: String, note: String?, 
+        /**
+         * Why, on a cancellation; nil on other milestones.
+         */reason: CancelReason?) {
         self.status = status
         self.at = at
         self.actor = actor
         self.note = note
+        self.reason = reason
     }
 
     
@@ -1625,7 +1870,8 @@ public struct FfiConverterTypeMilestone: FfiConverterRustBuffer {
                 status: FfiConverterTypeOrderStatus.read(from: &buf), 
                 at: FfiConverterTimestamp.read(from: &buf), 
                 actor: FfiConverterString.read(from: &buf), 
-                note: FfiConverterOptionString.read(from: &buf)
+                note: FfiConverterOptionString.read(from: &buf), 
+                reason: FfiConverterOptionTypeCancelReason.read(from: &buf)
         )
     }
 
@@ -1634,6 +1880,7 @@ public struct FfiConverterTypeMilestone: FfiConverterRustBuffer {
         FfiConverterTimestamp.write(value.at, into: &buf)
         FfiConverterString.write(value.actor, into: &buf)
         FfiConverterOptionString.write(value.note, into: &buf)
+        FfiConverterOptionTypeCancelReason.write(value.reason, into: &buf)
     }
 }
 
@@ -1740,6 +1987,10 @@ public struct Order: Equatable, Hashable {
      * Every milestone, oldest first, starting with `placed`.
      */
     public var history: [Milestone]
+    /**
+     * The order's shipments, oldest first; empty until the first.
+     */
+    public var shipments: [Shipment]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -1752,7 +2003,10 @@ public struct Order: Equatable, Hashable {
          */version: UInt32, 
         /**
          * Every milestone, oldest first, starting with `placed`.
-         */history: [Milestone]) {
+         */history: [Milestone], 
+        /**
+         * The order's shipments, oldest first; empty until the first.
+         */shipments: [Shipment]) {
         self.orderId = orderId
         self.userId = userId
         self.status = status
@@ -1769,6 +2023,7 @@ public struct Order: Equatable, Hashable {
         self.updatedAt = updatedAt
         self.version = version
         self.history = history
+        self.shipments = shipments
     }
 
     
@@ -1802,7 +2057,8 @@ public struct FfiConverterTypeOrder: FfiConverterRustBuffer {
                 createdAt: FfiConverterTimestamp.read(from: &buf), 
                 updatedAt: FfiConverterTimestamp.read(from: &buf), 
                 version: FfiConverterUInt32.read(from: &buf), 
-                history: FfiConverterSequenceTypeMilestone.read(from: &buf)
+                history: FfiConverterSequenceTypeMilestone.read(from: &buf), 
+                shipments: FfiConverterSequenceTypeShipment.read(from: &buf)
         )
     }
 
@@ -1823,6 +2079,7 @@ public struct FfiConverterTypeOrder: FfiConverterRustBuffer {
         FfiConverterTimestamp.write(value.updatedAt, into: &buf)
         FfiConverterUInt32.write(value.version, into: &buf)
         FfiConverterSequenceTypeMilestone.write(value.history, into: &buf)
+        FfiConverterSequenceTypeShipment.write(value.shipments, into: &buf)
     }
 }
 
@@ -1916,7 +2173,7 @@ public func FfiConverterTypeOrderLine_lower(_ value: OrderLine) -> RustBuffer {
 
 
 /**
- * One page of a user's orders, newest first.
+ * One page of orders: a user's, newest first, or a staff search's in its sort order.
  */
 public struct OrderPage: Equatable, Hashable {
     public var orders: [Order]
@@ -2257,6 +2514,470 @@ public func FfiConverterTypeSalesSummary_lower(_ value: SalesSummary) -> RustBuf
 
 
 /**
+ * A staff search: every filter given must hold. Amounts are decimal strings in `currency`.
+ */
+public struct SearchFilters: Equatable, Hashable {
+    /**
+     * Any of these statuses.
+     */
+    public var statuses: [OrderStatus]?
+    /**
+     * Created at or after.
+     */
+    public var createdFrom: Date?
+    /**
+     * Created before.
+     */
+    public var createdTo: Date?
+    /**
+     * ISO 4217 code; needed with `total_min` and `total_max`.
+     */
+    public var currency: String?
+    public var userId: String?
+    /**
+     * Orders with a line of this product.
+     */
+    public var productId: String?
+    public var totalMin: String?
+    public var totalMax: String?
+    /**
+     * Orders with a shipment of this tracking number.
+     */
+    public var trackingNumber: String?
+    /**
+     * With `metadata_value`: orders whose metadata has this pair.
+     */
+    public var metadataKey: String?
+    public var metadataValue: String?
+    /**
+     * A whole word of the delivery name, user id or email, or the start of the order id.
+     */
+    public var q: String?
+    public var sort: SearchSort?
+    public var direction: SortDirection?
+    /**
+     * A previous page's `next_cursor`, with the same filters.
+     */
+    public var cursor: String?
+    /**
+     * 1 to 200, 50 when nil.
+     */
+    public var limit: UInt32?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Any of these statuses.
+         */statuses: [OrderStatus]? = nil, 
+        /**
+         * Created at or after.
+         */createdFrom: Date? = nil, 
+        /**
+         * Created before.
+         */createdTo: Date? = nil, 
+        /**
+         * ISO 4217 code; needed with `total_min` and `total_max`.
+         */currency: String? = nil, userId: String? = nil, 
+        /**
+         * Orders with a line of this product.
+         */productId: String? = nil, totalMin: String? = nil, totalMax: String? = nil, 
+        /**
+         * Orders with a shipment of this tracking number.
+         */trackingNumber: String? = nil, 
+        /**
+         * With `metadata_value`: orders whose metadata has this pair.
+         */metadataKey: String? = nil, metadataValue: String? = nil, 
+        /**
+         * A whole word of the delivery name, user id or email, or the start of the order id.
+         */q: String? = nil, sort: SearchSort? = nil, direction: SortDirection? = nil, 
+        /**
+         * A previous page's `next_cursor`, with the same filters.
+         */cursor: String? = nil, 
+        /**
+         * 1 to 200, 50 when nil.
+         */limit: UInt32? = nil) {
+        self.statuses = statuses
+        self.createdFrom = createdFrom
+        self.createdTo = createdTo
+        self.currency = currency
+        self.userId = userId
+        self.productId = productId
+        self.totalMin = totalMin
+        self.totalMax = totalMax
+        self.trackingNumber = trackingNumber
+        self.metadataKey = metadataKey
+        self.metadataValue = metadataValue
+        self.q = q
+        self.sort = sort
+        self.direction = direction
+        self.cursor = cursor
+        self.limit = limit
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SearchFilters: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSearchFilters: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SearchFilters {
+        return
+            try SearchFilters(
+                statuses: FfiConverterOptionSequenceTypeOrderStatus.read(from: &buf), 
+                createdFrom: FfiConverterOptionTimestamp.read(from: &buf), 
+                createdTo: FfiConverterOptionTimestamp.read(from: &buf), 
+                currency: FfiConverterOptionString.read(from: &buf), 
+                userId: FfiConverterOptionString.read(from: &buf), 
+                productId: FfiConverterOptionString.read(from: &buf), 
+                totalMin: FfiConverterOptionString.read(from: &buf), 
+                totalMax: FfiConverterOptionString.read(from: &buf), 
+                trackingNumber: FfiConverterOptionString.read(from: &buf), 
+                metadataKey: FfiConverterOptionString.read(from: &buf), 
+                metadataValue: FfiConverterOptionString.read(from: &buf), 
+                q: FfiConverterOptionString.read(from: &buf), 
+                sort: FfiConverterOptionTypeSearchSort.read(from: &buf), 
+                direction: FfiConverterOptionTypeSortDirection.read(from: &buf), 
+                cursor: FfiConverterOptionString.read(from: &buf), 
+                limit: FfiConverterOptionUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SearchFilters, into buf: inout [UInt8]) {
+        FfiConverterOptionSequenceTypeOrderStatus.write(value.statuses, into: &buf)
+        FfiConverterOptionTimestamp.write(value.createdFrom, into: &buf)
+        FfiConverterOptionTimestamp.write(value.createdTo, into: &buf)
+        FfiConverterOptionString.write(value.currency, into: &buf)
+        FfiConverterOptionString.write(value.userId, into: &buf)
+        FfiConverterOptionString.write(value.productId, into: &buf)
+        FfiConverterOptionString.write(value.totalMin, into: &buf)
+        FfiConverterOptionString.write(value.totalMax, into: &buf)
+        FfiConverterOptionString.write(value.trackingNumber, into: &buf)
+        FfiConverterOptionString.write(value.metadataKey, into: &buf)
+        FfiConverterOptionString.write(value.metadataValue, into: &buf)
+        FfiConverterOptionString.write(value.q, into: &buf)
+        FfiConverterOptionTypeSearchSort.write(value.sort, into: &buf)
+        FfiConverterOptionTypeSortDirection.write(value.direction, into: &buf)
+        FfiConverterOptionString.write(value.cursor, into: &buf)
+        FfiConverterOptionUInt32.write(value.limit, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSearchFilters_lift(_ buf: RustBuffer) throws -> SearchFilters {
+    return try FfiConverterTypeSearchFilters.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSearchFilters_lower(_ value: SearchFilters) -> RustBuffer {
+    return FfiConverterTypeSearchFilters.lower(value)
+}
+
+
+/**
+ * A shipment of some of an order's lines, with its carrier and tracking.
+ */
+public struct Shipment: Equatable, Hashable {
+    public var shipmentId: String
+    public var status: ShipmentStatus
+    public var lines: [ShipmentLine]
+    public var carrier: String?
+    public var trackingNumber: String?
+    /**
+     * Given explicitly, or made from a known carrier's template.
+     */
+    public var trackingUrl: String?
+    public var createdAt: Date
+    /**
+     * Every step, oldest first.
+     */
+    public var history: [ShipmentMilestone]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(shipmentId: String, status: ShipmentStatus, lines: [ShipmentLine], carrier: String?, trackingNumber: String?, 
+        /**
+         * Given explicitly, or made from a known carrier's template.
+         */trackingUrl: String?, createdAt: Date, 
+        /**
+         * Every step, oldest first.
+         */history: [ShipmentMilestone]) {
+        self.shipmentId = shipmentId
+        self.status = status
+        self.lines = lines
+        self.carrier = carrier
+        self.trackingNumber = trackingNumber
+        self.trackingUrl = trackingUrl
+        self.createdAt = createdAt
+        self.history = history
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Shipment: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeShipment: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Shipment {
+        return
+            try Shipment(
+                shipmentId: FfiConverterString.read(from: &buf), 
+                status: FfiConverterTypeShipmentStatus.read(from: &buf), 
+                lines: FfiConverterSequenceTypeShipmentLine.read(from: &buf), 
+                carrier: FfiConverterOptionString.read(from: &buf), 
+                trackingNumber: FfiConverterOptionString.read(from: &buf), 
+                trackingUrl: FfiConverterOptionString.read(from: &buf), 
+                createdAt: FfiConverterTimestamp.read(from: &buf), 
+                history: FfiConverterSequenceTypeShipmentMilestone.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Shipment, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.shipmentId, into: &buf)
+        FfiConverterTypeShipmentStatus.write(value.status, into: &buf)
+        FfiConverterSequenceTypeShipmentLine.write(value.lines, into: &buf)
+        FfiConverterOptionString.write(value.carrier, into: &buf)
+        FfiConverterOptionString.write(value.trackingNumber, into: &buf)
+        FfiConverterOptionString.write(value.trackingUrl, into: &buf)
+        FfiConverterTimestamp.write(value.createdAt, into: &buf)
+        FfiConverterSequenceTypeShipmentMilestone.write(value.history, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeShipment_lift(_ buf: RustBuffer) throws -> Shipment {
+    return try FfiConverterTypeShipment.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeShipment_lower(_ value: Shipment) -> RustBuffer {
+    return FfiConverterTypeShipment.lower(value)
+}
+
+
+/**
+ * How many units of one order line a shipment carries (in `createShipment(lines:)` and in
+ * the shipments orders report).
+ */
+public struct ShipmentLine: Equatable, Hashable {
+    public var productId: String
+    public var quantity: UInt32
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(productId: String, quantity: UInt32) {
+        self.productId = productId
+        self.quantity = quantity
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ShipmentLine: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeShipmentLine: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ShipmentLine {
+        return
+            try ShipmentLine(
+                productId: FfiConverterString.read(from: &buf), 
+                quantity: FfiConverterUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ShipmentLine, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.productId, into: &buf)
+        FfiConverterUInt32.write(value.quantity, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeShipmentLine_lift(_ buf: RustBuffer) throws -> ShipmentLine {
+    return try FfiConverterTypeShipmentLine.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeShipmentLine_lower(_ value: ShipmentLine) -> RustBuffer {
+    return FfiConverterTypeShipmentLine.lower(value)
+}
+
+
+/**
+ * One step of a shipment's life.
+ */
+public struct ShipmentMilestone: Equatable, Hashable {
+    public var status: ShipmentStatus
+    public var at: Date
+    public var actor: String
+    public var note: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(status: ShipmentStatus, at: Date, actor: String, note: String?) {
+        self.status = status
+        self.at = at
+        self.actor = actor
+        self.note = note
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ShipmentMilestone: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeShipmentMilestone: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ShipmentMilestone {
+        return
+            try ShipmentMilestone(
+                status: FfiConverterTypeShipmentStatus.read(from: &buf), 
+                at: FfiConverterTimestamp.read(from: &buf), 
+                actor: FfiConverterString.read(from: &buf), 
+                note: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ShipmentMilestone, into buf: inout [UInt8]) {
+        FfiConverterTypeShipmentStatus.write(value.status, into: &buf)
+        FfiConverterTimestamp.write(value.at, into: &buf)
+        FfiConverterString.write(value.actor, into: &buf)
+        FfiConverterOptionString.write(value.note, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeShipmentMilestone_lift(_ buf: RustBuffer) throws -> ShipmentMilestone {
+    return try FfiConverterTypeShipmentMilestone.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeShipmentMilestone_lower(_ value: ShipmentMilestone) -> RustBuffer {
+    return FfiConverterTypeShipmentMilestone.lower(value)
+}
+
+
+/**
+ * A note staff keep on an order: internal, never shown to customers.
+ */
+public struct StaffNote: Equatable, Hashable {
+    public var noteId: String
+    public var orderId: String
+    public var at: Date
+    /**
+     * Who wrote it: `service:app`, `admin:bob`.
+     */
+    public var actor: String
+    public var text: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(noteId: String, orderId: String, at: Date, 
+        /**
+         * Who wrote it: `service:app`, `admin:bob`.
+         */actor: String, text: String) {
+        self.noteId = noteId
+        self.orderId = orderId
+        self.at = at
+        self.actor = actor
+        self.text = text
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension StaffNote: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeStaffNote: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> StaffNote {
+        return
+            try StaffNote(
+                noteId: FfiConverterString.read(from: &buf), 
+                orderId: FfiConverterString.read(from: &buf), 
+                at: FfiConverterTimestamp.read(from: &buf), 
+                actor: FfiConverterString.read(from: &buf), 
+                text: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: StaffNote, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.noteId, into: &buf)
+        FfiConverterString.write(value.orderId, into: &buf)
+        FfiConverterTimestamp.write(value.at, into: &buf)
+        FfiConverterString.write(value.actor, into: &buf)
+        FfiConverterString.write(value.text, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStaffNote_lift(_ buf: RustBuffer) throws -> StaffNote {
+    return try FfiConverterTypeStaffNote.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStaffNote_lower(_ value: StaffNote) -> RustBuffer {
+    return FfiConverterTypeStaffNote.lower(value)
+}
+
+
+/**
  * How many orders are in one status now.
  */
 public struct StatusCount: Equatable, Hashable {
@@ -2322,15 +3043,17 @@ public struct StatusView: Equatable, Hashable {
     public var updatedAt: Date
     public var version: UInt32
     public var history: [Milestone]
+    public var shipments: [Shipment]
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
-    public init(orderId: String, status: OrderStatus, updatedAt: Date, version: UInt32, history: [Milestone]) {
+    public init(orderId: String, status: OrderStatus, updatedAt: Date, version: UInt32, history: [Milestone], shipments: [Shipment]) {
         self.orderId = orderId
         self.status = status
         self.updatedAt = updatedAt
         self.version = version
         self.history = history
+        self.shipments = shipments
     }
 
     
@@ -2353,7 +3076,8 @@ public struct FfiConverterTypeStatusView: FfiConverterRustBuffer {
                 status: FfiConverterTypeOrderStatus.read(from: &buf), 
                 updatedAt: FfiConverterTimestamp.read(from: &buf), 
                 version: FfiConverterUInt32.read(from: &buf), 
-                history: FfiConverterSequenceTypeMilestone.read(from: &buf)
+                history: FfiConverterSequenceTypeMilestone.read(from: &buf), 
+                shipments: FfiConverterSequenceTypeShipment.read(from: &buf)
         )
     }
 
@@ -2363,6 +3087,7 @@ public struct FfiConverterTypeStatusView: FfiConverterRustBuffer {
         FfiConverterTimestamp.write(value.updatedAt, into: &buf)
         FfiConverterUInt32.write(value.version, into: &buf)
         FfiConverterSequenceTypeMilestone.write(value.history, into: &buf)
+        FfiConverterSequenceTypeShipment.write(value.shipments, into: &buf)
     }
 }
 
@@ -2585,6 +3310,109 @@ public func FfiConverterTypeSyncState_lower(_ value: SyncState) -> RustBuffer {
 
 
 /**
+ * One entry of an order's timeline: a status milestone, a shipment step or a staff note.
+ */
+public struct TimelineEntry: Equatable, Hashable {
+    public var at: Date
+    public var kind: TimelineKind
+    /**
+     * True for staff notes, which customers never see.
+     */
+    public var `internal`: Bool
+    public var actorKind: ActorKind
+    public var actorId: String
+    /**
+     * The order's status (`status` entries) or the shipment's (`shipment` entries), by name.
+     */
+    public var status: String?
+    public var shipmentId: String?
+    public var reason: CancelReason?
+    /**
+     * The milestone's note or the staff note's text.
+     */
+    public var note: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(at: Date, kind: TimelineKind, 
+        /**
+         * True for staff notes, which customers never see.
+         */`internal`: Bool, actorKind: ActorKind, actorId: String, 
+        /**
+         * The order's status (`status` entries) or the shipment's (`shipment` entries), by name.
+         */status: String?, shipmentId: String?, reason: CancelReason?, 
+        /**
+         * The milestone's note or the staff note's text.
+         */note: String?) {
+        self.at = at
+        self.kind = kind
+        self.`internal` = `internal`
+        self.actorKind = actorKind
+        self.actorId = actorId
+        self.status = status
+        self.shipmentId = shipmentId
+        self.reason = reason
+        self.note = note
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension TimelineEntry: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTimelineEntry: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TimelineEntry {
+        return
+            try TimelineEntry(
+                at: FfiConverterTimestamp.read(from: &buf), 
+                kind: FfiConverterTypeTimelineKind.read(from: &buf), 
+                internal: FfiConverterBool.read(from: &buf), 
+                actorKind: FfiConverterTypeActorKind.read(from: &buf), 
+                actorId: FfiConverterString.read(from: &buf), 
+                status: FfiConverterOptionString.read(from: &buf), 
+                shipmentId: FfiConverterOptionString.read(from: &buf), 
+                reason: FfiConverterOptionTypeCancelReason.read(from: &buf), 
+                note: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: TimelineEntry, into buf: inout [UInt8]) {
+        FfiConverterTimestamp.write(value.at, into: &buf)
+        FfiConverterTypeTimelineKind.write(value.kind, into: &buf)
+        FfiConverterBool.write(value.`internal`, into: &buf)
+        FfiConverterTypeActorKind.write(value.actorKind, into: &buf)
+        FfiConverterString.write(value.actorId, into: &buf)
+        FfiConverterOptionString.write(value.status, into: &buf)
+        FfiConverterOptionString.write(value.shipmentId, into: &buf)
+        FfiConverterOptionTypeCancelReason.write(value.reason, into: &buf)
+        FfiConverterOptionString.write(value.note, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTimelineEntry_lift(_ buf: RustBuffer) throws -> TimelineEntry {
+    return try FfiConverterTypeTimelineEntry.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTimelineEntry_lower(_ value: TimelineEntry) -> RustBuffer {
+    return FfiConverterTypeTimelineEntry.lower(value)
+}
+
+
+/**
  * An order's money: `total = subtotal + shipping + tax - discount`.
  */
 public struct Totals: Equatable, Hashable {
@@ -2654,7 +3482,188 @@ public func FfiConverterTypeTotals_lower(_ value: Totals) -> RustBuffer {
 
 
 /**
- * What an outbox event reports: `order.placed`, `order.status_changed`, `order.cancelled`.
+ * Who made a change, by kind.
+ */
+
+public enum ActorKind: Equatable, Hashable {
+    
+    case customer
+    case staff
+    case service
+    case device
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ActorKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeActorKind: FfiConverterRustBuffer {
+    typealias SwiftType = ActorKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ActorKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .customer
+        
+        case 2: return .staff
+        
+        case 3: return .service
+        
+        case 4: return .device
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ActorKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .customer:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .staff:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .service:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .device:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeActorKind_lift(_ buf: RustBuffer) throws -> ActorKind {
+    return try FfiConverterTypeActorKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeActorKind_lower(_ value: ActorKind) -> RustBuffer {
+    return FfiConverterTypeActorKind.lower(value)
+}
+
+
+
+/**
+ * Why an order was cancelled; customers cancel with `customer` only.
+ */
+
+public enum CancelReason: Equatable, Hashable {
+    
+    case customer
+    case inventory
+    case fraud
+    case paymentDeclined
+    case staff
+    case other
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension CancelReason: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCancelReason: FfiConverterRustBuffer {
+    typealias SwiftType = CancelReason
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CancelReason {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .customer
+        
+        case 2: return .inventory
+        
+        case 3: return .fraud
+        
+        case 4: return .paymentDeclined
+        
+        case 5: return .staff
+        
+        case 6: return .other
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: CancelReason, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .customer:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .inventory:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .fraud:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .paymentDeclined:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .staff:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .other:
+            writeInt(&buf, Int32(6))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCancelReason_lift(_ buf: RustBuffer) throws -> CancelReason {
+    return try FfiConverterTypeCancelReason.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCancelReason_lower(_ value: CancelReason) -> RustBuffer {
+    return FfiConverterTypeCancelReason.lower(value)
+}
+
+
+
+/**
+ * What an outbox event reports: `order.placed`, `order.status_changed`, `order.cancelled`,
+ * `order.shipment_changed`.
  */
 
 public enum EventType: Equatable, Hashable {
@@ -2662,6 +3671,7 @@ public enum EventType: Equatable, Hashable {
     case orderPlaced
     case statusChanged
     case orderCancelled
+    case shipmentChanged
 
 
 
@@ -2689,6 +3699,8 @@ public struct FfiConverterTypeEventType: FfiConverterRustBuffer {
         
         case 3: return .orderCancelled
         
+        case 4: return .shipmentChanged
+        
         default: throw UniffiInternalError.unexpectedEnumCase
         }
     }
@@ -2707,6 +3719,10 @@ public struct FfiConverterTypeEventType: FfiConverterRustBuffer {
         
         case .orderCancelled:
             writeInt(&buf, Int32(3))
+        
+        
+        case .shipmentChanged:
+            writeInt(&buf, Int32(4))
         
         }
     }
@@ -2731,13 +3747,14 @@ public func FfiConverterTypeEventType_lower(_ value: EventType) -> RustBuffer {
 
 /**
  * An order's status: placed -> processing -> shipped -> delivered, or cancelled from
- * placed or processing.
+ * placed or processing; partially shipped while some but not all of it has shipped.
  */
 
 public enum OrderStatus: Equatable, Hashable {
     
     case placed
     case processing
+    case partiallyShipped
     case shipped
     case delivered
     case cancelled
@@ -2766,11 +3783,13 @@ public struct FfiConverterTypeOrderStatus: FfiConverterRustBuffer {
         
         case 2: return .processing
         
-        case 3: return .shipped
+        case 3: return .partiallyShipped
         
-        case 4: return .delivered
+        case 4: return .shipped
         
-        case 5: return .cancelled
+        case 5: return .delivered
+        
+        case 6: return .cancelled
         
         default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -2788,16 +3807,20 @@ public struct FfiConverterTypeOrderStatus: FfiConverterRustBuffer {
             writeInt(&buf, Int32(2))
         
         
-        case .shipped:
+        case .partiallyShipped:
             writeInt(&buf, Int32(3))
         
         
-        case .delivered:
+        case .shipped:
             writeInt(&buf, Int32(4))
         
         
-        case .cancelled:
+        case .delivered:
             writeInt(&buf, Int32(5))
+        
+        
+        case .cancelled:
+            writeInt(&buf, Int32(6))
         
         }
     }
@@ -3205,6 +4228,165 @@ public func FfiConverterTypePaymentSummary_lower(_ value: PaymentSummary) -> Rus
 
 
 /**
+ * What a staff search sorts by.
+ */
+
+public enum SearchSort: Equatable, Hashable {
+    
+    /**
+     * Creation time (the default).
+     */
+    case createdAt
+    /**
+     * Order total.
+     */
+    case total
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension SearchSort: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSearchSort: FfiConverterRustBuffer {
+    typealias SwiftType = SearchSort
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SearchSort {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .createdAt
+        
+        case 2: return .total
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: SearchSort, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .createdAt:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .total:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSearchSort_lift(_ buf: RustBuffer) throws -> SearchSort {
+    return try FfiConverterTypeSearchSort.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSearchSort_lower(_ value: SearchSort) -> RustBuffer {
+    return FfiConverterTypeSearchSort.lower(value)
+}
+
+
+
+/**
+ * Where a shipment is in its life: pending -> shipped -> delivered, or cancelled while
+ * pending.
+ */
+
+public enum ShipmentStatus: Equatable, Hashable {
+    
+    case pending
+    case shipped
+    case delivered
+    case cancelled
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ShipmentStatus: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeShipmentStatus: FfiConverterRustBuffer {
+    typealias SwiftType = ShipmentStatus
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ShipmentStatus {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .pending
+        
+        case 2: return .shipped
+        
+        case 3: return .delivered
+        
+        case 4: return .cancelled
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ShipmentStatus, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .pending:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .shipped:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .delivered:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .cancelled:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeShipmentStatus_lift(_ buf: RustBuffer) throws -> ShipmentStatus {
+    return try FfiConverterTypeShipmentStatus.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeShipmentStatus_lower(_ value: ShipmentStatus) -> RustBuffer {
+    return FfiConverterTypeShipmentStatus.lower(value)
+}
+
+
+
+/**
  * Delivery speed; prices come from the pricing policy.
  */
 
@@ -3269,6 +4451,81 @@ public func FfiConverterTypeShippingMethod_lift(_ buf: RustBuffer) throws -> Shi
 #endif
 public func FfiConverterTypeShippingMethod_lower(_ value: ShippingMethod) -> RustBuffer {
     return FfiConverterTypeShippingMethod.lower(value)
+}
+
+
+
+/**
+ * Which way a staff search sorts.
+ */
+
+public enum SortDirection: Equatable, Hashable {
+    
+    /**
+     * Largest first (the default).
+     */
+    case descending
+    /**
+     * Smallest first.
+     */
+    case ascending
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension SortDirection: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSortDirection: FfiConverterRustBuffer {
+    typealias SwiftType = SortDirection
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SortDirection {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .descending
+        
+        case 2: return .ascending
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: SortDirection, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .descending:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .ascending:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSortDirection_lift(_ buf: RustBuffer) throws -> SortDirection {
+    return try FfiConverterTypeSortDirection.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSortDirection_lower(_ value: SortDirection) -> RustBuffer {
+    return FfiConverterTypeSortDirection.lower(value)
 }
 
 
@@ -3374,6 +4631,82 @@ public func FfiConverterTypeSyncOutcome_lift(_ buf: RustBuffer) throws -> SyncOu
 #endif
 public func FfiConverterTypeSyncOutcome_lower(_ value: SyncOutcome) -> RustBuffer {
     return FfiConverterTypeSyncOutcome.lower(value)
+}
+
+
+
+/**
+ * What a timeline entry records: an order status, a shipment step or a staff note.
+ */
+
+public enum TimelineKind: Equatable, Hashable {
+    
+    case status
+    case shipment
+    case note
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension TimelineKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTimelineKind: FfiConverterRustBuffer {
+    typealias SwiftType = TimelineKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TimelineKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .status
+        
+        case 2: return .shipment
+        
+        case 3: return .note
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: TimelineKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .status:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .shipment:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .note:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTimelineKind_lift(_ buf: RustBuffer) throws -> TimelineKind {
+    return try FfiConverterTypeTimelineKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTimelineKind_lower(_ value: TimelineKind) -> RustBuffer {
+    return FfiConverterTypeTimelineKind.lower(value)
 }
 
 
@@ -3521,6 +4854,54 @@ fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTimestamp: FfiConverterRustBuffer {
+    typealias SwiftType = Date?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTimestamp.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTimestamp.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeCancelReason: FfiConverterRustBuffer {
+    typealias SwiftType = CancelReason?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeCancelReason.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeCancelReason.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeOrderStatus: FfiConverterRustBuffer {
     typealias SwiftType = OrderStatus?
 
@@ -3537,6 +4918,54 @@ fileprivate struct FfiConverterOptionTypeOrderStatus: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeOrderStatus.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeSearchSort: FfiConverterRustBuffer {
+    typealias SwiftType = SearchSort?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeSearchSort.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeSearchSort.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeShipmentStatus: FfiConverterRustBuffer {
+    typealias SwiftType = ShipmentStatus?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeShipmentStatus.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeShipmentStatus.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -3569,6 +4998,30 @@ fileprivate struct FfiConverterOptionTypeShippingMethod: FfiConverterRustBuffer 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeSortDirection: FfiConverterRustBuffer {
+    typealias SwiftType = SortDirection?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeSortDirection.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeSortDirection.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeTopBy: FfiConverterRustBuffer {
     typealias SwiftType = TopBy?
 
@@ -3585,6 +5038,54 @@ fileprivate struct FfiConverterOptionTypeTopBy: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeTopBy.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionSequenceTypeShipmentLine: FfiConverterRustBuffer {
+    typealias SwiftType = [ShipmentLine]?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterSequenceTypeShipmentLine.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterSequenceTypeShipmentLine.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionSequenceTypeOrderStatus: FfiConverterRustBuffer {
+    typealias SwiftType = [OrderStatus]?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterSequenceTypeOrderStatus.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterSequenceTypeOrderStatus.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -3610,6 +5111,31 @@ fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterString.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeCancellationCount: FfiConverterRustBuffer {
+    typealias SwiftType = [CancellationCount]
+
+    public static func write(_ value: [CancellationCount], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeCancellationCount.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [CancellationCount] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [CancellationCount]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeCancellationCount.read(from: &buf))
         }
         return seq
     }
@@ -3818,6 +5344,81 @@ fileprivate struct FfiConverterSequenceTypeSalesSummary: FfiConverterRustBuffer 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeShipment: FfiConverterRustBuffer {
+    typealias SwiftType = [Shipment]
+
+    public static func write(_ value: [Shipment], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeShipment.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Shipment] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Shipment]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeShipment.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeShipmentLine: FfiConverterRustBuffer {
+    typealias SwiftType = [ShipmentLine]
+
+    public static func write(_ value: [ShipmentLine], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeShipmentLine.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ShipmentLine] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ShipmentLine]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeShipmentLine.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeShipmentMilestone: FfiConverterRustBuffer {
+    typealias SwiftType = [ShipmentMilestone]
+
+    public static func write(_ value: [ShipmentMilestone], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeShipmentMilestone.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ShipmentMilestone] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ShipmentMilestone]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeShipmentMilestone.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeStatusCount: FfiConverterRustBuffer {
     typealias SwiftType = [StatusCount]
 
@@ -3864,6 +5465,56 @@ fileprivate struct FfiConverterSequenceTypeSyncResult: FfiConverterRustBuffer {
         return seq
     }
 }
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeTimelineEntry: FfiConverterRustBuffer {
+    typealias SwiftType = [TimelineEntry]
+
+    public static func write(_ value: [TimelineEntry], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeTimelineEntry.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [TimelineEntry] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [TimelineEntry]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeTimelineEntry.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeOrderStatus: FfiConverterRustBuffer {
+    typealias SwiftType = [OrderStatus]
+
+    public static func write(_ value: [OrderStatus], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeOrderStatus.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [OrderStatus] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [OrderStatus]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeOrderStatus.read(from: &buf))
+        }
+        return seq
+    }
+}
 /**
  * The engine's default pricing policy as JSON text: edit it and pass it to
  * `Engine.open(url:policyJson:)`.
@@ -3894,7 +5545,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_orderly_ffi_checksum_func_default_policy_json() != 56506) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_orderly_ffi_checksum_method_engine_cancel() != 1158) {
+    if (uniffi_orderly_ffi_checksum_method_engine_cancel() != 43302) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_orderly_ffi_checksum_method_engine_cart() != 10298) {
@@ -3940,6 +5591,27 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_orderly_ffi_checksum_method_engine_update_status() != 20573) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_orderly_ffi_checksum_method_engine_add_staff_note() != 49877) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_orderly_ffi_checksum_method_engine_cancellations_by_reason() != 22897) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_orderly_ffi_checksum_method_engine_create_shipment() != 34168) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_orderly_ffi_checksum_method_engine_export_orders_csv() != 7851) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_orderly_ffi_checksum_method_engine_search_orders() != 54067) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_orderly_ffi_checksum_method_engine_timeline() != 1275) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_orderly_ffi_checksum_method_engine_update_shipment() != 25456) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_orderly_ffi_checksum_method_engine_apply_pull_page() != 63825) {
