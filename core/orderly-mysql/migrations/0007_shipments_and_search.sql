@@ -15,6 +15,7 @@ ALTER TABLE orders ADD INDEX orders_status_created (status, created_at, id);
 ALTER TABLE orders ADD INDEX orders_currency_created (currency, created_at, id);
 ALTER TABLE orders ADD INDEX orders_total (total, id);
 ALTER TABLE orders ADD INDEX orders_status_total (status, total, id);
+ALTER TABLE orders ADD INDEX orders_currency_total (currency, total, id);
 
 -- What else an order is found by, one row per (kind, value): `p` a product, `t` a tracking
 -- number, `m` a top-level metadata pair `key=value`, `w` a lower-case word. Values are

@@ -13,6 +13,8 @@ CREATE INDEX orders_status_created ON orders (status, created_at, id);
 CREATE INDEX orders_currency_created ON orders (currency, created_at, id);
 CREATE INDEX orders_total ON orders (total, id);
 CREATE INDEX orders_status_total ON orders (status, total, id);
+-- Totals compare within a currency (a total filter needs one): ranges and sorts by total in it.
+CREATE INDEX orders_currency_total ON orders (currency, total, id);
 
 -- What else an order is found by, one row per (kind, value): `p` a product on its lines, `t` a
 -- tracking number of its shipments, `m` a top-level metadata pair as `key=value`, `w` a

@@ -76,7 +76,10 @@ fn main() {
     let started = Instant::now();
     let separator = if query.is_empty() { "" } else { "?" };
     let mut response = client
-        .get(format!("{}/orders/export{separator}{query}", server.base_url()))
+        .get(format!(
+            "{}/orders/export{separator}{query}",
+            server.base_url()
+        ))
         .header("Authorization", &auth)
         .send()
         .unwrap();

@@ -36,7 +36,10 @@ pub fn reads_whole_table(backend: &str, line: &str) -> bool {
         "sqlite" => {
             line.starts_with("SCAN ") && !line.contains(" USING ") && !line.contains("(subquery")
         }
-        _ => line.contains(" type=ALL "),
+        // A derived table or union result holds the rows already found.
+        _ => {
+            line.contains(" type=ALL ") && !line.contains(" <derived") && !line.contains(" <union")
+        }
     }
 }
 
