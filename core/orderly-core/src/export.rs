@@ -108,7 +108,7 @@ pub fn push_rows(out: &mut String, order: &Order) {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use crate::test_orders::sample_order;

@@ -6,7 +6,9 @@
 
 use std::sync::Arc;
 
-use orderly_core::analytics::{ProductSales, StatusCount, TopBy};
+use orderly_core::ShipmentId;
+use orderly_core::analytics::{CancellationCount, ProductSales, StatusCount, TopBy};
+use orderly_core::search::{OrderSearch, SearchHit};
 use orderly_core::store::prelude::*;
 use orderly_core::store::{
     ChangeOutcome, HistoryQuery, IdempotencyRecord, InsertOutcome, NewOrder, OrderChange, SalesRow,
@@ -15,7 +17,9 @@ use orderly_core::store::{
 use orderly_core::store::{
     DeviceLogState, DeviceState, FeedRow, LoggedOperation, PulledWrite, SyncWrite, SyncWriteOutcome,
 };
+use orderly_core::store::{SentShippingNotice, StaffStore};
 use orderly_core::sync::OperationResult;
+use orderly_core::timeline::StaffNote;
 use orderly_core::{
     Checkout, CheckoutId, Currency, DeviceId, EventId, IdempotencyKey, InMemoryCarts,
     OrderDocument, OrderId, OrderService, OutboxEvent, StoreDecorator, StoreError, StoreErrorKind,
@@ -95,12 +99,32 @@ macro_rules! unused_concerns {
             fn status_counts(&self) -> StoreResult<Vec<StatusCount>> {
                 unused()
             }
+            fn cancellation_counts(&self) -> StoreResult<Vec<CancellationCount>> {
+                unused()
+            }
+        }
+        impl StaffStore for $store {
+            fn search_orders(&self, _: &OrderSearch) -> StoreResult<Vec<SearchHit>> {
+                unused()
+            }
+            fn add_staff_note(&self, _: &StaffNote) -> StoreResult<bool> {
+                unused()
+            }
+            fn staff_notes(&self, _: &OrderId) -> StoreResult<Vec<StaffNote>> {
+                unused()
+            }
         }
         impl ConfirmationStore for $store {
             fn sent_confirmation(&self, _: &OrderId) -> StoreResult<Option<SentConfirmation>> {
                 unused()
             }
             fn record_confirmation(&self, _: &SentConfirmation) -> StoreResult<bool> {
+                unused()
+            }
+            fn shipping_notice_sent(&self, _: &OrderId, _: &ShipmentId) -> StoreResult<bool> {
+                unused()
+            }
+            fn record_shipping_notice(&self, _: &SentShippingNotice) -> StoreResult<bool> {
                 unused()
             }
         }

@@ -9,7 +9,12 @@
 //! cargo bench -p orderly-server --bench export -- --db /tmp/orderly-staff-search-1000000.db
 //! ```
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 #[path = "../common/mod.rs"]
 mod common;

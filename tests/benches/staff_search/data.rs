@@ -41,7 +41,7 @@ impl Rng {
 }
 
 pub fn user_name(n: u64) -> String {
-    if n % 4 == 0 {
+    if n.is_multiple_of(4) {
         format!("customer{n}@example.com")
     } else {
         format!("user{n}")

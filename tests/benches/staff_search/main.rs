@@ -24,7 +24,6 @@ mod stores;
 use std::time::{Duration, Instant};
 
 use orderly::search::OrderSearch;
-use orderly::store::prelude::*;
 use orderly::{OrderId, Store};
 
 struct Args {

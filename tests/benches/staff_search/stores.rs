@@ -15,10 +15,13 @@ pub struct Size {
     pub bytes: u64,
 }
 
+/// The store's own plan of a search, one line per step.
+type Explain = Box<dyn Fn(&OrderSearch) -> Vec<String>>;
+
 pub struct Bench {
     pub store: Arc<dyn Store>,
     pub size: Size,
-    explain: Box<dyn Fn(&OrderSearch) -> Vec<String>>,
+    explain: Explain,
 }
 
 impl Bench {

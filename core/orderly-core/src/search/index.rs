@@ -93,7 +93,7 @@ pub fn metadata_value(key: &str, value: &str) -> String {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
     use super::*;
     use crate::test_orders::sample_order;
