@@ -396,6 +396,7 @@ impl Embedded {
                 }
             }
         });
+        let created = file.is_some();
         let flushed = match file {
             Some(f) => f.sync_all(),
             None => Ok(()),
@@ -405,8 +406,9 @@ impl Embedded {
             (Ok(_), Some(e), _) | (Ok(_), None, Err(e)) => Err(export_path_error(path, &e)),
             (Ok(n), None, Ok(())) => Ok(n),
         };
-        if outcome.is_err() {
-            // Best effort: a partial export must not pass for a whole one.
+        if outcome.is_err() && created {
+            // Best effort: a partial export must not pass for a whole one. A file this call
+            // did not create (a refusal comes before the first chunk) is left alone.
             let _ = std::fs::remove_file(path);
         }
         outcome
@@ -693,6 +695,10 @@ pub(crate) mod tests {
         let err = engine.export_csv(&refused, &[], &alice).unwrap_err();
         assert_eq!(err.code(), "forbidden");
         assert!(!refused.exists());
+        // A refused export leaves a file it did not write alone.
+        let err = engine.export_csv(&path, &[], &alice).unwrap_err();
+        assert_eq!(err.code(), "forbidden");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
 
         let note = engine
             .add_staff_note(&id, "called the customer", Some("n-1"), &staff)
