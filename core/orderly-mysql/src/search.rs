@@ -12,7 +12,9 @@ use std::collections::{BTreeSet, VecDeque};
 
 use mysql::prelude::Queryable;
 use mysql::{Params, Value};
-use orderly_core::search::{IndexEntry, IndexKind, OrderSearch, SearchHit, SortKey};
+use orderly_core::search::{
+    IndexEntry, IndexKind, OrderSearch, SearchHit, SortKey, metadata_value,
+};
 use orderly_core::{OrderId, StoreError, Timestamp};
 
 use crate::batch::{self, RowsStatement};
@@ -152,8 +154,7 @@ fn statement(search: &OrderSearch) -> Statement {
         entries.push_back((IndexKind::Product, product.as_str().to_owned()));
     }
     if let Some(pair) = &search.metadata {
-        // As `index_entries` writes a metadata pair.
-        entries.push_back((IndexKind::Metadata, format!("{}={}", pair.key, pair.value)));
+        entries.push_back((IndexKind::Metadata, metadata_value(&pair.key, &pair.value)));
     }
     let source = match search.text.as_deref() {
         Some(word) => match search.id_prefix() {
