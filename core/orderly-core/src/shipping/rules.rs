@@ -35,6 +35,23 @@ pub struct ShipmentRequest {
     pub note: Option<String>,
 }
 
+impl ShipmentRequest {
+    /// The carrier and tracking number as a shipment keeps them (see [`carrier`]).
+    pub fn normalized_tracking(&self) -> Result<(Option<String>, Option<String>)> {
+        let carrier = self
+            .carrier
+            .as_deref()
+            .map(carrier::normalize_carrier)
+            .transpose()?;
+        let number = self
+            .tracking_number
+            .as_deref()
+            .map(carrier::normalize_tracking_number)
+            .transpose()?;
+        Ok((carrier, number))
+    }
+}
+
 /// Who changes a shipment, and when.
 #[derive(Debug, Clone, Copy)]
 pub struct Stamp<'a> {
@@ -161,16 +178,7 @@ pub fn add_shipment(
     if let Some(note) = &request.note {
         validation::validate_note("note", note)?;
     }
-    let carrier = request
-        .carrier
-        .as_deref()
-        .map(carrier::normalize_carrier)
-        .transpose()?;
-    let tracking_number = request
-        .tracking_number
-        .as_deref()
-        .map(carrier::normalize_tracking_number)
-        .transpose()?;
+    let (carrier, tracking_number) = request.normalized_tracking()?;
     let tracking_url = match (&request.tracking_url, &carrier, &tracking_number) {
         (Some(url), _, _) => {
             carrier::validate_tracking_url(url)?;
