@@ -379,6 +379,7 @@ pub(crate) fn apply_pulled(conn: &mut PooledConn, w: &PulledWrite) -> Result<boo
             tx.rollback().db()?;
             return Ok(false);
         }
+        crate::search::replace_entries(&mut tx, &order.id, order.created_at, &pulled.index)?;
         rollups::apply(&mut tx, &pulled.user_id, &pulled.rollup)?;
     }
     tx.exec_drop(SET_CURSOR, (w.cursor.as_str(),)).db()?;

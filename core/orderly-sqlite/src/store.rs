@@ -364,6 +364,8 @@ impl SyncStore for SqliteStore {
                 if !sync::update_pulled(tx, pulled)? {
                     return Ok(Finish::Rollback(false));
                 }
+                let order = &pulled.order;
+                orders::replace_index(tx, &order.id, order.created_at, &pulled.index)?;
                 rollups::apply(tx, &pulled.rollup)?;
             }
             sync::set_cursor(tx, &write.cursor)?;

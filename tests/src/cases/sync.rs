@@ -5,11 +5,15 @@
 
 use std::sync::{Arc, Barrier};
 
+use orderly::search::OrderSearch;
 use orderly::store::{SyncWrite, SyncWriteOutcome};
 use orderly::sync::{
     IncomingPush, OperationResult, Outcome, PullCursor, PullPage, PushRequest, PushResponse,
 };
-use orderly::{Caller, DeviceId, OrderId, OrderService, OrderStatus, ServiceConfig, StatusUpdate};
+use orderly::{
+    Caller, DeviceId, OrderId, OrderService, OrderStatus, ServiceConfig, ShipmentRequest,
+    StatusUpdate,
+};
 
 use crate::StoreFactory;
 use crate::fixtures::{Env, admin, customer, idem, place_new};
@@ -176,8 +180,14 @@ pub fn pushes_apply_once_and_the_feed_brings_changes_back(factory: &StoreFactory
     server
         .update_status(&admin(), &b.id, OrderStatus::Cancelled, &update)
         .unwrap();
+    // a ships with a tracking number, which the device's search must then find.
+    let shipment = ShipmentRequest {
+        carrier: Some("UPS".into()),
+        tracking_number: Some("1Z999AA1".into()),
+        ..ShipmentRequest::default()
+    };
     server
-        .update_status(&admin(), &a.id, OrderStatus::Shipped, &update)
+        .create_shipment(&admin(), &a.id, &shipment, None, None)
         .unwrap();
     let feed = server
         .store()
@@ -219,6 +229,15 @@ pub fn pushes_apply_once_and_the_feed_brings_changes_back(factory: &StoreFactory
         pos.order(&admin(), &b.id).unwrap().status,
         OrderStatus::Cancelled
     );
+    let by_tracking = OrderSearch::from_params([("trackingNumber", "1Z999AA1")]).unwrap();
+    let found: Vec<OrderId> = pos
+        .search_orders(&admin(), &by_tracking)
+        .unwrap()
+        .documents
+        .iter()
+        .map(|d| d.id)
+        .collect();
+    assert_eq!(found, vec![a.id]);
     assert_eq!(
         pos.sync_state().unwrap().cursor.as_deref(),
         Some(rest.next_cursor.as_str())

@@ -423,6 +423,7 @@ impl OrderService {
                         user_id: order.user_id.clone(),
                         from_version,
                         rollup: RollupDelta::pulled(&order, from_status, order.status),
+                        index: crate::search::index_entries(&order),
                         order,
                         document,
                     })

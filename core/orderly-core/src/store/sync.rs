@@ -133,6 +133,9 @@ pub struct PulledOrder {
     pub document: OrderDocument,
     /// The change's deltas to the device's own analytics rollups.
     pub rollup: RollupDelta,
+    /// The order's search index entries after the change (a tracking number staff added on
+    /// the server is searchable on the device too).
+    pub index: Vec<crate::search::IndexEntry>,
 }
 
 /// A pull page applied on a device: the orders it changes and the cursor to resume from, in
