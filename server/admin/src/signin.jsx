@@ -1,0 +1,54 @@
+// Sign-in: a staff token is exchanged once for an HttpOnly session cookie and then forgotten;
+// the page never stores it.
+import { useState } from "preact/hooks";
+import { api } from "./api.js";
+import { refusal } from "./format.js";
+
+export function SignIn({ onSignedIn }) {
+  const [message, setMessage] = useState("");
+  const [busy, setBusy] = useState(false);
+  const submit = async (event) => {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const token = form.elements.token.value.trim();
+    setBusy(true);
+    setMessage("Signing in…");
+    try {
+      await api("/admin/session", { method: "POST", body: { token } });
+      form.reset();
+      setMessage("");
+      onSignedIn();
+    } catch (error) {
+      setMessage(refusal(error));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <main id="main" class="signin">
+      <h1>Orderly staff dashboard</h1>
+      <form onSubmit={submit}>
+        <label for="token">Staff token</label>
+        <p class="hint" id="token-hint">
+          A token with the admin role, e.g. from <code>orderly-server token --sub you --role admin --ttl 8h</code>.
+          It is kept in a cookie this page's scripts cannot read.
+        </p>
+        <textarea
+          id="token"
+          name="token"
+          rows="4"
+          required
+          autocomplete="off"
+          spellcheck={false}
+          aria-describedby="token-hint"
+        />
+        <button type="submit" disabled={busy}>
+          Sign in
+        </button>
+      </form>
+      <p class="status" role="status" aria-live="polite">
+        {message}
+      </p>
+    </main>
+  );
+}
