@@ -53,6 +53,10 @@
 
 #![warn(missing_docs)]
 
+mod admin;
+#[cfg(test)]
+#[path = "../admin_stamp.rs"]
+mod admin_stamp;
 mod admission;
 mod around_request;
 mod auth;
