@@ -9,9 +9,9 @@ use std::sync::Arc;
 
 use orderly::pricing::{Discount, Rate};
 use orderly::{
-    Address, Caller, CheckoutRequest, HistoryRequest, IdempotencyKey, InMemoryCarts, OrderService,
-    OrderStatus, PaymentMethod, PlaceOrderRequest, PricingPolicy, RawCart, RawCartItem,
-    ShippingMethod, StatusUpdate, Timestamp, TopBy, UserId,
+    Address, Caller, CheckoutRequest, DayRange, HistoryRequest, IdempotencyKey, InMemoryCarts,
+    OrderService, OrderStatus, PaymentMethod, PlaceOrderRequest, PricingPolicy, RawCart,
+    RawCartItem, ShippingMethod, StatusUpdate, Timestamp, TopBy, UserId,
 };
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -282,14 +282,14 @@ fn main() -> Result<(), Box<dyn Error>> {
             s.currency, s.orders, s.total, s.average_order_value
         );
     }
-    for p in engine.top_products(&warehouse, TopBy::Quantity, 3, None)? {
+    for p in engine.top_products(&warehouse, TopBy::Quantity, 3, None, DayRange::ALL)? {
         println!(
             "  top by quantity: {:<24} {:>3} sold, revenue {}",
             p.name, p.quantity, p.revenue
         );
     }
     let counts: Vec<String> = engine
-        .orders_by_status(&warehouse)?
+        .orders_by_status(&warehouse, DayRange::ALL)?
         .iter()
         .map(|c| format!("{} {}", c.status.as_str(), c.orders))
         .collect();

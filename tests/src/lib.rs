@@ -88,6 +88,7 @@ macro_rules! conformance_suite {
             cancelled_orders_leave_sales_and_products,
             top_products_by_quantity_and_by_revenue,
             status_counts_list_every_status,
+            analytics_over_a_range_count_the_orders_placed_on_its_days,
             // concurrency
             racing_threads_place_one_order_per_key,
             racing_status_updates_on_one_version_let_one_win,

@@ -31,6 +31,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Barrier, Mutex};
 use std::time::{Duration, Instant};
 
+use orderly::DayRange;
 use orderly::analytics::RollupDelta;
 use orderly::pricing::{Discount, Rate};
 use orderly::store::{ChangeOutcome, HistoryQuery, InsertOutcome, OrderChange};
@@ -867,7 +868,7 @@ fn verify_rollups(ctx: &Round, stored: &HashMap<OrderId, Order>) {
         *statuses.get_mut(&o.status).unwrap() += 1;
     }
     let counted: BTreeMap<OrderStatus, u64> = store
-        .status_counts()
+        .status_counts(DayRange::ALL)
         .unwrap()
         .into_iter()
         .map(|c| (c.status, c.orders))
@@ -876,7 +877,7 @@ fn verify_rollups(ctx: &Round, stored: &HashMap<OrderId, Order>) {
     let by_service: BTreeMap<OrderStatus, u64> = ctx
         .env
         .service
-        .orders_by_status(&admin())
+        .orders_by_status(&admin(), DayRange::ALL)
         .unwrap()
         .into_iter()
         .map(|c| (c.status, c.orders))
@@ -966,7 +967,9 @@ fn verify_rollups(ctx: &Round, stored: &HashMap<OrderId, Order>) {
             .map(|((_, id), p)| (id.clone(), p.clone()))
             .collect();
         for by in [TopBy::Quantity, TopBy::Revenue] {
-            let top = store.top_products(currency, by, 1_000).unwrap();
+            let top = store
+                .top_products(currency, by, 1_000, DayRange::ALL)
+                .unwrap();
             let ranked = top.windows(2).all(|w| match by {
                 TopBy::Quantity => {
                     (w[0].quantity, w[0].revenue.minor()) >= (w[1].quantity, w[1].revenue.minor())

@@ -1,6 +1,11 @@
 //! Analytics kept as rollups: every order write carries the deltas it makes to sales per hour
-//! and currency, to product sales, and to orders per status, and the store applies them in the
-//! same transaction. Reading analytics never scans orders.
+//! and currency, to product sales, to orders per status and to cancellations per reason, and the
+//! store applies them in the same transaction. Reading analytics never scans orders.
+//!
+//! Every rollup is bucketed by when its order was *placed*: sales by the UTC hour, products,
+//! statuses and cancellation reasons by the UTC day. A range therefore always means "the orders
+//! placed in it" (their sales, their current statuses, what they sold, why those cancelled were
+//! cancelled), so the four figures of one range describe the same orders.
 
 use serde::{Deserialize, Serialize};
 
@@ -62,6 +67,9 @@ pub struct CancellationDelta {
 /// Everything one order write changes in the rollups.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RollupDelta {
+    /// Start of the UTC day the order was placed, Unix milliseconds: the bucket of its
+    /// product, status and cancellation changes.
+    pub day: i64,
     /// Changes to sales per hour and currency.
     pub sales: Vec<SalesDelta>,
     /// Changes to product sales.
@@ -75,6 +83,7 @@ pub struct RollupDelta {
 impl RollupDelta {
     fn contribution(order: &Order, sign: i64) -> RollupDelta {
         RollupDelta {
+            day: order.created_at.day_bucket(),
             sales: vec![SalesDelta {
                 hour: order.created_at.hour_bucket(),
                 currency: order.currency,
@@ -117,7 +126,10 @@ impl RollupDelta {
             });
             d
         } else {
-            RollupDelta::default()
+            RollupDelta {
+                day: order.created_at.day_bucket(),
+                ..RollupDelta::default()
+            }
         };
         d.statuses.push(StatusDelta {
             status: from,
@@ -132,6 +144,29 @@ impl RollupDelta {
 }
 
 impl RollupDelta {
+    /// What a stored order counts for as it stands: its sales and products unless it is
+    /// cancelled, its status, and its cancellation reason if it is. Summed over every order,
+    /// these are the rollups; a migration that adds a dimension rebuilds them from it.
+    pub fn standing(order: &Order) -> RollupDelta {
+        let mut d = if order.status == OrderStatus::Cancelled {
+            RollupDelta {
+                day: order.created_at.day_bucket(),
+                cancellations: vec![CancellationDelta {
+                    reason: cancel_reason(order),
+                    orders: 1,
+                }],
+                ..RollupDelta::default()
+            }
+        } else {
+            Self::contribution(order, 1)
+        };
+        d.statuses.push(StatusDelta {
+            status: order.status,
+            orders: 1,
+        });
+        d
+    }
+
     /// A device's copy of an order taking the server's status (see
     /// [`crate::sync::device::apply_change`]): like [`RollupDelta::moved`], and a local
     /// cancellation the server refused puts the order back into sales and products. Nothing
@@ -256,6 +291,113 @@ pub struct StatusCount {
     pub orders: u64,
 }
 
+/// Sales in one currency on one UTC day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DailySales {
+    /// Midnight UTC starting the day.
+    pub day: Timestamp,
+    /// The currency of the amounts.
+    pub currency: Currency,
+    /// Sum of the totals of the orders placed that day and not cancelled.
+    pub total: Money,
+    /// Number of those orders.
+    pub orders: u64,
+}
+
+/// Groups hourly sales rows into days, in day then currency order; days and currencies with no
+/// orders left are omitted.
+pub fn sales_by_day(hours: &[HourlySales]) -> Vec<DailySales> {
+    let mut days: std::collections::BTreeMap<(i64, &str), (Currency, i64, i64)> =
+        std::collections::BTreeMap::new();
+    for h in hours {
+        let day = Timestamp::from_unix_millis(h.hour).day_bucket();
+        let entry = days
+            .entry((day, h.currency.code()))
+            .or_insert((h.currency, 0, 0));
+        entry.1 = entry.1.saturating_add(h.total_minor);
+        entry.2 = entry.2.saturating_add(h.orders);
+    }
+    days.into_iter()
+        .filter(|(_, (_, _, orders))| *orders > 0)
+        .map(|((day, _), (currency, total, orders))| DailySales {
+            day: Timestamp::from_unix_millis(day),
+            currency,
+            total: Money::from_minor(total, currency),
+            orders: u64::try_from(orders).unwrap_or(0),
+        })
+        .collect()
+}
+
+/// One hour's sales in one currency, as the rollup stores them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HourlySales {
+    /// Start of the UTC hour, Unix milliseconds.
+    pub hour: i64,
+    /// The currency of the orders.
+    pub currency: Currency,
+    /// Sum of their totals, minor units.
+    pub total_minor: i64,
+    /// Number of orders.
+    pub orders: i64,
+}
+
+/// A range of whole UTC days over which the daily rollups are read: from midnight starting
+/// `from`'s day up to (excluding) the first midnight at or after `to`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DayRange {
+    /// Midnight starting the first day, Unix milliseconds.
+    pub from_day: i64,
+    /// The midnight ending the range, exclusive, Unix milliseconds.
+    pub to_day_exclusive: i64,
+}
+
+impl DayRange {
+    /// Every day there is: the all-time figures.
+    pub const ALL: DayRange = DayRange {
+        from_day: i64::MIN,
+        to_day_exclusive: i64::MAX,
+    };
+
+    /// The days covering `from` to `to`, either end open when absent; `to` before `from` is
+    /// refused.
+    pub fn between(
+        from: Option<Timestamp>,
+        to: Option<Timestamp>,
+    ) -> Result<DayRange, crate::error::ValidationError> {
+        if let (Some(from), Some(to)) = (from, to)
+            && to < from
+        {
+            return Err(crate::error::ValidationError::InvalidField {
+                field: "to".into(),
+                reason: "must not be before from".into(),
+            });
+        }
+        Ok(DayRange {
+            from_day: from.map_or(i64::MIN, |f| f.day_bucket()),
+            to_day_exclusive: to.map_or(i64::MAX, |t| ceil_to(t, crate::clock::DAY_MS)),
+        })
+    }
+
+    /// The hours of these days, for reading the hourly sales rollup.
+    pub fn hours(&self) -> HourRange {
+        HourRange {
+            from_hour: self.from_day,
+            to_hour_exclusive: self.to_day_exclusive,
+        }
+    }
+}
+
+/// The first multiple of `unit` at or after `t`.
+fn ceil_to(t: Timestamp, unit: i64) -> i64 {
+    let start = t.unix_millis().div_euclid(unit) * unit;
+    if start == t.unix_millis() {
+        start
+    } else {
+        start.saturating_add(unit)
+    }
+}
+
 /// A time range for sales, widened to whole UTC hours: from the start of `from`'s hour up to
 /// (excluding) the first hour boundary at or after `to`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -269,15 +411,80 @@ pub struct HourRange {
 impl HourRange {
     /// The hours covering `from` to `to`.
     pub fn covering(from: Timestamp, to: Timestamp) -> HourRange {
-        let end = to.hour_bucket();
-        let to_hour_exclusive = if end == to.unix_millis() {
-            end
-        } else {
-            end.saturating_add(3_600_000)
-        };
         HourRange {
             from_hour: from.hour_bucket(),
-            to_hour_exclusive,
+            to_hour_exclusive: ceil_to(to, crate::clock::HOUR_MS),
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+    use crate::clock::{DAY_MS, HOUR_MS};
+
+    fn at(text: &str) -> Timestamp {
+        Timestamp::parse_rfc3339(text).unwrap()
+    }
+
+    #[test]
+    fn a_day_range_covers_whole_utc_days() {
+        let range = DayRange::between(
+            Some(at("2026-11-24T10:15:00Z")),
+            Some(at("2026-11-25T00:00:00Z")),
+        )
+        .unwrap();
+        assert_eq!(range.from_day, at("2026-11-24T00:00:00Z").unix_millis());
+        // A `to` exactly at midnight ends the range there.
+        assert_eq!(
+            range.to_day_exclusive,
+            at("2026-11-25T00:00:00Z").unix_millis()
+        );
+        let one = DayRange::between(Some(at("2026-11-24T10:15:00Z")), None).unwrap();
+        assert_eq!(one.to_day_exclusive, i64::MAX);
+        let to = at("2026-11-24T23:59:59.999Z");
+        let single = DayRange::between(Some(to), Some(to)).unwrap();
+        assert_eq!(single.to_day_exclusive - single.from_day, DAY_MS);
+        assert_eq!(DayRange::between(None, None).unwrap(), DayRange::ALL);
+        assert!(DayRange::between(Some(to), Some(to.plus_millis(-1))).is_err());
+    }
+
+    #[test]
+    fn hourly_sales_add_up_into_days() {
+        let day = at("2026-11-24T00:00:00Z").unix_millis();
+        let row = |hour: i64, currency, total, orders| HourlySales {
+            hour: day + hour * HOUR_MS,
+            currency,
+            total_minor: total,
+            orders,
+        };
+        let days = sales_by_day(&[
+            row(1, Currency::USD, 1_000, 1),
+            row(23, Currency::USD, 500, 2),
+            row(23, Currency::EUR, 700, 1),
+            // Cancelled back to nothing: the day has no sales left in that currency.
+            row(24, Currency::USD, 0, 0),
+            row(25, Currency::EUR, 300, 1),
+        ]);
+        let got: Vec<(i64, &str, i64, u64)> = days
+            .iter()
+            .map(|d| {
+                (
+                    d.day.unix_millis(),
+                    d.currency.code(),
+                    d.total.minor(),
+                    d.orders,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (day, "EUR", 700, 1),
+                (day, "USD", 1_500, 3),
+                (day + DAY_MS, "EUR", 300, 1)
+            ]
+        );
     }
 }

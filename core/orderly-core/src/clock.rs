@@ -58,9 +58,20 @@ impl Timestamp {
 
     /// The start of the UTC hour containing this instant (analytics buckets).
     pub fn hour_bucket(&self) -> i64 {
-        self.0.div_euclid(3_600_000) * 3_600_000
+        self.0.div_euclid(HOUR_MS) * HOUR_MS
+    }
+
+    /// The start of the UTC day containing this instant (daily analytics buckets).
+    pub fn day_bucket(&self) -> i64 {
+        self.0.div_euclid(DAY_MS) * DAY_MS
     }
 }
+
+/// One hour in milliseconds.
+pub const HOUR_MS: i64 = 3_600_000;
+
+/// One day in milliseconds.
+pub const DAY_MS: i64 = 24 * HOUR_MS;
 
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -162,6 +173,10 @@ mod tests {
             t.plus_millis(45 * 60_000).hour_bucket(),
             ten.unix_millis() + 3_600_000
         );
+        let midnight = Timestamp::parse_rfc3339("2026-11-24T00:00:00Z").unwrap();
+        assert_eq!(t.day_bucket(), midnight.unix_millis());
+        let before_epoch = Timestamp::parse_rfc3339("1969-12-31T23:00:00Z").unwrap();
+        assert_eq!(before_epoch.day_bucket(), -DAY_MS);
     }
 
     #[test]

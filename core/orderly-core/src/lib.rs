@@ -56,7 +56,7 @@ mod test_orders;
 pub mod timeline;
 pub mod validation;
 
-pub use analytics::{ProductSales, SalesSummary, StatusCount, TopBy};
+pub use analytics::{DailySales, DayRange, ProductSales, SalesSummary, StatusCount, TopBy};
 pub use cancellation::{CancelReason, Cancellation};
 pub use cart_source::{CartSource, CartSourceError, FetchedCart, InMemoryCarts};
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};

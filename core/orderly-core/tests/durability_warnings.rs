@@ -7,7 +7,9 @@
 use std::sync::Arc;
 
 use orderly_core::ShipmentId;
-use orderly_core::analytics::{CancellationCount, ProductSales, StatusCount, TopBy};
+use orderly_core::analytics::{
+    CancellationCount, DayRange, HourlySales, ProductSales, StatusCount, TopBy,
+};
 use orderly_core::search::{OrderSearch, SearchHit};
 use orderly_core::store::prelude::*;
 use orderly_core::store::{
@@ -88,18 +90,22 @@ macro_rules! unused_concerns {
             fn sales(&self, _: i64, _: i64) -> StoreResult<Vec<SalesRow>> {
                 unused()
             }
+            fn hourly_sales(&self, _: i64, _: i64) -> StoreResult<Vec<HourlySales>> {
+                unused()
+            }
             fn top_products(
                 &self,
                 _: Currency,
                 _: TopBy,
                 _: u32,
+                _: DayRange,
             ) -> StoreResult<Vec<ProductSales>> {
                 unused()
             }
-            fn status_counts(&self) -> StoreResult<Vec<StatusCount>> {
+            fn status_counts(&self, _: DayRange) -> StoreResult<Vec<StatusCount>> {
                 unused()
             }
-            fn cancellation_counts(&self) -> StoreResult<Vec<CancellationCount>> {
+            fn cancellation_counts(&self, _: DayRange) -> StoreResult<Vec<CancellationCount>> {
                 unused()
             }
         }

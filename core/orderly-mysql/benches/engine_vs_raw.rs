@@ -434,6 +434,30 @@ impl<'a> Raw<'a> {
             )
             .unwrap();
         }
+        for p in &d.rollup.products {
+            tx.exec_drop(
+                "INSERT INTO product_sales_daily (day, currency, product_id, quantity, revenue) \
+                 VALUES (?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE \
+                 quantity = quantity + VALUES(quantity), revenue = revenue + VALUES(revenue)",
+                (
+                    d.rollup.day,
+                    p.currency.code(),
+                    p.product_id.as_str().as_bytes(),
+                    p.quantity,
+                    p.revenue,
+                ),
+            )
+            .unwrap();
+        }
+        for s in &d.rollup.statuses {
+            tx.exec_drop(
+                "INSERT INTO status_counts_daily (day, status, slot, order_count) \
+                 VALUES (?, ?, ?, ?) \
+                 ON DUPLICATE KEY UPDATE order_count = order_count + VALUES(order_count)",
+                (d.rollup.day, s.status.as_str(), slot, s.orders),
+            )
+            .unwrap();
+        }
         tx.commit().unwrap();
     }
 }

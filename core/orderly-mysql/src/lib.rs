@@ -97,6 +97,7 @@
 
 #![warn(missing_docs)]
 
+mod backfill;
 mod batch;
 mod checkouts;
 mod codec;

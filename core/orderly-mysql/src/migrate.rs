@@ -61,11 +61,20 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "shipments and search",
         sql: include_str!("../migrations/0007_shipments_and_search.sql"),
     },
+    Migration {
+        version: 8,
+        name: "analytics by day",
+        sql: include_str!("../migrations/0008_analytics_by_day.sql"),
+    },
 ];
 
 /// The version that adds the search index: after its SQL, the index rows of the orders already
 /// stored are written from their documents (SQL cannot take an order's words apart).
 const SEARCH_INDEX_VERSION: u32 = 7;
+
+/// The version that adds the daily rollups: after its SQL, they are filled from the orders
+/// already stored, by the engine's rules for what an order counts for.
+const DAILY_ROLLUPS_VERSION: u32 = 8;
 
 /// The schema version this build writes and reads.
 pub fn latest_version() -> u32 {
@@ -140,6 +149,14 @@ fn apply_pending(conn: &mut impl Queryable) -> Result<Vec<u32>, StoreError> {
             search::backfill(conn).map_err(|e| {
                 migration_error(format!(
                     "migration {} ({}) failed indexing stored orders: {e}",
+                    migration.version, migration.name
+                ))
+            })?;
+        }
+        if migration.version == DAILY_ROLLUPS_VERSION {
+            crate::rollups::backfill_daily(conn).map_err(|e| {
+                migration_error(format!(
+                    "migration {} ({}) failed counting stored orders by day: {e}",
                     migration.version, migration.name
                 ))
             })?;

@@ -18,8 +18,8 @@ use orderly_core::search::{
 use orderly_core::{OrderId, StoreError, Timestamp};
 
 use crate::batch::{self, RowsStatement};
-use crate::error::{BACKEND, DbResult};
-use crate::orders::{self, DocumentRow};
+use crate::error::DbResult;
+use crate::orders;
 
 const INSERT_ENTRIES: RowsStatement = (
     "INSERT INTO order_index (kind, value, created_at, order_id) VALUES ",
@@ -35,12 +35,6 @@ const BACKFILL_ENTRIES: RowsStatement = (
 );
 
 const DELETE_ENTRIES: &str = "DELETE FROM order_index WHERE order_id = ?";
-
-/// Orders read per backfill transaction.
-const BACKFILL_PAGE: usize = 500;
-
-const BACKFILL_ORDERS: &str = "SELECT id, user_id, version, created_at, doc_format, doc \
-    FROM orders WHERE id > ? ORDER BY id LIMIT ?";
 
 /// The rows of `entries`, sorted (so that concurrent writers lock them in one order) and
 /// without repeats.
@@ -95,35 +89,22 @@ pub(crate) fn replace_entries(
 /// Writes the index rows of every stored order, a page of orders per transaction; returns how
 /// many orders it read. For the migration that adds the index.
 pub(crate) fn backfill(conn: &mut impl Queryable) -> Result<u64, StoreError> {
-    let mut after = String::new();
-    let mut read = 0u64;
-    loop {
-        let page: Vec<DocumentRow> = conn
-            .exec(BACKFILL_ORDERS, (after.as_str(), BACKFILL_PAGE))
-            .db()?;
-        let full = page.len() == BACKFILL_PAGE;
+    crate::backfill::each_page(conn, |conn, orders| {
         let mut rows = Vec::new();
-        for row in page {
-            let document = orders::document(row)?;
-            let order = document.decode(BACKEND)?;
-            let entries = orderly_core::search::index_entries(&order);
-            rows.extend(entry_rows(&document.id, document.created_at, &entries));
-            after = document.id.to_string();
-            read += 1;
+        for order in orders {
+            let entries = orderly_core::search::index_entries(order);
+            rows.extend(entry_rows(&order.id, order.created_at, &entries));
         }
         conn.query_drop("START TRANSACTION").db()?;
         match batch::execute(conn, BACKFILL_ENTRIES, rows) {
-            Ok(()) => conn.query_drop("COMMIT").db()?,
+            Ok(()) => conn.query_drop("COMMIT").db(),
             Err(e) => {
                 // The write's error is the one to report; a failed rollback ends with the session.
                 let _ = conn.query_drop("ROLLBACK");
-                return Err(e);
+                Err(e)
             }
         }
-        if !full {
-            return Ok(read);
-        }
-    }
+    })
 }
 
 /// Where a search reads its candidates from.

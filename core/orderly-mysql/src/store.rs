@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use mysql::PooledConn;
 use mysql::prelude::Queryable;
-use orderly_core::analytics::CancellationCount;
+use orderly_core::analytics::{CancellationCount, DayRange, HourlySales};
 use orderly_core::search::{OrderSearch, SearchHit};
 use orderly_core::store::prelude::*;
 use orderly_core::store::{
@@ -213,21 +213,30 @@ impl RollupStore for MysqlStore {
         self.run(|conn| rollups::sales(conn, from_hour, to_hour_exclusive))
     }
 
+    fn hourly_sales(
+        &self,
+        from_hour: i64,
+        to_hour_exclusive: i64,
+    ) -> StoreResult<Vec<HourlySales>> {
+        self.run(|conn| rollups::hourly_sales(conn, from_hour, to_hour_exclusive))
+    }
+
     fn top_products(
         &self,
         currency: Currency,
         by: TopBy,
         limit: u32,
+        days: DayRange,
     ) -> StoreResult<Vec<ProductSales>> {
-        self.run(|conn| rollups::top_products(conn, currency, by, limit))
+        self.run(|conn| rollups::top_products(conn, currency, by, limit, days))
     }
 
-    fn status_counts(&self) -> StoreResult<Vec<StatusCount>> {
-        self.run(rollups::status_counts)
+    fn status_counts(&self, days: DayRange) -> StoreResult<Vec<StatusCount>> {
+        self.run(|conn| rollups::status_counts(conn, days))
     }
 
-    fn cancellation_counts(&self) -> StoreResult<Vec<CancellationCount>> {
-        self.run(rollups::cancellation_counts)
+    fn cancellation_counts(&self, days: DayRange) -> StoreResult<Vec<CancellationCount>> {
+        self.run(|conn| rollups::cancellation_counts(conn, days))
     }
 }
 

@@ -14,13 +14,14 @@ mod common;
 use std::sync::Arc;
 
 use mysql::prelude::Queryable;
+use orderly_core::DayRange;
 use orderly_core::search::{IndexEntry, IndexKind, OrderSearch, SortKey, index_entries};
 use orderly_core::store::SentShippingNotice;
 use orderly_core::store::prelude::*;
 use orderly_core::timeline::StaffNote;
 use orderly_core::{
-    Caller, CancelReason, Cancellation, EventId, InMemoryCarts, NoteId, Order, OrderId,
-    OrderService, OrderStatus, ShipmentId, ShipmentRequest, StatusUpdate, Timestamp,
+    Caller, CancelReason, Cancellation, Currency, EventId, InMemoryCarts, NoteId, Order, OrderId,
+    OrderService, OrderStatus, ShipmentId, ShipmentRequest, StatusUpdate, Timestamp, TopBy,
 };
 use orderly_mysql::MysqlStore;
 
@@ -250,7 +251,7 @@ fn cancellations_are_counted_by_reason() {
     place_orders(&engine, &carts);
     let counts: Vec<(CancelReason, u64)> = fx
         .store
-        .cancellation_counts()
+        .cancellation_counts(DayRange::ALL)
         .unwrap()
         .into_iter()
         .map(|c| (c.reason, c.orders))
@@ -327,7 +328,7 @@ fn upgrading_indexes_stored_orders() {
     }
     let reopened = MysqlStore::open(fx.db.url()).unwrap();
     assert_eq!(count(&mut raw, "SELECT COUNT(*) FROM order_index"), rows);
-    let others = reopened.cancellation_counts().unwrap();
+    let others = reopened.cancellation_counts(DayRange::ALL).unwrap();
     assert_eq!(
         others.last().map(|c| (c.reason, c.orders)),
         Some((CancelReason::Other, 6))
@@ -340,4 +341,47 @@ fn upgrading_indexes_stored_orders() {
     let fresh = OrderService::builder(Arc::new(reopened), carts.clone()).build();
     assert_eq!(walk(&fresh, &[]).len(), ids.len());
     assert!(!walk(&fresh, &[("productId", "sku-9")]).is_empty());
+}
+
+/// Orders stored before the daily rollups existed are counted by day when the schema is
+/// upgraded, and a rerun of that migration counts each of them once.
+#[test]
+fn upgrading_counts_stored_orders_by_day() {
+    let server = require_server!();
+    let fx = Fixture::new(&server);
+    let carts = Arc::new(InMemoryCarts::new());
+    let engine = fx.engine(&carts);
+    place_orders(&engine, &carts);
+    let every_day = DayRange {
+        from_day: i64::MIN + 1,
+        to_day_exclusive: i64::MAX,
+    };
+    let store = MysqlStore::open(fx.db.url()).unwrap();
+    let figures = |store: &MysqlStore| {
+        (
+            store.status_counts(every_day).unwrap(),
+            store.cancellation_counts(every_day).unwrap(),
+            store
+                .top_products(Currency::USD, TopBy::Revenue, 100, every_day)
+                .unwrap(),
+        )
+    };
+    let before = figures(&store);
+    assert_eq!(before.0, store.status_counts(DayRange::ALL).unwrap());
+    assert!(!before.2.is_empty());
+    let mut raw = fx.raw();
+    for sql in [
+        "DROP TABLE product_sales_daily",
+        "DROP TABLE status_counts_daily",
+        "DROP TABLE cancellation_counts_daily",
+        "DELETE FROM schema_migrations WHERE version >= 8",
+    ] {
+        raw.query_drop(sql).unwrap();
+    }
+    let upgraded = MysqlStore::open(fx.db.url()).unwrap();
+    assert_eq!(figures(&upgraded), before);
+    raw.query_drop("DELETE FROM schema_migrations WHERE version >= 8")
+        .unwrap();
+    let rerun = MysqlStore::open(fx.db.url()).unwrap();
+    assert_eq!(figures(&rerun), before);
 }

@@ -15,6 +15,7 @@ use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
 use mysql::prelude::Queryable;
+use orderly_core::DayRange;
 use orderly_core::analytics::RollupDelta;
 use orderly_core::search::index_entries;
 use orderly_core::store::prelude::*;
@@ -400,7 +401,7 @@ fn a_retry_after_a_lost_commit_is_exactly_once() {
         feed: None,
     };
     let before = (
-        store.status_counts().unwrap(),
+        store.status_counts(DayRange::ALL).unwrap(),
         store.sales(0, i64::MAX).unwrap(),
     );
     assert_eq!(store.insert_order(&again).unwrap(), InsertOutcome::Created);
@@ -412,7 +413,7 @@ fn a_retry_after_a_lost_commit_is_exactly_once() {
         InsertOutcome::KeyTaken(record)
     );
     let after = (
-        store.status_counts().unwrap(),
+        store.status_counts(DayRange::ALL).unwrap(),
         store.sales(0, i64::MAX).unwrap(),
     );
     assert_eq!(before, after);
@@ -449,12 +450,12 @@ fn a_retry_after_a_lost_commit_is_exactly_once() {
         document: OrderDocument::encode(&moved).unwrap(),
         order: moved.clone(),
     };
-    let before = store.status_counts().unwrap();
+    let before = store.status_counts(DayRange::ALL).unwrap();
     assert_eq!(
         store.apply_change(&replayed).unwrap(),
         ChangeOutcome::Applied
     );
-    assert_eq!(store.status_counts().unwrap(), before);
+    assert_eq!(store.status_counts(DayRange::ALL).unwrap(), before);
     assert_eq!(store.order(&moved.id).unwrap(), Some(moved));
     assert_eq!(count(&mut raw, "SELECT COUNT(*) FROM outbox"), 2);
     assert_eq!(count(&mut raw, "SELECT COUNT(*) FROM order_index"), entries);
@@ -494,7 +495,7 @@ fn keys_and_product_ids_are_compared_byte_for_byte() {
     assert_eq!(ids.len(), 4);
     let top = fx
         .store
-        .top_products(Currency::USD, TopBy::Quantity, 10)
+        .top_products(Currency::USD, TopBy::Quantity, 10, DayRange::ALL)
         .unwrap();
     let got: Vec<(&str, u64)> = top
         .iter()

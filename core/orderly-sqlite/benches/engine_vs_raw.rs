@@ -336,6 +336,31 @@ impl<'a> Raw<'a> {
             .execute(params![s.status.as_str(), s.orders])
             .unwrap();
         }
+        for p in &d.rollup.products {
+            tx.prepare_cached(
+                "INSERT INTO product_sales_daily (day, currency, product_id, quantity, revenue) \
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (day, currency, product_id) DO UPDATE \
+                 SET quantity = quantity + excluded.quantity, revenue = revenue + excluded.revenue",
+            )
+            .unwrap()
+            .execute(params![
+                d.rollup.day,
+                p.currency.code(),
+                p.product_id.as_str(),
+                p.quantity,
+                p.revenue
+            ])
+            .unwrap();
+        }
+        for s in &d.rollup.statuses {
+            tx.prepare_cached(
+                "INSERT INTO status_counts_daily (day, status, slot, order_count) VALUES (?1, ?2, 0, ?3) \
+                 ON CONFLICT (day, status, slot) DO UPDATE SET order_count = order_count + excluded.order_count",
+            )
+            .unwrap()
+            .execute(params![d.rollup.day, s.status.as_str(), s.orders])
+            .unwrap();
+        }
         tx.commit().unwrap();
     }
 }

@@ -15,11 +15,16 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0006_one_schema.sql"),
     include_str!("../migrations/0007_offline_sync.sql"),
     include_str!("../migrations/0008_shipments_and_search.sql"),
+    include_str!("../migrations/0009_analytics_by_day.sql"),
 ];
 
 /// The migration that adds `partially_shipped` and the search index, which runs Rust around
 /// its SQL (see [`widen_status_check`] and [`index_existing_orders`]).
 const SHIPMENTS_AND_SEARCH: u32 = 8;
+
+/// The migration that adds the daily rollups, which it fills from the stored orders (see
+/// [`roll_up_existing_orders_by_day`]).
+const ANALYTICS_BY_DAY: u32 = 9;
 
 /// The schema version this build writes and understands.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -74,6 +79,24 @@ fn widen_status_check(tx: &Connection) -> Result<(), OpError> {
 /// Writes the search index rows of every order stored before the index existed, a batch of
 /// orders at a time, by the engine's own rules for which rows an order has.
 fn index_existing_orders(tx: &Connection) -> Result<(), OpError> {
+    each_stored_order(tx, |order| {
+        let entries = orderly_core::search::index_entries(order);
+        crate::orders::insert_index(tx, &order.id, order.created_at, &entries)
+    })
+}
+
+/// Fills the daily rollups with what every stored order counts for as it stands.
+fn roll_up_existing_orders_by_day(tx: &Connection) -> Result<(), OpError> {
+    each_stored_order(tx, |order| {
+        crate::rollups::apply_daily(tx, &orderly_core::analytics::RollupDelta::standing(order))
+    })
+}
+
+/// Calls `visit` with every stored order, decoded, a batch at a time in id order.
+fn each_stored_order(
+    tx: &Connection,
+    mut visit: impl FnMut(&orderly_core::Order) -> Result<(), OpError>,
+) -> Result<(), OpError> {
     const BATCH: i64 = 1000;
     let mut after = String::new();
     loop {
@@ -88,8 +111,7 @@ fn index_existing_orders(tx: &Connection) -> Result<(), OpError> {
             let order = document
                 .decode(crate::error::BACKEND)
                 .map_err(|e| OpError::Migration(e.to_string()))?;
-            let entries = orderly_core::search::index_entries(&order);
-            crate::orders::insert_index(tx, &order.id, order.created_at, &entries)?;
+            visit(&order)?;
             after = order.id.to_string();
             seen += 1;
         }
@@ -133,6 +155,9 @@ pub(crate) fn migrate_to(conn: &mut Connection, target: u32) -> Result<(), OpErr
             .map_err(|e| OpError::Migration(format!("migration {version:04} failed: {e}")))?;
         if version == SHIPMENTS_AND_SEARCH {
             index_existing_orders(&tx).map_err(failed)?;
+        }
+        if version == ANALYTICS_BY_DAY {
+            roll_up_existing_orders_by_day(&tx).map_err(failed)?;
         }
         tx.pragma_update(None, "user_version", version)?;
     }

@@ -6,7 +6,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use orderly_core::analytics::CancellationCount;
+use orderly_core::analytics::{CancellationCount, DayRange, HourlySales};
 use orderly_core::search::{OrderSearch, SearchHit};
 use orderly_core::store::prelude::*;
 use orderly_core::store::{
@@ -410,21 +410,30 @@ impl RollupStore for SqliteStore {
         self.read(|conn| rollups::sales(conn, from_hour, to_hour_exclusive))
     }
 
+    fn hourly_sales(
+        &self,
+        from_hour: i64,
+        to_hour_exclusive: i64,
+    ) -> StoreResult<Vec<HourlySales>> {
+        self.read(|conn| rollups::hourly_sales(conn, from_hour, to_hour_exclusive))
+    }
+
     fn top_products(
         &self,
         currency: Currency,
         by: TopBy,
         limit: u32,
+        days: DayRange,
     ) -> StoreResult<Vec<ProductSales>> {
-        self.read(|conn| rollups::top_products(conn, currency, by, limit))
+        self.read(|conn| rollups::top_products(conn, currency, by, limit, days))
     }
 
-    fn status_counts(&self) -> StoreResult<Vec<StatusCount>> {
-        self.read(rollups::status_counts)
+    fn status_counts(&self, days: DayRange) -> StoreResult<Vec<StatusCount>> {
+        self.read(|conn| rollups::status_counts(conn, days))
     }
 
-    fn cancellation_counts(&self) -> StoreResult<Vec<CancellationCount>> {
-        self.read(rollups::cancellation_counts)
+    fn cancellation_counts(&self, days: DayRange) -> StoreResult<Vec<CancellationCount>> {
+        self.read(|conn| rollups::cancellation_counts(conn, days))
     }
 }
 

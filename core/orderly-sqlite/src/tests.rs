@@ -11,13 +11,13 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use orderly_core::analytics::RollupDelta;
+use orderly_core::analytics::{DayRange, RollupDelta};
 use orderly_core::store::prelude::*;
 use orderly_core::store::{InsertOutcome, NewOrder};
 use orderly_core::{
     Address, Currency, EventId, EventType, IdGenerator, IdempotencyKey, Milestone, Money, Order,
     OrderDocument, OrderId, OrderStatus, OutboxEvent, PaymentMethod, ShippingMethod, Store,
-    StoreErrorKind, Timestamp, Totals, UserId, UuidV7Generator,
+    StoreErrorKind, Timestamp, TopBy, Totals, UserId, UuidV7Generator,
 };
 use rusqlite::Connection;
 
@@ -261,14 +261,19 @@ fn upgrading_from_version_3_keeps_every_row() {
     assert_eq!(pending[0].event_type, EventType::OrderPlaced);
     let sales = store.sales(497_222, 497_223).unwrap();
     assert_eq!((sales[0].total_minor, sales[0].orders), (1499, 1));
-    let placed = store.status_counts().unwrap();
+    let placed = store.status_counts(DayRange::ALL).unwrap();
     assert!(
         placed
             .iter()
             .any(|c| c.status == OrderStatus::Placed && c.orders == 1)
     );
     let top = store
-        .top_products(Currency::USD, orderly_core::TopBy::Quantity, 5)
+        .top_products(
+            Currency::USD,
+            orderly_core::TopBy::Quantity,
+            5,
+            DayRange::ALL,
+        )
         .unwrap();
     assert_eq!((top[0].product_id.as_str(), top[0].quantity), ("sku-1", 2));
     let sent = store
@@ -535,7 +540,13 @@ fn a_lock_held_too_long_is_contention_within_a_second() {
     assert!(started.elapsed() < Duration::from_secs(1));
 
     // Readers are not blocked by the writer's lock, and nothing was half-written.
-    assert!(store.status_counts().unwrap().iter().all(|c| c.orders == 0));
+    assert!(
+        store
+            .status_counts(DayRange::ALL)
+            .unwrap()
+            .iter()
+            .all(|c| c.orders == 0)
+    );
     holder.execute_batch("ROLLBACK").unwrap();
     assert_eq!(
         store.insert_order(&new_order("ada", "k1")).unwrap(),
@@ -652,27 +663,7 @@ fn migrating_to_shipments_widens_statuses_and_indexes_stored_orders() {
     {
         let mut raw = Connection::open(&path).unwrap();
         crate::migrate::migrate_to(&mut raw, 7).unwrap();
-        let (o, t) = (&new.order, &new.order.totals);
-        raw.execute(
-            "INSERT INTO orders (id, user_id, status, currency, subtotal, shipping, tax, \
-             discount, total, created_at, updated_at, version, doc, doc_format) \
-             VALUES (?1, ?2, 'cancelled', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 2)",
-            rusqlite::params![
-                o.id.to_string(),
-                o.user_id.as_str(),
-                o.currency.code(),
-                t.subtotal.minor(),
-                t.shipping.minor(),
-                t.tax.minor(),
-                t.discount.minor(),
-                t.total.minor(),
-                o.created_at.unix_millis(),
-                o.updated_at.unix_millis(),
-                o.version,
-                new.document.json(),
-            ],
-        )
-        .unwrap();
+        insert_raw(&raw, &new, "cancelled");
         assert!(
             raw.execute("UPDATE orders SET status = 'partially_shipped'", [])
                 .is_err()
@@ -698,9 +689,104 @@ fn migrating_to_shipments_widens_statuses_and_indexes_stored_orders() {
     };
     assert_eq!(store.search_orders(&by_user).unwrap().len(), 1);
     let other = store
-        .cancellation_counts()
+        .cancellation_counts(DayRange::ALL)
         .unwrap()
         .into_iter()
+        .find(|c| c.reason == CancelReason::Other)
+        .unwrap();
+    assert_eq!(other.orders, 1);
+}
+
+/// Writes an order the way a build of an older schema stored it, bypassing the store.
+fn insert_raw(raw: &Connection, new: &NewOrder, status: &str) {
+    let (o, t) = (&new.order, &new.order.totals);
+    raw.execute(
+        "INSERT INTO orders (id, user_id, status, currency, subtotal, shipping, tax, \
+         discount, total, created_at, updated_at, version, doc, doc_format) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, 2)",
+        rusqlite::params![
+            o.id.to_string(),
+            o.user_id.as_str(),
+            status,
+            o.currency.code(),
+            t.subtotal.minor(),
+            t.shipping.minor(),
+            t.tax.minor(),
+            t.discount.minor(),
+            t.total.minor(),
+            o.created_at.unix_millis(),
+            o.updated_at.unix_millis(),
+            o.version,
+            new.document.json(),
+        ],
+    )
+    .unwrap();
+}
+
+/// Migration 9 fills the daily rollups from the orders already stored: a range around their
+/// day counts them as the all-time figures do, and a range of another day counts nothing.
+#[test]
+fn migrating_to_daily_rollups_counts_stored_orders_by_day() {
+    use orderly_core::CancelReason;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("orders.db");
+    let mut kept = new_order("ada", "k1");
+    let usd = |minor| Money::from_minor(minor, Currency::USD);
+    kept.order.items.push(orderly_core::OrderLine {
+        product_id: orderly_core::ProductId::new("sku-1").unwrap(),
+        name: "Mug".into(),
+        quantity: 2,
+        unit_price: usd(500),
+        line_total: usd(1000),
+        discount: usd(0),
+    });
+    kept.document = OrderDocument::encode(&kept.order).unwrap();
+    let mut cancelled = new_order("bob", "k2");
+    cancelled.order.status = OrderStatus::Cancelled;
+    cancelled.document = OrderDocument::encode(&cancelled.order).unwrap();
+    {
+        let mut raw = Connection::open(&path).unwrap();
+        crate::migrate::migrate_to(&mut raw, 8).unwrap();
+        insert_raw(&raw, &kept, "placed");
+        insert_raw(&raw, &cancelled, "cancelled");
+    }
+    let store = open(&path);
+    let at = kept.order.created_at;
+    let that_day = DayRange::between(Some(at), Some(at)).unwrap();
+    let next_day = DayRange::between(
+        Some(at.plus_millis(orderly_core::clock::DAY_MS)),
+        Some(at.plus_millis(orderly_core::clock::DAY_MS)),
+    )
+    .unwrap();
+    let count = |days, status| {
+        store
+            .status_counts(days)
+            .unwrap()
+            .into_iter()
+            .find(|c| c.status == status)
+            .unwrap()
+            .orders
+    };
+    assert_eq!(count(that_day, OrderStatus::Placed), 1);
+    assert_eq!(count(that_day, OrderStatus::Cancelled), 1);
+    assert_eq!(count(next_day, OrderStatus::Placed), 0);
+    let currency = kept.order.currency;
+    let top = |days| {
+        store
+            .top_products(currency, TopBy::Quantity, 10, days)
+            .unwrap()
+    };
+    let sold: Vec<(String, u64)> = top(that_day)
+        .into_iter()
+        .map(|p| (p.name, p.quantity))
+        .collect();
+    // Sold before the all-time rollup knew the product (written around the store): its id
+    // stands in for its name.
+    assert_eq!(sold, vec![("sku-1".to_owned(), 2)]);
+    assert!(top(next_day).is_empty());
+    let cancellations = store.cancellation_counts(that_day).unwrap();
+    let other = cancellations
+        .iter()
         .find(|c| c.reason == CancelReason::Other)
         .unwrap();
     assert_eq!(other.orders, 1);

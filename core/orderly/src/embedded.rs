@@ -437,10 +437,11 @@ impl Embedded {
         self.service.timeline(&caller, &parse::order_id(order_id)?)
     }
 
-    /// Cancelled orders per reason, every reason listed (staff only).
+    /// Cancelled orders per reason, every reason listed (staff only), of all time.
     pub fn cancellations_by_reason(&self, who: &ActAs) -> Result<Vec<CancellationCount>> {
         let caller = who.caller()?;
-        self.service.cancellations_by_reason(&caller)
+        self.service
+            .cancellations_by_reason(&caller, orderly_core::DayRange::ALL)
     }
 
     fn decode(&self, document: &orderly_core::OrderDocument) -> Result<Order> {
@@ -469,8 +470,8 @@ impl Embedded {
         self.service.sales(&staff(actor), from, to)
     }
 
-    /// Best sellers in `currency` (the policy's default currency when `None`), by quantity
-    /// unless `by` says otherwise, [`DEFAULT_TOP_PRODUCTS`] unless `limit` is given.
+    /// Best sellers of all time in `currency` (the policy's default currency when `None`), by
+    /// quantity unless `by` says otherwise, [`DEFAULT_TOP_PRODUCTS`] unless `limit` is given.
     pub fn top_products(
         &self,
         by: Option<TopBy>,
@@ -484,12 +485,14 @@ impl Embedded {
             by.unwrap_or_default(),
             limit.unwrap_or(DEFAULT_TOP_PRODUCTS),
             currency,
+            orderly_core::DayRange::ALL,
         )
     }
 
     /// How many orders are in each status now.
     pub fn orders_by_status(&self, actor: Option<&str>) -> Result<Vec<StatusCount>> {
-        self.service.orders_by_status(&staff(actor))
+        self.service
+            .orders_by_status(&staff(actor), orderly_core::DayRange::ALL)
     }
 
     /// Undelivered outbox events, oldest first ([`DEFAULT_PENDING_EVENTS`] unless `limit` is

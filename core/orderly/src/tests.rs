@@ -27,7 +27,7 @@ mod sqlite {
     use std::sync::Arc;
 
     use super::*;
-    use crate::{InMemoryCarts, SqliteStore, StoreErrorKind, open};
+    use crate::{DayRange, InMemoryCarts, SqliteStore, StoreErrorKind, open};
 
     #[test]
     fn memory_urls_open_fresh_stores() {
@@ -35,7 +35,13 @@ mod sqlite {
             let store = open_store(url).unwrap();
             assert_eq!(store.backend(), "sqlite");
             store.ping().unwrap();
-            assert!(store.status_counts().unwrap().iter().all(|c| c.orders == 0));
+            assert!(
+                store
+                    .status_counts(DayRange::ALL)
+                    .unwrap()
+                    .iter()
+                    .all(|c| c.orders == 0)
+            );
         }
         let carts = Arc::new(InMemoryCarts::new());
         open("sqlite::memory:", carts).unwrap().ready().unwrap();

@@ -1,6 +1,6 @@
 //! Analytics answers.
 
-use orderly::{Money, OrderStatus, ProductSales, SalesSummary, StatusCount};
+use orderly::{DailySales, Money, OrderStatus, ProductSales, SalesSummary, StatusCount};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -37,6 +37,44 @@ pub struct SalesReport {
     #[schema(format = DateTime)]
     pub to: String,
     pub sales: Vec<SalesSummaryDto>,
+}
+
+/// Sales in one currency on one UTC day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = DailySales)]
+pub struct DailySalesDto {
+    /// The UTC day, `YYYY-MM-DD`.
+    #[schema(format = Date)]
+    pub day: String,
+    #[schema(pattern = "^[A-Z]{3}$")]
+    pub currency: String,
+    /// Sum of the totals of the orders placed that day and not cancelled.
+    pub total: Money,
+    pub orders: u64,
+}
+
+impl From<DailySales> for DailySalesDto {
+    fn from(d: DailySales) -> Self {
+        let day = d.day.to_rfc3339();
+        DailySalesDto {
+            day: day.get(..10).unwrap_or(&day).to_owned(),
+            currency: d.currency.code().to_owned(),
+            total: d.total,
+            orders: d.orders,
+        }
+    }
+}
+
+/// `GET /analytics/sales/daily`: sales per UTC day and currency of the orders placed from
+/// `from`'s day through `to`'s, cancelled orders excluded; days without sales are left out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct DailySalesReport {
+    #[schema(format = DateTime)]
+    pub from: String,
+    #[schema(format = DateTime)]
+    pub to: String,
+    pub days: Vec<DailySalesDto>,
 }
 
 /// Which measure ranks products.

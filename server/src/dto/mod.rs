@@ -11,8 +11,8 @@ mod requests;
 mod staff;
 
 pub use analytics::{
-    CancellationsByReason, OrdersByStatus, ProductSalesDto, SalesReport, SalesSummaryDto,
-    StatusCountDto, TopByDto, TopProducts,
+    CancellationsByReason, DailySalesDto, DailySalesReport, OrdersByStatus, ProductSalesDto,
+    SalesReport, SalesSummaryDto, StatusCountDto, TopByDto, TopProducts,
 };
 pub use common::PaymentMethodDto;
 pub use health::{Health, Ready};

@@ -58,6 +58,7 @@ pub fn app(state: AppState) -> Router {
         .route("/orders/export", get(search::export_orders))
         .route("/orders/{userId}", get(orders::list_orders))
         .route("/analytics/sales", get(analytics::sales))
+        .route("/analytics/sales/daily", get(analytics::sales_daily))
         .route("/analytics/top-products", get(analytics::top_products))
         .route(
             "/analytics/orders-by-status",

@@ -100,8 +100,10 @@ async fn customers_may_not_use_staff_endpoints() {
     .expect(403, "forbidden");
     for uri in [
         "/analytics/sales",
+        "/analytics/sales/daily",
         "/analytics/top-products",
         "/analytics/orders-by-status",
+        "/analytics/cancellations",
     ] {
         h.send(call("GET", uri).token(&alice))
             .await

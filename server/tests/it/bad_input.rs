@@ -258,6 +258,20 @@ async fn path_query_and_header_values() {
     )
     .await
     .expect(422, "invalid_field");
+    for uri in [
+        "/analytics/sales/daily",
+        "/analytics/top-products",
+        "/analytics/orders-by-status",
+        "/analytics/cancellations",
+    ] {
+        h.send(call("GET", &format!("{uri}?to=tomorrow")).token(&admin))
+            .await
+            .expect(400, "invalid_query");
+        let backwards = "from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z";
+        h.send(call("GET", &format!("{uri}?{backwards}")).token(&admin))
+            .await
+            .expect(422, "invalid_field");
+    }
     h.send(call("GET", "/analytics/top-products?limit=0").token(&admin))
         .await
         .expect(422, "limit_out_of_range");

@@ -395,6 +395,76 @@ async fn analytics_for_staff() {
     assert_eq!(placed["orders"], 2);
 }
 
+/// The dashboard's ranged figures: sales per day, and the other three limited to the orders
+/// placed on the range's days.
+#[tokio::test]
+async fn analytics_over_a_range_of_days() {
+    let (h, carts) = Harness::in_memory();
+    carts.set(standard_cart("alice"));
+    place(&h, "alice", "a").await;
+    place(&h, "alice", "b").await;
+    let admin = h.admin();
+    let today = orderly::Clock::now(&orderly::SystemClock).to_rfc3339();
+    let today = &today[..10];
+
+    let r = h
+        .send(call("GET", "/analytics/sales/daily").token(&admin))
+        .await;
+    r.expect(200, "");
+    assert_eq!(
+        r.body["days"],
+        json!([{
+            "day": today,
+            "currency": "USD",
+            "total": {"amount": "103.54", "currency": "USD"},
+            "orders": 2
+        }])
+    );
+
+    let all_time = h
+        .send(call("GET", "/analytics/top-products").token(&admin))
+        .await
+        .body["products"]
+        .clone();
+    assert!(!all_time.as_array().unwrap().is_empty());
+    let long_ago = "from=2000-01-01T00:00:00Z&to=2000-01-02T00:00:00Z";
+    let since_today = format!("from={today}T00:00:00Z");
+    for (range, placed, sold) in [(long_ago, 0, 0), (since_today.as_str(), 2, 1)] {
+        let r = h
+            .send(call("GET", &format!("/analytics/sales/daily?{range}")).token(&admin))
+            .await;
+        r.expect(200, "");
+        assert_eq!(r.body["days"].as_array().unwrap().len(), sold);
+        let r = h
+            .send(call("GET", &format!("/analytics/orders-by-status?{range}")).token(&admin))
+            .await;
+        r.expect(200, "");
+        let count = r.body["statuses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["status"] == "placed")
+            .unwrap()["orders"]
+            .clone();
+        assert_eq!(count, placed, "{range}");
+        let r = h
+            .send(call("GET", &format!("/analytics/top-products?{range}")).token(&admin))
+            .await;
+        r.expect(200, "");
+        let expected = if sold == 0 {
+            json!([])
+        } else {
+            all_time.clone()
+        };
+        assert_eq!(r.body["products"], expected, "{range}");
+        let r = h
+            .send(call("GET", &format!("/analytics/cancellations?{range}")).token(&admin))
+            .await;
+        r.expect(200, "");
+        assert_eq!(r.body["reasons"].as_array().unwrap().len(), 6);
+    }
+}
+
 #[tokio::test]
 async fn request_ids_are_echoed_or_generated() {
     let (h, _) = Harness::in_memory();

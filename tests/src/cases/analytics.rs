@@ -1,7 +1,11 @@
 //! Analytics read from rollups: sales per currency over hours, top products and status
 //! counts, with cancelled orders taken out of sales and products.
 
-use orderly::{Currency, Order, OrderStatus, SalesSummary, StatusUpdate, Timestamp, TopBy};
+use orderly::clock::DAY_MS;
+use orderly::{
+    CancelReason, Currency, DayRange, Order, OrderStatus, SalesSummary, StatusUpdate, Timestamp,
+    TopBy,
+};
 
 use crate::StoreFactory;
 use crate::fixtures::*;
@@ -99,7 +103,13 @@ pub fn cancelled_orders_leave_sales_and_products(factory: &StoreFactory) {
     // carol's only product is gone from the ranking; dave's mugs no longer count.
     let top = env
         .service
-        .top_products(&admin(), TopBy::Quantity, 10, Some(Currency::USD))
+        .top_products(
+            &admin(),
+            TopBy::Quantity,
+            10,
+            Some(Currency::USD),
+            DayRange::ALL,
+        )
         .unwrap();
     assert_eq!(top.len(), 1);
     assert_eq!((top[0].product_id.as_str(), top[0].quantity), ("sku-a", 2));
@@ -136,7 +146,7 @@ pub fn top_products_by_quantity_and_by_revenue(factory: &StoreFactory) {
 
     let by = |by, limit| {
         env.service
-            .top_products(&admin(), by, limit, Some(Currency::USD))
+            .top_products(&admin(), by, limit, Some(Currency::USD), DayRange::ALL)
             .unwrap()
             .into_iter()
             .map(|p| {
@@ -172,13 +182,25 @@ pub fn top_products_by_quantity_and_by_revenue(factory: &StoreFactory) {
     );
     let eur = env
         .service
-        .top_products(&admin(), TopBy::Quantity, 10, Some(Currency::EUR))
+        .top_products(
+            &admin(),
+            TopBy::Quantity,
+            10,
+            Some(Currency::EUR),
+            DayRange::ALL,
+        )
         .unwrap();
     assert_eq!(eur.len(), 1);
     assert_eq!((eur[0].quantity, eur[0].revenue.minor()), (50, 174_500));
     assert!(
         env.service
-            .top_products(&admin(), TopBy::Quantity, 10, Some(Currency::GBP))
+            .top_products(
+                &admin(),
+                TopBy::Quantity,
+                10,
+                Some(Currency::GBP),
+                DayRange::ALL
+            )
             .unwrap()
             .is_empty()
     );
@@ -186,7 +208,10 @@ pub fn top_products_by_quantity_and_by_revenue(factory: &StoreFactory) {
 
 pub fn status_counts_list_every_status(factory: &StoreFactory) {
     let env = Env::new(factory);
-    let empty = env.service.orders_by_status(&admin()).unwrap();
+    let empty = env
+        .service
+        .orders_by_status(&admin(), DayRange::ALL)
+        .unwrap();
     assert_eq!(
         empty
             .iter()
@@ -213,7 +238,10 @@ pub fn status_counts_list_every_status(factory: &StoreFactory) {
         .cancel(&customer("alice"), &orders[3].id, None)
         .unwrap();
 
-    let counts = env.service.orders_by_status(&admin()).unwrap();
+    let counts = env
+        .service
+        .orders_by_status(&admin(), DayRange::ALL)
+        .unwrap();
     let count = |s| counts.iter().find(|c| c.status == s).unwrap().orders;
     assert_eq!(counts.len(), OrderStatus::ALL.len());
     assert_eq!(count(OrderStatus::PartiallyShipped), 0);
@@ -223,7 +251,131 @@ pub fn status_counts_list_every_status(factory: &StoreFactory) {
     assert_eq!(count(OrderStatus::Delivered), 1);
     assert_eq!(count(OrderStatus::Cancelled), 1);
     assert_code(
-        env.service.orders_by_status(&customer("alice")),
+        env.service
+            .orders_by_status(&customer("alice"), DayRange::ALL),
         "forbidden",
     );
+}
+
+/// Ranged analytics count the orders placed on the range's days: their sales per day, the
+/// status each is in now, what they sold and why those cancelled were cancelled, however late
+/// the change; the days before and after leave them out, and the whole range adds up to the
+/// all-time figures.
+pub fn analytics_over_a_range_count_the_orders_placed_on_its_days(factory: &StoreFactory) {
+    let env = Env::new(factory);
+    env.set_cart("alice", "USD", &[("sku-a", "Mug", 2, "7.50")]);
+    env.set_cart("bob", "EUR", &[("sku-a", "Mug", 1, "6.90")]);
+    env.set_cart("carol", "USD", &[("sku-b", "Kettle", 1, "45.00")]);
+    env.set_cart("dave", "USD", &[("sku-a", "Mug", 4, "7.50")]);
+    let first = env.service.clock().now();
+    let alice = env.place("alice", "k");
+    let mut bob_req = request("bob");
+    bob_req.delivery_address = de_address();
+    let bob = env
+        .service
+        .place_order(&customer("bob"), &bob_req, &idem("k"))
+        .unwrap()
+        .order;
+    env.advance(2 * DAY_MS);
+    let third = env.service.clock().now();
+    let carol = env.place("carol", "k");
+    let dave = env.place("dave", "k");
+    env.service
+        .cancel(&customer("dave"), &dave.id, None)
+        .unwrap();
+    // A day later carol's order moves on: it still counts on the day it was placed.
+    env.advance(DAY_MS);
+    env.service
+        .update_status(
+            &admin(),
+            &carol.id,
+            OrderStatus::Processing,
+            &StatusUpdate::default(),
+        )
+        .unwrap();
+
+    let day = |t: Timestamp| DayRange::between(Some(t), Some(t)).unwrap();
+    let (day1, day2, day3) = (day(first), day(first.plus_millis(DAY_MS)), day(third));
+    let both = DayRange::between(Some(first), Some(third)).unwrap();
+
+    // Sales per day and currency; dave's cancelled order is out, the empty day is absent.
+    let sales = env.service.sales_by_day(&admin(), both).unwrap();
+    let rows: Vec<(i64, Currency, i64, u64)> = sales
+        .iter()
+        .map(|d| (d.day.unix_millis(), d.currency, d.total.minor(), d.orders))
+        .collect();
+    let mut expected = vec![
+        (
+            first.day_bucket(),
+            Currency::EUR,
+            bob.totals.total.minor(),
+            1,
+        ),
+        (
+            first.day_bucket(),
+            Currency::USD,
+            alice.totals.total.minor(),
+            1,
+        ),
+        (
+            third.day_bucket(),
+            Currency::USD,
+            carol.totals.total.minor(),
+            1,
+        ),
+    ];
+    expected.sort_by_key(|(d, c, _, _)| (*d, c.code()));
+    assert_eq!(rows, expected);
+
+    let status = |days, status| {
+        env.service
+            .orders_by_status(&admin(), days)
+            .unwrap()
+            .into_iter()
+            .find(|c| c.status == status)
+            .unwrap()
+            .orders
+    };
+    assert_eq!(status(day1, OrderStatus::Placed), 2);
+    assert_eq!(status(day2, OrderStatus::Placed), 0);
+    assert_eq!(status(day3, OrderStatus::Placed), 0);
+    assert_eq!(status(day3, OrderStatus::Processing), 1);
+    assert_eq!(status(day3, OrderStatus::Cancelled), 1);
+    for s in OrderStatus::ALL {
+        assert_eq!(
+            status(both, s),
+            status(DayRange::ALL, s),
+            "{s} over both days"
+        );
+    }
+
+    let top = |days| -> Vec<(String, u64)> {
+        env.service
+            .top_products(&admin(), TopBy::Quantity, 10, Some(Currency::USD), days)
+            .unwrap()
+            .into_iter()
+            .map(|p| (p.name, p.quantity))
+            .collect()
+    };
+    assert_eq!(top(day1), vec![("Mug".to_owned(), 2)]);
+    assert!(top(day2).is_empty());
+    assert_eq!(top(day3), vec![("Kettle".to_owned(), 1)]);
+    assert_eq!(top(both), top(DayRange::ALL));
+
+    let cancelled = |days, reason| {
+        env.service
+            .cancellations_by_reason(&admin(), days)
+            .unwrap()
+            .into_iter()
+            .find(|c| c.reason == reason)
+            .unwrap()
+            .orders
+    };
+    assert_eq!(cancelled(day1, CancelReason::Customer), 0);
+    assert_eq!(cancelled(day3, CancelReason::Customer), 1);
+    assert_eq!(cancelled(DayRange::ALL, CancelReason::Customer), 1);
+
+    // A range that ends before it starts is refused; customers read no analytics.
+    assert!(DayRange::between(Some(third), Some(first)).is_err());
+    assert!(env.service.sales_by_day(&customer("alice"), both).is_err());
 }

@@ -4,6 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Barrier;
 
+use orderly::DayRange;
 use orderly::{OrderStatus, OrderlyError, StatusUpdate};
 
 use crate::StoreFactory;
@@ -71,7 +72,7 @@ pub fn racing_threads_place_one_order_per_key(factory: &StoreFactory) {
         )
         .unwrap();
     assert_eq!(history.orders.len(), KEYS);
-    let counts = env.store.status_counts().unwrap();
+    let counts = env.store.status_counts(DayRange::ALL).unwrap();
     let placed = counts
         .iter()
         .find(|c| c.status == OrderStatus::Placed)

@@ -1,6 +1,7 @@
 //! Placing orders and reading them back: exact round trips of everything, including hostile
 //! and maximal input, and exactly-once placement per idempotency key.
 
+use orderly::DayRange;
 use orderly::{
     Address, IdGenerator, Metadata, OrderId, OrderStatus, PaymentMethod, ShippingMethod, TopBy,
     UuidV7Generator,
@@ -158,7 +159,13 @@ pub fn hostile_and_maximal_input_round_trips(factory: &StoreFactory) {
     // Rollups keep the names and ids too.
     let top = env
         .service
-        .top_products(&admin(), TopBy::Quantity, 10, Some(orderly::Currency::EUR))
+        .top_products(
+            &admin(),
+            TopBy::Quantity,
+            10,
+            Some(orderly::Currency::EUR),
+            DayRange::ALL,
+        )
         .unwrap();
     assert_eq!(top.len(), 3);
     assert_eq!(top[0].product_id.as_str(), sql);
@@ -189,7 +196,7 @@ pub fn same_key_same_request_returns_the_same_order(factory: &StoreFactory) {
         .unwrap();
     assert_eq!(page.orders.len(), 1);
     assert_eq!(env.store.pending_events(10).unwrap().len(), 1);
-    let placed = env.store.status_counts().unwrap();
+    let placed = env.store.status_counts(DayRange::ALL).unwrap();
     assert_eq!(
         placed
             .iter()

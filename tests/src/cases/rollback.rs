@@ -1,6 +1,7 @@
 //! A write that fails at its last statement leaves nothing behind: the outbox insert comes
 //! last in both writes, so a duplicate event id fails after everything else was written.
 
+use orderly::DayRange;
 use orderly::analytics::RollupDelta;
 use orderly::store::{ChangeOutcome, InsertOutcome, OrderChange};
 use orderly::{
@@ -23,10 +24,10 @@ struct Snapshot {
 fn snapshot(store: &dyn Store) -> Snapshot {
     Snapshot {
         pending: store.pending_events(1000).unwrap(),
-        statuses: store.status_counts().unwrap(),
+        statuses: store.status_counts(DayRange::ALL).unwrap(),
         sales: store.sales(0, i64::MAX).unwrap(),
         top: store
-            .top_products(orderly::Currency::USD, TopBy::Quantity, 100)
+            .top_products(orderly::Currency::USD, TopBy::Quantity, 100, DayRange::ALL)
             .unwrap(),
     }
 }

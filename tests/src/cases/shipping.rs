@@ -2,6 +2,7 @@
 //! its shipments, the refusals, whole-order moves, idempotent creation, the events, and the
 //! cancellation and shipping-email bookkeeping.
 
+use orderly::DayRange;
 use orderly::store::SentShippingNotice;
 use orderly::{
     CancelReason, Cancellation, EventType, IdGenerator, OrderStatus, ProductId, ShipmentLine,
@@ -176,7 +177,10 @@ pub fn shipments_move_the_order_from_partial_to_delivered(factory: &StoreFactory
     assert_eq!(shipped["orderStatus"]["to"], "partially_shipped");
     assert_eq!(payload_json(&events[4])["shipped"], serde_json::json!([]));
 
-    let counts = env.service.orders_by_status(&admin()).unwrap();
+    let counts = env
+        .service
+        .orders_by_status(&admin(), DayRange::ALL)
+        .unwrap();
     let count = |s: OrderStatus| counts.iter().find(|c| c.status == s).unwrap().orders;
     assert_eq!(count(OrderStatus::Delivered), 1);
     assert_eq!(count(OrderStatus::PartiallyShipped), 0);
@@ -387,7 +391,10 @@ pub fn cancellations_are_counted_by_reason(factory: &StoreFactory) {
     env.service
         .cancel_with(&admin(), &c.id, &fraud, None)
         .unwrap();
-    let counts = env.service.cancellations_by_reason(&admin()).unwrap();
+    let counts = env
+        .service
+        .cancellations_by_reason(&admin(), DayRange::ALL)
+        .unwrap();
     let listed: Vec<_> = counts.iter().map(|c| (c.reason, c.orders)).collect();
     assert_eq!(
         listed,
@@ -401,7 +408,8 @@ pub fn cancellations_are_counted_by_reason(factory: &StoreFactory) {
         ]
     );
     assert_code(
-        env.service.cancellations_by_reason(&customer("alice")),
+        env.service
+            .cancellations_by_reason(&customer("alice"), DayRange::ALL),
         "forbidden",
     );
 }

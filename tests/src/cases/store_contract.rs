@@ -1,6 +1,7 @@
 //! The `Store` contract where the service does not show it: taken keys, stale versions,
 //! missing rows, exclusive history positions and outbox delivery.
 
+use orderly::DayRange;
 use orderly::analytics::RollupDelta;
 use orderly::store::{ChangeOutcome, HistoryPosition, HistoryQuery, InsertOutcome, OrderChange};
 use orderly::{
@@ -23,7 +24,7 @@ pub fn store_insert_reports_a_taken_key(factory: &StoreFactory) {
         env.store.insert_order(&first).unwrap(),
         InsertOutcome::Created
     );
-    let before = env.store.status_counts().unwrap();
+    let before = env.store.status_counts(DayRange::ALL).unwrap();
 
     let second = new_order_like(&template, "k", env.now().plus_millis(5));
     match env.store.insert_order(&second).unwrap() {
@@ -34,7 +35,7 @@ pub fn store_insert_reports_a_taken_key(factory: &StoreFactory) {
         other => panic!("expected KeyTaken, got {other:?}"),
     }
     assert_eq!(env.store.order(&second.order.id).unwrap(), None);
-    assert_eq!(env.store.status_counts().unwrap(), before);
+    assert_eq!(env.store.status_counts(DayRange::ALL).unwrap(), before);
     assert_eq!(env.store.pending_events(100).unwrap().len(), 2);
 }
 
@@ -75,7 +76,7 @@ pub fn store_change_from_a_stale_version_writes_nothing(factory: &StoreFactory) 
         order: changed,
     };
     let before = (
-        env.store.status_counts().unwrap(),
+        env.store.status_counts(DayRange::ALL).unwrap(),
         env.store.pending_events(10).unwrap(),
     );
     assert_eq!(
@@ -99,7 +100,7 @@ pub fn store_change_from_a_stale_version_writes_nothing(factory: &StoreFactory) 
     assert_eq!(env.store.order(&ghost).unwrap(), None);
     assert_eq!(
         (
-            env.store.status_counts().unwrap(),
+            env.store.status_counts(DayRange::ALL).unwrap(),
             env.store.pending_events(10).unwrap()
         ),
         before
@@ -134,7 +135,12 @@ pub fn store_reads_of_missing_rows_are_none(factory: &StoreFactory) {
     assert!(env.store.sales(0, i64::MAX).unwrap().is_empty());
     assert!(
         env.store
-            .top_products(orderly::Currency::USD, orderly::TopBy::Revenue, 10)
+            .top_products(
+                orderly::Currency::USD,
+                orderly::TopBy::Revenue,
+                10,
+                DayRange::ALL
+            )
             .unwrap()
             .is_empty()
     );

@@ -1,7 +1,8 @@
 //! The outbox API, leases, sent confirmations and analytics.
 
 use crate::analytics::{
-    CancellationCount, HourRange, ProductSales, SalesSummary, StatusCount, TopBy,
+    CancellationCount, DailySales, DayRange, HourRange, ProductSales, SalesSummary, StatusCount,
+    TopBy, sales_by_day,
 };
 use crate::clock::Timestamp;
 use crate::error::{Result, ValidationError};
@@ -96,25 +97,44 @@ impl OrderService {
         by: TopBy,
         limit: u32,
         currency: Option<Currency>,
+        days: DayRange,
     ) -> Result<Vec<ProductSales>> {
         self.require_staff(caller, "read analytics")?;
         if !(1..=100).contains(&limit) {
             return Err(ValidationError::LimitOutOfRange(i64::from(limit)).into());
         }
         let currency = currency.unwrap_or(self.policy.default_currency);
-        self.with_retry(|| self.store.top_products(currency, by, limit))
+        self.with_retry(|| self.store.top_products(currency, by, limit, days))
     }
 
-    /// How many orders are in each status now.
-    pub fn orders_by_status(&self, caller: &Caller) -> Result<Vec<StatusCount>> {
+    /// Sales per UTC day and currency of the orders placed on `days` and not cancelled
+    /// (staff only); days without sales are left out.
+    pub fn sales_by_day(&self, caller: &Caller, days: DayRange) -> Result<Vec<DailySales>> {
         self.require_staff(caller, "read analytics")?;
-        self.with_retry(|| self.store.status_counts())
+        let hours = days.hours();
+        let rows = self.with_retry(|| {
+            self.store
+                .hourly_sales(hours.from_hour, hours.to_hour_exclusive)
+        })?;
+        Ok(sales_by_day(&rows))
     }
 
-    /// Cancelled orders per reason, every reason listed (staff only).
-    pub fn cancellations_by_reason(&self, caller: &Caller) -> Result<Vec<CancellationCount>> {
+    /// How many of the orders placed on `days` are in each status now ([`DayRange::ALL`]:
+    /// every order).
+    pub fn orders_by_status(&self, caller: &Caller, days: DayRange) -> Result<Vec<StatusCount>> {
         self.require_staff(caller, "read analytics")?;
-        self.with_retry(|| self.store.cancellation_counts())
+        self.with_retry(|| self.store.status_counts(days))
+    }
+
+    /// The cancelled orders among those placed on `days`, per reason, every reason listed
+    /// (staff only).
+    pub fn cancellations_by_reason(
+        &self,
+        caller: &Caller,
+        days: DayRange,
+    ) -> Result<Vec<CancellationCount>> {
+        self.require_staff(caller, "read analytics")?;
+        self.with_retry(|| self.store.cancellation_counts(days))
     }
 
     /// Whether the shipping email for `shipment` was sent.

@@ -15,7 +15,9 @@ use super::{
     DeviceLogState, DeviceState, FeedRow, LoggedOperation, PulledWrite, SyncStore, SyncWrite,
     SyncWriteOutcome,
 };
-use crate::analytics::{CancellationCount, ProductSales, StatusCount, TopBy};
+use crate::analytics::{
+    CancellationCount, DayRange, HourlySales, ProductSales, StatusCount, TopBy,
+};
 use crate::clock::Timestamp;
 use crate::document::OrderDocument;
 use crate::events::OutboxEvent;
@@ -141,22 +143,31 @@ pub trait StoreDecorator: Send + Sync + fmt::Debug {
     fn sales(&self, from_hour: i64, to_hour_exclusive: i64) -> StoreResult<Vec<SalesRow>> {
         self.inner().sales(from_hour, to_hour_exclusive)
     }
+    /// See [`RollupStore::hourly_sales`]; forwards to the inner store.
+    fn hourly_sales(
+        &self,
+        from_hour: i64,
+        to_hour_exclusive: i64,
+    ) -> StoreResult<Vec<HourlySales>> {
+        self.inner().hourly_sales(from_hour, to_hour_exclusive)
+    }
     /// See [`RollupStore::top_products`]; forwards to the inner store.
     fn top_products(
         &self,
         currency: Currency,
         by: TopBy,
         limit: u32,
+        days: DayRange,
     ) -> StoreResult<Vec<ProductSales>> {
-        self.inner().top_products(currency, by, limit)
+        self.inner().top_products(currency, by, limit, days)
     }
     /// See [`RollupStore::status_counts`]; forwards to the inner store.
-    fn status_counts(&self) -> StoreResult<Vec<StatusCount>> {
-        self.inner().status_counts()
+    fn status_counts(&self, days: DayRange) -> StoreResult<Vec<StatusCount>> {
+        self.inner().status_counts(days)
     }
     /// See [`RollupStore::cancellation_counts`]; forwards to the inner store.
-    fn cancellation_counts(&self) -> StoreResult<Vec<CancellationCount>> {
-        self.inner().cancellation_counts()
+    fn cancellation_counts(&self, days: DayRange) -> StoreResult<Vec<CancellationCount>> {
+        self.inner().cancellation_counts(days)
     }
     /// See [`ConfirmationStore::record_shipping_notice`]; forwards to the inner store.
     fn record_shipping_notice(&self, sent: &SentShippingNotice) -> StoreResult<bool> {
@@ -329,19 +340,27 @@ impl<D: StoreDecorator> RollupStore for D {
     fn sales(&self, from_hour: i64, to_hour_exclusive: i64) -> StoreResult<Vec<SalesRow>> {
         StoreDecorator::sales(self, from_hour, to_hour_exclusive)
     }
+    fn hourly_sales(
+        &self,
+        from_hour: i64,
+        to_hour_exclusive: i64,
+    ) -> StoreResult<Vec<HourlySales>> {
+        StoreDecorator::hourly_sales(self, from_hour, to_hour_exclusive)
+    }
     fn top_products(
         &self,
         currency: Currency,
         by: TopBy,
         limit: u32,
+        days: DayRange,
     ) -> StoreResult<Vec<ProductSales>> {
-        StoreDecorator::top_products(self, currency, by, limit)
+        StoreDecorator::top_products(self, currency, by, limit, days)
     }
-    fn status_counts(&self) -> StoreResult<Vec<StatusCount>> {
-        StoreDecorator::status_counts(self)
+    fn status_counts(&self, days: DayRange) -> StoreResult<Vec<StatusCount>> {
+        StoreDecorator::status_counts(self, days)
     }
-    fn cancellation_counts(&self) -> StoreResult<Vec<CancellationCount>> {
-        StoreDecorator::cancellation_counts(self)
+    fn cancellation_counts(&self, days: DayRange) -> StoreResult<Vec<CancellationCount>> {
+        StoreDecorator::cancellation_counts(self, days)
     }
 }
 

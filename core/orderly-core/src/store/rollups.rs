@@ -1,7 +1,9 @@
 //! Analytics rollups: sales per hour and currency, product sales and orders per status, kept
 //! up to date by every order write.
 
-use crate::analytics::{CancellationCount, ProductSales, StatusCount, TopBy};
+use crate::analytics::{
+    CancellationCount, DayRange, HourlySales, ProductSales, StatusCount, TopBy,
+};
 use crate::money::Currency;
 
 use super::StoreResult;
@@ -22,20 +24,26 @@ pub trait RollupStore: Send + Sync {
     /// Sales per currency for hour buckets in `[from_hour, to_hour_exclusive)`.
     fn sales(&self, from_hour: i64, to_hour_exclusive: i64) -> StoreResult<Vec<SalesRow>>;
 
-    /// Best-selling products in one currency.
+    /// The hourly sales rows in `[from_hour, to_hour_exclusive)`, summed over slots, in hour
+    /// then currency order.
+    fn hourly_sales(&self, from_hour: i64, to_hour_exclusive: i64)
+    -> StoreResult<Vec<HourlySales>>;
+
+    /// Best-selling products in one currency among the orders placed on `days`.
     fn top_products(
         &self,
         currency: Currency,
         by: TopBy,
         limit: u32,
+        days: DayRange,
     ) -> StoreResult<Vec<ProductSales>>;
 
-    /// Orders per status (every status, zero included).
-    fn status_counts(&self) -> StoreResult<Vec<StatusCount>>;
+    /// The orders placed on `days` per status they are in now (every status, zero included).
+    fn status_counts(&self, days: DayRange) -> StoreResult<Vec<StatusCount>>;
 
-    /// Cancelled orders per reason (every reason, zero included, in [`CancelReason::ALL`]
-    /// order).
+    /// The cancelled orders placed on `days` per reason (every reason, zero included, in
+    /// [`CancelReason::ALL`] order).
     ///
     /// [`CancelReason::ALL`]: crate::cancellation::CancelReason::ALL
-    fn cancellation_counts(&self) -> StoreResult<Vec<CancellationCount>>;
+    fn cancellation_counts(&self, days: DayRange) -> StoreResult<Vec<CancellationCount>>;
 }

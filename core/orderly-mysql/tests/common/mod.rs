@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use mysql::prelude::Queryable;
 use mysql::{Conn, Opts};
+use orderly_core::DayRange;
 use orderly_core::store::prelude::*;
 use orderly_core::{
     Address, Caller, Currency, IdempotencyKey, InMemoryCarts, Order, OrderId, OrderService,
@@ -160,20 +161,28 @@ pub fn assert_rollups_match_orders(store: &MysqlStore, orders: &[Order]) {
         .map(|r| (r.currency, (r.total_minor, r.orders)))
         .collect();
     assert_eq!(got_sales, sales, "sales rollup");
-    let got_products: BTreeMap<String, (u64, i64)> = store
-        .top_products(Currency::USD, TopBy::Quantity, 100)
-        .expect("rollup read")
-        .into_iter()
-        .map(|p| (p.product_id.to_string(), (p.quantity, p.revenue.minor())))
-        .collect();
-    assert_eq!(got_products, products, "product rollup");
-    for c in store.status_counts().expect("rollup read") {
-        assert_eq!(
-            c.orders,
-            statuses.get(&c.status).copied().unwrap_or(0),
-            "{} count",
-            c.status
-        );
+    // The all-time rows, and the daily rows over every day (a range other than `ALL` reads
+    // the daily tables), must both match.
+    let every_day = DayRange {
+        from_day: i64::MIN + 1,
+        to_day_exclusive: i64::MAX,
+    };
+    for days in [DayRange::ALL, every_day] {
+        let got_products: BTreeMap<String, (u64, i64)> = store
+            .top_products(Currency::USD, TopBy::Quantity, 100, days)
+            .expect("rollup read")
+            .into_iter()
+            .map(|p| (p.product_id.to_string(), (p.quantity, p.revenue.minor())))
+            .collect();
+        assert_eq!(got_products, products, "product rollup over {days:?}");
+        for c in store.status_counts(days).expect("rollup read") {
+            assert_eq!(
+                c.orders,
+                statuses.get(&c.status).copied().unwrap_or(0),
+                "{} count over {days:?}",
+                c.status
+            );
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use orderly::DayRange;
 use orderly::{Caller, DeviceId, HistoryRequest, InMemoryCarts, Order, OrderService, UserId};
 
 pub struct ServerDb(OrderService);
@@ -17,7 +18,7 @@ impl ServerDb {
     /// Orders in the database, by the per-status counts written with every order.
     pub fn total_orders(&self) -> u64 {
         self.0
-            .orders_by_status(&Caller::admin("audit"))
+            .orders_by_status(&Caller::admin("audit"), DayRange::ALL)
             .expect("orders by status")
             .iter()
             .map(|count| count.orders)
