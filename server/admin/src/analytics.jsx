@@ -3,9 +3,9 @@
 // out of sight but read by screen readers and the browser test), with the server's amounts as
 // they came; the charts themselves plot those amounts as numbers, which is only for drawing.
 import { useEffect, useRef, useState } from "preact/hooks";
-import { ApiError, api, query } from "./api.js";
+import { api, query } from "./api.js";
 import { PALETTE, draw } from "./charts.js";
-import { day, dayAfter, dayStart, label, refusal } from "./format.js";
+import { day, dayAfter, dayStart, label, refusal, statusClass } from "./format.js";
 
 const DEFAULT_DAYS = 30;
 
@@ -19,32 +19,6 @@ function daysBetween(from, to) {
     d.setUTCDate(d.getUTCDate() + 1);
   }
   return days;
-}
-
-/** Reads `path` with the range; if the server does not know the range yet, without it. */
-async function ranged(path, range, extra = {}) {
-  try {
-    return (await api(`${path}${query({ ...extra, ...range })}`)).body;
-  } catch (error) {
-    if (error instanceof ApiError && [400, 422].includes(error.status)) {
-      return (await api(`${path}${query(extra)}`)).body;
-    }
-    throw error;
-  }
-}
-
-/** The sales figures: per day when the server offers it, else per currency over the range. */
-async function sales(range) {
-  try {
-    const { body } = await api(`/analytics/sales/daily${query(range)}`);
-    return { daily: body };
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 404) {
-      const { body } = await api(`/analytics/sales${query(range)}`);
-      return { totals: body };
-    }
-    throw error;
-  }
 }
 
 function Figure({ id, title, note, columns, rows, config }) {
@@ -98,50 +72,27 @@ function Figure({ id, title, note, columns, rows, config }) {
   );
 }
 
-function salesFigure(data, from, to) {
-  if (data.daily) {
-    const currencies = [...new Set(data.daily.days.map((d) => d.currency))].sort();
-    const days = daysBetween(from, to);
-    const byKey = new Map(data.daily.days.map((d) => [`${d.day} ${d.currency}`, d]));
-    return {
-      title: "Sales per day",
-      note: "Orders not cancelled, by day of creation (UTC), one line per currency.",
-      columns: ["Day", "Currency", "Total", "Orders"],
-      rows: data.daily.days.map((d) => [d.day, d.currency, d.total.amount, String(d.orders)]),
-      config: {
-        type: "line",
-        data: {
-          labels: days,
-          datasets: currencies.map((currency, i) => ({
-            label: currency,
-            data: days.map((d) => Number(byKey.get(`${d} ${currency}`)?.total.amount ?? 0)),
-            borderColor: PALETTE[i % PALETTE.length],
-            backgroundColor: PALETTE[i % PALETTE.length],
-          })),
-        },
-        options: { scales: { y: { beginAtZero: true } } },
-      },
-    };
-  }
-  const rows = data.totals.sales;
+function salesFigure(report, from, to) {
+  const currencies = [...new Set(report.days.map((d) => d.currency))].sort();
+  const days = daysBetween(from, to);
+  const byKey = new Map(report.days.map((d) => [`${d.day} ${d.currency}`, d]));
   return {
-    title: "Sales per currency",
-    note: "Orders not cancelled in the range; this server reports sales per currency, not per day.",
-    columns: ["Currency", "Total", "Orders"],
-    rows: rows.map((s) => [s.currency, s.total.amount, String(s.orders)]),
+    title: "Sales per day",
+    note: "Orders not cancelled, by the day they were placed (UTC), one line per currency; days without sales are zero.",
+    columns: ["Day", "Currency", "Total", "Orders"],
+    rows: report.days.map((d) => [d.day, d.currency, d.total.amount, String(d.orders)]),
     config: {
-      type: "bar",
+      type: "line",
       data: {
-        labels: rows.map((s) => s.currency),
-        datasets: [
-          {
-            label: "Sales",
-            data: rows.map((s) => Number(s.total.amount)),
-            backgroundColor: rows.map((_, i) => PALETTE[i % PALETTE.length]),
-          },
-        ],
+        labels: days,
+        datasets: currencies.map((currency, i) => ({
+          label: currency,
+          data: days.map((d) => Number(byKey.get(`${d} ${currency}`)?.total.amount ?? 0)),
+          borderColor: PALETTE[i % PALETTE.length],
+          backgroundColor: PALETTE[i % PALETTE.length],
+        })),
       },
-      options: { plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true } } },
+      options: { scales: { y: { beginAtZero: true } } },
     },
   };
 }
@@ -204,22 +155,21 @@ export function Analytics({ params }) {
     const range = { from: dayStart(from), to: dayAfter(to) };
     setMessage("Loading the figures…");
     (async () => {
-      const [salesData, byStatus, cancellations] = await Promise.all([
-        sales(range),
-        ranged("/analytics/orders-by-status", range),
-        ranged("/analytics/cancellations", range),
+      const get = async (path, params) => (await api(`${path}${query({ ...params, ...range })}`)).body;
+      const [daily, byStatus, cancellations] = await Promise.all([
+        get("/analytics/sales/daily"),
+        get("/analytics/orders-by-status"),
+        get("/analytics/cancellations"),
       ]);
-      const currencies = salesData.daily
-        ? [...new Set(salesData.daily.days.map((d) => d.currency))].sort()
-        : salesData.totals.sales.map((s) => s.currency);
+      const currencies = [...new Set(daily.days.map((d) => d.currency))].sort();
       const chosen = currency || currencies[0] || "USD";
-      const top = await ranged("/analytics/top-products", range, { currency: chosen, by: "revenue", limit: 10 });
+      const top = await get("/analytics/top-products", { currency: chosen, by: "revenue", limit: 10 });
       return {
         currencies,
-        sales: salesFigure(salesData, from, to),
+        sales: salesFigure(daily, from, to),
         status: countFigure(
           "Orders by status",
-          byStatus.from ? "Orders created in the range, by their status now." : "All orders, by their status now.",
+          "Orders placed in the range, by their status now.",
           byStatus.statuses.map((s) => [s.status, s.orders]),
           "bar",
           "Status",
@@ -227,7 +177,7 @@ export function Analytics({ params }) {
         products: productsFigure(top),
         cancellations: countFigure(
           "Cancellations by reason",
-          cancellations.from ? "Orders cancelled in the range, by reason." : "All cancelled orders, by reason.",
+          "Orders placed in the range and cancelled since, by reason.",
           cancellations.reasons.filter((r) => r.orders > 0).map((r) => [r.reason, r.orders]),
           "doughnut",
           "Reason",
@@ -281,7 +231,7 @@ export function Analytics({ params }) {
         </div>
         <button type="submit">Show</button>
       </form>
-      <p class="status" role="status" aria-live="polite" id="analytics-status">
+      <p class={statusClass(message)} role="status" aria-live="polite" id="analytics-status">
         {message}
       </p>
       {figures && (

@@ -31,3 +31,6 @@ export function dayAfter(value) {
 /** The problem of an ApiError as one line for people. */
 export const refusal = (error) =>
   error.status ? `Refused: ${error.status} ${error.code}: ${error.detail}` : `Failed: ${error.detail ?? error.message}`;
+
+/** The class of a status line: refusals and failures stand out. */
+export const statusClass = (message) => (/^(Refused|Failed)/.test(message) ? "status refused" : "status");

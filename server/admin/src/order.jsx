@@ -3,7 +3,7 @@
 import { Fragment } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { api, newKey } from "./api.js";
-import { REASONS, STATUSES, dateTime, label, money, refusal } from "./format.js";
+import { REASONS, STATUSES, dateTime, label, money, refusal, statusClass } from "./format.js";
 
 /** Units of each product already in a shipment that is not cancelled. */
 function shippedUnits(order) {
@@ -109,7 +109,7 @@ export function Order({ id }) {
   );
 
   const status = (
-    <p class="status" role="status" aria-live="polite" id="order-status">
+    <p class={statusClass(message)} role="status" aria-live="polite" id="order-status">
       {message}
     </p>
   );

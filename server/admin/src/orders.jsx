@@ -3,7 +3,7 @@
 // server's cursors.
 import { useEffect, useState } from "preact/hooks";
 import { api, query } from "./api.js";
-import { STATUSES, dateTime, dayAfter, dayStart, label, money, refusal } from "./format.js";
+import { STATUSES, dateTime, dayAfter, dayStart, label, money, refusal, statusClass } from "./format.js";
 
 /** Filters kept in the hash, with the API parameter each becomes. */
 const TEXT_FILTERS = [
@@ -136,7 +136,7 @@ export function Orders({ params }) {
           </button>
         </div>
       </form>
-      <p class="status" role="status" aria-live="polite" id="orders-status">
+      <p class={statusClass(message)} role="status" aria-live="polite" id="orders-status">
         {message}
       </p>
       {page && (

@@ -2,7 +2,7 @@
 // the page never stores it.
 import { useState } from "preact/hooks";
 import { api } from "./api.js";
-import { refusal } from "./format.js";
+import { refusal, statusClass } from "./format.js";
 
 export function SignIn({ onSignedIn }) {
   const [message, setMessage] = useState("");
@@ -46,7 +46,7 @@ export function SignIn({ onSignedIn }) {
           Sign in
         </button>
       </form>
-      <p class="status" role="status" aria-live="polite">
+      <p class={statusClass(message)} role="status" aria-live="polite">
         {message}
       </p>
     </main>
