@@ -100,6 +100,7 @@ run_against() {
     cart_url="$(wait_for "$work/$name-cart.out" 'listening on (http://[0-9.:]+)')"
 
     export ORDERLY_JWT_SECRET="dashboard-secret-$RANDOM-$RANDOM-$RANDOM-0123456789"
+    export ORDERLY_ADMIN_SECRET="staff-secret-$RANDOM-$RANDOM-$RANDOM"
     ORDERLY_LOG_FORMAT=json RUST_LOG="${RUST_LOG:-warn,orderly_server=info}" "$server_bin" \
         --listen 127.0.0.1:0 --database "$database" --cart-url "$cart_url" \
         >"$work/$name-server.out" 2>"$work/$name-server.err" &

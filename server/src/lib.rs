@@ -87,6 +87,7 @@ mod state;
 mod timeout;
 mod verified_tokens;
 
+pub use admin::{AdminSecret, AdminSecretError};
 pub use auth::{Authenticated, Authenticator};
 pub use cache::CachingStore;
 pub use cart_client::{HttpCartConfig, HttpCartSource};

@@ -2,11 +2,12 @@
 // orderly-server holding orders placed through the API (scripts/test-dashboard.sh starts both
 // and seeds the orders). Signs in, finds one order, moves it to processing and ships it with a
 // tracking number, sees the timeline gain the shipment, tries to cancel the shipped order and
-// reads the refusal, then checks that the analytics charts show the API's figures and drew
-// something. Fails on any console error or Content-Security-Policy violation. Screenshots go
+// reads the refusal, checks that the analytics charts show the API's figures and drew
+// something, then signs out and in again with the staff secret. Fails on any console error or Content-Security-Policy violation. Screenshots go
 // to ORDERLY_SCREENSHOTS.
 //
-// Environment: ORDERLY_URL, ORDERLY_ADMIN_TOKEN, ORDERLY_SEED (the seed's JSON summary),
+// Environment: ORDERLY_URL, ORDERLY_ADMIN_TOKEN, ORDERLY_ADMIN_SECRET (the server's staff
+// secret), ORDERLY_SEED (the seed's JSON summary),
 // ORDERLY_CHROMIUM (default /usr/bin/chromium), ORDERLY_SCREENSHOTS (default: a temp dir).
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -68,6 +69,8 @@ before(async () => {
       window.__cspViolations.push(`${event.violatedDirective} ${event.blockedURI}`);
     });
   });
+  // A step that fails should fail the run soon, not after Playwright's 30 s default.
+  context.setDefaultTimeout(10_000);
   page = context.pages()[0] ?? (await context.newPage());
   page.on("console", (message) => {
     if (message.type() !== "error") return;
@@ -93,8 +96,8 @@ test("the page is served with a strict Content-Security-Policy", async () => {
 });
 
 test("a staff member signs in with a token that the page never keeps", async () => {
-  await page.getByLabel("Staff token").fill(adminToken);
-  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByLabel("Staff token", { exact: true }).fill(adminToken);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await page.getByRole("heading", { name: "Orders", level: 1 }).waitFor();
   const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie);
   assert.ok(!stored.includes(adminToken.slice(-20)), "the token is not readable by the page's scripts");
@@ -205,6 +208,16 @@ test("analytics draw the API's figures", async () => {
     assert.ok(painted > 500, `${id} drew (${painted} painted pixels)`);
   }
   await shot("05-analytics");
+});
+
+test("signing out forgets the session, and the staff secret signs in again", async () => {
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.getByLabel("Staff secret", { exact: true }).waitFor();
+  assert.equal((await context.cookies(base)).find((c) => c.name === "orderly_admin"), undefined);
+  await page.getByLabel("Staff secret", { exact: true }).fill(process.env.ORDERLY_ADMIN_SECRET ?? "");
+  await page.getByRole("button", { name: "Sign in with the secret" }).click();
+  await page.getByRole("heading", { name: "Analytics", level: 1 }).waitFor();
+  assert.match(await page.locator(".who").textContent(), /Signed in as admin/);
 });
 
 test("no console error and no Content-Security-Policy violation", async () => {

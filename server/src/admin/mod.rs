@@ -1,10 +1,12 @@
 //! The staff dashboard at `/admin`: its files, built into the binary from `server/admin/dist/`
-//! (see `build.rs`), and the sign-in that keeps a staff token in an HttpOnly cookie.
+//! (see `build.rs`), and the sign-in that keeps a staff token in an HttpOnly cookie (given a
+//! token, or the staff secret when one is configured).
 //!
 //! Every response under `/admin` carries the security headers below: the page may only run
 //! scripts, styles and fetches from this server, may not be framed, and sends no referrer.
 
 mod assets;
+mod secret;
 mod session;
 
 use axum::Router;
@@ -19,6 +21,7 @@ use axum::routing::{any, get};
 use crate::problem::Problem;
 use crate::state::AppState;
 
+pub use secret::{AdminSecret, AdminSecretError};
 pub use session::session_token;
 
 /// What the dashboard's pages may load: only this server's own scripts, styles, images and

@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use orderly::{Role, Timestamp};
 use serde::{Deserialize, Serialize};
 
+use super::secret::{SECRET_SESSION_TTL, SECRET_SUBJECT};
 use crate::auth::{AuthError, Claims, caller_from_claims};
 use crate::extract::{ApiBody, ApiJson};
 use crate::problem::Problem;
@@ -25,12 +26,22 @@ pub const SESSION_COOKIE: &str = "orderly_admin";
 /// The header without which the cookie is not looked at.
 pub const ADMIN_HEADER: &str = "x-orderly-admin";
 
-/// Body of `POST /admin/session`.
-#[derive(Debug, Deserialize)]
+/// Body of `POST /admin/session`: one of the two.
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SignIn {
     /// A staff token (role `admin`), as `orderly-server token` mints.
-    token: String,
+    #[serde(default)]
+    token: Option<String>,
+    /// The configured staff secret (`--admin-secret`).
+    #[serde(default)]
+    secret: Option<String>,
+}
+
+impl std::fmt::Debug for SignIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SignIn(..)")
+    }
 }
 
 impl ApiBody for SignIn {}
@@ -101,13 +112,46 @@ fn staff_claims(state: &AppState, token: &str) -> Result<Claims, Problem> {
     Ok(claims)
 }
 
-/// `POST /admin/session`: exchanges a staff token for the session cookie, which lasts as long
-/// as the token. 204 with `Set-Cookie`; 401 for a bad or expired token, 403 for another role.
+/// The token a sign-in with the staff secret gets: a fresh staff token for sub `admin`.
+fn token_for_secret(state: &AppState, given: &str) -> Result<String, Problem> {
+    let Some(secret) = state.admin_secret() else {
+        return Err(Problem::new(
+            StatusCode::FORBIDDEN,
+            "secret_sign_in_disabled",
+            "signing in with the staff secret is off on this server (it needs --admin-secret or \
+             ORDERLY_ADMIN_SECRET); sign in with a staff token instead",
+        ));
+    };
+    if !secret.matches(given) {
+        return Err(Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_secret",
+            "that is not the staff secret",
+        ));
+    }
+    Ok(state
+        .auth()
+        .issue(SECRET_SUBJECT, Role::Admin, SECRET_SESSION_TTL)?)
+}
+
+/// `POST /admin/session`: exchanges a staff token (or the staff secret, when configured) for
+/// the session cookie, which lasts as long as the token. 204 with `Set-Cookie`; 401 for a bad
+/// or expired token or a wrong secret, 403 for another role or a secret when none is set.
 pub async fn sign_in(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<SignIn>,
 ) -> Result<Response, Problem> {
-    let token = body.token.trim();
+    let token = match (body.token, body.secret) {
+        (Some(token), None) => token.trim().to_owned(),
+        (None, Some(secret)) => token_for_secret(&state, &secret)?,
+        _ => {
+            return Err(Problem::unprocessable(
+                "invalid_body",
+                "send either a staff token (`token`) or the staff secret (`secret`)",
+            ));
+        }
+    };
+    let token = token.as_str();
     let claims = staff_claims(&state, token)?;
     let max_age = claims.exp.saturating_sub(now_secs());
     if max_age == 0 {

@@ -7,6 +7,7 @@ use crate::common;
 
 use common::{Harness, Reply, call};
 use orderly::Role;
+use orderly_server::AdminSecret;
 use serde_json::json;
 
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
@@ -221,4 +222,49 @@ async fn signing_out_expires_the_cookie() {
         reply.header("set-cookie"),
         Some("orderly_admin=; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=0")
     );
+}
+
+#[tokio::test]
+async fn the_staff_secret_signs_in_only_where_it_is_configured() {
+    let (h, _) = Harness::in_memory();
+    let secret = json!({ "secret": "a staff secret of some length" });
+    let off = h.send(call("POST", "/admin/session").json(&secret)).await;
+    off.expect(403, "secret_sign_in_disabled");
+    assert_secured(&off);
+
+    let (mut h, _) = Harness::in_memory();
+    h.state = h
+        .state
+        .clone()
+        .with_admin_secret(AdminSecret::new("a staff secret of some length").unwrap());
+    h.router = orderly_server::app(h.state.clone());
+    h.send(
+        call("POST", "/admin/session").json(&json!({ "secret": "a staff secret of some lengtH" })),
+    )
+    .await
+    .expect(401, "invalid_secret");
+    h.send(call("POST", "/admin/session").json(&json!({ "secret": "", "token": h.admin() })))
+        .await
+        .expect(422, "invalid_body");
+    h.send(call("POST", "/admin/session").json(&json!({})))
+        .await
+        .expect(422, "invalid_body");
+
+    let signed_in = h.send(call("POST", "/admin/session").json(&secret)).await;
+    signed_in.expect(204, "");
+    let set = signed_in.header("set-cookie").unwrap();
+    assert!(
+        set.contains("; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age="),
+        "{set}"
+    );
+    let session = h
+        .send(
+            call("GET", "/admin/session")
+                .header("cookie", &cookie_pair(&signed_in))
+                .header("x-orderly-admin", "1"),
+        )
+        .await;
+    session.expect(200, "");
+    assert_eq!(session.body["sub"], "admin");
+    assert_eq!(session.body["role"], "admin");
 }
