@@ -12,9 +12,9 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::extract::FromRequestParts;
-use axum::http::StatusCode;
 use axum::http::header::{AUTHORIZATION, HeaderValue, WWW_AUTHENTICATE};
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
 use jsonwebtoken::errors::ErrorKind as JwtErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use orderly::{Caller, DeviceId, Role, UserId};
@@ -208,9 +208,8 @@ pub fn caller_from_claims(claims: &Claims) -> Result<Caller, AuthError> {
 }
 
 /// The bearer token of a request, if it has one.
-fn bearer(parts: &Parts) -> Result<&str, AuthError> {
-    let value = parts
-        .headers
+fn bearer(headers: &HeaderMap) -> Result<&str, AuthError> {
+    let value = headers
         .get(AUTHORIZATION)
         .ok_or(AuthError::Missing)?
         .to_str()
@@ -229,11 +228,11 @@ fn bearer(parts: &Parts) -> Result<&str, AuthError> {
 /// The request's token: its bearer token, or else the dashboard's session cookie (accepted
 /// only with the dashboard's header, see `admin::session_token`). The bearer token wins when
 /// both are present.
-fn credential(parts: &Parts) -> Result<&str, AuthError> {
-    if parts.headers.contains_key(AUTHORIZATION) {
-        return bearer(parts);
+pub fn credential(headers: &HeaderMap) -> Result<&str, AuthError> {
+    if headers.contains_key(AUTHORIZATION) {
+        return bearer(headers);
     }
-    crate::admin::session_token(&parts.headers)?.ok_or(AuthError::Missing)
+    crate::admin::session_token(headers)?.ok_or(AuthError::Missing)
 }
 
 /// An authenticated caller, carrying the request id so the engine can pass it on.
@@ -244,7 +243,7 @@ impl FromRequestParts<AppState> for Authenticated {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
-        let caller = state.auth().caller(credential(parts)?)?;
+        let caller = state.auth().caller(credential(&parts.headers)?)?;
         let caller = match parts.extensions.get::<RequestId>() {
             Some(id) => caller.with_request_id(id.as_str()),
             None => caller,

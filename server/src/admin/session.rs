@@ -8,14 +8,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::header::{AUTHORIZATION, COOKIE, HeaderValue, SET_COOKIE};
+use axum::http::header::{COOKIE, HeaderValue, SET_COOKIE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use orderly::{Role, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use super::secret::{SECRET_SESSION_TTL, SECRET_SUBJECT};
-use crate::auth::{AuthError, Claims, caller_from_claims};
+use crate::auth::{AuthError, Claims, caller_from_claims, credential};
 use crate::extract::{ApiBody, ApiJson};
 use crate::problem::Problem;
 use crate::state::AppState;
@@ -170,16 +170,7 @@ pub async fn current(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Json<Session>, Problem> {
-    let bearer = headers
-        .get(AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.trim().split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim());
-    let token = match bearer {
-        Some(token) => token,
-        None => session_token(&headers)?.ok_or(AuthError::Missing)?,
-    };
+    let token = credential(&headers)?;
     let claims = staff_claims(&state, token)?;
     let exp_millis = i64::try_from(claims.exp.saturating_mul(1000)).unwrap_or(i64::MAX);
     Ok(Json(Session {
