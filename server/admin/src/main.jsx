@@ -2,7 +2,7 @@
 // (#/orders, #/orders/<id>, #/analytics) so the server needs no fallback route.
 import "./style.css";
 import { render } from "preact";
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { api } from "./api.js";
 import { Analytics } from "./analytics.jsx";
 import { Order } from "./order.jsx";
@@ -33,8 +33,25 @@ function Page({ route }) {
   return <Orders params={route.params} />;
 }
 
+/** After moving to another page, puts the keyboard (and a screen reader) at its heading. */
+function useFocusOnNavigation(path) {
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    const heading = document.querySelector("main h1");
+    if (heading) {
+      heading.tabIndex = -1;
+      heading.focus();
+    }
+  }, [path]);
+}
+
 function App() {
   const route = useRoute();
+  useFocusOnNavigation(route.path);
   const [session, setSession] = useState(undefined);
   const check = () =>
     api("/admin/session")
