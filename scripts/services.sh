@@ -115,3 +115,16 @@ ensure_redis() {
     export ORDERLY_TEST_REDIS_URL="redis://127.0.0.1:6379"
     echo "services: Redis ready ($ORDERLY_TEST_REDIS_URL)"
 }
+
+# ensure_chromium: the distribution's Chromium, which the dashboard's browser test
+# (scripts/test-dashboard.sh) drives through playwright-core; exports ORDERLY_CHROMIUM.
+ensure_chromium() {
+    local browser
+    browser="${ORDERLY_CHROMIUM:-$(command -v chromium || command -v chromium-browser || true)}"
+    if [ -z "$browser" ]; then
+        install_packages Chromium ORDERLY_CHROMIUM chromium || return 1
+        browser="$(command -v chromium)"
+    fi
+    export ORDERLY_CHROMIUM="$browser"
+    echo "services: Chromium ready ($("$browser" --version 2>/dev/null || echo "$browser"))"
+}

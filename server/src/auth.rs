@@ -1,5 +1,6 @@
 //! HS256 bearer tokens: issuing (the `token` subcommand, tests) and verifying (every request
-//! but `/health` and `/openapi.json`).
+//! but `/health` and `/openapi.json`). The staff dashboard's session cookie carries the same
+//! token (`admin::session`).
 //!
 //! Only HS256 is accepted: `alg: none`, other HMAC sizes and asymmetric algorithms are refused
 //! before the signature is looked at. `exp` and `sub` are required, `nbf` is honoured when
@@ -11,9 +12,9 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::extract::FromRequestParts;
-use axum::http::StatusCode;
 use axum::http::header::{AUTHORIZATION, HeaderValue, WWW_AUTHENTICATE};
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
 use jsonwebtoken::errors::ErrorKind as JwtErrorKind;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use orderly::{Caller, DeviceId, Role, UserId};
@@ -57,6 +58,8 @@ pub enum AuthError {
     Missing,
     #[error("the Authorization header must use the Bearer scheme")]
     NotBearer,
+    #[error("the dashboard's session cookie is accepted only with the X-Orderly-Admin: 1 header")]
+    CookieWithoutHeader,
     #[error("the token has expired")]
     Expired,
     #[error("the token is not valid: {0}")]
@@ -68,7 +71,7 @@ pub enum AuthError {
 impl AuthError {
     pub fn code(&self) -> &'static str {
         match self {
-            AuthError::Missing => "missing_token",
+            AuthError::Missing | AuthError::CookieWithoutHeader => "missing_token",
             AuthError::NotBearer | AuthError::Invalid(_) => "invalid_token",
             AuthError::Expired => "token_expired",
             AuthError::Signing(_) => "internal",
@@ -82,7 +85,7 @@ impl From<AuthError> for Problem {
             return Problem::internal(detail);
         }
         let challenge = match err {
-            AuthError::Missing => "Bearer",
+            AuthError::Missing | AuthError::CookieWithoutHeader => "Bearer",
             _ => "Bearer error=\"invalid_token\"",
         };
         Problem::new(StatusCode::UNAUTHORIZED, err.code(), err.to_string())
@@ -205,9 +208,8 @@ pub fn caller_from_claims(claims: &Claims) -> Result<Caller, AuthError> {
 }
 
 /// The bearer token of a request, if it has one.
-fn bearer(parts: &Parts) -> Result<&str, AuthError> {
-    let value = parts
-        .headers
+fn bearer(headers: &HeaderMap) -> Result<&str, AuthError> {
+    let value = headers
         .get(AUTHORIZATION)
         .ok_or(AuthError::Missing)?
         .to_str()
@@ -223,6 +225,16 @@ fn bearer(parts: &Parts) -> Result<&str, AuthError> {
     Ok(token)
 }
 
+/// The request's token: its bearer token, or else the dashboard's session cookie (accepted
+/// only with the dashboard's header, see `admin::session_token`). The bearer token wins when
+/// both are present.
+pub fn credential(headers: &HeaderMap) -> Result<&str, AuthError> {
+    if headers.contains_key(AUTHORIZATION) {
+        return bearer(headers);
+    }
+    crate::admin::session_token(headers)?.ok_or(AuthError::Missing)
+}
+
 /// An authenticated caller, carrying the request id so the engine can pass it on.
 #[derive(Debug, Clone)]
 pub struct Authenticated(pub Caller);
@@ -231,7 +243,7 @@ impl FromRequestParts<AppState> for Authenticated {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
-        let caller = state.auth().caller(bearer(parts)?)?;
+        let caller = state.auth().caller(credential(&parts.headers)?)?;
         let caller = match parts.extensions.get::<RequestId>() {
             Some(id) => caller.with_request_id(id.as_str()),
             None => caller,

@@ -159,11 +159,27 @@ fn run_server(cli: &Cli, auth: Authenticator) -> ExitCode {
             );
         }
     }
-    let state = match AppState::configured(service, auth, read_threads, limits) {
-        Ok(state) => match cart_service {
-            Some(client) => state.with_cart_service(client),
-            None => state,
+    let admin_secret = match cli.admin_secret.as_deref().filter(|s| !s.is_empty()) {
+        Some(secret) => match crate::AdminSecret::new(secret) {
+            Ok(secret) => Some(secret),
+            Err(e) => {
+                tracing::error!(error = %e, "invalid --admin-secret");
+                return ExitCode::FAILURE;
+            }
         },
+        None => None,
+    };
+    let state = match AppState::configured(service, auth, read_threads, limits) {
+        Ok(state) => {
+            let state = match cart_service {
+                Some(client) => state.with_cart_service(client),
+                None => state,
+            };
+            match admin_secret {
+                Some(secret) => state.with_admin_secret(secret),
+                None => state,
+            }
+        }
         Err(e) => {
             tracing::error!(error = %e, "cannot start the read threads");
             return ExitCode::FAILURE;

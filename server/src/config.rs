@@ -226,6 +226,15 @@ pub struct Cli {
         global = true
     )]
     pub jwt_secret: Option<String>,
+
+    /// A staff secret (at least 16 bytes) that signs in to the dashboard at /admin as staff
+    /// member `admin`, for an hour at a time. Off when absent: staff sign in with a token.
+    #[arg(
+        long = "admin-secret",
+        env = "ORDERLY_ADMIN_SECRET",
+        hide_env_values = true
+    )]
+    pub admin_secret: Option<String>,
 }
 
 #[derive(Debug, Clone, Subcommand)]

@@ -53,6 +53,10 @@
 
 #![warn(missing_docs)]
 
+mod admin;
+#[cfg(test)]
+#[path = "../admin_stamp.rs"]
+mod admin_stamp;
 mod admission;
 mod around_request;
 mod auth;
@@ -83,6 +87,7 @@ mod state;
 mod timeout;
 mod verified_tokens;
 
+pub use admin::{AdminSecret, AdminSecretError};
 pub use auth::{Authenticated, Authenticator};
 pub use cache::CachingStore;
 pub use cart_client::{HttpCartConfig, HttpCartSource};

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use orderly::OrderService;
 
+use crate::admin::AdminSecret;
 use crate::admission::StorePool;
 use crate::auth::Authenticator;
 use crate::cart_client::HttpCartSource;
@@ -16,6 +17,7 @@ use crate::read_pool::{ReadPool, default_read_threads};
 pub struct AppState {
     inner: Arc<Inner>,
     cart_service: Option<Arc<HttpCartSource>>,
+    admin_secret: Option<Arc<AdminSecret>>,
 }
 
 #[derive(Debug)]
@@ -67,6 +69,7 @@ impl AppState {
                 openapi: crate::openapi::document_json(),
             }),
             cart_service: None,
+            admin_secret: None,
         })
     }
 
@@ -75,6 +78,17 @@ impl AppState {
     pub fn with_cart_service(mut self, client: HttpCartSource) -> Self {
         self.cart_service = Some(Arc::new(client));
         self
+    }
+
+    /// This state letting staff sign in to the dashboard with `secret` as well as with a token.
+    pub fn with_admin_secret(mut self, secret: AdminSecret) -> Self {
+        self.admin_secret = Some(Arc::new(secret));
+        self
+    }
+
+    /// The staff secret, when one is configured.
+    pub fn admin_secret(&self) -> Option<&AdminSecret> {
+        self.admin_secret.as_deref()
     }
 
     /// The Cart Service client, when one is configured.

@@ -67,6 +67,7 @@ pub fn app(state: AppState) -> Router {
         .route("/analytics/cancellations", get(analytics::cancellations))
         .route("/sync/push", post(sync::push))
         .route("/sync/pull", get(sync::pull))
+        .merge(crate::admin::routes())
         .fallback(not_found)
         .layer(middleware::from_fn(move |request, next| {
             around_request(request_timeout, request, next)

@@ -23,6 +23,7 @@ mod support {
     pub mod topic;
 }
 
+mod admin;
 mod auth_matrix;
 mod bad_input;
 mod binary;
