@@ -61,6 +61,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "shipments and search",
         sql: include_str!("../migrations/0007_shipments_and_search.sql"),
     },
+    Migration {
+        version: 8,
+        name: "webhooks",
+        sql: include_str!("../migrations/0008_webhooks.sql"),
+    },
 ];
 
 /// The version that adds the search index: after its SQL, the index rows of the orders already

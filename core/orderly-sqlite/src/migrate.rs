@@ -15,6 +15,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0006_one_schema.sql"),
     include_str!("../migrations/0007_offline_sync.sql"),
     include_str!("../migrations/0008_shipments_and_search.sql"),
+    include_str!("../migrations/0009_webhooks.sql"),
 ];
 
 /// The migration that adds `partially_shipped` and the search index, which runs Rust around
