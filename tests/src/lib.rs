@@ -127,6 +127,7 @@ macro_rules! conformance_suite {
             claims_keep_each_orders_sequence_and_lease_to_one_sender,
             only_the_lease_holder_records_an_attempt,
             a_failed_delivery_marks_the_subscription_failing_until_a_redelivery_succeeds,
+            staff_manage_webhooks_through_the_engine,
         );
     };
     (@cases $factory:expr; $($case:ident),* $(,)?) => {

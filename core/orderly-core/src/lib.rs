@@ -78,7 +78,7 @@ pub use pricing::{PricingPolicy, RoundingMode};
 pub use retry::{Retry, RetryPolicy};
 pub use service::{
     CheckoutRequest, DocumentPage, HistoryRequest, OrderPage, OrderService, PlaceOrderRequest,
-    Placement, ServiceConfig, StatusUpdate, StatusView,
+    Placement, ServiceConfig, StatusUpdate, StatusView, WebhookChange, WebhookConfig,
 };
 pub use shipping::{Shipment, ShipmentLine, ShipmentMilestone, ShipmentRequest, ShipmentStatus};
 pub use status::OrderStatus;

@@ -434,3 +434,113 @@ pub fn a_failed_delivery_marks_the_subscription_failing_until_a_redelivery_succe
     assert_eq!(redelivered.attempts.len(), failures + 1);
     let _: Timestamp = redelivered.created_at;
 }
+
+pub fn staff_manage_webhooks_through_the_engine(factory: &StoreFactory) {
+    let env = Env::new(factory);
+    let svc = &env.service;
+    let types = vec!["order.placed".to_owned(), "order.cancelled".to_owned()];
+    let url = "https://hooks.example.com/in";
+    let key = idem("hook-1");
+    assert_code(
+        svc.create_webhook(&customer("alice"), url, &types, None, None),
+        "forbidden",
+    );
+    assert_code(
+        svc.create_webhook(&admin(), "http://hooks.example.com/", &types, None, None),
+        "invalid_webhook_url",
+    );
+    assert_code(
+        svc.create_webhook(&admin(), "https://10.0.0.7/", &types, None, None),
+        "webhook_target_refused",
+    );
+    assert_code(
+        svc.create_webhook(&admin(), url, &["order.paid".to_owned()], None, None),
+        "unknown_event_type",
+    );
+    assert_code(
+        svc.create_webhook(&admin(), url, &[], None, None),
+        "no_event_types",
+    );
+    assert_code(
+        svc.create_webhook(&admin(), url, &types, Some("whsec_short"), None),
+        "invalid_webhook_secret",
+    );
+
+    let (created, fresh) = svc
+        .create_webhook(&admin(), url, &types, None, Some(&key))
+        .unwrap();
+    assert!(fresh);
+    let secret = created.secret.clone().unwrap();
+    assert!(secret.starts_with("whsec_"));
+    let (again, fresh) = svc
+        .create_webhook(&admin(), url, &types, None, Some(&key))
+        .unwrap();
+    assert!(!fresh);
+    assert_eq!(
+        (again.id, again.secret.as_deref()),
+        (created.id, Some(secret.as_str()))
+    );
+    assert_code(
+        svc.create_webhook(
+            &admin(),
+            "https://other.example.com/",
+            &types,
+            None,
+            Some(&key),
+        ),
+        "idempotency_conflict",
+    );
+
+    // Reads never show the secret; health counts what waits.
+    env.place_simple("alice", "k-1");
+    env.advance(5_000);
+    let read = svc.webhook(&admin(), &created.id).unwrap();
+    assert_eq!(read.secret, None);
+    assert_eq!(read.health.status, HealthStatus::Healthy);
+    assert_eq!(read.health.pending_count, 1);
+    assert_eq!(read.health.oldest_pending_age_seconds, Some(5));
+    assert_eq!(svc.webhooks(&admin()).unwrap().len(), 1);
+
+    // Change, rotate (the previous secret keeps signing for a while), page, redeliver, delete.
+    let off = svc
+        .update_webhook(
+            &admin(),
+            &created.id,
+            &orderly::WebhookChange {
+                enabled: Some(false),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(off.health.status, HealthStatus::Disabled);
+    let rotated = svc
+        .rotate_webhook_secret(&admin(), &created.id, None)
+        .unwrap();
+    assert_ne!(rotated.secret.as_deref(), Some(secret.as_str()));
+    let stored = env.store.webhook(&created.id).unwrap().unwrap();
+    assert_eq!(stored.secrets.signing_at(env.now()).len(), 2);
+    let page = svc
+        .webhook_deliveries(&admin(), &created.id, None, 20)
+        .unwrap();
+    assert_eq!(page.deliveries.len(), 1);
+    assert_eq!(page.next_cursor, None);
+    let delivery = &page.deliveries[0];
+    assert!(delivery.message_id.starts_with("msg_"));
+    assert_code(
+        svc.webhook_deliveries(&admin(), &created.id, None, 0),
+        "limit_out_of_range",
+    );
+    assert_code(
+        svc.webhook_deliveries(&admin(), &created.id, Some("nope"), 5),
+        "invalid_cursor",
+    );
+    svc.redeliver_webhook(&admin(), &created.id, &delivery.delivery_id.to_string())
+        .unwrap();
+    assert_code(
+        svc.redeliver_webhook(&admin(), &created.id, "nope"),
+        "not_found",
+    );
+    svc.delete_webhook(&admin(), &created.id).unwrap();
+    assert_code(svc.webhook(&admin(), &created.id), "not_found");
+    assert_code(svc.delete_webhook(&admin(), &created.id), "not_found");
+}
