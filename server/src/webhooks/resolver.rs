@@ -45,3 +45,37 @@ impl Resolve for PolicyResolver {
         })
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::str::FromStr;
+
+    use super::*;
+
+    async fn resolve(policy: TargetPolicy, name: &str) -> Result<Vec<SocketAddr>, String> {
+        PolicyResolver::new(policy)
+            .resolve(Name::from_str(name).unwrap())
+            .await
+            .map(Iterator::collect)
+            .map_err(|e| e.to_string())
+    }
+
+    #[tokio::test]
+    async fn names_of_internal_addresses_resolve_to_nothing_unless_allowed() {
+        let refused = resolve(TargetPolicy::PUBLIC_ONLY, "localhost")
+            .await
+            .unwrap_err();
+        assert!(refused.contains("target refused"), "{refused}");
+        let allowed = resolve(
+            TargetPolicy {
+                allow_private: true,
+            },
+            "localhost",
+        )
+        .await
+        .unwrap();
+        assert!(!allowed.is_empty());
+        assert!(allowed.iter().all(|a| a.ip().is_loopback()));
+    }
+}
