@@ -128,6 +128,7 @@ macro_rules! conformance_suite {
             only_the_lease_holder_records_an_attempt,
             a_failed_delivery_marks_the_subscription_failing_until_a_redelivery_succeeds,
             staff_manage_webhooks_through_the_engine,
+            finished_deliveries_are_purged_by_age_in_bounded_batches,
         );
     };
     (@cases $factory:expr; $($case:ident),* $(,)?) => {

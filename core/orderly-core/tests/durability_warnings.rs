@@ -180,6 +180,9 @@ macro_rules! unused_concerns {
             ) -> StoreResult<Vec<DeliveryLog>> {
                 unused()
             }
+            fn purge_finished_webhook_deliveries(&self, _: Timestamp, _: u32) -> StoreResult<u64> {
+                unused()
+            }
             fn redeliver_webhook(
                 &self,
                 _: &WebhookId,

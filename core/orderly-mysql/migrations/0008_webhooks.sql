@@ -44,6 +44,7 @@ CREATE TABLE IF NOT EXISTS webhook_deliveries (
     PRIMARY KEY (subscription_id, event_id),
     KEY webhook_deliveries_due (subscription_id, status, next_attempt_at),
     KEY webhook_deliveries_order (subscription_id, order_id, sequence),
+    KEY webhook_deliveries_finished (status, last_attempt_at),
     CONSTRAINT webhook_deliveries_status
         CHECK (status IN ('pending', 'retrying', 'delivered', 'failed'))
 ) ENGINE = InnoDB DEFAULT CHARSET = utf8mb4 COLLATE = utf8mb4_bin;

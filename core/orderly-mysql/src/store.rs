@@ -392,4 +392,12 @@ impl WebhookStore for MysqlStore {
     ) -> StoreResult<bool> {
         self.run(|conn| webhooks::redeliver(conn, id, event, now))
     }
+
+    fn purge_finished_webhook_deliveries(
+        &self,
+        finished_before: Timestamp,
+        limit: u32,
+    ) -> StoreResult<u64> {
+        self.run(|conn| webhooks::purge_finished(conn, finished_before, limit))
+    }
 }

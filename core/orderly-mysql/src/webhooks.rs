@@ -553,3 +553,32 @@ pub(crate) fn redeliver(
     .db()?;
     Ok(true)
 }
+
+pub(crate) fn purge_finished(
+    conn: &mut PooledConn,
+    before: Timestamp,
+    limit: u32,
+) -> Result<u64, StoreError> {
+    let mut tx = conn.start_transaction(TxOpts::default()).db()?;
+    let finished: Vec<(String, String)> = tx
+        .exec(
+            "SELECT subscription_id, event_id FROM webhook_deliveries \
+             WHERE status IN ('delivered', 'failed') AND last_attempt_at < ? LIMIT ? FOR UPDATE",
+            (before.unix_millis(), limit),
+        )
+        .db()?;
+    for (sub, event) in &finished {
+        tx.exec_drop(
+            "DELETE FROM webhook_attempts WHERE subscription_id = ? AND event_id = ?",
+            (sub.as_str(), event.as_str()),
+        )
+        .db()?;
+        tx.exec_drop(
+            "DELETE FROM webhook_deliveries WHERE subscription_id = ? AND event_id = ?",
+            (sub.as_str(), event.as_str()),
+        )
+        .db()?;
+    }
+    tx.commit().db()?;
+    Ok(finished.len() as u64)
+}

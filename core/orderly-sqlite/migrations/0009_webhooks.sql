@@ -54,6 +54,8 @@ CREATE TABLE webhook_deliveries (
 -- later ones.
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (subscription_id, status, next_attempt_at);
 CREATE INDEX webhook_deliveries_order ON webhook_deliveries (subscription_id, order_id, sequence);
+-- Retention finds the deliveries that are over by age.
+CREATE INDEX webhook_deliveries_finished ON webhook_deliveries (status, last_attempt_at);
 
 CREATE TABLE webhook_attempts (
     subscription_id TEXT    NOT NULL,

@@ -530,6 +530,14 @@ impl WebhookStore for SqliteStore {
     ) -> StoreResult<bool> {
         self.write(|tx| webhooks::redeliver(tx, id, event, now).map(Finish::Commit))
     }
+
+    fn purge_finished_webhook_deliveries(
+        &self,
+        finished_before: Timestamp,
+        limit: u32,
+    ) -> StoreResult<u64> {
+        self.write(|tx| webhooks::purge_finished(tx, finished_before, limit).map(Finish::Commit))
+    }
 }
 
 /// One pushed operation inside the caller's transaction: its order or change, result and the

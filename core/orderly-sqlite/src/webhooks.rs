@@ -450,3 +450,32 @@ pub(crate) fn redeliver(
     )?;
     Ok(changed > 0)
 }
+
+pub(crate) fn purge_finished(
+    conn: &Connection,
+    before: Timestamp,
+    limit: u32,
+) -> Result<u64, OpError> {
+    let mut finished = Vec::new();
+    {
+        let mut stmt = conn.prepare_cached(
+            "SELECT subscription_id, event_id FROM webhook_deliveries \
+             WHERE status IN ('delivered', 'failed') AND last_attempt_at < ?1 LIMIT ?2",
+        )?;
+        let mut rows = stmt.query(params![before.unix_millis(), i64::from(limit)])?;
+        while let Some(row) = rows.next()? {
+            finished.push((row.get::<_, String>(0)?, row.get::<_, String>(1)?));
+        }
+    }
+    let mut attempts = conn.prepare_cached(
+        "DELETE FROM webhook_attempts WHERE subscription_id = ?1 AND event_id = ?2",
+    )?;
+    let mut deliveries = conn.prepare_cached(
+        "DELETE FROM webhook_deliveries WHERE subscription_id = ?1 AND event_id = ?2",
+    )?;
+    for (sub, event) in &finished {
+        attempts.execute(params![sub, event])?;
+        deliveries.execute(params![sub, event])?;
+    }
+    Ok(finished.len() as u64)
+}

@@ -86,7 +86,11 @@ fn populated(dir: &std::path::Path, url: &str) -> (OrderService, orderly::Webhoo
         .unwrap();
     for i in 0..DELIVERIES {
         let user = format!("user-{}", i % 50);
-        carts.set(cart(&user, "USD", &[("sku-1", "Espresso beans", 2, "12.50")]));
+        carts.set(cart(
+            &user,
+            "USD",
+            &[("sku-1", "Espresso beans", 2, "12.50")],
+        ));
         service
             .place_order(
                 &Caller::customer(&UserId::new(&user).unwrap()),
@@ -135,8 +139,12 @@ async fn raw_round(url: &str, body: &str) -> f64 {
     let started = Instant::now();
     let tasks: Vec<_> = (0..IN_FLIGHT)
         .map(|_| {
-            let (client, next, url, body) =
-                (client.clone(), next.clone(), url.to_owned(), body.to_owned());
+            let (client, next, url, body) = (
+                client.clone(),
+                next.clone(),
+                url.to_owned(),
+                body.to_owned(),
+            );
             tokio::spawn(async move {
                 while next.fetch_add(1, Ordering::Relaxed) < DELIVERIES as u64 {
                     let answer = client

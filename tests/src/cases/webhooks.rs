@@ -544,3 +544,49 @@ pub fn staff_manage_webhooks_through_the_engine(factory: &StoreFactory) {
     assert_code(svc.webhook(&admin(), &created.id), "not_found");
     assert_code(svc.delete_webhook(&admin(), &created.id), "not_found");
 }
+
+pub fn finished_deliveries_are_purged_by_age_in_bounded_batches(factory: &StoreFactory) {
+    let env = Env::new(factory);
+    let schedule = DeliverySchedule::new(Duration::from_secs(3600));
+    let sub = subscribe(&env, &[EventType::OrderPlaced], None);
+    let id = sub.subscription.id;
+    for i in 0..5 {
+        env.place_simple(&format!("user{i}"), "k");
+    }
+    let taken = claim(&env, &id, 10);
+    assert_eq!(taken.len(), 5);
+    for delivery in &taken[..3] {
+        assert!(record(&env, &schedule, delivery, Some(200)));
+    }
+    // One fails and stays open (retrying); one was never attempted.
+    assert!(record(&env, &schedule, &taken[3], Some(500)));
+    let cut_off = env.now().plus_millis(1);
+    assert_eq!(
+        env.store
+            .purge_finished_webhook_deliveries(env.now(), 10)
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        env.store
+            .purge_finished_webhook_deliveries(cut_off, 2)
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        env.store
+            .purge_finished_webhook_deliveries(cut_off, 2)
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        env.store
+            .purge_finished_webhook_deliveries(cut_off, 2)
+            .unwrap(),
+        0
+    );
+    let left = env.store.webhook_deliveries(&id, None, 10).unwrap();
+    assert_eq!(left.len(), 2);
+    assert!(left.iter().all(|d| d.status.is_open()));
+    assert_eq!(env.store.webhook_backlog(&id).unwrap().pending, 2);
+}

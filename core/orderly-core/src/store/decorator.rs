@@ -320,6 +320,15 @@ pub trait StoreDecorator: Send + Sync + fmt::Debug {
     ) -> StoreResult<bool> {
         self.inner().redeliver_webhook(id, event, now)
     }
+    /// See [`WebhookStore::purge_finished_webhook_deliveries`]; forwards to the inner store.
+    fn purge_finished_webhook_deliveries(
+        &self,
+        finished_before: Timestamp,
+        limit: u32,
+    ) -> StoreResult<u64> {
+        self.inner()
+            .purge_finished_webhook_deliveries(finished_before, limit)
+    }
 }
 
 impl<D: StoreDecorator> Store for D {
@@ -547,5 +556,12 @@ impl<D: StoreDecorator> WebhookStore for D {
         now: Timestamp,
     ) -> StoreResult<bool> {
         StoreDecorator::redeliver_webhook(self, id, event, now)
+    }
+    fn purge_finished_webhook_deliveries(
+        &self,
+        finished_before: Timestamp,
+        limit: u32,
+    ) -> StoreResult<u64> {
+        StoreDecorator::purge_finished_webhook_deliveries(self, finished_before, limit)
     }
 }

@@ -155,4 +155,13 @@ pub trait WebhookStore: Send + Sync {
         event: &EventId,
         now: Timestamp,
     ) -> StoreResult<bool>;
+
+    /// Deletes at most `limit` deliveries that are over (delivered or failed) and whose last
+    /// attempt was before `finished_before`, with their attempts; returns how many it deleted
+    /// (fewer than `limit`: none are left). Open deliveries are never deleted.
+    fn purge_finished_webhook_deliveries(
+        &self,
+        finished_before: Timestamp,
+        limit: u32,
+    ) -> StoreResult<u64>;
 }
