@@ -88,9 +88,10 @@ export function SecretNotice({ secret, url, onDone }) {
 /**
  * Enable or disable, rotate the secret and delete one subscription. `say` puts a line in the
  * page's live region; `changed(view)` gets the subscription after a change (with the new
- * secret after a rotation), `deleted()` is called once it is gone.
+ * secret after a rotation), `deleted()` is called once it is gone. `describedBy` names the
+ * element that tells which subscription the buttons act on, where several are listed.
  */
-export function WebhookActions({ hook, say, changed, deleted }) {
+export function WebhookActions({ hook, say, changed, deleted, describedBy }) {
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const confirmButton = useRef(null);
@@ -152,13 +153,20 @@ export function WebhookActions({ hook, say, changed, deleted }) {
   }
   return (
     <p class="actions">
-      <button type="button" class="secondary" disabled={busy} onClick={toggle}>
+      <button type="button" class="secondary" aria-describedby={describedBy} disabled={busy} onClick={toggle}>
         {hook.enabled ? "Disable" : "Enable"}
       </button>
-      <button type="button" class="secondary" disabled={busy} onClick={rotate}>
+      <button type="button" class="secondary" aria-describedby={describedBy} disabled={busy} onClick={rotate}>
         Rotate secret
       </button>
-      <button type="button" class="danger" ref={deleteButton} disabled={busy} onClick={() => setConfirming(true)}>
+      <button
+        type="button"
+        class="danger"
+        ref={deleteButton}
+        aria-describedby={describedBy}
+        disabled={busy}
+        onClick={() => setConfirming(true)}
+      >
         Delete
       </button>
     </p>

@@ -107,7 +107,7 @@ export function Webhooks() {
           <tbody>
             {hooks.map((hook) => (
               <tr key={hook.id}>
-                <th scope="row">
+                <th scope="row" id={`w-${hook.id}`}>
                   <a href={`#/webhooks/${encodeURIComponent(hook.id)}`} class="mono">
                     {hook.url}
                   </a>
@@ -121,7 +121,12 @@ export function Webhooks() {
                 <td class="num">{hook.health.pendingCount}</td>
                 <td class="num">{age(hook.health.oldestPendingAgeSeconds)}</td>
                 <td>
-                  <WebhookActions hook={hook} say={setMessage} changed={changed} deleted={deleted(hook.id)} />
+                  <WebhookActions
+                    hook={hook}
+                    say={setMessage}
+                    changed={changed} deleted={deleted(hook.id)}
+                    describedBy={`w-${hook.id}`}
+                  />
                 </td>
               </tr>
             ))}
