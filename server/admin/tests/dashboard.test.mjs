@@ -35,6 +35,7 @@ mkdirSync(screenshots, { recursive: true });
 const EXPECTED_REFUSALS = [
   /status of 401 .*\/admin\/session/, // the session check before signing in
   /status of 409 /, // cancelling the shipped order
+  /status of 422 .*\/webhooks/, // a subscription to an ftp:// URL
 ];
 
 /** What the webhook receiver got: one entry per request, with its webhook-id. */
@@ -143,6 +144,12 @@ test("staff add a webhook subscription, and its secret is shown once", async () 
   await page.getByRole("link", { name: "Webhooks" }).click();
   await page.getByRole("heading", { name: "Webhooks", level: 1 }).waitFor();
   assert.equal(await page.evaluate(() => document.activeElement?.textContent), "Webhooks", "focus moved to the heading");
+  // The server's refusal reads as it came: status, code and detail.
+  await page.getByLabel("Endpoint URL").fill("ftp://hooks.example.com/in");
+  await page.getByRole("button", { name: "Add subscription" }).click();
+  await page.locator("#webhooks-status").filter({ hasText: "422" }).waitFor();
+  assert.match(await page.locator("#webhooks-status").textContent(), /^Refused: 422 invalid_webhook_url: ./);
+  assert.equal(await page.locator("#webhooks-status").getAttribute("aria-live"), "polite");
   await page.getByLabel("Endpoint URL").fill(receiverUrl);
   // Every event type starts checked; the placed orders are all in already.
   await page.getByLabel("Order placed").uncheck();
@@ -275,6 +282,16 @@ test("Redeliver sends a delivery again, and the new attempt shows in the log", a
   });
   assert.ok(received.filter((r) => r.id === first.messageId).length > before, "the receiver got it again");
   await shot("07-redelivered");
+});
+
+test("rotating the secret shows the new one once", async () => {
+  await page.getByRole("button", { name: "Rotate secret" }).click();
+  await page.locator("#webhook-status").filter({ hasText: "New secret" }).waitFor();
+  const secret = await page.getByLabel("Secret", { exact: true }).inputValue();
+  assert.match(secret, /^whsec_/);
+  assert.match(await page.locator("#webhook-secret").textContent(), /Copy it now: it is not shown again/);
+  await page.getByRole("button", { name: "I have stored it, hide it" }).click();
+  assert.ok(!(await page.content()).includes(secret), "the secret is not kept in the page");
 });
 
 test("disabling the subscription reads disabled", async () => {
