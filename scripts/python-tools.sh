@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The Python tools the test suite runs, in the repository's .venv/ (nothing global):
-# Schemathesis for the OpenAPI run and aiosmtpd, the real SMTP server of the email tests.
+# Schemathesis for the OpenAPI run, aiosmtpd, the real SMTP server of the email tests, and
+# standardwebhooks, the Standard Webhooks reference library the webhook tests' receiver verifies
+# every signature with.
 #
 #   source scripts/python-tools.sh && ensure_python_tools   # exports ORDERLY_AIOSMTPD_PYTHON
 
@@ -35,9 +37,11 @@ ensure_python_tools() {
     if [ ! -x .venv/bin/python ]; then
         "$python" -m venv .venv
     fi
-    if ! .venv/bin/python -c 'import schemathesis, aiosmtpd' 2>/dev/null; then
+    if ! .venv/bin/python -c 'import schemathesis, aiosmtpd, standardwebhooks' 2>/dev/null; then
         .venv/bin/pip install --quiet --disable-pip-version-check \
-            "schemathesis${SCHEMATHESIS_VERSION:->=4,<5}" "aiosmtpd>=1.4,<2"
+            "schemathesis${SCHEMATHESIS_VERSION:->=4,<5}" "aiosmtpd>=1.4,<2" \
+            "standardwebhooks>=1.0,<2"
     fi
     export ORDERLY_AIOSMTPD_PYTHON="$PWD/.venv/bin/python"
+    export ORDERLY_WEBHOOK_PYTHON="$PWD/.venv/bin/python"
 }

@@ -2,7 +2,9 @@
 # The staff dashboard in a real browser: builds orderly-server (with the dashboard built in)
 # and the example Cart Service, starts both on free loopback ports, places orders through the
 # API (server/admin/tests/seed.mjs), and runs server/admin/tests/dashboard.test.mjs, which
-# drives the distribution's Chromium with playwright-core. Screenshots are saved under the
+# drives the distribution's Chromium with playwright-core. The server may deliver webhooks to
+# the test's loopback receiver (--webhook-allow-private) and retries them within a fraction of
+# a second, so the test sees a failed attempt and its retry. Screenshots are saved under the
 # cargo target directory (the path is printed).
 #
 # Usage: scripts/test-dashboard.sh [--mysql]
@@ -103,6 +105,7 @@ run_against() {
     export ORDERLY_ADMIN_SECRET="staff-secret-$RANDOM-$RANDOM-$RANDOM"
     ORDERLY_LOG_FORMAT=json RUST_LOG="${RUST_LOG:-warn,orderly_server=info}" "$server_bin" \
         --listen 127.0.0.1:0 --database "$database" --cart-url "$cart_url" \
+        --webhook-allow-private --webhook-first-retry 200ms --webhook-timeout 5s \
         >"$work/$name-server.out" 2>"$work/$name-server.err" &
     pids+=("$!")
     local address

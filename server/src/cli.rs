@@ -137,6 +137,7 @@ fn run_server(cli: &Cli, auth: Authenticator) -> ExitCode {
     // source answers only when no Cart Service is configured.
     let config = ServiceConfig {
         offline: cli.offline_policy(),
+        webhooks: cli.webhook_config(),
         ..ServiceConfig::default()
     };
     let service = OrderService::builder(store, Arc::new(NoCartService))
@@ -208,6 +209,7 @@ fn run_server(cli: &Cli, auth: Authenticator) -> ExitCode {
         let (stopping, stopped) = tokio::sync::watch::channel(false);
         let relay = relay_process::spawn_in_server(cli, state.service());
         let notifier = crate::notify::process::spawn_in_server(notify_config, state.service());
+        let webhooks = crate::webhooks::process::spawn_in_server(cli, state.service());
         let retention = crate::retention::spawn(
             state.service(),
             crate::retention::RetentionConfig::keeping(cli.retention),
@@ -229,6 +231,7 @@ fn run_server(cli: &Cli, auth: Authenticator) -> ExitCode {
         };
         relay_process::stop(relay).await;
         crate::notify::process::stop(notifier).await;
+        crate::webhooks::process::stop(webhooks).await;
         crate::retention::stop(retention).await;
         served
     });

@@ -5,10 +5,12 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use orderly::sync::OfflinePolicy;
-use orderly::{Currency, Money, Role};
+use orderly::webhooks::{DeliverySchedule, TargetPolicy};
+use orderly::{Currency, Money, Role, WebhookConfig};
 
 use crate::connections::ConnectionLimits;
 use crate::limits::ServerLimits;
+use crate::webhooks::SenderConfig;
 
 /// Orderly's REST server.
 #[derive(Debug, Clone, Parser)]
@@ -218,6 +220,65 @@ pub struct Cli {
     )]
     pub offline_amount_limits: Vec<AmountLimit>,
 
+    /// Do not send webhooks from this server (deliveries still accumulate for the servers that
+    /// do, and staff still manage subscriptions).
+    #[arg(long = "disable-webhooks", env = "ORDERLY_DISABLE_WEBHOOKS")]
+    pub disable_webhooks: bool,
+
+    /// Allow webhook targets on loopback, private, link-local and other internal addresses,
+    /// and plain http (tests and private deployments). Off by default: such targets are
+    /// refused when a subscription is made and again when a delivery connects.
+    #[arg(long = "webhook-allow-private", env = "ORDERLY_WEBHOOK_ALLOW_PRIVATE")]
+    pub webhook_allow_private: bool,
+
+    /// The longest one webhook attempt may take, connecting included: 500ms, 10s, 1m.
+    #[arg(
+        long = "webhook-timeout",
+        env = "ORDERLY_WEBHOOK_TIMEOUT",
+        default_value = "10s",
+        value_parser = parse_timeout
+    )]
+    pub webhook_timeout: Duration,
+
+    /// How long a webhook delivery is retried before it fails and its subscription is marked
+    /// failing: 24h (the default and the production minimum), or seconds in tests.
+    #[arg(
+        long = "webhook-retry-window",
+        env = "ORDERLY_WEBHOOK_RETRY_WINDOW",
+        default_value = "24h",
+        value_parser = parse_ttl
+    )]
+    pub webhook_retry_window: Duration,
+
+    /// The first pause before a failed webhook delivery is retried; it doubles (jittered) up
+    /// to an hour.
+    #[arg(
+        long = "webhook-first-retry",
+        env = "ORDERLY_WEBHOOK_FIRST_RETRY",
+        default_value = "5s",
+        value_parser = parse_timeout
+    )]
+    pub webhook_first_retry: Duration,
+
+    /// Webhook attempts in flight at once, across subscriptions.
+    #[arg(
+        long = "webhook-concurrency",
+        env = "ORDERLY_WEBHOOK_CONCURRENCY",
+        default_value_t = 64,
+        value_parser = clap::value_parser!(u32).range(1..=4096)
+    )]
+    pub webhook_concurrency: u32,
+
+    /// Webhook attempts in flight at once for one subscription: a slow receiver holds at most
+    /// this many.
+    #[arg(
+        long = "webhook-per-subscription",
+        env = "ORDERLY_WEBHOOK_PER_SUBSCRIPTION",
+        default_value_t = 8,
+        value_parser = clap::value_parser!(u32).range(1..=1024)
+    )]
+    pub webhook_per_subscription: u32,
+
     /// Secret that signs and verifies HS256 tokens (at least 32 bytes). Required.
     #[arg(
         long = "jwt-secret",
@@ -319,6 +380,30 @@ pub fn parse_amount_limit(text: &str) -> Result<AmountLimit, String> {
 }
 
 impl Cli {
+    /// Where webhooks may go and how they are retried, as the flags set it. A delivery's
+    /// lease outlasts its attempt by 5 s, so a stopped server's attempts are taken up again
+    /// soon after.
+    pub fn webhook_config(&self) -> WebhookConfig {
+        WebhookConfig {
+            targets: TargetPolicy {
+                allow_private: self.webhook_allow_private,
+            },
+            schedule: DeliverySchedule::new(self.webhook_retry_window)
+                .with_pauses(self.webhook_first_retry, Duration::from_secs(3600)),
+            lease: self.webhook_timeout + Duration::from_secs(5),
+        }
+    }
+
+    /// The webhook sender's settings as the flags set them.
+    pub fn webhook_sender(&self) -> SenderConfig {
+        SenderConfig {
+            timeout: self.webhook_timeout,
+            max_in_flight: self.webhook_concurrency as usize,
+            per_subscription: self.webhook_per_subscription as usize,
+            ..SenderConfig::default()
+        }
+    }
+
     /// The offline sync policy as the flags set it.
     pub fn offline_policy(&self) -> OfflinePolicy {
         let mut policy = OfflinePolicy {

@@ -48,8 +48,8 @@
 //! The modules are private; what the crate offers is re-exported here: the router ([`app`],
 //! [`serve`]) and its state ([`AppState`], [`Authenticator`], [`ServerLimits`], the Cart
 //! Service client [`HttpCartSource`]), the Redis order cache ([`CachingStore`]), the outbox
-//! relay ([`run_relay`], [`RelayConfig`], [`Envelope`]) and the confirmation email worker
-//! ([`run_notifier`]).
+//! relay ([`run_relay`], [`RelayConfig`], [`Envelope`]), the confirmation email worker
+//! ([`run_notifier`]) and the webhook sender ([`run_webhook_sender`], [`WebhookSenderConfig`]).
 
 #![warn(missing_docs)]
 
@@ -86,6 +86,7 @@ mod shutdown;
 mod state;
 mod timeout;
 mod verified_tokens;
+mod webhooks;
 
 pub use admin::{AdminSecret, AdminSecretError};
 pub use auth::{Authenticated, Authenticator};
@@ -100,6 +101,7 @@ pub use problem::Problem;
 pub use relay::{Envelope, KafkaPublisher, RelayConfig, drain as drain_relay, run as run_relay};
 pub use routes::app;
 pub use state::AppState;
+pub use webhooks::{SenderConfig as WebhookSenderConfig, run as run_webhook_sender};
 
 /// Internals the integration tests (server/tests/it) reach for, re-exported for them alone:
 /// not part of the API, and free to change with the tests.

@@ -51,6 +51,14 @@ use crate::routes;
         routes::analytics::cancellations,
         routes::sync::push,
         routes::sync::pull,
+        routes::webhooks::create_webhook,
+        routes::webhooks::list_webhooks,
+        routes::webhooks::get_webhook,
+        routes::webhooks::update_webhook,
+        routes::webhooks::rotate_secret,
+        routes::webhooks::delete_webhook,
+        routes::webhooks::list_deliveries,
+        routes::webhooks::redeliver,
     ),
     components(schemas(
         ProblemBody,
@@ -112,6 +120,16 @@ use crate::routes;
         orderly::sync::Outcome,
         orderly::sync::PullPage,
         orderly::sync::Change,
+        dto::WebhookBody,
+        dto::WebhookPatchBody,
+        dto::EventTypeName,
+        orderly::webhooks::WebhookView,
+        orderly::webhooks::WebhookHealth,
+        orderly::webhooks::HealthStatus,
+        orderly::webhooks::DeliveryPage,
+        orderly::webhooks::DeliveryView,
+        orderly::webhooks::DeliveryStatus,
+        orderly::webhooks::Attempt,
     )),
     modifiers(&BearerAuth, &ProblemResponses),
     tags(
@@ -120,6 +138,7 @@ use crate::routes;
         (name = "analytics", description = "Sales and status reports (admin and service callers)"),
         (name = "health", description = "Liveness, readiness and this document"),
         (name = "sync", description = "Offline capture and sync for devices (role `device`)"),
+        (name = "webhooks", description = "Webhook subscriptions, their health and delivery log (admin and service callers)"),
     )
 )]
 pub struct ApiDoc;

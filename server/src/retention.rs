@@ -2,7 +2,9 @@
 //!
 //! Delivered outbox events are kept for [`RetentionConfig::keep`] after delivery (long enough
 //! to look into a relay incident), then deleted; checkout quotes likewise once expired for
-//! that long. Pending events are never deleted. Each sweep deletes in batches of
+//! that long, and webhook deliveries (with their attempt log) that are over, delivered or
+//! failed, that long after their last attempt. Pending events and open deliveries are never
+//! deleted. Each sweep deletes in batches of
 //! [`RetentionConfig::batch`] rows, one short transaction each, so it never holds the writer
 //! (SQLite) or long row locks (MySQL) while requests wait. A failed sweep is logged and tried
 //! again at the next tick. Of several servers on one store, the one holding the store lease
@@ -27,7 +29,7 @@ pub const DEFAULT_INTERVAL: Duration = Duration::from_secs(600);
 /// What the task keeps and how often it sweeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetentionConfig {
-    /// How long delivered events and expired checkouts are kept.
+    /// How long delivered events, expired checkouts and finished webhook deliveries are kept.
     pub keep: Duration,
     /// Time between sweeps (the first runs at start).
     pub every: Duration,
@@ -54,6 +56,8 @@ pub struct Purged {
     pub events: u64,
     /// Expired checkouts deleted.
     pub checkouts: u64,
+    /// Finished webhook deliveries deleted.
+    pub webhook_deliveries: u64,
 }
 
 /// One sweep, blocking: deletes batch after batch until what is older than the cut-off is
@@ -65,7 +69,15 @@ pub fn sweep(service: &OrderService, config: &RetentionConfig) -> Result<Purged,
     let store = service.store();
     let events = drain(|| store.purge_delivered_events(cut_off, batch), batch)?;
     let checkouts = drain(|| store.purge_expired_checkouts(cut_off, batch), batch)?;
-    Ok(Purged { events, checkouts })
+    let webhook_deliveries = drain(
+        || store.purge_finished_webhook_deliveries(cut_off, batch),
+        batch,
+    )?;
+    Ok(Purged {
+        events,
+        checkouts,
+        webhook_deliveries,
+    })
 }
 
 /// One sweep by `owner` if it holds (or can take) the sweeping lease, for one interval;
@@ -117,6 +129,7 @@ pub async fn run(service: OrderService, config: RetentionConfig, mut stop: watch
                 tracing::info!(
                     events = purged.events,
                     checkouts = purged.checkouts,
+                    webhook_deliveries = purged.webhook_deliveries,
                     "retention sweep deleted old rows"
                 );
             }

@@ -122,6 +122,14 @@ macro_rules! conformance_suite {
             racing_pushes_apply_each_operation_once,
             racing_pushes_of_one_order_id_store_it_once,
             a_run_of_sync_writes_stops_at_the_first_that_cannot_apply,
+            // webhooks
+            webhook_subscriptions_round_trip_and_change,
+            events_fan_out_to_the_enabled_subscriptions_of_their_type,
+            claims_keep_each_orders_sequence_and_lease_to_one_sender,
+            only_the_lease_holder_records_an_attempt,
+            a_failed_delivery_marks_the_subscription_failing_until_a_redelivery_succeeds,
+            staff_manage_webhooks_through_the_engine,
+            finished_deliveries_are_purged_by_age_in_bounded_batches,
         );
     };
     (@cases $factory:expr; $($case:ident),* $(,)?) => {

@@ -195,7 +195,7 @@ fn both_backends_have_the_same_schema() {
     let Some(server) = server_url() else { return };
     let sqlite = sqlite_schema();
     assert_eq!(sqlite, mysql_schema(&server));
-    assert_eq!(sqlite.columns.len(), 21, "{sqlite:?}");
+    assert_eq!(sqlite.columns.len(), 25, "{sqlite:?}");
     assert!(sqlite.columns.contains_key("order_index"));
     assert!(sqlite.columns["status_counts_daily"].contains("day"));
     assert!(sqlite.columns["orders"].contains("device_id"));

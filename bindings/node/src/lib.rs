@@ -16,3 +16,4 @@ mod results;
 mod staff;
 mod sync;
 mod task;
+mod webhooks;

@@ -30,6 +30,7 @@ use crate::results::{
 };
 use crate::sync::{SyncReport, SyncState};
 use crate::values::{amount_string, json_object, py_to_json_object, timestamp};
+use crate::webhooks::{Webhook, WebhookDeliveryPage};
 
 /// An Orderly engine over one store, with carts the application sets in process.
 #[pyclass(module = "orderly", name = "Engine", frozen)]
@@ -595,6 +596,151 @@ impl Engine {
             .detach(|| self.engine.timeline(order_id, &who))
             .or_raise(py)?;
         Ok(entries.into_iter().map(TimelineEntry).collect())
+    }
+
+    /// Creates a webhook subscription (staff only) and returns it with its secret, shown this
+    /// once: `url` an https URL on a public address, `event_types` dotted names
+    /// (`order.placed`, ...), `secret` a `whsec_...` of your own or a random one. With
+    /// `idempotency_key`, a retry returns the same subscription.
+    #[pyo3(signature = (url, event_types, *, secret=None, idempotency_key=None, user_id=None, actor=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn create_webhook(
+        &self,
+        py: Python<'_>,
+        url: &str,
+        event_types: Vec<String>,
+        secret: Option<&str>,
+        idempotency_key: Option<&str>,
+        user_id: Option<&str>,
+        actor: Option<&str>,
+    ) -> PyResult<Webhook> {
+        let who = act_as(user_id, actor);
+        let view = py
+            .detach(|| {
+                self.engine
+                    .create_webhook(url, &event_types, secret, idempotency_key, &who)
+            })
+            .or_raise(py)?;
+        Ok(Webhook(view))
+    }
+
+    /// Every webhook subscription with its health, oldest first (staff only).
+    #[pyo3(signature = (*, user_id=None, actor=None))]
+    fn webhooks(
+        &self,
+        py: Python<'_>,
+        user_id: Option<&str>,
+        actor: Option<&str>,
+    ) -> PyResult<Vec<Webhook>> {
+        let who = act_as(user_id, actor);
+        let views = py.detach(|| self.engine.webhooks(&who)).or_raise(py)?;
+        Ok(views.into_iter().map(Webhook).collect())
+    }
+
+    /// One webhook subscription with its health (staff only).
+    #[pyo3(signature = (webhook_id, *, user_id=None, actor=None))]
+    fn webhook(
+        &self,
+        py: Python<'_>,
+        webhook_id: &str,
+        user_id: Option<&str>,
+        actor: Option<&str>,
+    ) -> PyResult<Webhook> {
+        let who = act_as(user_id, actor);
+        let view = py
+            .detach(|| self.engine.webhook(webhook_id, &who))
+            .or_raise(py)?;
+        Ok(Webhook(view))
+    }
+
+    /// Changes a subscription's url, event types or enabled flag; `None` keeps each.
+    #[pyo3(signature = (webhook_id, *, url=None, event_types=None, enabled=None, user_id=None, actor=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn update_webhook(
+        &self,
+        py: Python<'_>,
+        webhook_id: &str,
+        url: Option<&str>,
+        event_types: Option<Vec<String>>,
+        enabled: Option<bool>,
+        user_id: Option<&str>,
+        actor: Option<&str>,
+    ) -> PyResult<Webhook> {
+        let who = act_as(user_id, actor);
+        let view = py
+            .detach(|| {
+                self.engine
+                    .update_webhook(webhook_id, url, event_types.as_deref(), enabled, &who)
+            })
+            .or_raise(py)?;
+        Ok(Webhook(view))
+    }
+
+    /// Gives a subscription a new random secret and returns it, shown this once; the previous
+    /// one keeps signing beside it for a day.
+    #[pyo3(signature = (webhook_id, *, user_id=None, actor=None))]
+    fn rotate_webhook_secret(
+        &self,
+        py: Python<'_>,
+        webhook_id: &str,
+        user_id: Option<&str>,
+        actor: Option<&str>,
+    ) -> PyResult<Webhook> {
+        let who = act_as(user_id, actor);
+        let view = py
+            .detach(|| self.engine.rotate_webhook_secret(webhook_id, &who))
+            .or_raise(py)?;
+        Ok(Webhook(view))
+    }
+
+    /// Deletes a subscription with its deliveries and their log.
+    #[pyo3(signature = (webhook_id, *, user_id=None, actor=None))]
+    fn delete_webhook(
+        &self,
+        py: Python<'_>,
+        webhook_id: &str,
+        user_id: Option<&str>,
+        actor: Option<&str>,
+    ) -> PyResult<()> {
+        let who = act_as(user_id, actor);
+        py.detach(|| self.engine.delete_webhook(webhook_id, &who))
+            .or_raise(py)
+    }
+
+    /// A subscription's deliveries, newest first, each with its attempts; `limit` 1 to 100.
+    #[pyo3(signature = (webhook_id, *, cursor=None, limit=None, user_id=None, actor=None))]
+    fn webhook_deliveries(
+        &self,
+        py: Python<'_>,
+        webhook_id: &str,
+        cursor: Option<&str>,
+        limit: Option<i64>,
+        user_id: Option<&str>,
+        actor: Option<&str>,
+    ) -> PyResult<WebhookDeliveryPage> {
+        let who = act_as(user_id, actor);
+        let page = py
+            .detach(|| {
+                self.engine
+                    .webhook_deliveries(webhook_id, cursor, limit, &who)
+            })
+            .or_raise(py)?;
+        Ok(WebhookDeliveryPage(page))
+    }
+
+    /// Sends a delivery again from now, with the same `webhook-id`.
+    #[pyo3(signature = (webhook_id, delivery_id, *, user_id=None, actor=None))]
+    fn redeliver_webhook(
+        &self,
+        py: Python<'_>,
+        webhook_id: &str,
+        delivery_id: &str,
+        user_id: Option<&str>,
+        actor: Option<&str>,
+    ) -> PyResult<()> {
+        let who = act_as(user_id, actor);
+        py.detach(|| self.engine.redeliver_webhook(webhook_id, delivery_id, &who))
+            .or_raise(py)
     }
 
     /// Cancelled orders per reason, every reason listed.

@@ -12,6 +12,7 @@ mod inputs;
 mod results;
 mod sync;
 mod values;
+mod webhooks;
 
 use pyo3::prelude::*;
 
@@ -22,5 +23,6 @@ fn orderly_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     inputs::register(m)?;
     results::register(m)?;
     sync::register(m)?;
+    webhooks::register(m)?;
     Ok(())
 }

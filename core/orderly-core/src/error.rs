@@ -179,6 +179,27 @@ pub enum ValidationError {
     /// An amount or currency is invalid.
     #[error("{0}")]
     Money(#[from] MoneyError),
+
+    // Webhooks.
+    /// A webhook target is not an absolute `https` URL (or `http` where allowed) without
+    /// credentials or fragment, at most 2,048 characters (what is wrong).
+    #[error("webhook url is invalid: {0}")]
+    InvalidWebhookUrl(String),
+    /// A webhook target names a loopback, private, link-local or otherwise internal address,
+    /// which configuration does not allow (the address).
+    #[error("webhook target {0} is a private, loopback or link-local address")]
+    WebhookTargetRefused(String),
+    /// An event type that is not one the engine emits (the name given, cut to 64 characters).
+    #[error(
+        "event type {0:?} is not one of order.placed, order.status_changed, order.cancelled, order.shipment_changed"
+    )]
+    UnknownEventType(String),
+    /// A webhook subscription must name at least one event type.
+    #[error("a webhook subscription needs at least one event type")]
+    NoEventTypes,
+    /// A webhook secret is not `whsec_` followed by the base64 of 24 to 64 bytes.
+    #[error("webhook secret must be whsec_ followed by the base64 of 24 to 64 bytes")]
+    InvalidWebhookSecret,
 }
 
 impl ValidationError {
@@ -219,6 +240,11 @@ impl ValidationError {
             UnknownDiscountCode(_) => "unknown_discount_code",
             InvalidMetadata { .. } => "invalid_metadata",
             Money(e) => e.code(),
+            InvalidWebhookUrl(_) => "invalid_webhook_url",
+            WebhookTargetRefused(_) => "webhook_target_refused",
+            UnknownEventType(_) => "unknown_event_type",
+            NoEventTypes => "no_event_types",
+            InvalidWebhookSecret => "invalid_webhook_secret",
         }
     }
 }

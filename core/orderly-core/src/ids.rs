@@ -96,6 +96,11 @@ uuid_id!(
     NoteId,
     "NoteId"
 );
+uuid_id!(
+    /// A webhook subscription's id.
+    WebhookId,
+    "WebhookId"
+);
 
 /// The id a retried request must find again: the same `scope` (an order) and client key give
 /// the same UUID, so a shipment or note created under an idempotency key is

@@ -34,6 +34,7 @@ pub mod cancellation;
 pub mod cart_source;
 pub mod clock;
 pub mod document;
+pub mod envelope;
 pub mod error;
 pub mod events;
 pub mod export;
@@ -55,6 +56,7 @@ pub mod sync;
 mod test_orders;
 pub mod timeline;
 pub mod validation;
+pub mod webhooks;
 
 pub use analytics::{DailySales, DayRange, ProductSales, SalesSummary, StatusCount, TopBy};
 pub use cancellation::{CancelReason, Cancellation};
@@ -65,7 +67,7 @@ pub use error::{ErrorKind, OrderlyError, Result, StoreError, StoreErrorKind, Val
 pub use events::{EventType, OutboxEvent};
 pub use ids::{
     CheckoutId, DeviceId, EventId, IdGenerator, IdempotencyKey, NoteId, OrderId, ProductId,
-    SequentialIds, ShipmentId, UserId, UuidV7Generator,
+    SequentialIds, ShipmentId, UserId, UuidV7Generator, WebhookId,
 };
 pub use model::{
     Address, Caller, Cart, CartLine, Checkout, Metadata, Milestone, OfflineCapture, Order,
@@ -76,7 +78,7 @@ pub use pricing::{PricingPolicy, RoundingMode};
 pub use retry::{Retry, RetryPolicy};
 pub use service::{
     CheckoutRequest, DocumentPage, HistoryRequest, OrderPage, OrderService, PlaceOrderRequest,
-    Placement, ServiceConfig, StatusUpdate, StatusView,
+    Placement, ServiceConfig, StatusUpdate, StatusView, WebhookChange, WebhookConfig,
 };
 pub use shipping::{Shipment, ShipmentLine, ShipmentMilestone, ShipmentRequest, ShipmentStatus};
 pub use status::OrderStatus;

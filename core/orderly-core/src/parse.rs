@@ -16,7 +16,7 @@
 use serde_json::{Map, Value};
 
 use crate::error::{OrderlyError, ValidationError};
-use crate::ids::{CheckoutId, DeviceId, EventId, OrderId};
+use crate::ids::{CheckoutId, DeviceId, EventId, OrderId, WebhookId};
 use crate::model::ShippingMethod;
 use crate::status::OrderStatus;
 use crate::validation::looks_like_card_number;
@@ -72,6 +72,11 @@ pub fn pull_cursor(text: Option<&str>) -> Result<crate::sync::PullCursor, Valida
 /// one.
 pub fn order_id(text: &str) -> Result<OrderId, OrderlyError> {
     OrderId::parse(text).ok_or_else(|| OrderlyError::not_found("order", echo(text)))
+}
+
+/// A webhook subscription's id; malformed is `not_found`, as for [`order_id`].
+pub fn webhook_id(text: &str) -> Result<WebhookId, OrderlyError> {
+    WebhookId::parse(text).ok_or_else(|| OrderlyError::not_found("webhook", echo(text)))
 }
 
 /// A checkout id; malformed is `not_found`, as for [`order_id`].

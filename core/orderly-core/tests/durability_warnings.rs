@@ -7,11 +7,15 @@
 use std::sync::Arc;
 
 use orderly_core::ShipmentId;
+use orderly_core::WebhookId;
 use orderly_core::analytics::{
     CancellationCount, DayRange, HourlySales, ProductSales, StatusCount, TopBy,
 };
 use orderly_core::search::{OrderSearch, SearchHit};
 use orderly_core::store::prelude::*;
+use orderly_core::store::{
+    Backlog, CreateWebhookOutcome, DeliveryLog, NewWebhook, RecordedAttempt, StoredWebhook,
+};
 use orderly_core::store::{
     ChangeOutcome, HistoryQuery, IdempotencyRecord, InsertOutcome, NewOrder, OrderChange, SalesRow,
     SentConfirmation, StoreCapabilities, StoreResult,
@@ -22,6 +26,7 @@ use orderly_core::store::{
 use orderly_core::store::{SentShippingNotice, StaffStore};
 use orderly_core::sync::OperationResult;
 use orderly_core::timeline::StaffNote;
+use orderly_core::webhooks::{ClaimedDelivery, SigningSecrets, Subscription};
 use orderly_core::{
     Checkout, CheckoutId, Currency, DeviceId, EventId, IdempotencyKey, InMemoryCarts,
     OrderDocument, OrderId, OrderService, OutboxEvent, StoreDecorator, StoreError, StoreErrorKind,
@@ -131,6 +136,65 @@ macro_rules! unused_concerns {
                 unused()
             }
             fn record_shipping_notice(&self, _: &SentShippingNotice) -> StoreResult<bool> {
+                unused()
+            }
+        }
+        impl WebhookStore for $store {
+            fn create_webhook(&self, _: &NewWebhook) -> StoreResult<CreateWebhookOutcome> {
+                unused()
+            }
+            fn webhook(&self, _: &WebhookId) -> StoreResult<Option<StoredWebhook>> {
+                unused()
+            }
+            fn webhooks(&self, _: u32) -> StoreResult<Vec<Subscription>> {
+                unused()
+            }
+            fn update_webhook(&self, _: &Subscription) -> StoreResult<bool> {
+                unused()
+            }
+            fn rotate_webhook_secret(
+                &self,
+                _: &WebhookId,
+                _: &SigningSecrets,
+                _: Timestamp,
+            ) -> StoreResult<bool> {
+                unused()
+            }
+            fn delete_webhook(&self, _: &WebhookId) -> StoreResult<bool> {
+                unused()
+            }
+            fn webhook_backlog(&self, _: &WebhookId) -> StoreResult<Backlog> {
+                unused()
+            }
+            fn claim_webhook_deliveries(
+                &self,
+                _: &WebhookId,
+                _: Timestamp,
+                _: Timestamp,
+                _: u32,
+            ) -> StoreResult<Vec<ClaimedDelivery>> {
+                unused()
+            }
+            fn record_webhook_attempt(&self, _: &RecordedAttempt) -> StoreResult<bool> {
+                unused()
+            }
+            fn webhook_deliveries(
+                &self,
+                _: &WebhookId,
+                _: Option<&EventId>,
+                _: u32,
+            ) -> StoreResult<Vec<DeliveryLog>> {
+                unused()
+            }
+            fn purge_finished_webhook_deliveries(&self, _: Timestamp, _: u32) -> StoreResult<u64> {
+                unused()
+            }
+            fn redeliver_webhook(
+                &self,
+                _: &WebhookId,
+                _: &EventId,
+                _: Timestamp,
+            ) -> StoreResult<bool> {
                 unused()
             }
         }

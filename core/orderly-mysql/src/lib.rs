@@ -116,6 +116,7 @@ pub mod scratch;
 mod search;
 mod store;
 mod sync;
+mod webhooks;
 
 pub use config::{InvalidUrl, MysqlOptions};
 pub use scratch::ScratchDatabase;

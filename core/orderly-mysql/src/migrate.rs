@@ -66,6 +66,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "analytics by day",
         sql: include_str!("../migrations/0008_analytics_by_day.sql"),
     },
+    Migration {
+        version: 9,
+        name: "webhooks",
+        sql: include_str!("../migrations/0009_webhooks.sql"),
+    },
 ];
 
 /// The version that adds the search index: after its SQL, the index rows of the orders already

@@ -43,7 +43,8 @@ pub(crate) fn insert_event(tx: &mut impl Queryable, event: &OutboxEvent) -> Resu
             Value::from(event.payload.get()),
         ]),
     )
-    .db()
+    .db()?;
+    crate::webhooks::fan_out(tx, event)
 }
 
 pub(crate) fn event_exists(

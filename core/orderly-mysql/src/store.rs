@@ -10,6 +10,9 @@ use orderly_core::analytics::{CancellationCount, DayRange, HourlySales};
 use orderly_core::search::{OrderSearch, SearchHit};
 use orderly_core::store::prelude::*;
 use orderly_core::store::{
+    Backlog, CreateWebhookOutcome, DeliveryLog, NewWebhook, RecordedAttempt, StoredWebhook,
+};
+use orderly_core::store::{
     ChangeOutcome, HistoryQuery, IdempotencyRecord, InsertOutcome, NewOrder, OrderChange, SalesRow,
     SentConfirmation, SentShippingNotice, StoreCapabilities, StoreResult,
 };
@@ -18,9 +21,11 @@ use orderly_core::store::{
 };
 use orderly_core::sync::OperationResult;
 use orderly_core::timeline::StaffNote;
+use orderly_core::webhooks::{ClaimedDelivery, SigningSecrets, Subscription};
 use orderly_core::{
     Checkout, CheckoutId, Currency, DeviceId, EventId, IdempotencyKey, OrderDocument, OrderId,
     OutboxEvent, ProductSales, ShipmentId, StatusCount, StoreErrorKind, Timestamp, TopBy, UserId,
+    WebhookId,
 };
 
 use crate::config::MysqlOptions;
@@ -29,7 +34,7 @@ use crate::pool::ConnectionPool;
 use crate::scratch::ScratchDatabase;
 use crate::{
     checkouts, confirmations, durability, leases, migrate, notes, orders, outbox, rollups, search,
-    sync,
+    sync, webhooks,
 };
 
 /// Orderly's `Store` on MySQL, MariaDB and MySQL-protocol distributed SQL. Cheap to clone:
@@ -328,5 +333,80 @@ impl SyncStore for MysqlStore {
 
     fn apply_pulled(&self, write: &PulledWrite) -> StoreResult<bool> {
         self.run(|conn| sync::apply_pulled(conn, write))
+    }
+}
+
+impl WebhookStore for MysqlStore {
+    fn create_webhook(&self, new: &NewWebhook) -> StoreResult<CreateWebhookOutcome> {
+        self.run(|conn| webhooks::create(conn, new))
+    }
+
+    fn webhook(&self, id: &WebhookId) -> StoreResult<Option<StoredWebhook>> {
+        self.run(|conn| webhooks::get(conn, id))
+    }
+
+    fn webhooks(&self, limit: u32) -> StoreResult<Vec<Subscription>> {
+        self.run(|conn| webhooks::list(conn, limit))
+    }
+
+    fn update_webhook(&self, subscription: &Subscription) -> StoreResult<bool> {
+        self.run(|conn| webhooks::update(conn, subscription))
+    }
+
+    fn rotate_webhook_secret(
+        &self,
+        id: &WebhookId,
+        secrets: &SigningSecrets,
+        at: Timestamp,
+    ) -> StoreResult<bool> {
+        self.run(|conn| webhooks::rotate(conn, id, secrets, at))
+    }
+
+    fn delete_webhook(&self, id: &WebhookId) -> StoreResult<bool> {
+        self.run(|conn| webhooks::delete(conn, id))
+    }
+
+    fn webhook_backlog(&self, id: &WebhookId) -> StoreResult<Backlog> {
+        self.run(|conn| webhooks::backlog(conn, id))
+    }
+
+    fn claim_webhook_deliveries(
+        &self,
+        id: &WebhookId,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> StoreResult<Vec<ClaimedDelivery>> {
+        self.run(|conn| webhooks::claim(conn, id, now, lease_until, limit))
+    }
+
+    fn record_webhook_attempt(&self, recorded: &RecordedAttempt) -> StoreResult<bool> {
+        self.run(|conn| webhooks::record(conn, recorded))
+    }
+
+    fn webhook_deliveries(
+        &self,
+        id: &WebhookId,
+        before: Option<&EventId>,
+        limit: u32,
+    ) -> StoreResult<Vec<DeliveryLog>> {
+        self.run(|conn| webhooks::deliveries(conn, id, before, limit))
+    }
+
+    fn redeliver_webhook(
+        &self,
+        id: &WebhookId,
+        event: &EventId,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        self.run(|conn| webhooks::redeliver(conn, id, event, now))
+    }
+
+    fn purge_finished_webhook_deliveries(
+        &self,
+        finished_before: Timestamp,
+        limit: u32,
+    ) -> StoreResult<u64> {
+        self.run(|conn| webhooks::purge_finished(conn, finished_before, limit))
     }
 }

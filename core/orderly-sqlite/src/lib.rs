@@ -96,6 +96,7 @@ mod rollups;
 mod search;
 mod store;
 mod sync;
+mod webhooks;
 
 pub use config::{SqliteOptions, Synchronous};
 pub use group_commit::GroupCommitStats;

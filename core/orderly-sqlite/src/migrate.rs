@@ -16,6 +16,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0007_offline_sync.sql"),
     include_str!("../migrations/0008_shipments_and_search.sql"),
     include_str!("../migrations/0009_analytics_by_day.sql"),
+    include_str!("../migrations/0010_webhooks.sql"),
 ];
 
 /// The migration that adds `partially_shipped` and the search index, which runs Rust around

@@ -37,7 +37,7 @@ pub(crate) fn insert(conn: &Connection, event: &OutboxEvent, payload: &str) -> R
         event.at.unix_millis(),
         payload,
     ])?;
-    Ok(())
+    crate::webhooks::fan_out(conn, event)
 }
 
 pub(crate) fn pending(conn: &Connection, limit: u32) -> Result<Vec<OutboxEvent>, OpError> {

@@ -10,6 +10,9 @@ use orderly_core::analytics::{CancellationCount, DayRange, HourlySales};
 use orderly_core::search::{OrderSearch, SearchHit};
 use orderly_core::store::prelude::*;
 use orderly_core::store::{
+    Backlog, CreateWebhookOutcome, DeliveryLog, NewWebhook, RecordedAttempt, StoredWebhook,
+};
+use orderly_core::store::{
     ChangeOutcome, HistoryQuery, IdempotencyRecord, InsertOutcome, NewOrder, OrderChange, SalesRow,
     SentConfirmation, SentShippingNotice, StoreCapabilities, StoreResult,
 };
@@ -18,9 +21,11 @@ use orderly_core::store::{
 };
 use orderly_core::sync::OperationResult;
 use orderly_core::timeline::StaffNote;
+use orderly_core::webhooks::{ClaimedDelivery, SigningSecrets, Subscription};
 use orderly_core::{
     Checkout, CheckoutId, Currency, DeviceId, EventId, IdempotencyKey, OrderDocument, OrderId,
     OutboxEvent, ProductSales, RetryPolicy, ShipmentId, StatusCount, Timestamp, TopBy, UserId,
+    WebhookId,
 };
 use parking_lot::MappedFairMutexGuard;
 use rusqlite::Connection;
@@ -32,7 +37,7 @@ use crate::group_commit::{Finish, GroupCommitStats, GroupWriter};
 use crate::pool::ReaderPool;
 use crate::{
     checkouts, confirmations, connection, leases, migrate, notes, orders, outbox, rollups, search,
-    sync,
+    sync, webhooks,
 };
 
 /// An Orderly [`Store`] on SQLite. Cheap to share behind an `Arc`; every method is one
@@ -468,6 +473,81 @@ impl ConfirmationStore for SqliteStore {
 
     fn record_shipping_notice(&self, sent: &SentShippingNotice) -> StoreResult<bool> {
         self.write(|tx| confirmations::record_notice(tx, sent).map(Finish::Commit))
+    }
+}
+
+impl WebhookStore for SqliteStore {
+    fn create_webhook(&self, new: &NewWebhook) -> StoreResult<CreateWebhookOutcome> {
+        self.write(|tx| webhooks::create(tx, new).map(Finish::Commit))
+    }
+
+    fn webhook(&self, id: &WebhookId) -> StoreResult<Option<StoredWebhook>> {
+        self.read(|conn| webhooks::get(conn, id))
+    }
+
+    fn webhooks(&self, limit: u32) -> StoreResult<Vec<Subscription>> {
+        self.read(|conn| webhooks::list(conn, limit))
+    }
+
+    fn update_webhook(&self, subscription: &Subscription) -> StoreResult<bool> {
+        self.write(|tx| webhooks::update(tx, subscription).map(Finish::Commit))
+    }
+
+    fn rotate_webhook_secret(
+        &self,
+        id: &WebhookId,
+        secrets: &SigningSecrets,
+        at: Timestamp,
+    ) -> StoreResult<bool> {
+        self.write(|tx| webhooks::rotate(tx, id, secrets, at).map(Finish::Commit))
+    }
+
+    fn delete_webhook(&self, id: &WebhookId) -> StoreResult<bool> {
+        self.write(|tx| webhooks::delete(tx, id).map(Finish::Commit))
+    }
+
+    fn webhook_backlog(&self, id: &WebhookId) -> StoreResult<Backlog> {
+        self.read(|conn| webhooks::backlog(conn, id))
+    }
+
+    fn claim_webhook_deliveries(
+        &self,
+        id: &WebhookId,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> StoreResult<Vec<ClaimedDelivery>> {
+        self.write(|tx| webhooks::claim(tx, id, now, lease_until, limit).map(Finish::Commit))
+    }
+
+    fn record_webhook_attempt(&self, recorded: &RecordedAttempt) -> StoreResult<bool> {
+        self.write(|tx| webhooks::record(tx, recorded).map(Finish::Commit))
+    }
+
+    fn webhook_deliveries(
+        &self,
+        id: &WebhookId,
+        before: Option<&EventId>,
+        limit: u32,
+    ) -> StoreResult<Vec<DeliveryLog>> {
+        self.read(|conn| webhooks::deliveries(conn, id, before, limit))
+    }
+
+    fn redeliver_webhook(
+        &self,
+        id: &WebhookId,
+        event: &EventId,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        self.write(|tx| webhooks::redeliver(tx, id, event, now).map(Finish::Commit))
+    }
+
+    fn purge_finished_webhook_deliveries(
+        &self,
+        finished_before: Timestamp,
+        limit: u32,
+    ) -> StoreResult<u64> {
+        self.write(|tx| webhooks::purge_finished(tx, finished_before, limit).map(Finish::Commit))
     }
 }
 

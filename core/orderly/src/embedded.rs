@@ -9,9 +9,9 @@
 //! when it is given (who must own the order) and otherwise, like the staff operations
 //! (`update_status`, analytics), as the service actor ([`DEFAULT_ACTOR`] unless named), which
 //! the milestones record as `service:<actor>`. `cancel_with` and the staff operations on
-//! shipments, search, export, notes, the timeline and cancellation counts take an [`ActAs`]
-//! too, so that a customer acting through them is refused `forbidden` by the engine, exactly
-//! as over HTTP.
+//! shipments, search, export, notes, the timeline, cancellation counts and webhook
+//! subscriptions take an [`ActAs`] too, so that a customer acting through them is refused
+//! `forbidden` by the engine, exactly as over HTTP.
 
 use std::fs::File;
 use std::io::Write;
@@ -32,6 +32,10 @@ use orderly_core::{
 };
 
 use crate::OpenError;
+
+mod webhooks;
+
+pub use webhooks::DEFAULT_DELIVERY_PAGE;
 
 /// The service actor when a call names none.
 pub const DEFAULT_ACTOR: &str = "app";
@@ -518,7 +522,7 @@ impl Embedded {
 pub(crate) mod tests {
     use super::*;
 
-    fn engine() -> Embedded {
+    pub(crate) fn engine() -> Embedded {
         let engine = Embedded::open("sqlite::memory:", None).unwrap();
         engine.set_cart(
             "alice".into(),

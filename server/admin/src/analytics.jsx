@@ -1,5 +1,5 @@
-// Analytics over a chosen date range: sales per day per currency, orders by status, top
-// products and cancellations by reason. Each chart has its figures beside it as a table (kept
+// Analytics over a chosen date range: sales per day (one small chart per currency), orders by
+// status, top products and cancellations by reason. Each chart has its figures beside it as a table (kept
 // out of sight but read by screen readers and the browser test), with the server's amounts as
 // they came; the charts themselves plot those amounts as numbers, which is only for drawing.
 import { useEffect, useRef, useState } from "preact/hooks";
@@ -21,13 +21,26 @@ function daysBetween(from, to) {
   return days;
 }
 
-function Figure({ id, title, note, columns, rows, config }) {
+/** One chart drawn on its own canvas. */
+function Canvas({ config, name, small }) {
   const canvas = useRef(null);
   useEffect(() => {
     if (!canvas.current || !config) return undefined;
     const chart = draw(canvas.current, config);
     return () => chart.destroy();
   }, [config]);
+  return (
+    <div class={small ? "canvas-box small" : "canvas-box"}>
+      <canvas ref={canvas} role="img" aria-label={`${name}: chart; the figures follow in a table`} />
+    </div>
+  );
+}
+
+/**
+ * A chart and its figures. `panels` (each `{name, config}`) draws several small charts side
+ * by side, each with its own scale, in place of the one `config`.
+ */
+function Figure({ id, title, note, columns, rows, config, panels }) {
   return (
     <figure class="chart" id={id} aria-labelledby={`${id}-caption`}>
       <figcaption id={`${id}-caption`}>
@@ -36,10 +49,17 @@ function Figure({ id, title, note, columns, rows, config }) {
       </figcaption>
       {rows.length === 0 ? (
         <p class="empty">No figures in this range.</p>
-      ) : (
-        <div class="canvas-box">
-          <canvas ref={canvas} role="img" aria-label={`${title}: chart; the figures follow in a table`} />
+      ) : panels ? (
+        <div class="sales-panels">
+          {panels.map((panel) => (
+            <div key={panel.name} class="panel">
+              <h3>{panel.name}</h3>
+              <Canvas config={panel.config} name={`${title}, ${panel.name}`} small />
+            </div>
+          ))}
         </div>
+      ) : (
+        <Canvas config={config} name={title} />
       )}
       <table class="visually-hidden figures" data-chart={id}>
         <caption>{title}: figures</caption>
@@ -72,28 +92,40 @@ function Figure({ id, title, note, columns, rows, config }) {
   );
 }
 
+/**
+ * Sales per day, one small chart per currency: amounts in different currencies share no
+ * scale (a yen total dwarfs a euro one), so each currency gets its own axis.
+ */
 function salesFigure(report, from, to) {
   const currencies = [...new Set(report.days.map((d) => d.currency))].sort();
   const days = daysBetween(from, to);
   const byKey = new Map(report.days.map((d) => [`${d.day} ${d.currency}`, d]));
   return {
     title: "Sales per day",
-    note: "Orders not cancelled, by the day they were placed (UTC), one line per currency; days without sales are zero.",
+    note: "Orders not cancelled, by the day they were placed (UTC): one chart per currency, each on its own scale; days without sales are zero.",
     columns: ["Day", "Currency", "Total", "Orders"],
     rows: report.days.map((d) => [d.day, d.currency, d.total.amount, String(d.orders)]),
-    config: {
-      type: "line",
-      data: {
-        labels: days,
-        datasets: currencies.map((currency, i) => ({
-          label: currency,
-          data: days.map((d) => Number(byKey.get(`${d} ${currency}`)?.total.amount ?? 0)),
-          borderColor: PALETTE[i % PALETTE.length],
-          backgroundColor: PALETTE[i % PALETTE.length],
-        })),
+    panels: currencies.map((currency, i) => ({
+      name: currency,
+      config: {
+        type: "line",
+        data: {
+          labels: days,
+          datasets: [
+            {
+              label: currency,
+              data: days.map((d) => Number(byKey.get(`${d} ${currency}`)?.total.amount ?? 0)),
+              borderColor: PALETTE[i % PALETTE.length],
+              backgroundColor: PALETTE[i % PALETTE.length],
+            },
+          ],
+        },
+        options: {
+          plugins: { legend: { display: false } },
+          scales: { x: { ticks: { maxTicksLimit: 4 } }, y: { beginAtZero: true, ticks: { maxTicksLimit: 5 } } },
+        },
       },
-      options: { scales: { y: { beginAtZero: true } } },
-    },
+    })),
   };
 }
 

@@ -1,5 +1,6 @@
-// The staff dashboard: sign-in, then orders, one order, and analytics, chosen by the URL hash
-// (#/orders, #/orders/<id>, #/analytics) so the server needs no fallback route.
+// The staff dashboard: sign-in, then orders, one order, analytics, webhooks and one webhook
+// subscription, chosen by the URL hash (#/orders, #/orders/<id>, #/analytics, #/webhooks,
+// #/webhooks/<id>) so the server needs no fallback route.
 import "./style.css";
 import { render } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
@@ -8,6 +9,8 @@ import { Analytics } from "./analytics.jsx";
 import { Order } from "./order.jsx";
 import { Orders } from "./orders.jsx";
 import { SignIn } from "./signin.jsx";
+import { Webhook } from "./webhook.jsx";
+import { Webhooks } from "./webhooks.jsx";
 
 /** The current hash as a path and its query parameters. */
 function readHash() {
@@ -29,6 +32,9 @@ function useRoute() {
 function Page({ route }) {
   const match = route.path.match(/^\/orders\/([^/]+)$/);
   if (match) return <Order id={decodeURIComponent(match[1])} />;
+  const hook = route.path.match(/^\/webhooks\/([^/]+)$/);
+  if (hook) return <Webhook id={decodeURIComponent(hook[1])} />;
+  if (route.path === "/webhooks") return <Webhooks />;
   if (route.path === "/analytics") return <Analytics params={route.params} />;
   return <Orders params={route.params} />;
 }
@@ -66,7 +72,7 @@ function App() {
   };
   if (session === undefined) return <p class="loading">Loading…</p>;
   if (session === null) return <SignIn onSignedIn={check} />;
-  const section = route.path.startsWith("/analytics") ? "analytics" : "orders";
+  const section = ["analytics", "webhooks"].find((name) => route.path.startsWith(`/${name}`)) ?? "orders";
   return (
     <>
       <header class="top">
@@ -77,6 +83,9 @@ function App() {
           </a>
           <a href="#/analytics" aria-current={section === "analytics" ? "page" : undefined}>
             Analytics
+          </a>
+          <a href="#/webhooks" aria-current={section === "webhooks" ? "page" : undefined}>
+            Webhooks
           </a>
         </nav>
         <p class="who">

@@ -3,14 +3,20 @@
 // and seeds the orders). Signs in, finds one order, moves it to processing and ships it with a
 // tracking number, sees the timeline gain the shipment, tries to cancel the shipped order and
 // reads the refusal, checks that the analytics charts show the API's figures and drew
-// something, then signs out and in again with the staff secret. Fails on any console error or Content-Security-Policy violation. Screenshots go
-// to ORDERLY_SCREENSHOTS.
+// something, then signs out and in again with the staff secret. Webhooks: before the order
+// moves, a subscription is added through the dashboard's form for a receiver run here (it
+// answers 500 to its first request and 200 after); the subscription's page then shows the
+// failed attempt and the later success, health reads healthy, Redeliver sends the delivery
+// again, and disabling it reads disabled (the server runs with --webhook-allow-private and a
+// short --webhook-first-retry). Fails on any console error or Content-Security-Policy
+// violation. Screenshots go to ORDERLY_SCREENSHOTS.
 //
 // Environment: ORDERLY_URL, ORDERLY_ADMIN_TOKEN, ORDERLY_ADMIN_SECRET (the server's staff
 // secret), ORDERLY_SEED (the seed's JSON summary),
 // ORDERLY_CHROMIUM (default /usr/bin/chromium), ORDERLY_SCREENSHOTS (default: a temp dir).
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -29,7 +35,15 @@ mkdirSync(screenshots, { recursive: true });
 const EXPECTED_REFUSALS = [
   /status of 401 .*\/admin\/session/, // the session check before signing in
   /status of 409 /, // cancelling the shipped order
+  /status of 422 .*\/webhooks/, // a subscription to an ftp:// URL
 ];
+
+/** What the webhook receiver got: one entry per request, with its webhook-id. */
+const received = [];
+/** The receiver's first answer is a failure whose body is markup, to see it shown as text. */
+const FAILURE_BODY = "<b>busy</b>, try later";
+let receiver;
+let receiverUrl;
 
 let context;
 let page;
@@ -46,6 +60,20 @@ async function staffApi(path) {
 }
 
 before(async () => {
+  receiver = createServer((request, response) => {
+    let body = "";
+    request.on("data", (chunk) => (body += chunk));
+    request.on("end", () => {
+      received.push({ id: request.headers["webhook-id"], signature: request.headers["webhook-signature"], body });
+      if (received.length === 1) {
+        response.writeHead(500, { "Content-Type": "text/html" }).end(FAILURE_BODY);
+      } else {
+        response.writeHead(200, { "Content-Type": "text/plain" }).end("ok");
+      }
+    });
+  });
+  await new Promise((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+  receiverUrl = `http://127.0.0.1:${receiver.address().port}/orderly-events`;
   profile = mkdtempSync(join(tmpdir(), "orderly-chromium-"));
   context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.ORDERLY_CHROMIUM || "/usr/bin/chromium",
@@ -83,6 +111,7 @@ before(async () => {
 
 after(async () => {
   await context?.close();
+  receiver?.close();
   if (profile) rmSync(profile, { recursive: true, force: true });
   console.log(`screenshots: ${screenshots}`);
 });
@@ -111,6 +140,38 @@ test("a staff member signs in with a token that the page never keeps", async () 
   await shot("01-orders");
 });
 
+test("staff add a webhook subscription, and its secret is shown once", async () => {
+  await page.getByRole("link", { name: "Webhooks" }).click();
+  await page.getByRole("heading", { name: "Webhooks", level: 1 }).waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), "Webhooks", "focus moved to the heading");
+  // The server's refusal reads as it came: status, code and detail.
+  await page.getByLabel("Endpoint URL").fill("ftp://hooks.example.com/in");
+  await page.getByRole("button", { name: "Add subscription" }).click();
+  await page.locator("#webhooks-status").filter({ hasText: "422" }).waitFor();
+  assert.match(await page.locator("#webhooks-status").textContent(), /^Refused: 422 invalid_webhook_url: ./);
+  assert.equal(await page.locator("#webhooks-status").getAttribute("aria-live"), "polite");
+  await page.getByLabel("Endpoint URL").fill(receiverUrl);
+  // Every event type starts checked; the placed orders are all in already.
+  await page.getByLabel("Order placed").uncheck();
+  await page.getByRole("button", { name: "Add subscription" }).click();
+  await page.locator("#webhooks-status").filter({ hasText: "Added" }).waitFor();
+  const secret = await page.getByLabel("Secret", { exact: true }).inputValue();
+  assert.match(secret, /^whsec_[A-Za-z0-9+/=]{30,}$/);
+  assert.match(await page.locator("#webhook-secret").textContent(), /Copy it now: it is not shown again/);
+  const row = page.locator("table.webhooks tbody tr").filter({ hasText: receiverUrl });
+  assert.equal(await row.count(), 1);
+  const cells = await row.locator("th, td").allTextContents();
+  assert.equal(cells[1], "order.cancelled, order.shipment_changed, order.status_changed");
+  assert.equal(cells[2], "yes");
+  assert.match(cells[3], /healthy/);
+  await shot("02-webhook-added");
+  await page.getByRole("button", { name: "I have stored it, hide it" }).click();
+  assert.equal(await page.locator("#webhook-secret").count(), 0, "the secret is gone once hidden");
+  assert.ok(!(await page.content()).includes(secret), "the secret is not kept in the page");
+  await page.getByRole("link", { name: "Orders", exact: true }).click();
+  await page.locator("table.orders tbody tr").first().waitFor();
+});
+
 test("filtering by user finds the one order, which opens", async () => {
   await page.getByLabel("User id").fill(seed.target.userId);
   // From the keyboard: Enter in a field submits the search.
@@ -118,7 +179,7 @@ test("filtering by user finds the one order, which opens", async () => {
   await page.locator("#orders-status").filter({ hasText: "1 order on this page" }).waitFor();
   assert.equal(await page.locator("table.orders tbody tr").count(), 1);
   assert.match(page.url(), /userId=erin/, "the filter is kept in the URL");
-  await shot("02-filtered");
+  await shot("03-filtered");
   await page.getByRole("link", { name: seed.target.orderId }).focus();
   await page.keyboard.press("Enter");
   await page.getByRole("heading", { name: /^Order / }).waitFor();
@@ -144,7 +205,7 @@ test("staff move the order to processing and ship it with a tracking number", as
   const timeline = page.locator("#timeline li");
   assert.ok((await timeline.count()) > before, "the timeline gained entries");
   assert.match(await timeline.allTextContents().then((t) => t.join("\n")), /Shipment [0-9a-f]{8} shipped/);
-  await shot("03-shipped");
+  await shot("04-shipped");
 });
 
 test("cancelling the shipped order is refused, and the page says why", async () => {
@@ -156,7 +217,113 @@ test("cancelling the shipped order is refused, and the page says why", async () 
   assert.match(text, /409 invalid_transition/);
   assert.match(text, /cannot move an order from shipped to cancelled/);
   assert.equal(await page.locator("#order-current-status").textContent(), "shipped");
-  await shot("04-refused");
+  await shot("05-refused");
+});
+
+/** Clicks Refresh on the subscription page until `check` holds (or fails after `ms`). */
+async function until(what, check, ms = 20_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    await page.getByRole("button", { name: "Refresh" }).click();
+    await page.locator("#webhook-status").filter({ hasText: /^Refreshed|^Redelivery/ }).waitFor();
+    if (await check()) return;
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await page.waitForTimeout(300);
+  }
+}
+
+/** The delivery log's rows: message id, event, order, sequence, status, attempts' lines. */
+async function deliveries() {
+  return page.locator("#deliveries tbody tr").evaluateAll((rows) =>
+    rows.map((row) => ({
+      messageId: row.dataset.message,
+      cells: [...row.children].map((cell) => cell.textContent.trim()),
+      orderHref: row.querySelector("a")?.getAttribute("href"),
+      attempts: [...row.querySelectorAll(".attempts li")].map((li) => li.textContent.trim()),
+      snippetsAsMarkup: row.querySelectorAll(".snippet b").length,
+    })),
+  );
+}
+
+test("the subscription's page shows the failed attempt, the later success and healthy", async () => {
+  await page.getByRole("link", { name: "Webhooks" }).click();
+  await page.getByRole("link", { name: receiverUrl }).click();
+  await page.getByRole("heading", { name: /^Webhook / }).waitFor();
+  await until("a failed attempt and a later success", async () => {
+    const attempts = (await deliveries()).flatMap((d) => d.attempts);
+    return attempts.some((a) => /HTTP 500/.test(a)) && attempts.some((a) => /HTTP 200/.test(a));
+  });
+  const log = await deliveries();
+  assert.ok(log.length >= 2, "the status change and the shipment were delivered");
+  assert.ok(log.every((d) => d.orderHref === `#/orders/${seed.target.orderId}`), "each links to its order");
+  const retried = log.find((d) => d.attempts.some((a) => /HTTP 500/.test(a)));
+  assert.match(retried.attempts[0], /HTTP 500 \d+ ms/);
+  assert.ok(retried.attempts[0].includes(FAILURE_BODY), "the answer's start, as text");
+  assert.equal(retried.snippetsAsMarkup, 0, "the receiver's markup is not rendered");
+  assert.match(retried.attempts.at(-1), /HTTP 200/);
+  assert.match(retried.messageId, /^msg_[0-9a-f]{32}$/);
+  assert.ok(received.filter((r) => r.id === retried.messageId).length >= 2, "the receiver saw it twice, same webhook-id");
+  assert.ok(received.every((r) => /^v1,/.test(r.signature ?? "")), "every delivery is signed");
+  await until("delivered everywhere", async () => (await deliveries()).every((d) => d.cells[4] === "delivered"));
+  assert.match(await page.locator("#webhook-health-status").textContent(), /healthy/);
+  assert.match(await page.locator("#webhook-last-success").textContent(), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
+  assert.match(await page.locator("#webhook-last-failure").textContent(), /HTTP 500/);
+  await shot("06-webhook-log");
+});
+
+test("Redeliver sends a delivery again, and the new attempt shows in the log", async () => {
+  const [first] = await deliveries();
+  const before = received.filter((r) => r.id === first.messageId).length;
+  await page.locator(`#deliveries tr[data-message="${first.messageId}"]`).getByRole("button", { name: "Redeliver" }).click();
+  await page.locator("#webhook-status").filter({ hasText: `Redelivery of ${first.messageId} accepted (202)` }).waitFor();
+  await until("the new attempt", async () => {
+    const row = (await deliveries()).find((d) => d.messageId === first.messageId);
+    return row.attempts.length > first.attempts.length && /HTTP 200/.test(row.attempts.at(-1));
+  });
+  assert.ok(received.filter((r) => r.id === first.messageId).length > before, "the receiver got it again");
+  await shot("07-redelivered");
+});
+
+test("rotating the secret shows the new one once", async () => {
+  await page.getByRole("button", { name: "Rotate secret" }).click();
+  await page.locator("#webhook-status").filter({ hasText: "New secret" }).waitFor();
+  const secret = await page.getByLabel("Secret", { exact: true }).inputValue();
+  assert.match(secret, /^whsec_/);
+  assert.match(await page.locator("#webhook-secret").textContent(), /Copy it now: it is not shown again/);
+  await page.getByRole("button", { name: "I have stored it, hide it" }).click();
+  assert.ok(!(await page.content()).includes(secret), "the secret is not kept in the page");
+});
+
+test("disabling the subscription reads disabled", async () => {
+  await page.getByRole("button", { name: "Disable" }).click();
+  await page.locator("#webhook-status").filter({ hasText: "Disabled" }).waitFor();
+  assert.match(await page.locator("#webhook-health-status").textContent(), /disabled/);
+  assert.equal(await page.getByRole("button", { name: "Enable" }).count(), 1);
+  await page.getByRole("link", { name: "← Webhooks" }).click();
+  const row = page.locator("table.webhooks tbody tr").filter({ hasText: receiverUrl });
+  await row.waitFor();
+  const cells = await row.locator("td").allTextContents();
+  assert.equal(cells[1], "no");
+  assert.match(cells[2], /disabled/);
+  await shot("08-webhook-disabled");
+});
+
+test("deleting a subscription asks first, from the keyboard", async () => {
+  const row = page.locator("table.webhooks tbody tr").filter({ hasText: receiverUrl });
+  const focused = (text) => page.waitForFunction((t) => document.activeElement?.textContent === t, text);
+  await row.getByRole("button", { name: "Delete" }).focus();
+  await page.keyboard.press("Enter");
+  await focused("Yes, delete"); // the question takes the focus
+  await page.keyboard.press("Tab");
+  await page.keyboard.press("Enter"); // "Keep it"
+  await focused("Delete");
+  assert.equal(await row.count(), 1, "kept");
+  await page.keyboard.press("Enter");
+  await focused("Yes, delete");
+  await page.keyboard.press("Enter");
+  await page.locator("#webhooks-status").filter({ hasText: "Deleted" }).waitFor();
+  assert.equal(await row.count(), 0);
+  assert.equal((await staffApi("/webhooks")).body.length, 0);
 });
 
 /** The rows of a chart's text alternative. */
@@ -166,7 +333,7 @@ async function figures(id) {
   );
 }
 
-test("analytics draw the API's figures", async () => {
+test("analytics draw the API's figures, sales on one scale per currency", async () => {
   await page.getByRole("link", { name: "Analytics" }).click();
   await page.locator("#analytics-status").filter({ hasText: "Figures from" }).waitFor();
   const from = await page.getByLabel("From").inputValue();
@@ -199,17 +366,22 @@ test("analytics draw the API's figures", async () => {
   assert.ok(reasons.length >= 2, "two reasons were seeded");
   assert.deepEqual(await figures("chart-cancellations"), reasons);
 
+  // One sales chart per currency, each titled with it.
+  const salesCurrencies = [...new Set(salesRows.map((row) => row[1]))].sort();
+  assert.deepEqual(await page.locator("#chart-sales .panel h3").allTextContents(), salesCurrencies);
   for (const id of ["chart-sales", "chart-status", "chart-products", "chart-cancellations"]) {
-    const painted = await page.locator(`#${id} canvas`).evaluate((canvas) => {
-      const { width, height } = canvas;
-      const pixels = canvas.getContext("2d").getImageData(0, 0, width, height).data;
-      let count = 0;
-      for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) count += 1;
-      return count;
-    });
-    assert.ok(painted > 500, `${id} drew (${painted} painted pixels)`);
+    const painted = await page.locator(`#${id} canvas`).evaluateAll((canvases) =>
+      canvases.map((canvas) => {
+        const { width, height } = canvas;
+        const pixels = canvas.getContext("2d").getImageData(0, 0, width, height).data;
+        let count = 0;
+        for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) count += 1;
+        return count;
+      }),
+    );
+    assert.ok(painted.length >= 1 && painted.every((n) => n > 500), `${id} drew (${painted} painted pixels)`);
   }
-  await shot("05-analytics");
+  await shot("09-analytics");
 });
 
 test("signing out forgets the session, and the staff secret signs in again", async () => {

@@ -9,6 +9,7 @@ mod health;
 mod order;
 mod requests;
 mod staff;
+mod webhooks;
 
 pub use analytics::{
     CancellationsByReason, DailySalesDto, DailySalesReport, OrdersByStatus, ProductSalesDto,
@@ -22,3 +23,4 @@ pub use requests::{
     ShipmentStatusBody, StatusBody, parse_status,
 };
 pub use staff::Timeline;
+pub use webhooks::{EventTypeName, WebhookBody, WebhookPatchBody};

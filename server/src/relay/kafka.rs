@@ -17,8 +17,6 @@ use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord, Producer};
 
-use super::envelope::Envelope;
-
 /// Why a publish failed; the relay backs off and tries again.
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
@@ -159,7 +157,7 @@ impl KafkaPublisher {
 
     fn enqueue(&self, event: &OutboxEvent) -> Result<DeliveryFuture, PublishError> {
         let key = event.order_id.to_string();
-        let value = serde_json::to_vec(&Envelope::from(event))?;
+        let value = orderly::envelope::encode(event)?;
         let event_id = event.event_id.to_string();
         let headers = OwnedHeaders::new_with_capacity(2)
             .insert(Header {

@@ -12,7 +12,6 @@
 //! deduplicate by the envelope's `eventId`; an order's events never arrive out of sequence
 //! relative to each other except as such repeats of earlier ones.
 
-mod envelope;
 mod kafka;
 pub mod process;
 
@@ -21,9 +20,9 @@ use std::time::{Duration, Instant};
 use orderly::{OrderService, OrderlyError, OutboxEvent, RetryPolicy};
 use tokio::sync::watch;
 
-pub use envelope::Envelope;
 pub(crate) use kafka::client_config;
 pub use kafka::{KafkaConfig, KafkaPublisher, PublishError};
+pub use orderly::envelope::Envelope;
 
 /// The topic events go to unless configured otherwise.
 pub const DEFAULT_TOPIC: &str = "orderly.order-events";

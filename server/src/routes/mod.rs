@@ -13,6 +13,7 @@ pub mod shipments;
 pub mod status;
 pub mod sync;
 mod versioning;
+pub mod webhooks;
 
 use axum::Router;
 use axum::http::Uri;
@@ -67,6 +68,28 @@ pub fn app(state: AppState) -> Router {
         .route("/analytics/cancellations", get(analytics::cancellations))
         .route("/sync/push", post(sync::push))
         .route("/sync/pull", get(sync::pull))
+        .route(
+            "/webhooks",
+            get(webhooks::list_webhooks).post(webhooks::create_webhook),
+        )
+        .route(
+            "/webhooks/{webhookId}",
+            get(webhooks::get_webhook)
+                .patch(webhooks::update_webhook)
+                .delete(webhooks::delete_webhook),
+        )
+        .route(
+            "/webhooks/{webhookId}/rotate-secret",
+            post(webhooks::rotate_secret),
+        )
+        .route(
+            "/webhooks/{webhookId}/deliveries",
+            get(webhooks::list_deliveries),
+        )
+        .route(
+            "/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver",
+            post(webhooks::redeliver),
+        )
         .merge(crate::admin::routes())
         .fallback(not_found)
         .layer(middleware::from_fn(move |request, next| {

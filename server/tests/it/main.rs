@@ -21,6 +21,7 @@ mod support {
     pub mod fault_proxy;
     pub mod server_process;
     pub mod topic;
+    pub mod webhook_receiver;
 }
 
 mod admin;
@@ -50,3 +51,5 @@ mod staff_search;
 mod state_machine;
 mod sync;
 mod sync_faults;
+mod webhooks;
+mod webhooks_binary;

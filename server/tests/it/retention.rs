@@ -71,7 +71,8 @@ fn a_sweep_keeps_what_is_younger_than_the_retention() {
         purged,
         Purged {
             events: 4,
-            checkouts: 1
+            checkouts: 1,
+            webhook_deliveries: 0,
         }
     );
     assert_eq!(env.store.checkout(&expiring.checkout_id).unwrap(), None);

@@ -15,6 +15,7 @@ mod staff;
 mod status;
 mod store_contract;
 mod sync;
+mod webhooks;
 
 pub use analytics::*;
 pub use checkout::*;
@@ -31,3 +32,4 @@ pub use staff::*;
 pub use status::*;
 pub use store_contract::*;
 pub use sync::*;
+pub use webhooks::*;

@@ -61,6 +61,11 @@ from ._orderly import (
     SyncState,
     TimelineEntry,
     Totals,
+    Webhook,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookDeliveryPage,
+    WebhookHealth,
     default_policy,
 )
 from .errors import (
@@ -129,6 +134,11 @@ __all__ = [
     "StaffNote",
     "TimelineEntry",
     "CancellationCount",
+    "Webhook",
+    "WebhookHealth",
+    "WebhookDelivery",
+    "WebhookAttempt",
+    "WebhookDeliveryPage",
     "SyncReport",
     "SyncResult",
     "SyncState",

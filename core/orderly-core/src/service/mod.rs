@@ -15,6 +15,7 @@ mod shipping;
 mod staff;
 mod sync;
 mod tracking;
+mod webhooks;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,6 +25,7 @@ pub use requests::{
     StatusUpdate, StatusView,
 };
 pub use sync::{DEFAULT_PULL_LIMIT, MAX_PULL_LIMIT};
+pub use webhooks::{DEFAULT_DELIVERY_PAGE, MAX_WEBHOOKS, WebhookChange, WebhookConfig};
 
 use crate::cart_source::{CartSource, CartSourceError};
 use crate::clock::{Clock, SystemClock};
@@ -52,6 +54,8 @@ pub struct ServiceConfig {
     /// then recorded as a sync operation in the same transaction. `None` on a server or a
     /// plain embedded engine.
     pub device: Option<DeviceId>,
+    /// Where webhooks may go, how they are retried and leased.
+    pub webhooks: WebhookConfig,
 }
 
 /// Up to 5 attempts within 2 s, pauses from 5 ms doubling to 200 ms, and no attempt started
@@ -67,6 +71,7 @@ impl Default for ServiceConfig {
             store_retry: DEFAULT_STORE_RETRY,
             offline: OfflinePolicy::default(),
             device: None,
+            webhooks: WebhookConfig::default(),
         }
     }
 }

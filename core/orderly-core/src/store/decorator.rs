@@ -7,6 +7,10 @@
 use std::fmt;
 
 use super::{
+    Backlog, CreateWebhookOutcome, DeliveryLog, NewWebhook, RecordedAttempt, StoredWebhook,
+    WebhookStore,
+};
+use super::{
     ChangeOutcome, ConfirmationStore, HistoryQuery, IdempotencyRecord, InsertOutcome, LeaseStore,
     NewOrder, OrderChange, OrderStore, OutboxStore, RollupStore, SalesRow, SentConfirmation,
     SentShippingNotice, StaffStore, Store, StoreCapabilities, StoreResult,
@@ -21,12 +25,15 @@ use crate::analytics::{
 use crate::clock::Timestamp;
 use crate::document::OrderDocument;
 use crate::events::OutboxEvent;
-use crate::ids::{CheckoutId, DeviceId, EventId, IdempotencyKey, OrderId, ShipmentId, UserId};
+use crate::ids::{
+    CheckoutId, DeviceId, EventId, IdempotencyKey, OrderId, ShipmentId, UserId, WebhookId,
+};
 use crate::model::Checkout;
 use crate::money::Currency;
 use crate::search::{OrderSearch, SearchHit};
 use crate::sync::OperationResult;
 use crate::timeline::StaffNote;
+use crate::webhooks::{ClaimedDelivery, SigningSecrets, Subscription};
 
 /// A store built around another; see the module docs. Every type that implements it is a
 /// [`Store`].
@@ -258,6 +265,81 @@ pub trait StoreDecorator: Send + Sync + fmt::Debug {
     fn apply_pulled(&self, write: &PulledWrite) -> StoreResult<bool> {
         self.inner().apply_pulled(write)
     }
+    /// See [`WebhookStore::create_webhook`]; forwards to the inner store.
+    fn create_webhook(&self, new: &NewWebhook) -> StoreResult<CreateWebhookOutcome> {
+        self.inner().create_webhook(new)
+    }
+    /// See [`WebhookStore::webhook`]; forwards to the inner store.
+    fn webhook(&self, id: &WebhookId) -> StoreResult<Option<StoredWebhook>> {
+        self.inner().webhook(id)
+    }
+    /// See [`WebhookStore::webhooks`]; forwards to the inner store.
+    fn webhooks(&self, limit: u32) -> StoreResult<Vec<Subscription>> {
+        self.inner().webhooks(limit)
+    }
+    /// See [`WebhookStore::update_webhook`]; forwards to the inner store.
+    fn update_webhook(&self, subscription: &Subscription) -> StoreResult<bool> {
+        self.inner().update_webhook(subscription)
+    }
+    /// See [`WebhookStore::rotate_webhook_secret`]; forwards to the inner store.
+    fn rotate_webhook_secret(
+        &self,
+        id: &WebhookId,
+        secrets: &SigningSecrets,
+        at: Timestamp,
+    ) -> StoreResult<bool> {
+        self.inner().rotate_webhook_secret(id, secrets, at)
+    }
+    /// See [`WebhookStore::delete_webhook`]; forwards to the inner store.
+    fn delete_webhook(&self, id: &WebhookId) -> StoreResult<bool> {
+        self.inner().delete_webhook(id)
+    }
+    /// See [`WebhookStore::webhook_backlog`]; forwards to the inner store.
+    fn webhook_backlog(&self, id: &WebhookId) -> StoreResult<Backlog> {
+        self.inner().webhook_backlog(id)
+    }
+    /// See [`WebhookStore::claim_webhook_deliveries`]; forwards to the inner store.
+    fn claim_webhook_deliveries(
+        &self,
+        id: &WebhookId,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> StoreResult<Vec<ClaimedDelivery>> {
+        self.inner()
+            .claim_webhook_deliveries(id, now, lease_until, limit)
+    }
+    /// See [`WebhookStore::record_webhook_attempt`]; forwards to the inner store.
+    fn record_webhook_attempt(&self, recorded: &RecordedAttempt) -> StoreResult<bool> {
+        self.inner().record_webhook_attempt(recorded)
+    }
+    /// See [`WebhookStore::webhook_deliveries`]; forwards to the inner store.
+    fn webhook_deliveries(
+        &self,
+        id: &WebhookId,
+        before: Option<&EventId>,
+        limit: u32,
+    ) -> StoreResult<Vec<DeliveryLog>> {
+        self.inner().webhook_deliveries(id, before, limit)
+    }
+    /// See [`WebhookStore::redeliver_webhook`]; forwards to the inner store.
+    fn redeliver_webhook(
+        &self,
+        id: &WebhookId,
+        event: &EventId,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        self.inner().redeliver_webhook(id, event, now)
+    }
+    /// See [`WebhookStore::purge_finished_webhook_deliveries`]; forwards to the inner store.
+    fn purge_finished_webhook_deliveries(
+        &self,
+        finished_before: Timestamp,
+        limit: u32,
+    ) -> StoreResult<u64> {
+        self.inner()
+            .purge_finished_webhook_deliveries(finished_before, limit)
+    }
 }
 
 impl<D: StoreDecorator> Store for D {
@@ -436,5 +518,69 @@ impl<D: StoreDecorator> SyncStore for D {
     }
     fn apply_pulled(&self, write: &PulledWrite) -> StoreResult<bool> {
         StoreDecorator::apply_pulled(self, write)
+    }
+}
+
+impl<D: StoreDecorator> WebhookStore for D {
+    fn create_webhook(&self, new: &NewWebhook) -> StoreResult<CreateWebhookOutcome> {
+        StoreDecorator::create_webhook(self, new)
+    }
+    fn webhook(&self, id: &WebhookId) -> StoreResult<Option<StoredWebhook>> {
+        StoreDecorator::webhook(self, id)
+    }
+    fn webhooks(&self, limit: u32) -> StoreResult<Vec<Subscription>> {
+        StoreDecorator::webhooks(self, limit)
+    }
+    fn update_webhook(&self, subscription: &Subscription) -> StoreResult<bool> {
+        StoreDecorator::update_webhook(self, subscription)
+    }
+    fn rotate_webhook_secret(
+        &self,
+        id: &WebhookId,
+        secrets: &SigningSecrets,
+        at: Timestamp,
+    ) -> StoreResult<bool> {
+        StoreDecorator::rotate_webhook_secret(self, id, secrets, at)
+    }
+    fn delete_webhook(&self, id: &WebhookId) -> StoreResult<bool> {
+        StoreDecorator::delete_webhook(self, id)
+    }
+    fn webhook_backlog(&self, id: &WebhookId) -> StoreResult<Backlog> {
+        StoreDecorator::webhook_backlog(self, id)
+    }
+    fn claim_webhook_deliveries(
+        &self,
+        id: &WebhookId,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> StoreResult<Vec<ClaimedDelivery>> {
+        StoreDecorator::claim_webhook_deliveries(self, id, now, lease_until, limit)
+    }
+    fn record_webhook_attempt(&self, recorded: &RecordedAttempt) -> StoreResult<bool> {
+        StoreDecorator::record_webhook_attempt(self, recorded)
+    }
+    fn webhook_deliveries(
+        &self,
+        id: &WebhookId,
+        before: Option<&EventId>,
+        limit: u32,
+    ) -> StoreResult<Vec<DeliveryLog>> {
+        StoreDecorator::webhook_deliveries(self, id, before, limit)
+    }
+    fn redeliver_webhook(
+        &self,
+        id: &WebhookId,
+        event: &EventId,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        StoreDecorator::redeliver_webhook(self, id, event, now)
+    }
+    fn purge_finished_webhook_deliveries(
+        &self,
+        finished_before: Timestamp,
+        limit: u32,
+    ) -> StoreResult<u64> {
+        StoreDecorator::purge_finished_webhook_deliveries(self, finished_before, limit)
     }
 }

@@ -6,6 +6,7 @@
 //! * [`RollupStore`]: analytics rollups;
 //! * [`ConfirmationStore`]: order confirmations already sent;
 //! * [`StaffStore`]: search across all orders, staff notes;
+//! * [`WebhookStore`]: webhook subscriptions and their deliveries;
 //! * [`SyncStore`]: offline sync, on the server (device rows, results, change feeds) and on a
 //!   device (its identity, its operation log, its pull cursor).
 //!
@@ -34,6 +35,7 @@ mod outbox;
 mod rollups;
 mod staff;
 mod sync;
+mod webhooks;
 
 pub use capabilities::StoreCapabilities;
 pub use confirmations::{ConfirmationStore, SentConfirmation, SentShippingNotice};
@@ -50,6 +52,10 @@ pub use sync::{
     DeviceLogState, DeviceOp, DeviceState, FeedEntry, FeedRow, LoggedOperation, PulledOrder,
     PulledWrite, SyncStore, SyncWrite, SyncWriteOutcome,
 };
+pub use webhooks::{
+    Backlog, CreateWebhookOutcome, DeliveryLog, NewWebhook, RecordedAttempt, StoredWebhook,
+    WebhookStore,
+};
 
 /// What every store call returns: a [`StoreError`] on failure.
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -58,7 +64,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 pub mod prelude {
     pub use super::{
         ConfirmationStore, LeaseStore, OrderStore, OutboxStore, RollupStore, StaffStore, Store,
-        SyncStore,
+        SyncStore, WebhookStore,
     };
 }
 
@@ -71,6 +77,7 @@ pub trait Store:
     + ConfirmationStore
     + StaffStore
     + SyncStore
+    + WebhookStore
     + fmt::Debug
 {
     /// A short name for logs and errors: `"sqlite"`, `"mysql"`. Not for deciding behaviour:

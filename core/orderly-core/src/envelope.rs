@@ -1,11 +1,13 @@
-//! The JSON envelope each outbox event travels in. Consumers deduplicate by `eventId`.
+//! The JSON envelope every outbox event travels in, to Kafka and to webhooks alike: one
+//! function encodes it, so both carry the same bytes. Consumers deduplicate by `eventId`.
 
-use orderly::OutboxEvent;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-/// One event as published: the record's value. The record's key is the order id, so that all
-/// events of one order land on one partition, in sequence.
+use crate::events::OutboxEvent;
+
+/// One event as published. On Kafka the record's key is the order id, so that all events of
+/// one order land on one partition, in sequence; a webhook's body is this envelope.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Envelope {
@@ -14,7 +16,7 @@ pub struct Envelope {
     /// `order.placed`, `order.status_changed`, `order.cancelled` or `order.shipment_changed`.
     #[serde(rename = "type")]
     pub event_type: String,
-    /// The order the event belongs to; also the record's key.
+    /// The order the event belongs to; also the Kafka record's key.
     pub order_id: String,
     /// The order's owner.
     pub user_id: String,
@@ -50,5 +52,36 @@ impl From<&OutboxEvent> for Envelope {
             at: e.at.to_rfc3339(),
             payload: e.payload.clone(),
         }
+    }
+}
+
+/// The envelope's JSON text: what the relay publishes and a webhook delivery posts.
+pub fn encode(event: &OutboxEvent) -> Result<String, serde_json::Error> {
+    serde_json::to_string(&Envelope::from(event))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::clock::Timestamp;
+    use crate::events::EventType;
+    use crate::ids::{EventId, OrderId, UserId};
+
+    #[test]
+    fn the_envelope_embeds_the_payload_as_encoded() {
+        let event = OutboxEvent {
+            event_id: EventId::from_uuid(uuid::Uuid::from_u128(1)),
+            event_type: EventType::OrderPlaced,
+            order_id: OrderId::from_uuid(uuid::Uuid::from_u128(2)),
+            user_id: UserId::new("alice").unwrap(),
+            sequence: 1,
+            at: Timestamp::from_unix_millis(1_700_000_000_123),
+            payload: RawValue::from_string(r#"{"order":{"id": 1}}"#.to_owned()).unwrap(),
+        };
+        assert_eq!(
+            encode(&event).unwrap(),
+            r#"{"eventId":"00000000-0000-0000-0000-000000000001","type":"order.placed","orderId":"00000000-0000-0000-0000-000000000002","userId":"alice","sequence":1,"at":"2023-11-14T22:13:20.123Z","payload":{"order":{"id": 1}}}"#
+        );
     }
 }
