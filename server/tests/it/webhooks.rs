@@ -62,7 +62,6 @@ fn start_sender_capped(
         per_subscription,
         idle_poll: Duration::from_millis(50),
         refresh: Duration::from_millis(100),
-        ..WebhookSenderConfig::default()
     };
     tokio::spawn(run_webhook_sender(
         h.state.service().clone(),
@@ -382,7 +381,10 @@ async fn a_slow_receiver_does_not_hold_up_a_fast_one() {
     let _sender = start_sender_capped(&h, 2, 3);
     receiver.wait_for("fast", 12).await;
     let slow_done = accepted_ids(&receiver.received_by("slow").await).len();
-    assert_eq!(slow_done, 0, "the fast receiver finished behind the slow one");
+    assert_eq!(
+        slow_done, 0,
+        "the fast receiver finished behind the slow one"
+    );
     let view = get(&h, &format!("/webhooks/{}", id(&slow))).await;
     assert_eq!(view["health"]["pendingCount"], 12);
     receiver.wait_for("slow", 2).await;
