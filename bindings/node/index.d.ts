@@ -125,6 +125,28 @@ export declare class Engine {
   applyPullPage(json: string): Promise<number>
   /** Pending operations, the highest `seq` recorded and the pull cursor. */
   syncState(): Promise<SyncState>
+  /**
+   * Creates a webhook subscription (staff only); the answer carries its secret, shown
+   * this once.
+   */
+  createWebhook(url: string, eventTypes: Array<string>, options?: CreateWebhookOptions | undefined | null): Promise<Webhook>
+  /** Every webhook subscription with its health, oldest first (staff only). */
+  webhooks(options?: ActAs | undefined | null): Promise<Webhook[]>
+  /** One webhook subscription with its health (staff only). */
+  webhook(webhookId: string, options?: ActAs | undefined | null): Promise<Webhook>
+  /** Changes a subscription's url, event types or enabled flag. */
+  updateWebhook(webhookId: string, options: UpdateWebhookOptions): Promise<Webhook>
+  /**
+   * Gives a subscription a new random secret (shown this once); the previous one keeps
+   * signing beside it for a day.
+   */
+  rotateWebhookSecret(webhookId: string, options?: ActAs | undefined | null): Promise<Webhook>
+  /** Deletes a subscription with its deliveries and their log. */
+  deleteWebhook(webhookId: string, options?: ActAs | undefined | null): Promise<void>
+  /** A subscription's deliveries, newest first, each with its attempts. */
+  webhookDeliveries(webhookId: string, options?: WebhookDeliveriesOptions | undefined | null): Promise<WebhookDeliveryPage>
+  /** Sends a delivery again from now, with the same `webhook-id`. */
+  redeliverWebhook(webhookId: string, deliveryId: string, options?: ActAs | undefined | null): Promise<void>
 }
 
 /**
@@ -237,6 +259,19 @@ export interface CreateShipmentInput {
   /** A note for the shipment's first step. */
   note?: string
   /** A retry with the same key finds the shipment it created. */
+  idempotencyKey?: string
+  userId?: string
+  actor?: string
+}
+
+/** Options of `createWebhook`. */
+export interface CreateWebhookOptions {
+  /**
+   * A signing secret of your own (`whsec_` and the base64 of 24 to 64 bytes); random
+   * when absent.
+   */
+  secret?: string
+  /** A retry with the same key returns the same subscription. */
   idempotencyKey?: string
   userId?: string
   actor?: string
@@ -593,4 +628,78 @@ export interface UpdateStatusOptions {
   expectedVersion?: number
   /** The service acting (default `"app"`); milestones record `service:<actor>`. */
   actor?: string
+}
+
+/** What `updateWebhook` changes; absent fields stay as they are. */
+export interface UpdateWebhookOptions {
+  url?: string
+  eventTypes?: Array<string>
+  enabled?: boolean
+  userId?: string
+  actor?: string
+}
+
+/** A webhook subscription; `secret` only right after it was made or rotated. */
+export interface Webhook {
+  webhookId: string
+  url: string
+  eventTypes: Array<string>
+  enabled: boolean
+  createdAt: Date
+  updatedAt: Date
+  health: WebhookHealth
+  secret?: string
+}
+
+/** One attempt at a delivery: an HTTP status, or an error when there was no answer. */
+export interface WebhookAttempt {
+  number: number
+  at: Date
+  status?: number
+  error?: string
+  latencyMs: number
+  /** The first KiB of the answer. */
+  snippet: string
+}
+
+/** Options of `webhookDeliveries`. */
+export interface WebhookDeliveriesOptions {
+  /** A page's `nextCursor`. */
+  cursor?: string
+  /** 1 to 100 (default 20). */
+  limit?: number
+  userId?: string
+  actor?: string
+}
+
+/** One event's delivery to a subscription, with every attempt. */
+export interface WebhookDelivery {
+  /** The delivery's id: its event's id. */
+  deliveryId: string
+  /** The `webhook-id` it is sent with, the same on every attempt. */
+  messageId: string
+  eventType: string
+  orderId: string
+  sequence: number
+  status: 'pending' | 'retrying' | 'delivered' | 'failed'
+  nextAttemptAt?: Date
+  createdAt: Date
+  attempts: Array<WebhookAttempt>
+}
+
+/** A page of deliveries, newest first. */
+export interface WebhookDeliveryPage {
+  deliveries: Array<WebhookDelivery>
+  nextCursor?: string
+}
+
+/** How a subscription's deliveries are doing. */
+export interface WebhookHealth {
+  status: 'healthy' | 'failing' | 'disabled'
+  lastSuccessAt?: Date
+  lastFailureAt?: Date
+  lastFailureReason?: string
+  failingSince?: Date
+  pendingCount: number
+  oldestPendingAgeSeconds?: number
 }

@@ -403,6 +403,46 @@ RustBuffer uniffi_orderly_ffi_fn_method_engine_sync(uint64_t ptr, RustBuffer ser
 RustBuffer uniffi_orderly_ffi_fn_method_engine_sync_state(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_CREATE_WEBHOOK
+#define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_CREATE_WEBHOOK
+RustBuffer uniffi_orderly_ffi_fn_method_engine_create_webhook(uint64_t ptr, RustBuffer url, RustBuffer event_types, RustBuffer secret, RustBuffer idempotency_key, RustBuffer user_id, RustBuffer actor, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_DELETE_WEBHOOK
+#define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_DELETE_WEBHOOK
+void uniffi_orderly_ffi_fn_method_engine_delete_webhook(uint64_t ptr, RustBuffer webhook_id, RustBuffer user_id, RustBuffer actor, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_REDELIVER_WEBHOOK
+#define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_REDELIVER_WEBHOOK
+void uniffi_orderly_ffi_fn_method_engine_redeliver_webhook(uint64_t ptr, RustBuffer webhook_id, RustBuffer delivery_id, RustBuffer user_id, RustBuffer actor, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_ROTATE_WEBHOOK_SECRET
+#define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_ROTATE_WEBHOOK_SECRET
+RustBuffer uniffi_orderly_ffi_fn_method_engine_rotate_webhook_secret(uint64_t ptr, RustBuffer webhook_id, RustBuffer user_id, RustBuffer actor, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_UPDATE_WEBHOOK
+#define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_UPDATE_WEBHOOK
+RustBuffer uniffi_orderly_ffi_fn_method_engine_update_webhook(uint64_t ptr, RustBuffer webhook_id, RustBuffer url, RustBuffer event_types, RustBuffer enabled, RustBuffer user_id, RustBuffer actor, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_WEBHOOK
+#define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_WEBHOOK
+RustBuffer uniffi_orderly_ffi_fn_method_engine_webhook(uint64_t ptr, RustBuffer webhook_id, RustBuffer user_id, RustBuffer actor, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_WEBHOOK_DELIVERIES
+#define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_WEBHOOK_DELIVERIES
+RustBuffer uniffi_orderly_ffi_fn_method_engine_webhook_deliveries(uint64_t ptr, RustBuffer webhook_id, RustBuffer cursor, RustBuffer limit, RustBuffer user_id, RustBuffer actor, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_WEBHOOKS
+#define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_METHOD_ENGINE_WEBHOOKS
+RustBuffer uniffi_orderly_ffi_fn_method_engine_webhooks(uint64_t ptr, RustBuffer user_id, RustBuffer actor, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_FUNC_DEFAULT_POLICY_JSON
 #define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_FN_FUNC_DEFAULT_POLICY_JSON
 RustBuffer uniffi_orderly_ffi_fn_func_default_policy_json(RustCallStatus *_Nonnull out_status
@@ -846,6 +886,54 @@ uint16_t uniffi_orderly_ffi_checksum_method_engine_sync(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_CHECKSUM_METHOD_ENGINE_SYNC_STATE
 #define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_CHECKSUM_METHOD_ENGINE_SYNC_STATE
 uint16_t uniffi_orderly_ffi_checksum_method_engine_sync_state(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_CHECKSUM_METHOD_ENGINE_CREATE_WEBHOOK
+#define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_CHECKSUM_METHOD_ENGINE_CREATE_WEBHOOK
+uint16_t uniffi_orderly_ffi_checksum_method_engine_create_webhook(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_CHECKSUM_METHOD_ENGINE_DELETE_WEBHOOK
+#define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_CHECKSUM_METHOD_ENGINE_DELETE_WEBHOOK
+uint16_t uniffi_orderly_ffi_checksum_method_engine_delete_webhook(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_CHECKSUM_METHOD_ENGINE_REDELIVER_WEBHOOK
+#define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_CHECKSUM_METHOD_ENGINE_REDELIVER_WEBHOOK
+uint16_t uniffi_orderly_ffi_checksum_method_engine_redeliver_webhook(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_CHECKSUM_METHOD_ENGINE_ROTATE_WEBHOOK_SECRET
+#define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_CHECKSUM_METHOD_ENGINE_ROTATE_WEBHOOK_SECRET
+uint16_t uniffi_orderly_ffi_checksum_method_engine_rotate_webhook_secret(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_CHECKSUM_METHOD_ENGINE_UPDATE_WEBHOOK
+#define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_CHECKSUM_METHOD_ENGINE_UPDATE_WEBHOOK
+uint16_t uniffi_orderly_ffi_checksum_method_engine_update_webhook(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_CHECKSUM_METHOD_ENGINE_WEBHOOK
+#define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_CHECKSUM_METHOD_ENGINE_WEBHOOK
+uint16_t uniffi_orderly_ffi_checksum_method_engine_webhook(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_CHECKSUM_METHOD_ENGINE_WEBHOOK_DELIVERIES
+#define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_CHECKSUM_METHOD_ENGINE_WEBHOOK_DELIVERIES
+uint16_t uniffi_orderly_ffi_checksum_method_engine_webhook_deliveries(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_CHECKSUM_METHOD_ENGINE_WEBHOOKS
+#define UNIFFI_FFIDEF_UNIFFI_ORDERLY_FFI_CHECKSUM_METHOD_ENGINE_WEBHOOKS
+uint16_t uniffi_orderly_ffi_checksum_method_engine_webhooks(void
     
 );
 #endif

@@ -67,6 +67,7 @@ mod results;
 mod staff;
 mod sync;
 mod values;
+mod webhooks;
 
 pub use engine::{Engine, default_policy_json};
 pub use errors::OrderlyError;

@@ -438,6 +438,37 @@ def test_staff_notes_join_the_timeline_and_customers_may_not_act_as_staff(direct
         expect_error("Forbidden", "forbidden", refused)
 
 
+def test_staff_manage_webhooks_and_read_their_health_and_log(directory: str) -> None:
+    engine = open_engine(directory)
+    expect_error("Invalid", "webhook_target_refused", lambda: engine.create_webhook("https://192.168.0.9/", ["order.placed"]))
+    expect_error("Invalid", "unknown_event_type", lambda: engine.create_webhook("https://hooks.example.com/", ["order.paid"]))
+    expect_error(
+        "Forbidden", "forbidden", lambda: engine.create_webhook("https://hooks.example.com/", ["order.placed"], user_id="alice")
+    )
+    hook = engine.create_webhook("https://hooks.example.com/in", ["order.placed"], idempotency_key="w-1")
+    assert hook.secret.startswith("whsec_")
+    again = engine.create_webhook("https://hooks.example.com/in", ["order.placed"], idempotency_key="w-1")
+    assert again.webhook_id == hook.webhook_id and hook.event_types == ["order.placed"]
+
+    place(engine, "k-1")
+    read = engine.webhook(hook.webhook_id)
+    assert read.secret is None
+    assert (read.health.status, read.health.pending_count) == (orderly.WebhookStatus.HEALTHY, 1)
+    off = engine.update_webhook(hook.webhook_id, enabled=False)
+    assert off.health.status == orderly.WebhookStatus.DISABLED
+    rotated = engine.rotate_webhook_secret(hook.webhook_id)
+    assert rotated.secret != hook.secret
+
+    page = engine.webhook_deliveries(hook.webhook_id, limit=10)
+    [delivery] = page.deliveries
+    assert (delivery.event_type, delivery.status) == ("order.placed", orderly.WebhookDeliveryStatus.PENDING)
+    assert delivery.message_id.startswith("msg_") and delivery.attempts == []
+    engine.redeliver_webhook(hook.webhook_id, delivery.delivery_id)
+    assert [w.webhook_id for w in engine.webhooks()] == [hook.webhook_id]
+    engine.delete_webhook(hook.webhook_id)
+    expect_error("NotFound", "not_found", lambda: engine.webhook(hook.webhook_id))
+
+
 def main() -> int:
     tests = [value for name, value in sorted(globals().items()) if name.startswith("test_") and callable(value)]
     failed = 0

@@ -465,6 +465,22 @@ fileprivate final class UniffiHandleMap<T>: @unchecked Sendable {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterUInt16: FfiConverterPrimitive {
+    typealias FfiType = UInt16
+    typealias SwiftType = UInt16
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt16 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
     typealias FfiType = UInt32
     typealias SwiftType = UInt32
@@ -809,6 +825,48 @@ public protocol EngineProtocol: AnyObject, Sendable {
      * Pending operations, the highest `seq` recorded and the pull cursor.
      */
     func syncState() throws  -> SyncState
+    
+    /**
+     * Creates a webhook subscription (staff only); the answer carries its secret, shown
+     * this once. With `idempotency_key`, a retry returns the same subscription.
+     */
+    func createWebhook(url: String, eventTypes: [String], secret: String?, idempotencyKey: String?, userId: String?, actor: String?) throws  -> Webhook
+    
+    /**
+     * Deletes a subscription with its deliveries and their log.
+     */
+    func deleteWebhook(webhookId: String, userId: String?, actor: String?) throws 
+    
+    /**
+     * Sends a delivery again from now, with the same `webhook-id`.
+     */
+    func redeliverWebhook(webhookId: String, deliveryId: String, userId: String?, actor: String?) throws 
+    
+    /**
+     * Gives a subscription a new random secret (shown this once); the previous one keeps
+     * signing beside it for a day.
+     */
+    func rotateWebhookSecret(webhookId: String, userId: String?, actor: String?) throws  -> Webhook
+    
+    /**
+     * Changes a subscription's url, event types or enabled flag; nil keeps each.
+     */
+    func updateWebhook(webhookId: String, url: String?, eventTypes: [String]?, enabled: Bool?, userId: String?, actor: String?) throws  -> Webhook
+    
+    /**
+     * One webhook subscription with its health (staff only).
+     */
+    func webhook(webhookId: String, userId: String?, actor: String?) throws  -> Webhook
+    
+    /**
+     * A subscription's deliveries, newest first, each with its attempts; `limit` 1 to 100.
+     */
+    func webhookDeliveries(webhookId: String, cursor: String?, limit: Int64?, userId: String?, actor: String?) throws  -> WebhookDeliveryPage
+    
+    /**
+     * Every webhook subscription with its health, oldest first (staff only).
+     */
+    func webhooks(userId: String?, actor: String?) throws  -> [Webhook]
     
 }
 /**
@@ -1345,6 +1403,134 @@ open func syncState()throws  -> SyncState  {
         uniffiCallStatus in
     uniffi_orderly_ffi_fn_method_engine_sync_state(
             self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Creates a webhook subscription (staff only); the answer carries its secret, shown
+     * this once. With `idempotency_key`, a retry returns the same subscription.
+     */
+open func createWebhook(url: String, eventTypes: [String], secret: String? = nil, idempotencyKey: String? = nil, userId: String? = nil, actor: String? = nil)throws  -> Webhook  {
+    return try  FfiConverterTypeWebhook_lift(try rustCallWithError(FfiConverterTypeOrderlyError_lift) {
+        uniffiCallStatus in
+    uniffi_orderly_ffi_fn_method_engine_create_webhook(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(url),
+        FfiConverterSequenceString.lower(eventTypes),
+        FfiConverterOptionString.lower(secret),
+        FfiConverterOptionString.lower(idempotencyKey),
+        FfiConverterOptionString.lower(userId),
+        FfiConverterOptionString.lower(actor),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Deletes a subscription with its deliveries and their log.
+     */
+open func deleteWebhook(webhookId: String, userId: String? = nil, actor: String? = nil)throws   {try rustCallWithError(FfiConverterTypeOrderlyError_lift) {
+        uniffiCallStatus in
+    uniffi_orderly_ffi_fn_method_engine_delete_webhook(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(webhookId),
+        FfiConverterOptionString.lower(userId),
+        FfiConverterOptionString.lower(actor),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Sends a delivery again from now, with the same `webhook-id`.
+     */
+open func redeliverWebhook(webhookId: String, deliveryId: String, userId: String? = nil, actor: String? = nil)throws   {try rustCallWithError(FfiConverterTypeOrderlyError_lift) {
+        uniffiCallStatus in
+    uniffi_orderly_ffi_fn_method_engine_redeliver_webhook(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(webhookId),
+        FfiConverterString.lower(deliveryId),
+        FfiConverterOptionString.lower(userId),
+        FfiConverterOptionString.lower(actor),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * Gives a subscription a new random secret (shown this once); the previous one keeps
+     * signing beside it for a day.
+     */
+open func rotateWebhookSecret(webhookId: String, userId: String? = nil, actor: String? = nil)throws  -> Webhook  {
+    return try  FfiConverterTypeWebhook_lift(try rustCallWithError(FfiConverterTypeOrderlyError_lift) {
+        uniffiCallStatus in
+    uniffi_orderly_ffi_fn_method_engine_rotate_webhook_secret(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(webhookId),
+        FfiConverterOptionString.lower(userId),
+        FfiConverterOptionString.lower(actor),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Changes a subscription's url, event types or enabled flag; nil keeps each.
+     */
+open func updateWebhook(webhookId: String, url: String? = nil, eventTypes: [String]? = nil, enabled: Bool? = nil, userId: String? = nil, actor: String? = nil)throws  -> Webhook  {
+    return try  FfiConverterTypeWebhook_lift(try rustCallWithError(FfiConverterTypeOrderlyError_lift) {
+        uniffiCallStatus in
+    uniffi_orderly_ffi_fn_method_engine_update_webhook(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(webhookId),
+        FfiConverterOptionString.lower(url),
+        FfiConverterOptionSequenceString.lower(eventTypes),
+        FfiConverterOptionBool.lower(enabled),
+        FfiConverterOptionString.lower(userId),
+        FfiConverterOptionString.lower(actor),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * One webhook subscription with its health (staff only).
+     */
+open func webhook(webhookId: String, userId: String? = nil, actor: String? = nil)throws  -> Webhook  {
+    return try  FfiConverterTypeWebhook_lift(try rustCallWithError(FfiConverterTypeOrderlyError_lift) {
+        uniffiCallStatus in
+    uniffi_orderly_ffi_fn_method_engine_webhook(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(webhookId),
+        FfiConverterOptionString.lower(userId),
+        FfiConverterOptionString.lower(actor),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * A subscription's deliveries, newest first, each with its attempts; `limit` 1 to 100.
+     */
+open func webhookDeliveries(webhookId: String, cursor: String? = nil, limit: Int64? = nil, userId: String? = nil, actor: String? = nil)throws  -> WebhookDeliveryPage  {
+    return try  FfiConverterTypeWebhookDeliveryPage_lift(try rustCallWithError(FfiConverterTypeOrderlyError_lift) {
+        uniffiCallStatus in
+    uniffi_orderly_ffi_fn_method_engine_webhook_deliveries(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(webhookId),
+        FfiConverterOptionString.lower(cursor),
+        FfiConverterOptionInt64.lower(limit),
+        FfiConverterOptionString.lower(userId),
+        FfiConverterOptionString.lower(actor),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Every webhook subscription with its health, oldest first (staff only).
+     */
+open func webhooks(userId: String? = nil, actor: String? = nil)throws  -> [Webhook]  {
+    return try  FfiConverterSequenceTypeWebhook.lift(try rustCallWithError(FfiConverterTypeOrderlyError_lift) {
+        uniffiCallStatus in
+    uniffi_orderly_ffi_fn_method_engine_webhooks(
+            self.uniffiCloneHandle(),
+        FfiConverterOptionString.lower(userId),
+        FfiConverterOptionString.lower(actor),uniffiCallStatus
     )
 })
 }
@@ -3482,6 +3668,403 @@ public func FfiConverterTypeTotals_lower(_ value: Totals) -> RustBuffer {
 
 
 /**
+ * A webhook subscription; `secret` only right after it was made or rotated.
+ */
+public struct Webhook: Equatable, Hashable {
+    public var webhookId: String
+    public var url: String
+    /**
+     * Dotted names: `order.placed`, ...
+     */
+    public var eventTypes: [String]
+    public var enabled: Bool
+    public var createdAt: Date
+    public var updatedAt: Date
+    public var health: WebhookHealth
+    public var secret: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(webhookId: String, url: String, 
+        /**
+         * Dotted names: `order.placed`, ...
+         */eventTypes: [String], enabled: Bool, createdAt: Date, updatedAt: Date, health: WebhookHealth, secret: String?) {
+        self.webhookId = webhookId
+        self.url = url
+        self.eventTypes = eventTypes
+        self.enabled = enabled
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.health = health
+        self.secret = secret
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Webhook: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWebhook: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Webhook {
+        return
+            try Webhook(
+                webhookId: FfiConverterString.read(from: &buf), 
+                url: FfiConverterString.read(from: &buf), 
+                eventTypes: FfiConverterSequenceString.read(from: &buf), 
+                enabled: FfiConverterBool.read(from: &buf), 
+                createdAt: FfiConverterTimestamp.read(from: &buf), 
+                updatedAt: FfiConverterTimestamp.read(from: &buf), 
+                health: FfiConverterTypeWebhookHealth.read(from: &buf), 
+                secret: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Webhook, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.webhookId, into: &buf)
+        FfiConverterString.write(value.url, into: &buf)
+        FfiConverterSequenceString.write(value.eventTypes, into: &buf)
+        FfiConverterBool.write(value.enabled, into: &buf)
+        FfiConverterTimestamp.write(value.createdAt, into: &buf)
+        FfiConverterTimestamp.write(value.updatedAt, into: &buf)
+        FfiConverterTypeWebhookHealth.write(value.health, into: &buf)
+        FfiConverterOptionString.write(value.secret, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWebhook_lift(_ buf: RustBuffer) throws -> Webhook {
+    return try FfiConverterTypeWebhook.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWebhook_lower(_ value: Webhook) -> RustBuffer {
+    return FfiConverterTypeWebhook.lower(value)
+}
+
+
+/**
+ * One attempt at a delivery: an HTTP status, or an error when there was no answer.
+ */
+public struct WebhookAttempt: Equatable, Hashable {
+    public var number: UInt32
+    public var at: Date
+    public var status: UInt16?
+    public var error: String?
+    public var latencyMs: UInt32
+    /**
+     * The first KiB of the answer.
+     */
+    public var snippet: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(number: UInt32, at: Date, status: UInt16?, error: String?, latencyMs: UInt32, 
+        /**
+         * The first KiB of the answer.
+         */snippet: String) {
+        self.number = number
+        self.at = at
+        self.status = status
+        self.error = error
+        self.latencyMs = latencyMs
+        self.snippet = snippet
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension WebhookAttempt: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWebhookAttempt: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WebhookAttempt {
+        return
+            try WebhookAttempt(
+                number: FfiConverterUInt32.read(from: &buf), 
+                at: FfiConverterTimestamp.read(from: &buf), 
+                status: FfiConverterOptionUInt16.read(from: &buf), 
+                error: FfiConverterOptionString.read(from: &buf), 
+                latencyMs: FfiConverterUInt32.read(from: &buf), 
+                snippet: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: WebhookAttempt, into buf: inout [UInt8]) {
+        FfiConverterUInt32.write(value.number, into: &buf)
+        FfiConverterTimestamp.write(value.at, into: &buf)
+        FfiConverterOptionUInt16.write(value.status, into: &buf)
+        FfiConverterOptionString.write(value.error, into: &buf)
+        FfiConverterUInt32.write(value.latencyMs, into: &buf)
+        FfiConverterString.write(value.snippet, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWebhookAttempt_lift(_ buf: RustBuffer) throws -> WebhookAttempt {
+    return try FfiConverterTypeWebhookAttempt.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWebhookAttempt_lower(_ value: WebhookAttempt) -> RustBuffer {
+    return FfiConverterTypeWebhookAttempt.lower(value)
+}
+
+
+/**
+ * One event's delivery to a subscription, with every attempt.
+ */
+public struct WebhookDelivery: Equatable, Hashable {
+    /**
+     * The delivery's id: its event's id.
+     */
+    public var deliveryId: String
+    /**
+     * The `webhook-id` it is sent with, the same on every attempt.
+     */
+    public var messageId: String
+    public var eventType: String
+    public var orderId: String
+    public var sequence: UInt32
+    public var status: WebhookDeliveryStatus
+    public var nextAttemptAt: Date?
+    public var createdAt: Date
+    public var attempts: [WebhookAttempt]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The delivery's id: its event's id.
+         */deliveryId: String, 
+        /**
+         * The `webhook-id` it is sent with, the same on every attempt.
+         */messageId: String, eventType: String, orderId: String, sequence: UInt32, status: WebhookDeliveryStatus, nextAttemptAt: Date?, createdAt: Date, attempts: [WebhookAttempt]) {
+        self.deliveryId = deliveryId
+        self.messageId = messageId
+        self.eventType = eventType
+        self.orderId = orderId
+        self.sequence = sequence
+        self.status = status
+        self.nextAttemptAt = nextAttemptAt
+        self.createdAt = createdAt
+        self.attempts = attempts
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension WebhookDelivery: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWebhookDelivery: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WebhookDelivery {
+        return
+            try WebhookDelivery(
+                deliveryId: FfiConverterString.read(from: &buf), 
+                messageId: FfiConverterString.read(from: &buf), 
+                eventType: FfiConverterString.read(from: &buf), 
+                orderId: FfiConverterString.read(from: &buf), 
+                sequence: FfiConverterUInt32.read(from: &buf), 
+                status: FfiConverterTypeWebhookDeliveryStatus.read(from: &buf), 
+                nextAttemptAt: FfiConverterOptionTimestamp.read(from: &buf), 
+                createdAt: FfiConverterTimestamp.read(from: &buf), 
+                attempts: FfiConverterSequenceTypeWebhookAttempt.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: WebhookDelivery, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.deliveryId, into: &buf)
+        FfiConverterString.write(value.messageId, into: &buf)
+        FfiConverterString.write(value.eventType, into: &buf)
+        FfiConverterString.write(value.orderId, into: &buf)
+        FfiConverterUInt32.write(value.sequence, into: &buf)
+        FfiConverterTypeWebhookDeliveryStatus.write(value.status, into: &buf)
+        FfiConverterOptionTimestamp.write(value.nextAttemptAt, into: &buf)
+        FfiConverterTimestamp.write(value.createdAt, into: &buf)
+        FfiConverterSequenceTypeWebhookAttempt.write(value.attempts, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWebhookDelivery_lift(_ buf: RustBuffer) throws -> WebhookDelivery {
+    return try FfiConverterTypeWebhookDelivery.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWebhookDelivery_lower(_ value: WebhookDelivery) -> RustBuffer {
+    return FfiConverterTypeWebhookDelivery.lower(value)
+}
+
+
+/**
+ * A page of deliveries, newest first.
+ */
+public struct WebhookDeliveryPage: Equatable, Hashable {
+    public var deliveries: [WebhookDelivery]
+    public var nextCursor: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(deliveries: [WebhookDelivery], nextCursor: String?) {
+        self.deliveries = deliveries
+        self.nextCursor = nextCursor
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension WebhookDeliveryPage: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWebhookDeliveryPage: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WebhookDeliveryPage {
+        return
+            try WebhookDeliveryPage(
+                deliveries: FfiConverterSequenceTypeWebhookDelivery.read(from: &buf), 
+                nextCursor: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: WebhookDeliveryPage, into buf: inout [UInt8]) {
+        FfiConverterSequenceTypeWebhookDelivery.write(value.deliveries, into: &buf)
+        FfiConverterOptionString.write(value.nextCursor, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWebhookDeliveryPage_lift(_ buf: RustBuffer) throws -> WebhookDeliveryPage {
+    return try FfiConverterTypeWebhookDeliveryPage.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWebhookDeliveryPage_lower(_ value: WebhookDeliveryPage) -> RustBuffer {
+    return FfiConverterTypeWebhookDeliveryPage.lower(value)
+}
+
+
+/**
+ * How a subscription's deliveries are doing.
+ */
+public struct WebhookHealth: Equatable, Hashable {
+    public var status: WebhookStatus
+    public var lastSuccessAt: Date?
+    public var lastFailureAt: Date?
+    public var lastFailureReason: String?
+    public var failingSince: Date?
+    public var pendingCount: UInt64
+    public var oldestPendingAgeSeconds: UInt64?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(status: WebhookStatus, lastSuccessAt: Date?, lastFailureAt: Date?, lastFailureReason: String?, failingSince: Date?, pendingCount: UInt64, oldestPendingAgeSeconds: UInt64?) {
+        self.status = status
+        self.lastSuccessAt = lastSuccessAt
+        self.lastFailureAt = lastFailureAt
+        self.lastFailureReason = lastFailureReason
+        self.failingSince = failingSince
+        self.pendingCount = pendingCount
+        self.oldestPendingAgeSeconds = oldestPendingAgeSeconds
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension WebhookHealth: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWebhookHealth: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WebhookHealth {
+        return
+            try WebhookHealth(
+                status: FfiConverterTypeWebhookStatus.read(from: &buf), 
+                lastSuccessAt: FfiConverterOptionTimestamp.read(from: &buf), 
+                lastFailureAt: FfiConverterOptionTimestamp.read(from: &buf), 
+                lastFailureReason: FfiConverterOptionString.read(from: &buf), 
+                failingSince: FfiConverterOptionTimestamp.read(from: &buf), 
+                pendingCount: FfiConverterUInt64.read(from: &buf), 
+                oldestPendingAgeSeconds: FfiConverterOptionUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: WebhookHealth, into buf: inout [UInt8]) {
+        FfiConverterTypeWebhookStatus.write(value.status, into: &buf)
+        FfiConverterOptionTimestamp.write(value.lastSuccessAt, into: &buf)
+        FfiConverterOptionTimestamp.write(value.lastFailureAt, into: &buf)
+        FfiConverterOptionString.write(value.lastFailureReason, into: &buf)
+        FfiConverterOptionTimestamp.write(value.failingSince, into: &buf)
+        FfiConverterUInt64.write(value.pendingCount, into: &buf)
+        FfiConverterOptionUInt64.write(value.oldestPendingAgeSeconds, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWebhookHealth_lift(_ buf: RustBuffer) throws -> WebhookHealth {
+    return try FfiConverterTypeWebhookHealth.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWebhookHealth_lower(_ value: WebhookHealth) -> RustBuffer {
+    return FfiConverterTypeWebhookHealth.lower(value)
+}
+
+
+/**
  * Who made a change, by kind.
  */
 
@@ -4779,6 +5362,192 @@ public func FfiConverterTypeTopBy_lower(_ value: TopBy) -> RustBuffer {
 }
 
 
+
+/**
+ * Where a delivery stands.
+ */
+
+public enum WebhookDeliveryStatus: Equatable, Hashable {
+    
+    case pending
+    case retrying
+    case delivered
+    case failed
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension WebhookDeliveryStatus: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWebhookDeliveryStatus: FfiConverterRustBuffer {
+    typealias SwiftType = WebhookDeliveryStatus
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WebhookDeliveryStatus {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .pending
+        
+        case 2: return .retrying
+        
+        case 3: return .delivered
+        
+        case 4: return .failed
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: WebhookDeliveryStatus, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .pending:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .retrying:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .delivered:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .failed:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWebhookDeliveryStatus_lift(_ buf: RustBuffer) throws -> WebhookDeliveryStatus {
+    return try FfiConverterTypeWebhookDeliveryStatus.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWebhookDeliveryStatus_lower(_ value: WebhookDeliveryStatus) -> RustBuffer {
+    return FfiConverterTypeWebhookDeliveryStatus.lower(value)
+}
+
+
+
+/**
+ * Whether a subscription is healthy.
+ */
+
+public enum WebhookStatus: Equatable, Hashable {
+    
+    case healthy
+    /**
+     * A delivery failed for good since the last success.
+     */
+    case failing
+    case disabled
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension WebhookStatus: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeWebhookStatus: FfiConverterRustBuffer {
+    typealias SwiftType = WebhookStatus
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> WebhookStatus {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .healthy
+        
+        case 2: return .failing
+        
+        case 3: return .disabled
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: WebhookStatus, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .healthy:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .failing:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .disabled:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWebhookStatus_lift(_ buf: RustBuffer) throws -> WebhookStatus {
+    return try FfiConverterTypeWebhookStatus.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeWebhookStatus_lower(_ value: WebhookStatus) -> RustBuffer {
+    return FfiConverterTypeWebhookStatus.lower(value)
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionUInt16: FfiConverterRustBuffer {
+    typealias SwiftType = UInt16?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterUInt16.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterUInt16.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
@@ -4806,6 +5575,30 @@ fileprivate struct FfiConverterOptionUInt32: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionUInt64: FfiConverterRustBuffer {
+    typealias SwiftType = UInt64?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterUInt64.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterUInt64.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionInt64: FfiConverterRustBuffer {
     typealias SwiftType = Int64?
 
@@ -4822,6 +5615,30 @@ fileprivate struct FfiConverterOptionInt64: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterInt64.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionBool: FfiConverterRustBuffer {
+    typealias SwiftType = Bool?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterBool.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterBool.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -5038,6 +5855,30 @@ fileprivate struct FfiConverterOptionTypeTopBy: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeTopBy.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionSequenceString: FfiConverterRustBuffer {
+    typealias SwiftType = [String]?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterSequenceString.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterSequenceString.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -5494,6 +6335,81 @@ fileprivate struct FfiConverterSequenceTypeTimelineEntry: FfiConverterRustBuffer
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeWebhook: FfiConverterRustBuffer {
+    typealias SwiftType = [Webhook]
+
+    public static func write(_ value: [Webhook], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeWebhook.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Webhook] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Webhook]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeWebhook.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeWebhookAttempt: FfiConverterRustBuffer {
+    typealias SwiftType = [WebhookAttempt]
+
+    public static func write(_ value: [WebhookAttempt], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeWebhookAttempt.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [WebhookAttempt] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [WebhookAttempt]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeWebhookAttempt.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeWebhookDelivery: FfiConverterRustBuffer {
+    typealias SwiftType = [WebhookDelivery]
+
+    public static func write(_ value: [WebhookDelivery], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeWebhookDelivery.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [WebhookDelivery] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [WebhookDelivery]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeWebhookDelivery.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeOrderStatus: FfiConverterRustBuffer {
     typealias SwiftType = [OrderStatus]
 
@@ -5630,6 +6546,30 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_orderly_ffi_checksum_method_engine_sync_state() != 49417) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_orderly_ffi_checksum_method_engine_create_webhook() != 18430) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_orderly_ffi_checksum_method_engine_delete_webhook() != 47084) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_orderly_ffi_checksum_method_engine_redeliver_webhook() != 50978) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_orderly_ffi_checksum_method_engine_rotate_webhook_secret() != 7315) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_orderly_ffi_checksum_method_engine_update_webhook() != 8843) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_orderly_ffi_checksum_method_engine_webhook() != 873) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_orderly_ffi_checksum_method_engine_webhook_deliveries() != 14262) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_orderly_ffi_checksum_method_engine_webhooks() != 3457) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_orderly_ffi_checksum_constructor_engine_open() != 33463) {

@@ -1,5 +1,5 @@
-// Shipments, structured cancellation, staff search, export, notes and the timeline through the
-// Swift API. The same checks run through UniFFI's Python bindings over the same library in
+// Shipments, structured cancellation, staff search, export, notes, the timeline and webhook
+// subscriptions through the Swift API. The same checks run through UniFFI's Python bindings over the same library in
 // bindings/swift/tests/test_full_flow.py.
 
 import Foundation
@@ -103,5 +103,24 @@ final class ShippingTests: XCTestCase {
         let timeline = try engine.timeline(orderId: second.orderId)
         XCTAssertEqual(timeline.filter(\.internal).map(\.note), [note.text])
         assertThrowsCode("forbidden", try engine.timeline(orderId: second.orderId, userId: "alice"))
+    }
+
+    func testStaffManageWebhooksAndReadTheirHealthAndLog() throws {
+        assertThrowsCode("webhook_target_refused", try engine.createWebhook(url: "https://10.0.0.1/", eventTypes: ["order.placed"]))
+        assertThrowsCode("forbidden", try engine.createWebhook(url: "https://hooks.example.com/", eventTypes: ["order.placed"], userId: "alice"))
+        let hook = try engine.createWebhook(url: "https://hooks.example.com/in", eventTypes: ["order.placed"], idempotencyKey: "w-1")
+        XCTAssertTrue(hook.secret?.hasPrefix("whsec_") ?? false)
+        _ = try place("k-1")
+        let read = try engine.webhook(webhookId: hook.webhookId)
+        XCTAssertNil(read.secret)
+        XCTAssertEqual(read.health.status, .healthy)
+        XCTAssertEqual(read.health.pendingCount, 1)
+        XCTAssertEqual(try engine.updateWebhook(webhookId: hook.webhookId, enabled: false).health.status, .disabled)
+        XCTAssertNotEqual(try engine.rotateWebhookSecret(webhookId: hook.webhookId).secret, hook.secret)
+        let page = try engine.webhookDeliveries(webhookId: hook.webhookId, limit: 10)
+        XCTAssertEqual(page.deliveries.map(\.status), [.pending])
+        try engine.redeliverWebhook(webhookId: hook.webhookId, deliveryId: page.deliveries[0].deliveryId)
+        try engine.deleteWebhook(webhookId: hook.webhookId)
+        assertThrowsCode("not_found", try engine.webhook(webhookId: hook.webhookId))
     }
 }
