@@ -52,6 +52,10 @@ async function call(engine, op, r, args, name) {
       const { asCustomer: _, ...shipment } = args;
       return engine.createShipment(orderId, shipment);
     }
+    case "create_webhook": {
+      const hook = { ...r.webhook, ...args };
+      return engine.createWebhook(hook.url, hook.eventTypes, { secret: hook.secret });
+    }
     default:
       throw new Error(`unknown op ${op}`);
   }

@@ -63,6 +63,9 @@ def call(engine, op: str, r: dict, args: dict, name: str = ""):
         body = snake_keys({k: v for k, v in args.items() if k != "lines"})
         lines = [orderly.ShipmentLine(line["productId"], line["quantity"]) for line in args.get("lines", [])]
         return engine.create_shipment(order_id, lines=lines or None, **body)
+    if op == "create_webhook":
+        hook = {**r["webhook"], **args}
+        return engine.create_webhook(hook["url"], hook["eventTypes"], secret=hook.get("secret"))
     raise ValueError(f"unknown op {op!r}")
 
 

@@ -107,6 +107,8 @@ def run_case(base: str, secret: str, table: dict, case: dict) -> dict:
     elif op == "create_shipment":
         order_id = _fresh_order(base, customer, admin, r, case["name"], processing=True)
         code = _call(base, "POST", f"/order/{_path(order_id)}/shipments", admin, case["args"])
+    elif op == "create_webhook":
+        code = _call(base, "POST", "/webhooks", admin, {**table["base"]["webhook"], **case["args"]})
     else:
         raise ValueError(f"unknown op {op!r}")
     return {"name": case["name"], "code": code}

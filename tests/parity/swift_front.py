@@ -86,6 +86,9 @@ def call(engine, op: str, r: dict, args: dict, name: str = ""):
         body = snake_keys({k: v for k, v in args.items() if k != "lines"})
         lines = [orderly.ShipmentLine(**snake_keys(line)) for line in args["lines"]] if "lines" in args else None
         return engine.create_shipment(order_id, lines=lines, **body)
+    if op == "create_webhook":
+        hook = {**r["webhook"], **args}
+        return engine.create_webhook(hook["url"], hook["eventTypes"], hook.get("secret"), None, None, None)
     raise ValueError(f"unknown op {op!r}")
 
 
