@@ -55,6 +55,21 @@ impl DaysQuery {
     }
 }
 
+impl SalesQuery {
+    /// `from` and `to` as given, `to` defaulting to now and `from` to 30 days before `to`.
+    fn window(&self, state: &AppState) -> Result<(Timestamp, Timestamp), Problem> {
+        let to = match self.to.as_deref() {
+            Some(t) => timestamp("to", t)?,
+            None => state.service().clock().now(),
+        };
+        let from = match self.from.as_deref() {
+            Some(f) => timestamp("from", f)?,
+            None => to.plus_millis(-DEFAULT_SALES_WINDOW_MS),
+        };
+        Ok((from, to))
+    }
+}
+
 fn timestamp(name: &str, value: &str) -> Result<Timestamp, Problem> {
     Timestamp::parse_rfc3339(value).ok_or_else(|| {
         Problem::bad_request(
@@ -84,14 +99,7 @@ pub async fn sales(
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<SalesQuery>,
 ) -> Result<Json<SalesReport>, Problem> {
-    let to = match query.to.as_deref() {
-        Some(t) => timestamp("to", t)?,
-        None => state.service().clock().now(),
-    };
-    let from = match query.from.as_deref() {
-        Some(f) => timestamp("from", f)?,
-        None => to.plus_millis(-DEFAULT_SALES_WINDOW_MS),
-    };
+    let (from, to) = query.window(&state)?;
     let sales = blocking::read(&state, move |service| service.sales(&caller, from, to)).await?;
     Ok(Json(SalesReport {
         from: from.to_rfc3339(),
@@ -120,14 +128,7 @@ pub async fn sales_daily(
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<SalesQuery>,
 ) -> Result<Json<DailySalesReport>, Problem> {
-    let to = match query.to.as_deref() {
-        Some(t) => timestamp("to", t)?,
-        None => state.service().clock().now(),
-    };
-    let from = match query.from.as_deref() {
-        Some(f) => timestamp("from", f)?,
-        None => to.plus_millis(-DEFAULT_SALES_WINDOW_MS),
-    };
+    let (from, to) = query.window(&state)?;
     let days = DayRange::between(Some(from), Some(to)).map_err(OrderlyError::from)?;
     let sales = blocking::read(&state, move |service| service.sales_by_day(&caller, days)).await?;
     Ok(Json(DailySalesReport {
