@@ -122,7 +122,7 @@ use crate::routes;
         orderly::sync::Change,
         dto::WebhookBody,
         dto::WebhookPatchBody,
-        dto::EventTypeName,
+        orderly::EventType,
         orderly::webhooks::WebhookView,
         orderly::webhooks::WebhookHealth,
         orderly::webhooks::HealthStatus,

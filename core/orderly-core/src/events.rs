@@ -15,6 +15,7 @@ use crate::ids::{EventId, OrderId, UserId};
 // Swift bindings each mirror it, so a new variant must fail to compile in every front end
 // rather than reach one at run time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum EventType {
     /// `order.placed`: an order was placed.
     #[serde(rename = "order.placed")]

@@ -23,4 +23,4 @@ pub use requests::{
     ShipmentStatusBody, StatusBody, parse_status,
 };
 pub use staff::Timeline;
-pub use webhooks::{EventTypeName, WebhookBody, WebhookPatchBody};
+pub use webhooks::{WebhookBody, WebhookPatchBody};

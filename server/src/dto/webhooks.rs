@@ -6,23 +6,6 @@ use utoipa::ToSchema;
 
 use crate::extract::ApiBody;
 
-/// An event type a subscription can take.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
-pub enum EventTypeName {
-    /// An order was placed.
-    #[serde(rename = "order.placed")]
-    OrderPlaced,
-    /// An order moved to a status other than cancelled.
-    #[serde(rename = "order.status_changed")]
-    StatusChanged,
-    /// An order was cancelled.
-    #[serde(rename = "order.cancelled")]
-    OrderCancelled,
-    /// A shipment was added or changed state.
-    #[serde(rename = "order.shipment_changed")]
-    ShipmentChanged,
-}
-
 /// Body of `POST /webhooks`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -33,7 +16,7 @@ pub struct WebhookBody {
     pub url: String,
     /// The event types delivered: `order.placed`, `order.status_changed`, `order.cancelled`,
     /// `order.shipment_changed`.
-    #[schema(value_type = Vec<EventTypeName>, min_items = 1)]
+    #[schema(value_type = Vec<orderly::EventType>, min_items = 1)]
     pub event_types: Vec<String>,
     /// A signing secret of your own, `whsec_` and the base64 of 24 to 64 bytes; a random one
     /// when absent.
@@ -52,7 +35,7 @@ pub struct WebhookPatchBody {
     #[schema(min_length = 1, max_length = 2048)]
     pub url: Option<String>,
     /// New event types.
-    #[schema(value_type = Option<Vec<EventTypeName>>, min_items = 1)]
+    #[schema(value_type = Option<Vec<orderly::EventType>>, min_items = 1)]
     pub event_types: Option<Vec<String>>,
     /// Whether deliveries are made.
     pub enabled: Option<bool>,

@@ -22,7 +22,6 @@ pub struct WebhookView {
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub url: String,
     /// The event types delivered.
-    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub event_types: Vec<EventType>,
     /// Whether deliveries are made.
     pub enabled: bool,
@@ -76,7 +75,6 @@ pub struct DeliveryView {
     /// The `webhook-id` header it is sent with, the same on every attempt and redelivery.
     pub message_id: String,
     /// The event's type.
-    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub event_type: EventType,
     /// The event's order.
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = "uuid"))]
