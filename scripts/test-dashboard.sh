@@ -75,20 +75,8 @@ mysql_sql() {
     }
 }
 
-# Waits until a log file has a line matching the pattern, then prints the captured group.
-wait_for() {
-    local file="$1" pattern="$2"
-    for _ in $(seq 1 300); do
-        if [[ -f "$file" && "$(cat "$file")" =~ $pattern ]]; then
-            echo "${BASH_REMATCH[1]}"
-            return 0
-        fi
-        sleep 0.1
-    done
-    echo "timed out waiting for $file to match $pattern" >&2
-    cat "$file" >&2 || true
-    return 1
-}
+# shellcheck source=scripts/wait-for.sh
+source scripts/wait-for.sh
 
 # run_against NAME DATABASE_URL: a fresh Cart Service and server on DATABASE_URL, seeded, and
 # the browser test against them.
@@ -99,7 +87,7 @@ run_against() {
         >"$work/$name-cart.out" 2>"$work/$name-cart.err" &
     pids+=("$!")
     local cart_url
-    cart_url="$(wait_for "$work/$name-cart.out" 'listening on (http://[0-9.:]+)')"
+    cart_url="$(wait_for "$work/$name-cart.out" 'listening on (http://[0-9.:]+)' 300)"
 
     export ORDERLY_JWT_SECRET="dashboard-secret-$RANDOM-$RANDOM-$RANDOM-0123456789"
     export ORDERLY_ADMIN_SECRET="staff-secret-$RANDOM-$RANDOM-$RANDOM"
@@ -109,7 +97,7 @@ run_against() {
         >"$work/$name-server.out" 2>"$work/$name-server.err" &
     pids+=("$!")
     local address
-    address="$(wait_for "$work/$name-server.err" '"message":"listening","address":"([0-9.:]+)"')"
+    address="$(wait_for "$work/$name-server.err" '"message":"listening","address":"([0-9.:]+)"' 300)"
     local tokens="{" user
     for user in alice bob carol erin; do
         tokens+="\"$user\": \"$("$server_bin" token --sub "$user" --role customer --ttl 1h)\","

@@ -40,20 +40,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Waits until a log file has a line matching the pattern, then prints the captured group.
-wait_for() {
-    local file="$1" pattern="$2"
-    for _ in $(seq 1 200); do
-        if [[ -f "$file" && "$(cat "$file")" =~ $pattern ]]; then
-            echo "${BASH_REMATCH[1]}"
-            return 0
-        fi
-        sleep 0.1
-    done
-    echo "timed out waiting for $file to match $pattern" >&2
-    cat "$file" >&2 || true
-    return 1
-}
+# shellcheck source=scripts/wait-for.sh
+source scripts/wait-for.sh
 
 "$cart_bin" --listen 127.0.0.1:0 --seed examples/cart-service/carts.json \
     >"$work/cart.out" 2>"$work/cart.err" &
